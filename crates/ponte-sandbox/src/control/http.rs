@@ -1,0 +1,299 @@
+//! The control API over HTTP, for `ponte sandbox` users and out-of-process tests.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Control, ControlError};
+use crate::contaazul::model::{NewPessoa, NewProduto};
+use crate::faults::FaultRule;
+use crate::http::json_response;
+use crate::nuvemshop::model::{NewOrder, PaymentStatus};
+use crate::AppState;
+
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/control", get(index))
+        .route("/control/reset", post(reset))
+        .route("/control/nuvemshop/orders", get(orders).post(create_order))
+        .route("/control/nuvemshop/orders/{id}/pay", post(pay))
+        .route("/control/nuvemshop/orders/{id}/cancel", post(cancel))
+        .route("/control/nuvemshop/orders/{id}/refund", post(refund))
+        .route(
+            "/control/nuvemshop/orders/{id}/payment-status",
+            put(payment_status),
+        )
+        .route("/control/nuvemshop/revoke-token", post(revoke))
+        .route("/control/contaazul/sellers", get(sellers).post(add_seller))
+        .route(
+            "/control/contaazul/customers",
+            get(customers).post(add_customer),
+        )
+        .route(
+            "/control/contaazul/products",
+            get(products).post(add_product),
+        )
+        .route(
+            "/control/contaazul/products/{product}/stock",
+            put(set_stock),
+        )
+        .route(
+            "/control/contaazul/products/{product}/active",
+            put(set_active),
+        )
+        .route(
+            "/control/contaazul/stock-validation",
+            get(stock_validation).put(set_stock_validation),
+        )
+        .route("/control/contaazul/sales", get(sales))
+        .route(
+            "/control/contaazul/reject-refresh-tokens",
+            post(reject_refresh),
+        )
+        .route(
+            "/control/contaazul/expire-access-tokens",
+            post(expire_access),
+        )
+        .route(
+            "/control/faults",
+            get(faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/control/calls", get(calls).delete(reset_calls))
+        .route("/control/demo/start", post(start_demo))
+        .route("/control/demo/stop", post(stop_demo))
+        .with_state(state)
+}
+
+fn control(state: &AppState) -> Control {
+    Control::new(state.clone())
+}
+
+fn ok<T: serde::Serialize>(body: T) -> Response {
+    json_response(StatusCode::OK, &body)
+}
+
+fn done() -> Response {
+    ok(json!({ "ok": true }))
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, ControlError>) -> Response {
+    match result {
+        Ok(body) => ok(body),
+        Err(error) => json_response(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": error.to_string() }),
+        ),
+    }
+}
+
+async fn index() -> Response {
+    ok(json!({
+        "endpoints": [
+            "POST /control/reset",
+            "GET|POST /control/nuvemshop/orders",
+            "POST /control/nuvemshop/orders/{id}/pay|cancel|refund",
+            "PUT /control/nuvemshop/orders/{id}/payment-status {status}",
+            "POST /control/nuvemshop/revoke-token",
+            "GET|POST /control/contaazul/sellers {nome}",
+            "GET|POST /control/contaazul/customers",
+            "GET|POST /control/contaazul/products",
+            "PUT /control/contaazul/products/{id or name}/stock {saldo}",
+            "PUT /control/contaazul/products/{id or name}/active {ativo}",
+            "GET|PUT /control/contaazul/stock-validation {enabled}",
+            "GET /control/contaazul/sales",
+            "POST /control/contaazul/reject-refresh-tokens",
+            "POST /control/contaazul/expire-access-tokens",
+            "GET|POST|DELETE /control/faults",
+            "GET|DELETE /control/calls",
+            "POST /control/demo/start {interval_seconds, seed}",
+            "POST /control/demo/stop",
+        ]
+    }))
+}
+
+async fn reset(State(state): State<AppState>) -> Response {
+    control(&state).reset();
+    done()
+}
+
+async fn orders(State(state): State<AppState>) -> Response {
+    ok(control(&state).orders())
+}
+
+async fn create_order(State(state): State<AppState>, Json(order): Json<NewOrder>) -> Response {
+    ok(control(&state).create_order(order))
+}
+
+async fn pay(State(state): State<AppState>, Path(id): Path<u64>) -> Response {
+    answer(control(&state).pay_order(id))
+}
+
+async fn cancel(State(state): State<AppState>, Path(id): Path<u64>) -> Response {
+    answer(control(&state).cancel_order(id))
+}
+
+async fn refund(State(state): State<AppState>, Path(id): Path<u64>) -> Response {
+    answer(control(&state).refund_order(id))
+}
+
+#[derive(Deserialize)]
+struct PaymentStatusBody {
+    status: PaymentStatus,
+}
+
+async fn payment_status(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    Json(body): Json<PaymentStatusBody>,
+) -> Response {
+    answer(control(&state).set_payment_status(id, body.status))
+}
+
+async fn revoke(State(state): State<AppState>) -> Response {
+    control(&state).revoke_nuvemshop_token();
+    done()
+}
+
+async fn sellers(State(state): State<AppState>) -> Response {
+    ok(control(&state).sellers())
+}
+
+#[derive(Deserialize)]
+struct SellerBody {
+    nome: String,
+}
+
+async fn add_seller(State(state): State<AppState>, Json(body): Json<SellerBody>) -> Response {
+    ok(control(&state).add_seller(&body.nome))
+}
+
+async fn customers(State(state): State<AppState>) -> Response {
+    ok(control(&state).customers())
+}
+
+async fn add_customer(State(state): State<AppState>, Json(body): Json<NewPessoa>) -> Response {
+    ok(control(&state).add_customer(body))
+}
+
+async fn products(State(state): State<AppState>) -> Response {
+    ok(control(&state).products())
+}
+
+async fn add_product(State(state): State<AppState>, Json(body): Json<NewProduto>) -> Response {
+    ok(control(&state).add_product(body))
+}
+
+#[derive(Deserialize)]
+struct StockBody {
+    saldo: Decimal,
+}
+
+async fn set_stock(
+    State(state): State<AppState>,
+    Path(product): Path<String>,
+    Json(body): Json<StockBody>,
+) -> Response {
+    answer(control(&state).set_stock(&product, body.saldo))
+}
+
+#[derive(Deserialize)]
+struct ActiveBody {
+    ativo: bool,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    Path(product): Path<String>,
+    Json(body): Json<ActiveBody>,
+) -> Response {
+    answer(control(&state).set_product_active(&product, body.ativo))
+}
+
+#[derive(Deserialize)]
+struct EnabledBody {
+    enabled: bool,
+}
+
+async fn stock_validation(State(state): State<AppState>) -> Response {
+    ok(json!({ "enabled": control(&state).stock_validation() }))
+}
+
+async fn set_stock_validation(
+    State(state): State<AppState>,
+    Json(body): Json<EnabledBody>,
+) -> Response {
+    control(&state).set_stock_validation(body.enabled);
+    ok(json!({ "enabled": body.enabled }))
+}
+
+async fn sales(State(state): State<AppState>) -> Response {
+    ok(control(&state).sales())
+}
+
+async fn reject_refresh(State(state): State<AppState>) -> Response {
+    control(&state).reject_refresh_tokens();
+    done()
+}
+
+async fn expire_access(State(state): State<AppState>) -> Response {
+    control(&state).expire_access_tokens();
+    done()
+}
+
+async fn faults(State(state): State<AppState>) -> Response {
+    ok(control(&state).faults())
+}
+
+async fn add_fault(State(state): State<AppState>, Json(rule): Json<FaultRule>) -> Response {
+    control(&state).add_fault(rule);
+    done()
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Response {
+    control(&state).clear_faults();
+    done()
+}
+
+async fn calls(State(state): State<AppState>) -> Response {
+    ok(control(&state).calls())
+}
+
+async fn reset_calls(State(state): State<AppState>) -> Response {
+    control(&state).reset_calls();
+    done()
+}
+
+#[derive(Deserialize)]
+struct DemoBody {
+    #[serde(default = "default_interval")]
+    interval_seconds: f64,
+    #[serde(default)]
+    seed: u64,
+}
+
+fn default_interval() -> f64 {
+    20.0
+}
+
+async fn start_demo(State(state): State<AppState>, Json(body): Json<DemoBody>) -> Response {
+    if !body.interval_seconds.is_finite() || body.interval_seconds < 0.05 {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({ "error": "interval_seconds must be at least 0.05" }),
+        );
+    }
+    control(&state).start_demo(Duration::from_secs_f64(body.interval_seconds), body.seed);
+    done()
+}
+
+async fn stop_demo(State(state): State<AppState>) -> Response {
+    control(&state).stop_demo();
+    done()
+}

@@ -1,0 +1,222 @@
+//! The control API: seed data, drive orders through their life, switch faults, inspect what
+//! Conta Azul received. [`Control`] is the in-process form; `http` serves the same over HTTP.
+
+mod http;
+
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::calls::CallCounts;
+use crate::contaazul::model::{NewPessoa, NewProduto, Pessoa, Produto, Venda, Vendedor};
+use crate::faults::FaultRule;
+use crate::nuvemshop::model::{NewOrder, Order, PaymentStatus};
+use crate::AppState;
+
+pub(crate) use http::router;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ControlError {
+    #[error("no Nuvemshop order with id {0}")]
+    OrderNotFound(u64),
+    #[error("no Conta Azul product {0}")]
+    ProductNotFound(String),
+}
+
+#[derive(Clone)]
+pub struct Control {
+    state: AppState,
+}
+
+impl Control {
+    pub(crate) fn new(state: AppState) -> Self {
+        Control { state }
+    }
+
+    /// Forgets orders, Conta Azul records, faults and call counts. Connections (tokens) stay.
+    pub fn reset(&self) {
+        self.stop_demo();
+        self.state.with(|world| {
+            world.nuvemshop.clear_orders();
+            world.nuvemshop.bucket.empty();
+            world.contaazul.clear_data();
+            world.contaazul.limiter.reset();
+            world.faults.clear();
+            world.calls = CallCounts::default();
+        });
+    }
+
+    // --- Nuvemshop -------------------------------------------------------------------------
+
+    pub fn create_order(&self, order: NewOrder) -> Order {
+        self.state.with(|world| world.nuvemshop.create_order(order))
+    }
+
+    /// The payment is confirmed: `payment_status` becomes `paid`, `paid_at` is set.
+    pub fn pay_order(&self, id: u64) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.mark_paid(id))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
+    pub fn cancel_order(&self, id: u64) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.cancel(id))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
+    pub fn refund_order(&self, id: u64) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.refund(id))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
+    pub fn set_payment_status(
+        &self,
+        id: u64,
+        status: PaymentStatus,
+    ) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.set_payment_status(id, status))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
+    pub fn orders(&self) -> Vec<Order> {
+        self.state
+            .with(|world| world.nuvemshop.orders.values().cloned().collect())
+    }
+
+    /// As if the merchant uninstalled the app: the current token stops working (401).
+    pub fn revoke_nuvemshop_token(&self) {
+        self.state
+            .with(|world| world.nuvemshop.current_token = None);
+    }
+
+    pub fn nuvemshop_token_active(&self) -> bool {
+        self.state
+            .with(|world| world.nuvemshop.current_token.is_some())
+    }
+
+    // --- Conta Azul -----------------------------------------------------------------------
+
+    pub fn add_seller(&self, nome: &str) -> Vendedor {
+        self.state.with(|world| world.contaazul.add_vendedor(nome))
+    }
+
+    pub fn add_customer(&self, pessoa: NewPessoa) -> Pessoa {
+        self.state.with(|world| world.contaazul.add_pessoa(pessoa))
+    }
+
+    pub fn add_product(&self, produto: NewProduto) -> Produto {
+        self.state
+            .with(|world| world.contaazul.add_produto(produto))
+    }
+
+    /// Sets a product's stock balance, by id or by exact name.
+    pub fn set_stock(&self, product: &str, saldo: Decimal) -> Result<Produto, ControlError> {
+        self.update_product(product, |produto| produto.saldo = saldo)
+    }
+
+    pub fn set_product_active(&self, product: &str, ativo: bool) -> Result<Produto, ControlError> {
+        self.update_product(product, |produto| produto.ativo = ativo)
+    }
+
+    fn update_product(
+        &self,
+        product: &str,
+        change: impl FnOnce(&mut Produto),
+    ) -> Result<Produto, ControlError> {
+        let id = Uuid::parse_str(product).ok();
+        self.state
+            .with(|world| {
+                let produto = world
+                    .contaazul
+                    .produtos
+                    .iter_mut()
+                    .find(|p| Some(p.id) == id || p.nome == product)?;
+                change(produto);
+                Some(produto.clone())
+            })
+            .ok_or_else(|| ControlError::ProductNotFound(product.to_string()))
+    }
+
+    /// *Verificar estoque ao criar uma venda*.
+    pub fn set_stock_validation(&self, enabled: bool) {
+        self.state
+            .with(|world| world.contaazul.verificar_estoque = enabled);
+    }
+
+    pub fn stock_validation(&self) -> bool {
+        self.state.with(|world| world.contaazul.verificar_estoque)
+    }
+
+    /// Every refresh token stops working: the next refresh gets `invalid_grant`.
+    pub fn reject_refresh_tokens(&self) {
+        self.state
+            .with(|world| world.contaazul.refresh_tokens.clear());
+    }
+
+    /// Every access token expires now: the next call gets 401 and must refresh.
+    pub fn expire_access_tokens(&self) {
+        self.state
+            .with(|world| world.contaazul.access_tokens.clear());
+    }
+
+    pub fn sales(&self) -> Vec<Venda> {
+        self.state.with(|world| world.contaazul.vendas.clone())
+    }
+
+    pub fn customers(&self) -> Vec<Pessoa> {
+        self.state.with(|world| world.contaazul.pessoas.clone())
+    }
+
+    pub fn products(&self) -> Vec<Produto> {
+        self.state.with(|world| world.contaazul.produtos.clone())
+    }
+
+    pub fn sellers(&self) -> Vec<Vendedor> {
+        self.state.with(|world| world.contaazul.vendedores.clone())
+    }
+
+    // --- Faults and calls -----------------------------------------------------------------
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.state.with(|world| world.faults.add(rule));
+    }
+
+    pub fn clear_faults(&self) {
+        self.state.with(|world| world.faults.clear());
+    }
+
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state.with(|world| world.faults.rules().to_vec())
+    }
+
+    pub fn calls(&self) -> CallCounts {
+        self.state.with(|world| world.calls.clone())
+    }
+
+    pub fn reset_calls(&self) {
+        self.state.with(|world| world.calls = CallCounts::default());
+    }
+
+    // --- Demo -----------------------------------------------------------------------------
+
+    /// Seeds the demo world and generates orders every `interval` until stopped.
+    pub fn start_demo(&self, interval: Duration, seed: u64) {
+        let handle = crate::demo::DemoHandle::start(self.state.clone(), interval, seed);
+        // The previous generator, if any, is dropped (and stops) outside the lock.
+        let previous = self.state.with(|world| world.demo.replace(handle));
+        drop(previous);
+    }
+
+    pub fn stop_demo(&self) {
+        let previous = self.state.with(|world| world.demo.take());
+        drop(previous);
+    }
+
+    pub fn demo_running(&self) -> bool {
+        self.state.with(|world| world.demo.is_some())
+    }
+}

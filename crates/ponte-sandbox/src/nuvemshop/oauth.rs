@@ -1,0 +1,165 @@
+//! App installation: the consent page, the redirect with a code, and the token exchange.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde_json::json;
+
+use crate::assumptions::{nuvemshop_user_id, NUVEMSHOP_TOKEN_ERROR_STATUS};
+use crate::http::{html_response, is_json, json_response, random_hex};
+use crate::{pages, AppState};
+
+pub(crate) const SCOPE: &str = "read_orders,read_customers,read_products";
+
+pub(super) async fn consent_page(
+    State(state): State<AppState>,
+    Path(app_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let config = &state.config.nuvemshop;
+    if app_id != config.app_id {
+        return html_response(
+            StatusCode::NOT_FOUND,
+            pages::message(
+                "nuvemshop",
+                "Aplicativo não encontrado",
+                "Confira o endereço de instalação.",
+                true,
+            ),
+        );
+    }
+    html_response(
+        StatusCode::OK,
+        pages::nuvemshop_consent(
+            &app_id,
+            &config.store_name,
+            query.get("state").map(String::as_str),
+        ),
+    )
+}
+
+pub(super) async fn consent(
+    State(state): State<AppState>,
+    Path(app_id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let config = &state.config.nuvemshop;
+    if app_id != config.app_id {
+        return html_response(
+            StatusCode::NOT_FOUND,
+            pages::message(
+                "nuvemshop",
+                "Aplicativo não encontrado",
+                "Confira o endereço de instalação.",
+                true,
+            ),
+        );
+    }
+    if form.get("decision").map(String::as_str) != Some("install") {
+        return html_response(
+            StatusCode::OK,
+            pages::message(
+                "nuvemshop",
+                "Instalação cancelada",
+                "O aplicativo não foi instalado.",
+                false,
+            ),
+        );
+    }
+    let code = random_hex(32);
+    let expires = Instant::now() + config.code_ttl;
+    state.with(|world| world.nuvemshop.codes.insert(code.clone(), expires));
+    let mut target =
+        url::Url::parse(&config.redirect_url).expect("registered redirect URL is valid");
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(client_state) = form.get("state") {
+        target.query_pairs_mut().append_pair("state", client_state);
+    }
+    // 303: the browser follows with a GET to Ponte's loopback listener.
+    Redirect::to(target.as_str()).into_response()
+}
+
+fn token_error(error: &str, description: &str) -> Response {
+    json_response(
+        NUVEMSHOP_TOKEN_ERROR_STATUS,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+/// `POST /apps/authorize/token`, with a JSON body (the docs) or a form body (the old PHP SDK).
+pub(super) async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params: HashMap<String, String> = if is_json(&headers) {
+        match serde_json::from_slice::<HashMap<String, serde_json::Value>>(&body) {
+            Ok(map) => map
+                .into_iter()
+                .map(|(key, value)| {
+                    let text = match value {
+                        serde_json::Value::String(text) => text,
+                        other => other.to_string(),
+                    };
+                    (key, text)
+                })
+                .collect(),
+            Err(_) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({ "error": "Problems parsing JSON" }),
+                )
+            }
+        }
+    } else {
+        url::form_urlencoded::parse(&body).into_owned().collect()
+    };
+    let config = &state.config.nuvemshop;
+    let param = |name: &str| params.get(name).map(String::as_str).unwrap_or("");
+
+    if param("client_id") != config.app_id || param("client_secret") != config.client_secret {
+        return token_error("invalid_client", "The client credentials are invalid");
+    }
+    if param("grant_type") != "authorization_code" {
+        return token_error(
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server",
+        );
+    }
+    let code = param("code").to_string();
+    let outcome = state.with(|world| {
+        let store = &mut world.nuvemshop;
+        match store.codes.remove(&code) {
+            None => Err((
+                "invalid_grant",
+                "The authorization code is invalid or was already used",
+            )),
+            Some(expires) if expires < Instant::now() => {
+                Err(("invalid_grant", "The authorization code has expired"))
+            }
+            Some(_) => {
+                let token = random_hex(40);
+                // A new token for the same app and store revokes the previous one.
+                store.current_token = Some(token.clone());
+                Ok((token, store.store_id))
+            }
+        }
+    });
+    match outcome {
+        Ok((token, store_id)) => json_response(
+            StatusCode::OK,
+            &json!({
+                "access_token": token,
+                "token_type": "bearer",
+                "scope": SCOPE,
+                "user_id": nuvemshop_user_id(store_id),
+            }),
+        ),
+        Err((error, description)) => token_error(error, description),
+    }
+}

@@ -1,0 +1,28 @@
+//! The whole simulated world behind one lock.
+
+use crate::calls::CallCounts;
+use crate::config::SandboxConfig;
+use crate::contaazul::model::ContaAzulState;
+use crate::demo::DemoHandle;
+use crate::faults::Faults;
+use crate::nuvemshop::model::NuvemshopState;
+
+pub(crate) struct World {
+    pub nuvemshop: NuvemshopState,
+    pub contaazul: ContaAzulState,
+    pub faults: Faults,
+    pub calls: CallCounts,
+    pub demo: Option<DemoHandle>,
+}
+
+impl World {
+    pub fn new(config: &SandboxConfig) -> Self {
+        World {
+            nuvemshop: NuvemshopState::new(&config.nuvemshop),
+            contaazul: ContaAzulState::new(&config.contaazul),
+            faults: Faults::default(),
+            calls: CallCounts::default(),
+            demo: None,
+        }
+    }
+}

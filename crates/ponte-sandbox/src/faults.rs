@@ -145,7 +145,7 @@ pub(crate) async fn contaazul_faults(
 
 async fn apply(service: Service, state: AppState, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_string();
-    let path = request.uri().path().to_string();
+    let path = crate::nuvemshop::original_path(&request).to_string();
     let hits = state.with(|world| world.faults.take(service, &method, &path));
     if hits.is_empty() {
         return next.run(request).await;

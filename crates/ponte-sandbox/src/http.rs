@@ -55,3 +55,19 @@ pub(crate) fn random_hex(len: usize) -> String {
         .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
         .collect()
 }
+
+/// A finished answer carried through `Result` when a request ends early; boxed so that the
+/// `Result`s of the happy path stay small.
+pub(crate) struct Rejection(Box<Response>);
+
+impl From<Response> for Rejection {
+    fn from(response: Response) -> Self {
+        Rejection(Box::new(response))
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}

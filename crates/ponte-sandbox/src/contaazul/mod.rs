@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::assumptions::{
     contaazul_error, contaazul_too_many_requests, contaazul_unauthorized, CONTAAZUL_PAGE_SIZE_ERROR,
 };
-use crate::http::{header_str, json_response};
+use crate::http::{header_str, json_response, Rejection};
 use crate::query::Query;
 use crate::{calls, faults, AppState};
 
@@ -105,19 +105,19 @@ pub(crate) struct Paging {
 const PAGE_SIZES: [usize; 7] = [10, 20, 50, 100, 200, 500, 1000];
 
 impl Paging {
-    pub fn parse(query: &Query) -> Result<Paging, Response> {
+    pub fn parse(query: &Query) -> Result<Paging, Rejection> {
         let tamanho = match query.get("tamanho_pagina") {
             None => 10,
             Some(text) => match text.parse::<usize>() {
                 Ok(size) if PAGE_SIZES.contains(&size) => size,
-                _ => return Err(bad_request(CONTAAZUL_PAGE_SIZE_ERROR)),
+                _ => return Err(reject(CONTAAZUL_PAGE_SIZE_ERROR)),
             },
         };
         let pagina = match query.get("pagina") {
             None => 1,
             Some(text) => match text.parse::<usize>() {
                 Ok(page) if page >= 1 => page,
-                _ => return Err(bad_request("pagina deve ser um número maior ou igual a 1")),
+                _ => return Err(reject("pagina deve ser um número maior ou igual a 1")),
             },
         };
         Ok(Paging { pagina, tamanho })
@@ -137,12 +137,16 @@ pub(crate) fn bad_request(message: impl Into<String>) -> Response {
     json_response(StatusCode::BAD_REQUEST, &contaazul_error(message))
 }
 
+pub(crate) fn reject(message: impl Into<String>) -> Rejection {
+    bad_request(message).into()
+}
+
 /// Reads a JSON body, answering 400 when it is not an object.
-pub(crate) fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
+pub(crate) fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, Rejection> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(bad_request("O corpo da requisição deve ser um objeto JSON")),
-        Err(_) => Err(bad_request("JSON inválido no corpo da requisição")),
+        Ok(_) => Err(reject("O corpo da requisição deve ser um objeto JSON")),
+        Err(_) => Err(reject("JSON inválido no corpo da requisição")),
     }
 }
 

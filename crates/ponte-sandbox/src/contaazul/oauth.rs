@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::model::CodeGrant;
 use crate::assumptions::CONTAAZUL_INVALID_GRANT_STATUS;
-use crate::http::{header_str, html_response, json_response, random_hex};
+use crate::http::{header_str, html_response, json_response, random_hex, Rejection};
 use crate::pages::{self, ContaAzulConsent};
 use crate::AppState;
 
@@ -29,19 +29,21 @@ fn error_page(title: &str, text: &str) -> Response {
 
 /// Checks what the authorize request carries; an unknown client or a redirect URI other than
 /// the registered one gets an error page, never a redirect.
-fn check_client(state: &AppState, params: &HashMap<String, String>) -> Result<(), Response> {
+fn check_client(state: &AppState, params: &HashMap<String, String>) -> Result<(), Rejection> {
     let config = &state.config.contaazul;
     if params.get("client_id").map(String::as_str) != Some(config.client_id.as_str()) {
         return Err(error_page(
             "Aplicativo não reconhecido",
             "O client_id informado não corresponde a um aplicativo cadastrado.",
-        ));
+        )
+        .into());
     }
     if params.get("redirect_uri").map(String::as_str) != Some(config.redirect_uri.as_str()) {
         return Err(error_page(
             "Endereço de retorno inválido",
             "O redirect_uri deve ser exatamente o cadastrado no portal do desenvolvedor.",
-        ));
+        )
+        .into());
     }
     Ok(())
 }
@@ -68,8 +70,8 @@ pub(super) async fn consent_page(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = check_client(&state, &params) {
-        return response;
+    if let Err(rejection) = check_client(&state, &params) {
+        return rejection.into_response();
     }
     let redirect_uri = &state.config.contaazul.redirect_uri;
     if params.get("response_type").map(String::as_str) != Some("code") {
@@ -98,8 +100,8 @@ pub(super) async fn consent(
     State(state): State<AppState>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(response) = check_client(&state, &form) {
-        return response;
+    if let Err(rejection) = check_client(&state, &form) {
+        return rejection.into_response();
     }
     let config = &state.config.contaazul;
     if form.get("decision").map(String::as_str) != Some("allow") {

@@ -3,18 +3,18 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::model::{Pessoa, TipoPessoa};
-use super::{bad_request, digits, format_document, json_object, Paging};
+use super::{bad_request, digits, format_document, json_object, reject, Paging};
 use crate::assumptions::{
     contaazul_error, CONTAAZUL_ALLOWS_DUPLICATE_DOCUMENTS, CONTAAZUL_CREATE_STATUS,
     CONTAAZUL_NAME_FILTER_IS_PARTIAL,
 };
-use crate::http::json_response;
+use crate::http::{json_response, Rejection};
 use crate::query::Query;
 use crate::AppState;
 
@@ -75,7 +75,7 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let query = Query::parse(uri.query());
     let paging = match Paging::parse(&query) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let busca = query.get("busca").map(str::to_lowercase);
     let documentos: Vec<String> = query.list("documentos").iter().map(|d| digits(d)).collect();
@@ -143,19 +143,19 @@ pub(super) async fn get_one(State(state): State<AppState>, Path(id): Path<String
 fn optional_string(
     body: &serde_json::Map<String, Value>,
     key: &str,
-) -> Result<Option<String>, Response> {
+) -> Result<Option<String>, Rejection> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.trim().to_string())),
-        Some(_) => Err(bad_request(format!("O campo '{key}' deve ser um texto"))),
+        Some(_) => Err(reject(format!("O campo '{key}' deve ser um texto"))),
     }
 }
 
 pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Response {
     let body = match json_object(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     match build(&body) {
         Ok(mut pessoa) => {
@@ -168,7 +168,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
                             .iter()
                             .any(|p| p.documento.as_ref() == Some(doc))
                         {
-                            return Err(bad_request("Já existe uma pessoa com este documento"));
+                            return Err(reject("Já existe uma pessoa com este documento"));
                         }
                     }
                 }
@@ -178,20 +178,18 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
             });
             match created {
                 Ok(pessoa) => json_response(CONTAAZUL_CREATE_STATUS, &render_detail(&pessoa)),
-                Err(response) => response,
+                Err(rejection) => rejection.into_response(),
             }
         }
-        Err(response) => response,
+        Err(rejection) => rejection.into_response(),
     }
 }
 
-fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Response> {
-    let nome = optional_string(body, "nome")?
-        .ok_or_else(|| bad_request("O campo 'nome' é obrigatório"))?;
+fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Rejection> {
+    let nome =
+        optional_string(body, "nome")?.ok_or_else(|| reject("O campo 'nome' é obrigatório"))?;
     if nome.chars().count() > 200 {
-        return Err(bad_request(
-            "O campo 'nome' deve ter no máximo 200 caracteres",
-        ));
+        return Err(reject("O campo 'nome' deve ter no máximo 200 caracteres"));
     }
     let tipo_pessoa = match body.get("tipo_pessoa") {
         Some(Value::String(text)) => {
@@ -199,20 +197,20 @@ fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Response> {
                 bad_request("O campo 'tipo_pessoa' deve ser 'Física', 'Jurídica' ou 'Estrangeira'")
             })?
         }
-        _ => return Err(bad_request("O campo 'tipo_pessoa' é obrigatório")),
+        _ => return Err(reject("O campo 'tipo_pessoa' é obrigatório")),
     };
     let cpf_text = optional_string(body, "cpf")?;
     let cnpj_text = optional_string(body, "cnpj")?;
     let documento = match tipo_pessoa {
         TipoPessoa::Fisica => {
             if cnpj_text.is_some() {
-                return Err(bad_request("Pessoa Física não possui CNPJ"));
+                return Err(reject("Pessoa Física não possui CNPJ"));
             }
             match cpf_text {
                 Some(cpf) => {
                     let cpf_digits = digits(&cpf);
                     if cpf_digits.len() != 11 || !cpf::valid(&cpf_digits) {
-                        return Err(bad_request(format!("CPF inválido: {cpf}")));
+                        return Err(reject(format!("CPF inválido: {cpf}")));
                     }
                     Some(cpf_digits)
                 }
@@ -221,13 +219,13 @@ fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Response> {
         }
         TipoPessoa::Juridica => {
             if cpf_text.is_some() {
-                return Err(bad_request("Pessoa Jurídica não possui CPF"));
+                return Err(reject("Pessoa Jurídica não possui CPF"));
             }
             match cnpj_text {
                 Some(cnpj) => {
                     let cnpj_digits = digits(&cnpj);
                     if cnpj_digits.len() != 14 || !cnpj::valid(&cnpj_digits) {
-                        return Err(bad_request(format!("CNPJ inválido: {cnpj}")));
+                        return Err(reject(format!("CNPJ inválido: {cnpj}")));
                     }
                     Some(cnpj_digits)
                 }
@@ -239,7 +237,7 @@ fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Response> {
     let email = optional_string(body, "email")?;
     if let Some(email) = &email {
         if email.chars().count() > 100 || email.split(',').any(|e| !e.trim().contains('@')) {
-            return Err(bad_request(format!("E-mail inválido: {email}")));
+            return Err(reject(format!("E-mail inválido: {email}")));
         }
     }
     let perfis = match body.get("perfis") {
@@ -251,13 +249,13 @@ fn build(body: &serde_json::Map<String, Value>) -> Result<Pessoa, Response> {
                     Some(tipo @ ("Cliente" | "Fornecedor" | "Transportadora")) => {
                         Ok(tipo.to_string())
                     }
-                    _ => Err(bad_request(
+                    _ => Err(reject(
                         "tipo_perfil deve ser 'Cliente', 'Fornecedor' ou 'Transportadora'",
                     )),
                 },
             )
             .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(bad_request("O campo 'perfis' deve ser uma lista")),
+        Some(_) => return Err(reject("O campo 'perfis' deve ser uma lista")),
     };
     Ok(Pessoa {
         id: Uuid::new_v4(),

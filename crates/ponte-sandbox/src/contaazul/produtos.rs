@@ -4,19 +4,19 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::model::Produto;
-use super::{bad_request, json_object, Paging};
+use super::{bad_request, json_object, reject, Paging};
 use crate::assumptions::{
     contaazul_error, CONTAAZUL_CREATE_STATUS, CONTAAZUL_PRODUCTS_DEFAULT_ACTIVE_ONLY,
     CONTAAZUL_SKU_UNIQUE,
 };
-use crate::http::json_response;
+use crate::http::{json_response, Rejection};
 use crate::money::{from_json_number, to_json_number};
 use crate::query::Query;
 use crate::AppState;
@@ -73,7 +73,7 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let query = Query::parse(uri.query());
     let paging = match Paging::parse(&query) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let status_filter = match query.get("status") {
         None if CONTAAZUL_PRODUCTS_DEFAULT_ACTIVE_ONLY => Some(true),
@@ -125,12 +125,12 @@ pub(super) async fn get_one(State(state): State<AppState>, Path(id): Path<String
     }
 }
 
-fn decimal_field(object: &Map<String, Value>, key: &str) -> Result<Option<Decimal>, Response> {
+fn decimal_field(object: &Map<String, Value>, key: &str) -> Result<Option<Decimal>, Rejection> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => match from_json_number(value) {
             Some(number) if number >= Decimal::ZERO => Ok(Some(number)),
-            _ => Err(bad_request(format!(
+            _ => Err(reject(format!(
                 "O campo '{key}' deve ser um número positivo"
             ))),
         },
@@ -140,7 +140,7 @@ fn decimal_field(object: &Map<String, Value>, key: &str) -> Result<Option<Decima
 pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Response {
     let body = match json_object(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let nome = match body.get("nome") {
         Some(Value::String(nome)) if !nome.trim().is_empty() => nome.trim().to_string(),
@@ -172,7 +172,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         decimal_field(estoque, "estoque_disponivel"),
     ) {
         (Ok(v), Ok(c), Ok(s)) => (v, c, s),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r.into_response(),
     };
     let created = state.with(|world| {
         let company = &mut world.contaazul;
@@ -183,9 +183,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
                     .iter()
                     .any(|p| p.codigo_sku.as_ref() == Some(sku))
                 {
-                    return Err(bad_request(format!(
-                        "Já existe um produto com o código '{sku}'"
-                    )));
+                    return Err(reject(format!("Já existe um produto com o código '{sku}'")));
                 }
             }
         }
@@ -206,6 +204,6 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
     });
     match created {
         Ok(produto) => json_response(CONTAAZUL_CREATE_STATUS, &render_detail(&produto)),
-        Err(response) => response,
+        Err(rejection) => rejection.into_response(),
     }
 }

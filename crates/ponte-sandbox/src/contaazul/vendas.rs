@@ -6,18 +6,18 @@ use std::collections::BTreeMap;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::model::{discount_amount, ContaAzulState, Desconto, Parcela, Venda, VendaItem};
-use super::{bad_request, format_document, json_object, schema, Paging};
+use super::{bad_request, format_document, json_object, reject, schema, Paging};
 use crate::assumptions::{
     contaazul_error, contaazul_stock_validation_error, CONTAAZUL_STOCK_VALIDATION_STATUS,
 };
-use crate::http::json_response;
+use crate::http::{json_response, Rejection};
 use crate::money::{cents, from_json_number, to_json_number};
 use crate::query::Query;
 use crate::AppState;
@@ -220,7 +220,7 @@ fn valid_payment_option(option: &str) -> bool {
 pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Response {
     let body = match json_object(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     if let Err(errors) = schema::validate("CriacaoVendaRequest", &Value::Object(body.clone())) {
         return bad_request(format!("Requisição inválida: {}", errors.join("; ")));
@@ -331,15 +331,15 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
     let created = state.with(|world| {
         let company = &mut world.contaazul;
         if company.pessoa(id_cliente).is_none() {
-            return Err(bad_request(format!("Cliente não encontrado: {id_cliente}")));
+            return Err(reject(format!("Cliente não encontrado: {id_cliente}")));
         }
         if let Some(id) = id_vendedor {
             if company.vendedor(id).is_none() {
-                return Err(bad_request(format!("Vendedor não encontrado: {id}")));
+                return Err(reject(format!("Vendedor não encontrado: {id}")));
             }
         }
         if company.vendas.iter().any(|venda| venda.numero == numero) {
-            return Err(bad_request(format!(
+            return Err(reject(format!(
                 "Já existe uma venda com o número {numero}. Use GET /v1/venda/proximo-numero."
             )));
         }
@@ -347,10 +347,10 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         let mut wanted: BTreeMap<Uuid, Decimal> = BTreeMap::new();
         for (id, descricao, quantidade, valor) in &itens {
             let Some(produto) = company.produto(*id) else {
-                return Err(bad_request(format!("Produto ou serviço não encontrado: {id}")));
+                return Err(reject(format!("Produto ou serviço não encontrado: {id}")));
             };
             if !produto.ativo {
-                return Err(bad_request(format!(
+                return Err(reject(format!(
                     "O produto \"{}\" está inativo e não pode ser vendido",
                     produto.nome
                 )));
@@ -370,7 +370,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         let total = bruto - discount_amount(bruto, desconto.as_ref()) + frete;
         let parcelas_total: Decimal = parcelas.iter().map(|p| cents(p.valor)).sum();
         if cents(total) != parcelas_total {
-            return Err(bad_request(format!(
+            return Err(reject(format!(
                 "A soma das parcelas ({parcelas_total}) deve ser igual ao valor total da venda ({}): \
                  itens {bruto}, desconto {}, frete {frete}",
                 cents(total),
@@ -389,7 +389,8 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
                             &produto.saldo.normalize().to_string(),
                             &quantity.normalize().to_string(),
                         ),
-                    ));
+                    )
+                    .into());
                 }
             }
         }
@@ -419,7 +420,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
     });
     match created {
         Ok(venda) => json_response(StatusCode::OK, &render_created(&venda)),
-        Err(response) => response,
+        Err(rejection) => rejection.into_response(),
     }
 }
 
@@ -427,7 +428,7 @@ pub(super) async fn search(State(state): State<AppState>, uri: Uri) -> Response 
     let query = Query::parse(uri.query());
     let paging = match Paging::parse(&query) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let mut numeros = Vec::new();
     for text in query.list("numeros") {
@@ -436,17 +437,17 @@ pub(super) async fn search(State(state): State<AppState>, uri: Uri) -> Response 
             Err(_) => return bad_request(format!("numeros deve conter inteiros: {text}")),
         }
     }
-    let date = |name: &str| -> Result<Option<NaiveDate>, Response> {
+    let date = |name: &str| -> Result<Option<NaiveDate>, Rejection> {
         match query.get(name) {
             None => Ok(None),
             Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Some)
-                .map_err(|_| bad_request(format!("{name} deve estar no formato AAAA-MM-DD"))),
+                .map_err(|_| reject(format!("{name} deve estar no formato AAAA-MM-DD"))),
         }
     };
     let (inicio, fim) = match (date("data_inicio"), date("data_fim")) {
         (Ok(inicio), Ok(fim)) => (inicio, fim),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(rejection), _) | (_, Err(rejection)) => return rejection.into_response(),
     };
     let termo = query.get("termo_busca").map(str::to_lowercase);
     let ids_clientes: Vec<String> = query.list("ids_clientes");
@@ -560,7 +561,7 @@ pub(super) async fn items(
     let query = Query::parse(uri.query());
     let paging = match Paging::parse(&query) {
         Ok(paging) => paging,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let found = state.with(|world| find(&world.contaazul, &id).map(|venda| venda.itens.clone()));
     match found {

@@ -71,9 +71,8 @@ async fn require_user_agent(request: Request, next: Next) -> Response {
 /// The token goes in the non-standard `Authentication: bearer <token>` header, and it must be
 /// the store's current token for the store in the path.
 async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path_store = request
-        .uri()
-        .path()
+    // Inside the nested router the URI lost its `/v1/{store_id}` prefix; the original has it.
+    let path_store = original_path(&request)
         .split('/')
         .nth(2)
         .and_then(|segment| segment.parse::<u64>().ok());
@@ -100,6 +99,14 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
         );
     }
     next.run(request).await
+}
+
+pub(crate) fn original_path(request: &Request) -> &str {
+    request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|uri| uri.0.path())
+        .unwrap_or_else(|| request.uri().path())
 }
 
 /// The leaky bucket: every answer carries its state; past it, 429.

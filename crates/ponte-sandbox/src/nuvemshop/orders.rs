@@ -2,9 +2,9 @@
 //! page), `GET /orders/{id}` and `PUT /orders/{id}`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
@@ -14,7 +14,7 @@ use crate::assumptions::{
     nuvemshop_error, NUVEMSHOP_DATE_FILTERS_INCLUSIVE, NUVEMSHOP_MAX_PER_PAGE,
     NUVEMSHOP_ORDERS_NEWEST_FIRST, NUVEMSHOP_RESULT_WINDOW,
 };
-use crate::http::{header_str, json_response};
+use crate::http::{header_str, json_response, Rejection};
 use crate::query::Query;
 use crate::AppState;
 
@@ -48,6 +48,10 @@ fn invalid(field: &str, message: &str) -> Response {
     let mut body = Map::new();
     body.insert(field.to_string(), json!([message]));
     json_response(StatusCode::UNPROCESSABLE_ENTITY, &Value::Object(body))
+}
+
+fn reject_invalid(field: &str, message: &str) -> Rejection {
+    invalid(field, message).into()
 }
 
 /// Nuvemshop timestamps and filters come as `+0000`, `-03:00`, `Z`, or a bare date.
@@ -104,32 +108,32 @@ fn in_range(at: DateTime<Utc>, min: Option<DateTime<Utc>>, max: Option<DateTime<
 }
 
 impl Filters {
-    fn parse(query: &Query) -> Result<Filters, Response> {
+    fn parse(query: &Query) -> Result<Filters, Rejection> {
         let payment_status = match query.get("payment_status") {
             None | Some("any") => None,
             Some(value) => Some(
                 PaymentStatus::parse(value)
-                    .ok_or_else(|| invalid("payment_status", "is invalid"))?,
+                    .ok_or_else(|| reject_invalid("payment_status", "is invalid"))?,
             ),
         };
         let status = match query.get("status") {
             None | Some("any") => None,
             Some(value @ ("open" | "closed" | "cancelled")) => Some(value.to_string()),
-            Some(_) => return Err(invalid("status", "is invalid")),
+            Some(_) => return Err(reject_invalid("status", "is invalid")),
         };
-        let date = |name: &str| -> Result<Option<DateTime<Utc>>, Response> {
+        let date = |name: &str| -> Result<Option<DateTime<Utc>>, Rejection> {
             match query.get(name) {
                 None => Ok(None),
                 Some(text) => parse_timestamp(text)
                     .map(Some)
-                    .ok_or_else(|| invalid(name, "is not a valid ISO 8601 date")),
+                    .ok_or_else(|| reject_invalid(name, "is not a valid ISO 8601 date")),
             }
         };
         let since_id = match query.get("since_id") {
             None => None,
             Some(text) => Some(
                 text.parse::<u64>()
-                    .map_err(|_| invalid("since_id", "is not a number"))?,
+                    .map_err(|_| reject_invalid("since_id", "is not a number"))?,
             ),
         };
         Ok(Filters {
@@ -162,12 +166,12 @@ impl Filters {
     }
 }
 
-fn page_param(query: &Query, name: &str, default: u32) -> Result<u32, Response> {
+fn page_param(query: &Query, name: &str, default: u32) -> Result<u32, Rejection> {
     match query.get(name) {
         None => Ok(default),
         Some(text) => text
             .parse::<u32>()
-            .map_err(|_| invalid(name, "is not a number")),
+            .map_err(|_| reject_invalid(name, "is not a number")),
     }
 }
 
@@ -213,19 +217,23 @@ fn link_header(headers: &HeaderMap, uri: &Uri, query: &Query, page: u32, last: u
     links.join(", ")
 }
 
-pub(super) async fn list(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
     let query = Query::parse(uri.query());
     let filters = match Filters::parse(&query) {
         Ok(filters) => filters,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let page = match page_param(&query, "page", 1) {
         Ok(page) => page.max(1),
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let per_page = match page_param(&query, "per_page", DEFAULT_PER_PAGE) {
         Ok(per_page) => per_page.clamp(1, NUVEMSHOP_MAX_PER_PAGE),
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     if u64::from(page) * u64::from(per_page) > NUVEMSHOP_RESULT_WINDOW {
         return json_response(

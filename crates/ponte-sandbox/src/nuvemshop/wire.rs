@@ -79,6 +79,8 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
                     "src": format!("https://acdn.example/stores/{store_id}/products/{}.webp", line.product_id),
                     "position": 1,
                     "alt": [],
+                    "created_at": ts(order.created_at),
+                    "updated_at": ts(order.created_at),
                 },
                 "quantity": quantity,
                 "free_shipping": false,
@@ -140,6 +142,7 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "created_at": ts(customer.created_at),
         "updated_at": ts(order.updated_at),
         "accepts_marketing": false,
+        "accepts_marketing_updated_at": ts(customer.created_at),
     });
 
     let completed_at = json!({

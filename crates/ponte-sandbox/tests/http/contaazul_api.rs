@@ -18,8 +18,13 @@ struct Company {
     product: String,
 }
 
+/// A company whose rate limits stay out of the way of tests about something else.
 async fn company() -> Company {
-    company_with(|_| {}).await
+    company_with(|config| {
+        config.contaazul.requests_per_second = 1_000;
+        config.contaazul.requests_per_minute = 100_000;
+    })
+    .await
 }
 
 async fn company_with(adjust: impl FnOnce(&mut ponte_sandbox::SandboxConfig)) -> Company {
@@ -353,6 +358,21 @@ async fn a_valid_sale_is_created_awaiting_review_and_reads_back_as_the_spec_says
     assert_eq!(by_term["total_itens"], 1);
     let none = expect_json(c.get("/v1/venda/busca?numeros=2").await, StatusCode::OK).await;
     assert_eq!(none["total_itens"], 0);
+    let that_day = expect_json(
+        c.get("/v1/venda/busca?data_inicio=2026-11-29&data_fim=2026-11-29")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(that_day["total_itens"], 1);
+    let later = expect_json(
+        c.get("/v1/venda/busca?data_inicio=2026-11-30").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(later["total_itens"], 0);
+    let bad_date = c.get("/v1/venda/busca?data_inicio=29/11/2026").await;
+    assert_eq!(bad_date.status(), StatusCode::BAD_REQUEST);
 
     // What Conta Azul received, as the control API reports it.
     let sales = c.h.sandbox.control().sales();

@@ -279,6 +279,18 @@ async fn filters_select_by_payment_dates_status_and_id() {
         "created before the minimum"
     );
 
+    let until = (Utc::now() - Span::days(2)).format("%Y-%m-%dT%H:%M:%S%z");
+    let older = expect_json(
+        h.ns_get(
+            &token,
+            &format!("/orders?created_at_max={}", urlencode(&until.to_string())),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(ids(&older), vec![old.id], "created before the maximum");
+
     let cancelled_only = expect_json(
         h.ns_get(&token, "/orders?status=cancelled").await,
         StatusCode::OK,

@@ -123,6 +123,20 @@ impl Paging {
         Ok(Paging { pagina, tamanho })
     }
 
+    /// The `{items, totalItems}` envelope of people and products.
+    pub fn items_envelope<T>(&self, matching: &[T], render: impl Fn(&T) -> Value) -> Response {
+        let items: Vec<Value> = matching
+            .iter()
+            .skip((self.pagina - 1) * self.tamanho)
+            .take(self.tamanho)
+            .map(render)
+            .collect();
+        json_response(
+            StatusCode::OK,
+            &serde_json::json!({ "items": items, "totalItems": matching.len() }),
+        )
+    }
+
     pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
         items
             .iter()

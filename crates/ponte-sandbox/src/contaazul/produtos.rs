@@ -105,11 +105,7 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
             .cloned()
             .collect()
     });
-    let items: Vec<Value> = paging.slice(&matching).iter().map(render).collect();
-    json_response(
-        StatusCode::OK,
-        &json!({ "items": items, "totalItems": matching.len() }),
-    )
+    paging.items_envelope(&matching, render)
 }
 
 pub(super) async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -16,6 +16,18 @@ use crate::{pages, AppState};
 
 pub(crate) const SCOPE: &str = "read_orders,read_customers,read_products";
 
+fn app_not_found() -> Response {
+    html_response(
+        StatusCode::NOT_FOUND,
+        pages::message(
+            "nuvemshop",
+            "Aplicativo não encontrado",
+            "Confira o endereço de instalação.",
+            true,
+        ),
+    )
+}
+
 pub(super) async fn consent_page(
     State(state): State<AppState>,
     Path(app_id): Path<String>,
@@ -23,15 +35,7 @@ pub(super) async fn consent_page(
 ) -> Response {
     let config = &state.config.nuvemshop;
     if app_id != config.app_id {
-        return html_response(
-            StatusCode::NOT_FOUND,
-            pages::message(
-                "nuvemshop",
-                "Aplicativo não encontrado",
-                "Confira o endereço de instalação.",
-                true,
-            ),
-        );
+        return app_not_found();
     }
     html_response(
         StatusCode::OK,
@@ -50,15 +54,7 @@ pub(super) async fn consent(
 ) -> Response {
     let config = &state.config.nuvemshop;
     if app_id != config.app_id {
-        return html_response(
-            StatusCode::NOT_FOUND,
-            pages::message(
-                "nuvemshop",
-                "Aplicativo não encontrado",
-                "Confira o endereço de instalação.",
-                true,
-            ),
-        );
+        return app_not_found();
     }
     if form.get("decision").map(String::as_str) != Some("install") {
         return html_response(

@@ -123,16 +123,6 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "note": null,
         "default_address": shipping_address,
         "addresses": [shipping_address],
-        "billing_name": customer.name,
-        "billing_phone": order.billing_phone,
-        "billing_address": address.address,
-        "billing_number": address.number,
-        "billing_floor": address.floor,
-        "billing_locality": address.locality,
-        "billing_zipcode": address.zipcode,
-        "billing_city": address.city,
-        "billing_province": address.province,
-        "billing_country": "BR",
         "extra": {},
         "total_spent": money(total),
         "total_spent_currency": order.currency,
@@ -144,6 +134,9 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "accepts_marketing": false,
         "accepts_marketing_updated_at": ts(customer.created_at),
     });
+
+    let mut customer_json = customer_json;
+    add_billing(&mut customer_json, order);
 
     let completed_at = json!({
         "date": order.created_at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
@@ -171,16 +164,6 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "contact_identification": customer.identification,
         "shipping_min_days": 3,
         "shipping_max_days": 7,
-        "billing_name": customer.name,
-        "billing_phone": order.billing_phone,
-        "billing_address": address.address,
-        "billing_number": address.number,
-        "billing_floor": address.floor,
-        "billing_locality": address.locality,
-        "billing_zipcode": address.zipcode,
-        "billing_city": address.city,
-        "billing_province": address.province,
-        "billing_country": "BR",
         "shipping_cost_owner": money(order.shipping_cost_owner),
         "shipping_cost_customer": money(order.shipping_cost_customer),
         "coupon": coupon,
@@ -248,6 +231,7 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "client_details": { "browser_ip": "177.22.100.1", "user_agent": "Mozilla/5.0" },
         "app_id": null,
     });
+    add_billing(&mut value, order);
     if rendering == Rendering::Single {
         if let Some(object) = value.as_object_mut() {
             // Older names the single-order example still carries.
@@ -263,6 +247,26 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         merge(&mut value, patch);
     }
     value
+}
+
+/// The flat `billing_*` fields, which both the order and its customer carry.
+fn add_billing(target: &mut Value, order: &Order) {
+    let address = &order.address;
+    let billing = json!({
+        "billing_name": order.customer.name,
+        "billing_phone": order.billing_phone,
+        "billing_address": address.address,
+        "billing_number": address.number,
+        "billing_floor": address.floor,
+        "billing_locality": address.locality,
+        "billing_zipcode": address.zipcode,
+        "billing_city": address.city,
+        "billing_province": address.province,
+        "billing_country": "BR",
+    });
+    if let (Some(target), Value::Object(billing)) = (target.as_object_mut(), billing) {
+        target.extend(billing);
+    }
 }
 
 /// RFC 7396 merge patch.

@@ -1,0 +1,355 @@
+//! The one entry point the CLI and the desktop app share: connect, pick the seller, switch on
+//! and off, sync, list, retry, report. Nothing here knows about terminals or windows.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::contaazul::{ContaAzulAuth, ContaAzulClient};
+use crate::error::{Error, Problem, Result, Service};
+use crate::nuvemshop::NuvemshopClient;
+use crate::oauth::{self, Browser};
+use crate::rules::customer::mask_document;
+use crate::secrets::{open_store, Secret, TokenStore};
+use crate::store::{Counts, LedgerOrder, OrderState, Seller, Settings, Store};
+use crate::sync::{Engine, Event, Events, PassReport};
+use crate::time::{system_clock, SharedClock};
+
+const NUVEMSHOP_TOKEN: &str = "nuvemshop";
+
+pub struct App {
+    pub config: Config,
+    store: Arc<Store>,
+    tokens: Arc<dyn TokenStore>,
+    clock: SharedClock,
+    events: Events,
+    contaazul_auth: Arc<ContaAzulAuth>,
+}
+
+/// `ponte status --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub enabled: bool,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub disabled_reason: Option<Problem>,
+    pub nuvemshop: NuvemshopStatus,
+    pub contaazul: ContaAzulStatus,
+    pub seller: Option<Seller>,
+    pub counts: Counts,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NuvemshopStatus {
+    pub connected: bool,
+    pub store_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContaAzulStatus {
+    pub connected: bool,
+}
+
+impl App {
+    pub fn open(config: Config) -> Result<App> {
+        Self::open_with_clock(config, system_clock())
+    }
+
+    pub fn open_with_clock(config: Config, clock: SharedClock) -> Result<App> {
+        let store = Arc::new(Store::open(&config.database_path())?);
+        let tokens: Arc<dyn TokenStore> = Arc::from(open_store(&config));
+        let contaazul_auth = Arc::new(ContaAzulAuth::new(&config, tokens.clone(), clock.clone())?);
+        Ok(App {
+            config,
+            store,
+            tokens,
+            clock,
+            events: Events::default(),
+            contaazul_auth,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        self.store.settings()
+    }
+
+    /// R1: the authorize page in the browser, the code back on the loopback listener, the
+    /// token kept. `show_url` receives the authorize URL before the browser opens.
+    pub async fn connect(&self, service: Service, browser: &dyn Browser, show_url: impl FnOnce(&str)) -> Result<()> {
+        let listener = TcpListener::bind(("127.0.0.1", self.config.redirect_port))
+            .await
+            .map_err(|error| {
+                Error::Authorization(format!("port {} is busy: {error}", self.config.redirect_port))
+            })?;
+        let state = oauth::new_state();
+        let url = oauth::authorize_url(&self.config, service, &state);
+        show_url(&url);
+        browser.open(&url)?;
+        let path = match service {
+            Service::Nuvemshop => "/callback/nuvemshop",
+            Service::Contaazul => "/callback/contaazul",
+        };
+        let code = oauth::wait_for_code(listener, path, &state, self.config.authorization_timeout).await?;
+        match service {
+            Service::Nuvemshop => {
+                let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
+                self.tokens.set(NUVEMSHOP_TOKEN, &token)?;
+                self.store.set_nuvemshop_store_id(Some(&store_id))?;
+            }
+            Service::Contaazul => self.contaazul_auth.exchange_code(&code).await?,
+        }
+        tracing::info!(service = service.name(), "connected");
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    pub async fn disconnect(&self, service: Service) -> Result<()> {
+        match service {
+            Service::Nuvemshop => {
+                self.tokens.delete(NUVEMSHOP_TOKEN)?;
+                self.store.set_nuvemshop_store_id(None)?;
+            }
+            Service::Contaazul => self.contaazul_auth.forget().await?,
+        }
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    fn nuvemshop_client(&self) -> Result<NuvemshopClient> {
+        let token: Secret = self.tokens.get(NUVEMSHOP_TOKEN)?.ok_or(Error::NotConnected(Service::Nuvemshop))?;
+        let store_id = self
+            .store
+            .settings()?
+            .nuvemshop_store_id
+            .and_then(|id| id.parse::<u64>().ok())
+            .ok_or(Error::NotConnected(Service::Nuvemshop))?;
+        NuvemshopClient::new(&self.config, store_id, token)
+    }
+
+    fn contaazul_client(&self) -> Result<ContaAzulClient> {
+        if !self.contaazul_auth.is_connected()? {
+            return Err(Error::NotConnected(Service::Contaazul));
+        }
+        ContaAzulClient::new(&self.config, self.contaazul_auth.clone())
+    }
+
+    /// R13: Conta Azul's sellers, to pick the one the sales will name.
+    pub async fn sellers(&self) -> Result<Vec<Seller>> {
+        let sellers = self.contaazul_client()?.vendedores().await?;
+        Ok(sellers
+            .into_iter()
+            .map(|v| Seller { id: v.id, name: v.nome })
+            .collect())
+    }
+
+    /// R2, R4, R13: switches the integration on with a seller (the only one when there is one).
+    pub async fn enable(&self, seller_id: Option<&str>) -> Result<Settings> {
+        self.nuvemshop_client()?;
+        let sellers = self.sellers().await?;
+        let seller = match seller_id {
+            Some(id) => sellers
+                .into_iter()
+                .find(|s| s.id == id)
+                .ok_or_else(|| Error::NotFound(format!("no seller with id {id}")))?,
+            None => match self.store.settings()?.seller {
+                Some(chosen) if sellers.contains(&chosen) => chosen,
+                _ if sellers.len() == 1 => sellers.into_iter().next().expect("one seller"),
+                _ => return Err(Error::NoSeller),
+            },
+        };
+        self.store.activate(&seller, self.clock.now())?;
+        self.events.send(Event::SettingsChanged);
+        self.store.settings()
+    }
+
+    /// R4: off; nothing is created while off.
+    pub fn disable(&self) -> Result<()> {
+        self.store.set_enabled(false)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    pub fn engine(&self) -> Result<Engine> {
+        Ok(Engine {
+            store: self.store.clone(),
+            nuvemshop: self.nuvemshop_client()?,
+            contaazul: self.contaazul_client()?,
+            clock: self.clock.clone(),
+            events: self.events.clone(),
+        })
+    }
+
+    /// One full pass (the caller holds the data directory's lock).
+    pub async fn sync_once(&self) -> Result<PassReport> {
+        let settings = self.store.settings()?;
+        if !settings.enabled {
+            return Err(Error::Disabled);
+        }
+        self.engine()?.run_pass().await
+    }
+
+    pub fn status(&self) -> Result<Status> {
+        let settings = self.store.settings()?;
+        Ok(Status {
+            enabled: settings.enabled,
+            activated_at: settings.activated_at,
+            disabled_reason: settings.disabled_reason,
+            nuvemshop: NuvemshopStatus {
+                connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some() && settings.nuvemshop_store_id.is_some(),
+                store_id: settings.nuvemshop_store_id,
+            },
+            contaazul: ContaAzulStatus {
+                connected: self.contaazul_auth.is_connected()?,
+            },
+            seller: settings.seller,
+            counts: self.store.counts()?,
+            last_sync_at: settings.last_sync_at,
+        })
+    }
+
+    pub fn orders(&self, state: Option<OrderState>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
+        self.store.list(state, search, limit, offset)
+    }
+
+    /// *Tentar novamente*: the order is read again from Nuvemshop (it may have been corrected)
+    /// and queued.
+    pub async fn retry(&self, order_id: u64) -> Result<()> {
+        let order = self
+            .store
+            .order(order_id)?
+            .filter(|o| o.state == OrderState::Failed)
+            .ok_or_else(|| Error::NotFound(format!("no failed order {order_id}")))?;
+        let fresh = match self.nuvemshop_client() {
+            Ok(client) => match client.order(order.order_id).await {
+                Ok(value) => Some(value.to_string()),
+                Err(error @ Error::NuvemshopAccessRevoked) => return Err(error),
+                Err(error) => {
+                    tracing::warn!(%error, "retrying with the order as first seen");
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        self.store.retry_failed(order_id, fresh.as_deref(), self.clock.now())?;
+        self.events.send(Event::OrderChanged {
+            order_id,
+            state: OrderState::Queued,
+        });
+        Ok(())
+    }
+
+    pub async fn retry_all_failed(&self) -> Result<usize> {
+        let failed = self.store.in_state(OrderState::Failed)?;
+        for order in &failed {
+            self.retry(order.order_id).await?;
+        }
+        Ok(failed.len())
+    }
+
+    /// R21: what support needs, with personal data masked and no token anywhere.
+    pub fn support_report(&self, order_id: u64) -> Result<String> {
+        let order = self
+            .store
+            .order(order_id)?
+            .ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
+        let mut report = format!(
+            "Relatório do Ponte para o suporte\n\nPedido Nuvemshop: #{}\nID do pedido: {}\n\
+             URL do pedido: {}\nSituação no Ponte: {}\n",
+            order.number,
+            order.order_id,
+            NuvemshopClient::admin_order_url(None, order.order_id),
+            order.state.as_str(),
+        );
+        if let Some(problem) = &order.error {
+            report.push_str(&format!(
+                "Motivo: {}\nO que fazer: {}\nCódigo: {}\n",
+                problem.message, problem.hint, problem.code
+            ));
+            if let Some(details) = &problem.details {
+                report.push_str(&format!("Detalhes: {}\n", redact(details)));
+            }
+        }
+        report.push_str("\nRequisições e respostas:\n");
+        for exchange in self.store.audit(order_id)? {
+            report.push_str(&format!(
+                "\n> {} {}\n",
+                exchange.method,
+                redact(&exchange.url)
+            ));
+            if let Some(body) = &exchange.request_body {
+                report.push_str(&format!("{}\n", redact(body)));
+            }
+            report.push_str(&format!(
+                "< {}\n{}\n",
+                exchange.status.map(|s| s.to_string()).unwrap_or_else(|| "sem resposta".into()),
+                redact(&exchange.response_body)
+            ));
+        }
+        Ok(report)
+    }
+}
+
+/// Masks CPFs, CNPJs, e-mails and phone numbers in free text.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if !token.is_empty() {
+            out.push_str(&redact_token(token));
+            token.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || ".-/@+_".contains(c) {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
+fn redact_token(token: &str) -> String {
+    if let Some((_, domain)) = token.split_once('@') {
+        return format!("***@{domain}");
+    }
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    let only_document_chars = token.chars().all(|c| c.is_ascii_digit() || ".-/+".contains(c));
+    if only_document_chars && (digits == 11 || digits == 14) && token.chars().any(|c| ".-/".contains(c)) {
+        return mask_document(token);
+    }
+    if only_document_chars && digits >= 10 && token.starts_with('+') {
+        return format!("{}****", &token[..token.len().min(6)]);
+    }
+    token.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r21_the_report_masks_personal_data() {
+        let text = r#"{"cpf":"529.982.247-25","email":"maria@exemplo.com.br","telefone_celular":"+5511987654321","nome":"Maria"}"#;
+        let redacted = redact(text);
+        assert!(!redacted.contains("529.982.247-25"));
+        assert!(redacted.contains("***.982.247-**"));
+        assert!(!redacted.contains("maria@"));
+        assert!(redacted.contains("***@exemplo.com.br"));
+        assert!(!redacted.contains("987654321"));
+        assert!(redacted.contains("\"nome\":\"Maria\""), "{redacted}");
+    }
+}

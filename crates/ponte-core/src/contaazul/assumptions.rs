@@ -1,0 +1,65 @@
+//! What the Conta Azul documentation leaves UNCONFIRMED, and what Ponte assumes, in one place.
+
+/// How a CPF/CNPJ is sent in `documentos` on `GET /v1/pessoas`: the docs' create examples are
+/// formatted (`123.456.789-09`); whether search wants digits or punctuation is not documented.
+/// Ponte sends the formatted form and compares digits itself.
+pub const SEARCH_DOCUMENTS_FORMATTED: bool = true;
+
+/// Whether `nomes` and `busca` match exactly or partially is not documented: Ponte treats every
+/// search answer as candidates and compares exactly itself (R10, R12).
+pub const SEARCHES_ARE_CANDIDATES_ONLY: bool = true;
+
+/// The answer to a sale refused by *Verificar estoque ao criar uma venda* is not documented.
+/// Ponte recognises it as a 400 whose message speaks of stock (`estoque`) and names the product
+/// when the message quotes it.
+pub fn is_stock_validation(status: u16, message: &str) -> bool {
+    let lower = message.to_lowercase();
+    status == 400 && lower.contains("estoque") && !lower.contains("não encontrado")
+}
+
+/// A refused sale whose cause is the product (missing, inactive), by its message (R20).
+pub fn is_product_problem(status: u16, message: &str) -> bool {
+    let lower = message.to_lowercase();
+    status == 400
+        && (lower.contains("produto") || lower.contains("item"))
+        && (lower.contains("não encontrado") || lower.contains("inativo"))
+}
+
+/// A sale number taken between `proximo-numero` and the create: try again with a fresh number.
+pub fn is_number_taken(status: u16, message: &str) -> bool {
+    status == 400 && message.to_lowercase().contains("já existe uma venda com o número")
+}
+
+/// The error text of an answer: `{"error": "..."}` (observed), `{"message": "..."}`, or the
+/// raw body.
+pub fn error_message(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| {
+            ["error", "message", "mensagem"]
+                .iter()
+                .find_map(|key| value.get(key).and_then(|v| v.as_str()).map(str::to_string))
+        })
+        .unwrap_or_else(|| body.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stock_validation_is_told_apart_from_other_refusals() {
+        assert!(is_stock_validation(
+            400,
+            "Não há estoque suficiente para o produto \"Caneca\". Disponível: 0, solicitado: 2."
+        ));
+        assert!(!is_stock_validation(500, "estoque"));
+        assert!(!is_stock_validation(400, "Produto ou serviço não encontrado: 1b2"));
+        assert!(is_product_problem(400, "Produto ou serviço não encontrado: 1b2"));
+        assert!(is_product_problem(400, "O produto \"Caneca\" está inativo e não pode ser vendido"));
+        assert!(is_number_taken(400, "Já existe uma venda com o número 12."));
+        assert_eq!(error_message(r#"{"error":"x"}"#), "x");
+        assert_eq!(error_message(r#"{"message":"y"}"#), "y");
+        assert_eq!(error_message("plain"), "plain");
+    }
+}

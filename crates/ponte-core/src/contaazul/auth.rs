@@ -1,0 +1,203 @@
+//! Conta Azul tokens: the access token lasts an hour; every refresh returns a new refresh
+//! token and kills the old one. So: one refresh at a time, and the new pair is persisted
+//! before the new access token is used.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RedirectUrl,
+    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::config::Config;
+use crate::error::{Error, Result, Service};
+use crate::secrets::{Secret, TokenStore};
+use crate::time::SharedClock;
+
+pub const TOKEN_KEY: &str = "contaazul";
+/// Refresh a little before the hour is up, so a request never leaves with a dying token.
+const EXPIRY_MARGIN: Duration = Duration::seconds(60);
+
+/// What the token store keeps under `contaazul` (as one secret).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for StoredTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTokens")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+type OAuthClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+pub struct ContaAzulAuth {
+    oauth: OAuthClient,
+    http: reqwest::Client,
+    store: Arc<dyn TokenStore>,
+    clock: SharedClock,
+    current: Mutex<Option<StoredTokens>>,
+}
+
+impl ContaAzulAuth {
+    pub fn new(config: &Config, store: Arc<dyn TokenStore>, clock: SharedClock) -> Result<Self> {
+        let token_url = TokenUrl::new(format!("{}/oauth2/token", config.contaazul_auth_url))
+            .map_err(|error| Error::Config(format!("PONTE_CONTAAZUL_AUTH_URL: {error}")))?;
+        let redirect = RedirectUrl::new(config.redirect_url(Service::Contaazul))
+            .map_err(|error| Error::Config(format!("redirect URL: {error}")))?;
+        // Basic client authentication is oauth2's default, as Conta Azul requires.
+        let oauth = BasicClient::new(ClientId::new(config.contaazul_client_id.clone()))
+            .set_client_secret(ClientSecret::new(config.contaazul_client_secret.clone()))
+            .set_redirect_uri(redirect)
+            .set_token_uri(token_url);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|error| Error::Config(format!("HTTP client: {error}")))?;
+        Ok(ContaAzulAuth {
+            oauth,
+            http,
+            store,
+            clock,
+            current: Mutex::new(None),
+        })
+    }
+
+    pub fn is_connected(&self) -> Result<bool> {
+        Ok(self.store.get(TOKEN_KEY)?.is_some())
+    }
+
+    fn persist(&self, tokens: &StoredTokens) -> Result<()> {
+        let json = serde_json::to_string(tokens).map_err(|e| Error::Secrets(e.to_string()))?;
+        self.store.set(TOKEN_KEY, &Secret::new(json))
+    }
+
+    fn load(&self) -> Result<Option<StoredTokens>> {
+        match self.store.get(TOKEN_KEY)? {
+            None => Ok(None),
+            Some(secret) => serde_json::from_str(secret.expose())
+                .map(Some)
+                .map_err(|_| Error::Secrets("stored Conta Azul tokens are damaged".into())),
+        }
+    }
+
+    fn tokens_from<T: TokenResponse>(&self, response: &T, previous_refresh: Option<&str>) -> Result<StoredTokens> {
+        let refresh = response
+            .refresh_token()
+            .map(|token| token.secret().clone())
+            .or_else(|| previous_refresh.map(str::to_string))
+            .ok_or_else(|| Error::Authorization("Conta Azul sent no refresh token".into()))?;
+        let lifetime = response
+            .expires_in()
+            .and_then(|d| Duration::from_std(d).ok())
+            .unwrap_or(Duration::hours(1));
+        Ok(StoredTokens {
+            access_token: response.access_token().secret().clone(),
+            refresh_token: refresh,
+            expires_at: self.clock.now() + lifetime,
+        })
+    }
+
+    /// Exchanges the code the browser brought back, and keeps the tokens.
+    pub async fn exchange_code(&self, code: &str) -> Result<()> {
+        let response = self
+            .oauth
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .request_async(&self.http)
+            .await
+            .map_err(|error| match error {
+                RequestTokenError::ServerResponse(answer) => Error::Authorization(format!(
+                    "Conta Azul refused the code: {}",
+                    answer.error()
+                )),
+                other => Error::Authorization(format!("token exchange failed: {other}")),
+            })?;
+        let tokens = self.tokens_from(&response, None)?;
+        self.persist(&tokens)?;
+        *self.current.lock().await = Some(tokens);
+        Ok(())
+    }
+
+    /// A working access token, refreshed (once, under the lock) when it is about to expire.
+    pub async fn access_token(&self) -> Result<Secret> {
+        let mut current = self.current.lock().await;
+        if current.is_none() {
+            *current = self.load()?;
+        }
+        let Some(tokens) = current.as_ref() else {
+            return Err(Error::NotConnected(Service::Contaazul));
+        };
+        if tokens.expires_at - EXPIRY_MARGIN > self.clock.now() {
+            return Ok(Secret::new(tokens.access_token.clone()));
+        }
+        let renewed = self.refresh(tokens).await?;
+        let access = Secret::new(renewed.access_token.clone());
+        *current = Some(renewed);
+        Ok(access)
+    }
+
+    /// After a 401: refresh, unless another request already did since `rejected` was handed out.
+    pub async fn refresh_after_rejection(&self, rejected: &Secret) -> Result<Secret> {
+        let mut current = self.current.lock().await;
+        if current.is_none() {
+            *current = self.load()?;
+        }
+        let Some(tokens) = current.as_ref() else {
+            return Err(Error::NotConnected(Service::Contaazul));
+        };
+        if tokens.access_token != rejected.expose() {
+            return Ok(Secret::new(tokens.access_token.clone()));
+        }
+        let renewed = self.refresh(tokens).await?;
+        let access = Secret::new(renewed.access_token.clone());
+        *current = Some(renewed);
+        Ok(access)
+    }
+
+    /// Called with the lock held: never two refreshes at once.
+    async fn refresh(&self, tokens: &StoredTokens) -> Result<StoredTokens> {
+        let result = self
+            .oauth
+            .exchange_refresh_token(&RefreshToken::new(tokens.refresh_token.clone()))
+            .request_async(&self.http)
+            .await;
+        let response = match result {
+            Ok(response) => response,
+            Err(RequestTokenError::ServerResponse(answer))
+                if *answer.error() == BasicErrorResponseType::InvalidGrant =>
+            {
+                // R5: the refresh token was rejected; reconnecting is the only way back.
+                return Err(Error::ContaAzulAccessRevoked);
+            }
+            Err(RequestTokenError::ServerResponse(answer)) => {
+                return Err(Error::Authorization(format!("Conta Azul refused the refresh: {}", answer.error())))
+            }
+            Err(other) => {
+                return Err(Error::Unreachable {
+                    service: Service::Contaazul,
+                    detail: format!("token refresh: {other}"),
+                })
+            }
+        };
+        let renewed = self.tokens_from(&response, Some(&tokens.refresh_token))?;
+        // The old refresh token is dead from here on: keep the new one before anything else.
+        self.persist(&renewed)?;
+        tracing::info!(expires_at = %renewed.expires_at, "Conta Azul tokens refreshed");
+        Ok(renewed)
+    }
+
+    pub async fn forget(&self) -> Result<()> {
+        *self.current.lock().await = None;
+        self.store.delete(TOKEN_KEY)
+    }
+}

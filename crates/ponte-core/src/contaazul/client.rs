@@ -1,0 +1,175 @@
+//! The Conta Azul API client: bearer tokens that refresh themselves, pacing under 10/s and
+//! 600/min, the two envelope styles, and the searches the rules need.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::auth::ContaAzulAuth;
+use super::wire::{
+    Created, Items, Itens, NewPessoa, NewProduto, NewVenda, PessoaSummary, ProdutoSummary,
+    VendaCreated, VendaSummary, Vendedor,
+};
+use crate::config::Config;
+use crate::error::{Error, Result, Service};
+use crate::http::{Pacer, Recorder, Reply, Request, Transport};
+
+/// The largest page size the API allows for these searches.
+const PAGE_SIZE: u32 = 100;
+/// A search that matches more than this many records is narrowed by the caller, not paged.
+const MAX_PAGES: u32 = 10;
+
+pub struct ContaAzulClient {
+    transport: Transport,
+    api_url: String,
+    auth: Arc<ContaAzulAuth>,
+}
+
+impl ContaAzulClient {
+    pub fn new(config: &Config, auth: Arc<ContaAzulAuth>) -> Result<Self> {
+        let pacing = &config.pacing;
+        Ok(ContaAzulClient {
+            transport: Transport::new(
+                Service::Contaazul,
+                &config.user_agent,
+                Pacer::windows(pacing.contaazul_per_second, pacing.contaazul_per_minute),
+            )?,
+            api_url: config.contaazul_api_url.clone(),
+            auth,
+        })
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.transport.recorder
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let mut url = format!("{}{}", self.api_url, path);
+        if !query.is_empty() {
+            let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(query)
+                .finish();
+            url.push('?');
+            url.push_str(&encoded);
+        }
+        url
+    }
+
+    /// Sends with a fresh token; after a 401, refreshes once and sends again.
+    async fn send(&self, request: Request) -> Result<Reply> {
+        let token = self.auth.access_token().await?;
+        let bearer = |token: String| move |b: reqwest::RequestBuilder| b.bearer_auth(&token);
+        let reply = self
+            .transport
+            .send(&request, bearer(token.expose().to_string()))
+            .await?;
+        if reply.status != 401 {
+            return Ok(reply);
+        }
+        let renewed = self.auth.refresh_after_rejection(&token).await?;
+        self.transport
+            .send(&request, bearer(renewed.expose().to_string()))
+            .await
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: String) -> Result<T> {
+        let reply = self.send(Request::get(url)).await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Contaazul));
+        }
+        reply.json(Service::Contaazul)
+    }
+
+    /// Every page of a `{items, totalItems}` search.
+    async fn search_items<T: DeserializeOwned>(&self, path: &str, filters: &[(&str, &str)]) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let size = PAGE_SIZE.to_string();
+        for page in 1..=MAX_PAGES {
+            let page_text = page.to_string();
+            let mut query = filters.to_vec();
+            query.extend([("pagina", page_text.as_str()), ("tamanho_pagina", size.as_str())]);
+            let items: Items<T> = self.get_json(self.url(path, &query)).await?;
+            let received = items.items.len();
+            all.extend(items.items);
+            if received < PAGE_SIZE as usize || all.len() as u64 >= items.total_items {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    pub async fn pessoas_by_document(&self, document: &str) -> Result<Vec<PessoaSummary>> {
+        self.search_items("/v1/pessoas", &[("documentos", document)]).await
+    }
+
+    pub async fn pessoas_by_name(&self, name: &str) -> Result<Vec<PessoaSummary>> {
+        self.search_items("/v1/pessoas", &[("nomes", name)]).await
+    }
+
+    /// Products whose name or code contains `text`, active or not.
+    pub async fn produtos_by_text(&self, text: &str) -> Result<Vec<ProdutoSummary>> {
+        self.search_items("/v1/produtos", &[("busca", text), ("status", "TODOS")]).await
+    }
+
+    /// Creates; the answer is returned as is when Conta Azul refuses, for the caller to classify.
+    async fn create(&self, path: &str, body: Value) -> Result<std::result::Result<Reply, Reply>> {
+        let reply = self.send(Request::post(self.url(path, &[]), body)).await?;
+        if reply.is_success() {
+            Ok(Ok(reply))
+        } else if reply.status == 429 || reply.status >= 500 {
+            Err(reply.into_error(Service::Contaazul))
+        } else {
+            Ok(Err(reply))
+        }
+    }
+
+    pub async fn create_pessoa(&self, pessoa: &NewPessoa) -> Result<std::result::Result<String, Reply>> {
+        let body = serde_json::to_value(pessoa).map_err(|e| Error::Config(e.to_string()))?;
+        Ok(match self.create("/v1/pessoas", body).await? {
+            Ok(reply) => Ok(reply.json::<Created>(Service::Contaazul)?.id),
+            Err(refused) => Err(refused),
+        })
+    }
+
+    pub async fn create_produto(&self, produto: &NewProduto) -> Result<std::result::Result<String, Reply>> {
+        let body = serde_json::to_value(produto).map_err(|e| Error::Config(e.to_string()))?;
+        Ok(match self.create("/v1/produtos", body).await? {
+            Ok(reply) => Ok(reply.json::<Created>(Service::Contaazul)?.id),
+            Err(refused) => Err(refused),
+        })
+    }
+
+    pub async fn create_venda(&self, venda: &NewVenda) -> Result<std::result::Result<VendaCreated, Reply>> {
+        let body = serde_json::to_value(venda).map_err(|e| Error::Config(e.to_string()))?;
+        Ok(match self.create("/v1/venda", body).await? {
+            Ok(reply) => Ok(reply.json::<VendaCreated>(Service::Contaazul)?),
+            Err(refused) => Err(refused),
+        })
+    }
+
+    pub async fn vendedores(&self) -> Result<Vec<Vendedor>> {
+        self.get_json(self.url("/v1/venda/vendedores", &[])).await
+    }
+
+    pub async fn next_sale_number(&self) -> Result<i64> {
+        let value: Value = self.get_json(self.url("/v1/venda/proximo-numero", &[])).await?;
+        value.as_i64().ok_or_else(|| Error::Unreadable {
+            service: Service::Contaazul,
+            detail: format!("proximo-numero answered {value}"),
+        })
+    }
+
+    /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
+    pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {
+        let value: Value = self.get_json(self.url(&format!("/v1/venda/{id}"), &[])).await?;
+        Ok(value["venda"]["observacoes"].as_str().map(str::to_string))
+    }
+
+    pub async fn venda_by_number(&self, numero: i64) -> Result<Option<VendaSummary>> {
+        let numero = numero.to_string();
+        let url = self.url("/v1/venda/busca", &[("numeros", &numero), ("tamanho_pagina", "10")]);
+        let found: Itens<VendaSummary> = self.get_json(url).await?;
+        Ok(found.itens.into_iter().find(|venda| venda.numero.to_string() == numero))
+    }
+}

@@ -1,0 +1,231 @@
+//! HTTP shared by both API clients: one `reqwest` client per API, pacing under its rate limit,
+//! retries decided by a pure function, and a record of every exchange for the order's audit.
+
+mod pacer;
+pub mod retry;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+
+pub use pacer::Pacer;
+use retry::{Decision, Outcome};
+
+use crate::error::{Error, Result, Service};
+
+/// One request and its answer, as kept in an order's audit. Headers (and so tokens) are never
+/// recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<String>,
+    pub status: Option<u16>,
+    pub response_body: String,
+}
+
+/// An answer, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self, service: Service) -> Result<T> {
+        serde_json::from_str(&self.body).map_err(|error| Error::Unreadable {
+            service,
+            detail: format!("{error} in {}", truncate(&self.body, 300)),
+        })
+    }
+
+    pub fn into_error(self, service: Service) -> Error {
+        Error::Api {
+            service,
+            status: self.status,
+            body: truncate(&self.body, 2000),
+        }
+    }
+}
+
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Collects the exchanges made while one order is being imported.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+}
+
+impl Recorder {
+    fn push(&self, exchange: Exchange) {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(exchange);
+    }
+
+    pub fn take(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub body: Option<serde_json::Value>,
+    /// Safe to send twice (GET, or a write that cannot have taken effect).
+    pub idempotent: bool,
+}
+
+impl Request {
+    pub fn get(url: String) -> Self {
+        Request {
+            method: Method::GET,
+            url,
+            body: None,
+            idempotent: true,
+        }
+    }
+
+    pub fn post(url: String, body: serde_json::Value) -> Self {
+        Request {
+            method: Method::POST,
+            url,
+            body: Some(body),
+            idempotent: false,
+        }
+    }
+}
+
+/// What the API client adds to every request: the auth header (and, for Nuvemshop, nothing
+/// else changes between services).
+pub struct Transport {
+    pub service: Service,
+    pub http: reqwest::Client,
+    pub pacer: Pacer,
+    pub recorder: Recorder,
+}
+
+impl Transport {
+    pub fn new(service: Service, user_agent: &str, pacer: Pacer) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| Error::Config(format!("HTTP client: {error}")))?;
+        Ok(Transport {
+            service,
+            http,
+            pacer,
+            recorder: Recorder::default(),
+        })
+    }
+
+    /// Sends with pacing and retries; `authorize` adds the credentials to each attempt.
+    pub async fn send(
+        &self,
+        request: &Request,
+        authorize: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<Reply> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pacer.wait().await;
+            let mut builder = self.http.request(request.method.clone(), &request.url);
+            if let Some(body) = &request.body {
+                builder = builder
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .body(body.to_string());
+            }
+            let result = authorize(builder).send().await;
+            let (outcome, reply) = match result {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.text().await {
+                        Ok(body) => (None, Some(Reply { status, headers, body })),
+                        Err(error) => (Some(classify(&error)), None),
+                    }
+                }
+                Err(error) => (Some(classify(&error)), None),
+            };
+            self.recorder.push(Exchange {
+                method: request.method.to_string(),
+                url: request.url.clone(),
+                request_body: request.body.as_ref().map(|b| b.to_string()),
+                status: reply.as_ref().map(|r| r.status),
+                response_body: reply
+                    .as_ref()
+                    .map(|r| truncate(&r.body, 20_000))
+                    .unwrap_or_else(|| format!("({})", outcome.map(|o| o.describe()).unwrap_or(""))),
+            });
+            let decision = match (&reply, outcome) {
+                (Some(reply), _) => retry::decide(
+                    attempt,
+                    Outcome::Answered {
+                        status: reply.status,
+                        headers: &reply.headers,
+                    },
+                    request.idempotent,
+                ),
+                (None, Some(outcome)) => retry::decide(attempt, outcome, request.idempotent),
+                (None, None) => Decision::GiveUp,
+            };
+            match decision {
+                Decision::Accept => {
+                    return reply.ok_or_else(|| Error::Unreachable {
+                        service: self.service,
+                        detail: "no answer".into(),
+                    })
+                }
+                Decision::RetryAfter(wait) => {
+                    tracing::info!(service = ?self.service, attempt, ?wait, url = %request.url, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::GiveUp => {
+                    if let Some(reply) = reply {
+                        return Ok(reply);
+                    }
+                    return Err(Error::Unreachable {
+                        service: self.service,
+                        detail: format!(
+                            "{} {} failed after {attempt} attempt(s): {}",
+                            request.method,
+                            request.url,
+                            outcome.map(|o| o.describe()).unwrap_or("no answer")
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn classify(error: &reqwest::Error) -> Outcome<'static> {
+    if error.is_connect() {
+        Outcome::ConnectFailed
+    } else if error.is_timeout() {
+        Outcome::TimedOut
+    } else {
+        Outcome::Broken
+    }
+}

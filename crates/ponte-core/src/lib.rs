@@ -1,0 +1,27 @@
+//! Ponte's integration engine, with no GUI dependency: the Nuvemshop and Conta Azul clients,
+//! the help article's rules as pure functions, the SQLite ledger and the sync engine that moves
+//! every paid order into Conta Azul exactly once.
+//!
+//! The `ponte` CLI and the desktop app both drive [`App`]; neither holds logic of its own.
+
+pub mod app;
+pub mod config;
+pub mod contaazul;
+pub mod error;
+mod failpoint;
+pub mod http;
+pub mod lock;
+pub mod money;
+pub mod nuvemshop;
+pub mod oauth;
+pub mod rules;
+pub mod secrets;
+pub mod store;
+pub mod sync;
+pub mod time;
+
+pub use app::App;
+#[cfg(feature = "fail-points")]
+pub use failpoint::{arm as arm_fail_point, disarm_all as disarm_fail_points};
+pub use config::Config;
+pub use error::{Error, Problem};

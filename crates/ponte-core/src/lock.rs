@@ -1,0 +1,42 @@
+//! One writer per data directory: a second `ponte sync` (or a second window) cannot race the
+//! first on the ledger or on Conta Azul's single-use refresh token.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Held while the engine writes; released when dropped (or when the process dies).
+pub struct DataDirLock {
+    _file: File,
+}
+
+impl DataDirLock {
+    pub fn acquire(data_dir: &Path) -> Result<DataDirLock> {
+        std::fs::create_dir_all(data_dir)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data_dir.join("ponte.lock"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DataDirLock { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(Error::Locked(data_dir.display().to_string())),
+            Err(TryLockError::Error(error)) => Err(Error::Io(error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DataDirLock::acquire(dir.path()).unwrap();
+        assert!(matches!(DataDirLock::acquire(dir.path()), Err(Error::Locked(_))));
+        drop(first);
+        assert!(DataDirLock::acquire(dir.path()).is_ok());
+    }
+}

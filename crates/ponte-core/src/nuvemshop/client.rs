@@ -1,0 +1,141 @@
+//! The Nuvemshop API client: `Authentication: bearer`, a User-Agent, the leaky bucket, pages
+//! until the 404 "Last page is N".
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{Error, Result, Service};
+use crate::http::{Pacer, Recorder, Reply, Request, Transport};
+use crate::secrets::Secret;
+use crate::time::nuvemshop_filter;
+
+pub const PER_PAGE: u32 = 200;
+
+pub struct NuvemshopClient {
+    transport: Transport,
+    api_url: String,
+    store_id: u64,
+    token: Secret,
+}
+
+/// One page of orders, each still raw: a broken order must not hide the others.
+pub struct OrdersPage {
+    pub orders: Vec<Value>,
+}
+
+impl NuvemshopClient {
+    pub fn new(config: &Config, store_id: u64, token: Secret) -> Result<Self> {
+        let pacing = &config.pacing;
+        Ok(NuvemshopClient {
+            transport: Transport::new(
+                Service::Nuvemshop,
+                &config.user_agent,
+                Pacer::leaky_bucket(pacing.nuvemshop_burst, pacing.nuvemshop_per_second),
+            )?,
+            api_url: config.nuvemshop_api_url.clone(),
+            store_id,
+            token,
+        })
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.transport.recorder
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}{}", self.api_url, self.store_id, path)
+    }
+
+    async fn get(&self, url: String) -> Result<Reply> {
+        let token = self.token.expose().to_string();
+        let reply = self
+            .transport
+            .send(&Request::get(url), |builder| {
+                builder.header("Authentication", format!("bearer {token}"))
+            })
+            .await?;
+        if reply.status == 401 {
+            // The app was uninstalled, or a newer token replaced this one (R5).
+            return Err(Error::NuvemshopAccessRevoked);
+        }
+        Ok(reply)
+    }
+
+    pub async fn store(&self) -> Result<Value> {
+        let reply = self.get(self.url("/store")).await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        reply.json(Service::Nuvemshop)
+    }
+
+    /// One page of paid orders created since `created_min` and updated since `updated_min`;
+    /// `None` past the last page (the API answers 404 "Last page is N", also when empty).
+    pub async fn paid_orders_page(
+        &self,
+        created_min: DateTime<Utc>,
+        updated_min: Option<DateTime<Utc>>,
+        page: u32,
+    ) -> Result<Option<OrdersPage>> {
+        let mut url = url::Url::parse(&self.url("/orders"))
+            .map_err(|error| Error::Config(format!("PONTE_NUVEMSHOP_API_URL: {error}")))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("payment_status", "paid");
+            query.append_pair("created_at_min", &nuvemshop_filter(created_min));
+            if let Some(updated_min) = updated_min {
+                query.append_pair("updated_at_min", &nuvemshop_filter(updated_min));
+            }
+            query.append_pair("per_page", &PER_PAGE.to_string());
+            query.append_pair("page", &page.to_string());
+        }
+        let reply = self.get(url.into()).await?;
+        if reply.status == 404 && is_past_last_page(&reply.body) {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        let orders: Vec<Value> = reply.json(Service::Nuvemshop)?;
+        Ok(Some(OrdersPage { orders }))
+    }
+
+    pub async fn order(&self, id: u64) -> Result<Value> {
+        let reply = self.get(self.url(&format!("/orders/{id}"))).await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        reply.json(Service::Nuvemshop)
+    }
+
+    pub fn admin_order_url(store_domain: Option<&str>, order_id: u64) -> String {
+        match store_domain {
+            Some(domain) => format!("https://{domain}/admin/orders/{order_id}"),
+            None => format!("https://www.nuvemshop.com.br/admin/orders/{order_id}"),
+        }
+    }
+}
+
+/// The end of the list is a 404 whose description reads "Last page is N" (observed, not
+/// documented); any other 404 is an error.
+fn is_past_last_page(body: &str) -> bool {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|value| value.get("description").and_then(Value::as_str).map(str::to_string))
+        .is_some_and(|description| description.starts_with("Last page is"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_page_404_ends_the_list() {
+        assert!(is_past_last_page(
+            r#"{"code":404,"message":"Not Found","description":"Last page is 0"}"#
+        ));
+        assert!(!is_past_last_page(r#"{"code":404,"message":"Not Found","description":"Order not found"}"#));
+        assert!(!is_past_last_page("<html>404</html>"));
+    }
+}

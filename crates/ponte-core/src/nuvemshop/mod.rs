@@ -1,0 +1,7 @@
+//! Nuvemshop: the order payload, read leniently, and the API client.
+
+mod client;
+pub mod wire;
+
+pub use client::{NuvemshopClient, OrdersPage};
+pub use wire::{Customer, Line, Order};

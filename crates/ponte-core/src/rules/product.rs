@@ -1,0 +1,105 @@
+//! R10: each line's product, selected when a Conta Azul product has exactly the same
+//! description, created otherwise.
+
+use rust_decimal::Decimal;
+
+use crate::contaazul::wire::{NewProduto, NewProdutoEstoque, ProdutoSummary};
+use crate::error::Problem;
+use crate::rules::same_text;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProductMatch {
+    Reuse(String),
+    Create,
+    /// R20: a product with this description exists but cannot be sold.
+    Unusable(Problem),
+}
+
+pub fn match_product(description: &str, candidates: &[ProdutoSummary]) -> ProductMatch {
+    let same: Vec<&ProdutoSummary> = candidates
+        .iter()
+        .filter(|candidate| same_text(&candidate.nome, description))
+        .collect();
+    let active: Vec<&&ProdutoSummary> = same.iter().filter(|p| p.is_active()).collect();
+    match (active.as_slice(), same.is_empty()) {
+        ([only], _) => ProductMatch::Reuse(only.id.clone()),
+        ([], true) => ProductMatch::Create,
+        ([], false) => ProductMatch::Unusable(product_problem(
+            "PRODUCT_INACTIVE",
+            format!("O produto “{description}” está inativo na Conta Azul."),
+        )),
+        (_, _) => ProductMatch::Unusable(product_problem(
+            "PRODUCT_AMBIGUOUS",
+            format!("Há mais de um produto com a descrição “{description}” na Conta Azul."),
+        )),
+    }
+}
+
+/// The R20 hint: look the product up the way the article says.
+pub fn product_problem(code: &str, message: String) -> Problem {
+    Problem::new(
+        code,
+        message,
+        "Confira o cadastro em Estoque > Situação de estoque: pesquise pela descrição exata do \
+         produto e, em Exibir opções de busca avançada, marque Mostrar produtos com saldo zero. \
+         Ajuste o cadastro e clique em Tentar novamente.",
+    )
+}
+
+/// A product created for a line: its description, and the line's price as the sale price.
+pub fn new_product(description: &str, price: Decimal) -> NewProduto {
+    NewProduto {
+        nome: description.to_string(),
+        formato: "SIMPLES",
+        estoque: NewProdutoEstoque { valor_venda: price },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn produto(id: &str, nome: &str, status: &str) -> ProdutoSummary {
+        ProdutoSummary {
+            id: id.into(),
+            nome: nome.into(),
+            status: Some(status.into()),
+        }
+    }
+
+    #[test]
+    fn r10_the_same_description_selects_the_product() {
+        let candidates = vec![
+            produto("1", "Camiseta Básica (P)", "ATIVO"),
+            produto("2", "Camiseta Básica (PP)", "ATIVO"),
+        ];
+        assert_eq!(match_product("camiseta básica (p)", &candidates), ProductMatch::Reuse("1".into()));
+    }
+
+    #[test]
+    fn r10_no_product_with_that_description_means_creating_one() {
+        let candidates = vec![produto("2", "Camiseta Básica (PP)", "ATIVO")];
+        assert_eq!(match_product("Camiseta Básica (P)", &candidates), ProductMatch::Create);
+        assert_eq!(match_product("Camiseta", &[]), ProductMatch::Create);
+        let created = new_product("Camiseta", "59.90".parse().unwrap());
+        assert_eq!(created.nome, "Camiseta");
+        assert_eq!(created.estoque.valor_venda, "59.90".parse::<Decimal>().unwrap());
+    }
+
+    #[test]
+    fn r20_inactive_or_ambiguous_products_fail_with_the_stock_screen_hint() {
+        let inactive = vec![produto("1", "Caneca", "INATIVO")];
+        match match_product("Caneca", &inactive) {
+            ProductMatch::Unusable(problem) => {
+                assert_eq!(problem.code, "PRODUCT_INACTIVE");
+                assert!(problem.hint.contains("Estoque > Situação de estoque"));
+                assert!(problem.hint.contains("Mostrar produtos com saldo zero"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let twice = vec![produto("1", "Caneca", "ATIVO"), produto("2", "caneca", "ATIVO")];
+        assert!(matches!(match_product("Caneca", &twice), ProductMatch::Unusable(p) if p.code == "PRODUCT_AMBIGUOUS"));
+        let one_active = vec![produto("1", "Caneca", "INATIVO"), produto("2", "Caneca", "ATIVO")];
+        assert_eq!(match_product("Caneca", &one_active), ProductMatch::Reuse("2".into()));
+    }
+}

@@ -1,0 +1,458 @@
+//! The order ledger: every order Ponte has seen, in one of five states. Each state change is
+//! one statement or one transaction, so a crash leaves every order in a state it can resume.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::error::{Error, Problem, Result};
+use crate::http::Exchange;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderState {
+    Queued,
+    Importing,
+    Imported,
+    Failed,
+    Skipped,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Queued => "queued",
+            OrderState::Importing => "importing",
+            OrderState::Imported => "imported",
+            OrderState::Failed => "failed",
+            OrderState::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrderState> {
+        Some(match text {
+            "queued" => OrderState::Queued,
+            "importing" => OrderState::Importing,
+            "imported" => OrderState::Imported,
+            "failed" => OrderState::Failed,
+            "skipped" => OrderState::Skipped,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LedgerOrder {
+    pub order_id: u64,
+    pub number: u64,
+    pub state: OrderState,
+    pub customer_name: Option<String>,
+    pub total: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    pub sale_number: Option<i64>,
+    pub sale_id: Option<String>,
+    pub error: Option<Problem>,
+    pub skip_reason: Option<String>,
+    pub attempts: u32,
+    pub updated_at: DateTime<Utc>,
+    pub imported_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub queued: u64,
+    pub importing: u64,
+    pub imported: u64,
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+/// An order the poll found, and the state it enters the ledger in.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub order_id: u64,
+    pub number: u64,
+    pub state: SeenState,
+    pub customer_name: Option<String>,
+    pub total: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub payload: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum SeenState {
+    Queued,
+    Failed(Problem),
+    Skipped(String),
+}
+
+fn time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+const COLUMNS: &str = "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
+    sale_number, sale_id, error_code, error_message, error_hint, error_details, skip_reason, \
+    attempts, updated_at, imported_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
+    let state: String = row.get(2)?;
+    let error = match row.get::<_, Option<String>>(10)? {
+        Some(code) => Some(Problem {
+            code,
+            message: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
+            hint: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            details: row.get(13)?,
+        }),
+        None => None,
+    };
+    Ok(LedgerOrder {
+        order_id: row.get::<_, i64>(0)? as u64,
+        number: row.get::<_, i64>(1)? as u64,
+        state: OrderState::parse(&state).unwrap_or(OrderState::Queued),
+        customer_name: row.get(3)?,
+        total: row.get(4)?,
+        created_at: time(row.get(5)?),
+        paid_at: time(row.get(6)?),
+        payload: row.get(7)?,
+        sale_number: row.get(8)?,
+        sale_id: row.get(9)?,
+        error,
+        skip_reason: row.get(14)?,
+        attempts: row.get::<_, i64>(15)? as u32,
+        updated_at: time(row.get(16)?).unwrap_or_default(),
+        imported_at: time(row.get(17)?),
+    })
+}
+
+impl Store {
+    /// Records what a poll found and moves the cursor, in one transaction: the cursor never
+    /// passes an order that is not in the ledger. Orders already known keep their state; a
+    /// queued one gets the fresher payload. Answers how many were new.
+    pub fn record_seen(&self, seen: &[Seen], cursor: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<usize> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let mut new = 0;
+            for order in seen {
+                let (state, error, skip) = match &order.state {
+                    SeenState::Queued => ("queued", None, None),
+                    SeenState::Failed(problem) => ("failed", Some(problem), None),
+                    SeenState::Skipped(reason) => ("skipped", None, Some(reason.as_str())),
+                };
+                let inserted = tx.execute(
+                    "INSERT INTO orders (order_id, number, state, customer_name, total, created_at, paid_at,
+                        payload, error_code, error_message, error_hint, error_details, skip_reason,
+                        first_seen_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
+                     ON CONFLICT (order_id) DO NOTHING",
+                    params![
+                        order.order_id as i64,
+                        order.number as i64,
+                        state,
+                        order.customer_name,
+                        order.total,
+                        order.created_at.map(|t| t.to_rfc3339()),
+                        order.paid_at.map(|t| t.to_rfc3339()),
+                        order.payload,
+                        error.map(|p| p.code.clone()),
+                        error.map(|p| p.message.clone()),
+                        error.map(|p| p.hint.clone()),
+                        error.and_then(|p| p.details.clone()),
+                        skip,
+                        now.to_rfc3339(),
+                    ],
+                )?;
+                if inserted == 1 {
+                    new += 1;
+                } else if matches!(order.state, SeenState::Queued) {
+                    tx.execute(
+                        "UPDATE orders SET payload = ?2, customer_name = ?3, total = ?4, paid_at = ?5
+                         WHERE order_id = ?1 AND state = 'queued'",
+                        params![
+                            order.order_id as i64,
+                            order.payload,
+                            order.customer_name,
+                            order.total,
+                            order.paid_at.map(|t| t.to_rfc3339())
+                        ],
+                    )?;
+                }
+            }
+            if let Some(cursor) = cursor {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('cursor', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [cursor.to_rfc3339()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(new)
+        })
+    }
+
+    pub fn order(&self, order_id: u64) -> Result<Option<LedgerOrder>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM orders WHERE order_id = ?1"),
+                    [order_id as i64],
+                    from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    /// The next order to import: oldest first, among those not waiting for a retry time.
+    pub fn next_queued(&self, now: DateTime<Utc>) -> Result<Option<LedgerOrder>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM orders
+                         WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+                         ORDER BY created_at, order_id LIMIT 1"
+                    ),
+                    [now.to_rfc3339()],
+                    from_row,
+                )
+                .optional()?)
+        })
+    }
+
+    pub fn in_state(&self, state: OrderState) -> Result<Vec<LedgerOrder>> {
+        self.list(Some(state), None, u32::MAX, 0)
+    }
+
+    /// A page of the ledger, newest first; `search` matches the order number, the customer
+    /// name or the Conta Azul sale number.
+    pub fn list(&self, state: Option<OrderState>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
+        self.with(|conn| {
+            let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
+            let mut statement = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM orders
+                 WHERE (?1 IS NULL OR state = ?1)
+                   AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
+                        OR CAST(sale_number AS TEXT) LIKE ?2)
+                 ORDER BY created_at DESC, order_id DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = statement.query_map(
+                params![state.map(OrderState::as_str), pattern, limit as i64, offset as i64],
+                from_row,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    pub fn counts(&self) -> Result<Counts> {
+        self.with(|conn| {
+            let mut counts = Counts::default();
+            let mut statement = conn.prepare("SELECT state, COUNT(*) FROM orders GROUP BY state")?;
+            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (state, count) = row?;
+                let count = count as u64;
+                match OrderState::parse(&state) {
+                    Some(OrderState::Queued) => counts.queued = count,
+                    Some(OrderState::Importing) => counts.importing = count,
+                    Some(OrderState::Imported) => counts.imported = count,
+                    Some(OrderState::Failed) => counts.failed = count,
+                    Some(OrderState::Skipped) => counts.skipped = count,
+                    None => {}
+                }
+            }
+            Ok(counts)
+        })
+    }
+
+    /// R8: the sale number is recorded before the sale is created, so that after a crash the
+    /// sale can be looked up before anything is created again.
+    pub fn begin_import(&self, order_id: u64, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET state = 'importing', sale_number = ?2, updated_at = ?3
+             WHERE order_id = ?1 AND state = 'queued'",
+            params![order_id as i64, sale_number, now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    pub fn mark_imported(&self, order_id: u64, sale_id: &str, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3, imported_at = ?4,
+                updated_at = ?4, error_code = NULL, error_message = NULL, error_hint = NULL,
+                error_details = NULL, next_attempt_at = NULL
+             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            params![order_id as i64, sale_id, sale_number, now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    pub fn mark_failed(&self, order_id: u64, problem: &Problem, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET state = 'failed', sale_number = NULL, error_code = ?2,
+                error_message = ?3, error_hint = ?4, error_details = ?5, attempts = attempts + 1,
+                updated_at = ?6
+             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            params![
+                order_id as i64,
+                problem.code,
+                problem.message,
+                problem.hint,
+                problem.details,
+                now.to_rfc3339()
+            ],
+            order_id,
+        )
+    }
+
+    /// Back to the queue, to be tried again at `after` (a transient failure).
+    pub fn requeue(&self, order_id: u64, after: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET state = 'queued', sale_number = NULL, attempts = attempts + 1,
+                next_attempt_at = ?2, updated_at = ?3
+             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            params![order_id as i64, after.to_rfc3339(), now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    /// *Tentar novamente*: a failed order goes back to the queue with a fresh payload.
+    pub fn retry_failed(&self, order_id: u64, payload: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+        let changed = self.with(|conn| {
+            Ok(conn.execute(
+                "UPDATE orders SET state = 'queued', next_attempt_at = NULL, updated_at = ?2,
+                    payload = COALESCE(?3, payload), error_code = NULL, error_message = NULL,
+                    error_hint = NULL, error_details = NULL
+                 WHERE order_id = ?1 AND state = 'failed'",
+                params![order_id as i64, now.to_rfc3339(), payload],
+            )?)
+        })?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("no failed order {order_id}")));
+        }
+        Ok(())
+    }
+
+    fn transition(&self, sql: &str, params: impl rusqlite::Params, order_id: u64) -> Result<()> {
+        let changed = self.with(|conn| Ok(conn.execute(sql, params)?))?;
+        if changed == 0 {
+            return Err(Error::NotFound(format!("order {order_id} is not in a state that allows this")));
+        }
+        Ok(())
+    }
+
+    pub fn append_audit(&self, order_id: u64, exchanges: &[Exchange], now: DateTime<Utc>) -> Result<()> {
+        if exchanges.is_empty() {
+            return Ok(());
+        }
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            for exchange in exchanges {
+                tx.execute(
+                    "INSERT INTO audit (order_id, at, method, url, request_body, status, response_body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        order_id as i64,
+                        now.to_rfc3339(),
+                        exchange.method,
+                        exchange.url,
+                        exchange.request_body,
+                        exchange.status,
+                        exchange.response_body
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub fn audit(&self, order_id: u64) -> Result<Vec<Exchange>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT method, url, request_body, status, response_body FROM audit
+                 WHERE order_id = ?1 ORDER BY id",
+            )?;
+            let rows = statement.query_map([order_id as i64], |row| {
+                Ok(Exchange {
+                    method: row.get(0)?,
+                    url: row.get(1)?,
+                    request_body: row.get(2)?,
+                    status: row.get(3)?,
+                    response_body: row.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(id: u64, state: SeenState) -> Seen {
+        Seen {
+            order_id: id,
+            number: id + 100,
+            state,
+            customer_name: Some("Maria".into()),
+            total: Some("10.00".into()),
+            created_at: Some(Utc::now()),
+            paid_at: None,
+            payload: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn r8_seeing_an_order_twice_records_it_once() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        assert_eq!(store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap(), 1);
+        store.begin_import(1, 7, now).unwrap();
+        store.mark_imported(1, "sale-1", 7, now).unwrap();
+        assert_eq!(store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap(), 0);
+        let order = store.order(1).unwrap().unwrap();
+        assert_eq!(order.state, OrderState::Imported);
+        assert_eq!(order.sale_number, Some(7));
+        assert_eq!(store.counts().unwrap().imported, 1);
+    }
+
+    #[test]
+    fn the_cursor_moves_with_the_orders_it_covers() {
+        let store = Store::open_in_memory().unwrap();
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
+        store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap();
+        assert_eq!(store.settings().unwrap().cursor, Some(now));
+    }
+
+    #[test]
+    fn failed_orders_go_back_to_the_queue_on_retry_only() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let problem = Problem::new("STOCK_VALIDATION", "m", "h");
+        store.record_seen(&[seen(1, SeenState::Queued)], None, now).unwrap();
+        store.mark_failed(1, &problem, now).unwrap();
+        assert!(store.next_queued(now).unwrap().is_none());
+        assert_eq!(store.order(1).unwrap().unwrap().error, Some(problem));
+        store.retry_failed(1, None, now).unwrap();
+        assert_eq!(store.next_queued(now).unwrap().unwrap().order_id, 1);
+        assert!(store.retry_failed(1, None, now).is_err(), "only failed orders");
+    }
+
+    #[test]
+    fn the_list_searches_by_number_customer_and_sale_number() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let mut joana = seen(2, SeenState::Queued);
+        joana.customer_name = Some("Joana Lima".into());
+        store.record_seen(&[seen(1, SeenState::Queued), joana], None, now).unwrap();
+        assert_eq!(store.list(None, Some("joana"), 50, 0).unwrap().len(), 1);
+        assert_eq!(store.list(None, Some("101"), 50, 0).unwrap()[0].order_id, 1);
+        assert_eq!(store.list(Some(OrderState::Queued), None, 1, 1).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,168 @@
+//! The integration's settings: activation date (R2), toggle (R4), why it switched itself off
+//! (R5), seller (R13), poll interval, poll cursor.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::config::DEFAULT_POLL_INTERVAL;
+use crate::error::{Problem, Result};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seller {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub activated_at: Option<DateTime<Utc>>,
+    pub enabled: bool,
+    pub disabled_reason: Option<Problem>,
+    pub seller: Option<Seller>,
+    pub poll_interval: Option<Duration>,
+    /// The newest `updated_at` seen among listed orders.
+    pub cursor: Option<DateTime<Utc>>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub nuvemshop_store_id: Option<String>,
+}
+
+impl Settings {
+    pub fn poll_interval(&self) -> Duration {
+        self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL)
+    }
+}
+
+fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    pub(crate) fn get_setting(&self, key: &str) -> Result<Option<String>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+                .optional()?)
+        })
+    }
+
+    pub(crate) fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        self.with(|conn| {
+            match value {
+                Some(value) => conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )?,
+                None => conn.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+            };
+            Ok(())
+        })
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        let seller = match (self.get_setting("seller_id")?, self.get_setting("seller_name")?) {
+            (Some(id), Some(name)) => Some(Seller { id, name }),
+            _ => None,
+        };
+        Ok(Settings {
+            activated_at: parse_time(self.get_setting("activated_at")?),
+            enabled: self.get_setting("enabled")?.as_deref() == Some("true"),
+            disabled_reason: self
+                .get_setting("disabled_reason")?
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            seller,
+            poll_interval: self
+                .get_setting("poll_interval_seconds")?
+                .and_then(|s| s.parse().ok())
+                .map(Duration::from_secs),
+            cursor: parse_time(self.get_setting("cursor")?),
+            last_sync_at: parse_time(self.get_setting("last_sync_at")?),
+            nuvemshop_store_id: self.get_setting("nuvemshop_store_id")?,
+        })
+    }
+
+    /// R2: the first activation is recorded; later ones keep the original date.
+    pub fn activate(&self, seller: &Seller, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        let activated_at = match parse_time(self.get_setting("activated_at")?) {
+            Some(at) => at,
+            None => {
+                self.set_setting("activated_at", Some(&now.to_rfc3339()))?;
+                now
+            }
+        };
+        self.set_seller(seller)?;
+        self.set_enabled(true)?;
+        Ok(activated_at)
+    }
+
+    pub fn set_seller(&self, seller: &Seller) -> Result<()> {
+        self.set_setting("seller_id", Some(&seller.id))?;
+        self.set_setting("seller_name", Some(&seller.name))
+    }
+
+    /// R4. Switching on clears why it had switched itself off.
+    pub fn set_enabled(&self, enabled: bool) -> Result<()> {
+        self.set_setting("enabled", Some(if enabled { "true" } else { "false" }))?;
+        if enabled {
+            self.set_setting("disabled_reason", None)?;
+        }
+        Ok(())
+    }
+
+    /// R5: off, and why.
+    pub fn disable_with_reason(&self, reason: &Problem) -> Result<()> {
+        let json = serde_json::to_string(reason).unwrap_or_default();
+        self.set_setting("enabled", Some("false"))?;
+        self.set_setting("disabled_reason", Some(&json))
+    }
+
+    pub fn set_poll_interval(&self, interval: Duration) -> Result<()> {
+        self.set_setting("poll_interval_seconds", Some(&interval.as_secs().to_string()))
+    }
+
+    pub fn set_last_sync(&self, at: DateTime<Utc>) -> Result<()> {
+        self.set_setting("last_sync_at", Some(&at.to_rfc3339()))
+    }
+
+    pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {
+        self.set_setting("nuvemshop_store_id", store_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r2_the_first_activation_date_stays() {
+        let store = Store::open_in_memory().unwrap();
+        let seller = Seller { id: "s".into(), name: "Ana".into() };
+        let first = crate::time::parse_timestamp("2026-11-29T10:00:00Z").unwrap();
+        let later = crate::time::parse_timestamp("2026-12-05T10:00:00Z").unwrap();
+        assert_eq!(store.activate(&seller, first).unwrap(), first);
+        store.set_enabled(false).unwrap();
+        assert_eq!(store.activate(&seller, later).unwrap(), first);
+        let settings = store.settings().unwrap();
+        assert_eq!(settings.activated_at, Some(first));
+        assert!(settings.enabled);
+        assert_eq!(settings.seller, Some(seller));
+    }
+
+    #[test]
+    fn r5_switching_off_keeps_the_reason_until_switched_on() {
+        let store = Store::open_in_memory().unwrap();
+        store.set_enabled(true).unwrap();
+        let reason = Problem::new("NUVEMSHOP_ACCESS_CHANGED", "m", "h");
+        store.disable_with_reason(&reason).unwrap();
+        let settings = store.settings().unwrap();
+        assert!(!settings.enabled);
+        assert_eq!(settings.disabled_reason, Some(reason));
+        store.set_enabled(true).unwrap();
+        assert_eq!(store.settings().unwrap().disabled_reason, None);
+    }
+}

@@ -16,14 +16,14 @@ ensure_packages() {
   fi
 }
 
-# ensure_rust: Ponte needs a Rust toolchain (1.85 or newer) with cargo.
+# ensure_rust: Ponte needs a Rust toolchain (1.89 or newer) with cargo.
 ensure_rust() {
   if [ -f "$HOME/.cargo/env" ]; then
     # shellcheck disable=SC1091
     . "$HOME/.cargo/env"
   fi
   if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo was not found. Install Rust 1.85 or newer (https://rustup.rs) and run this again." >&2
+    echo "cargo was not found. Install Rust 1.89 or newer (https://rustup.rs) and run this again." >&2
     exit 1
   fi
 }

@@ -86,11 +86,19 @@ impl App {
 
     /// R1: the authorize page in the browser, the code back on the loopback listener, the
     /// token kept. `show_url` receives the authorize URL before the browser opens.
-    pub async fn connect(&self, service: Service, browser: &dyn Browser, show_url: impl FnOnce(&str)) -> Result<()> {
+    pub async fn connect(
+        &self,
+        service: Service,
+        browser: &dyn Browser,
+        show_url: impl FnOnce(&str),
+    ) -> Result<()> {
         let listener = TcpListener::bind(("127.0.0.1", self.config.redirect_port))
             .await
             .map_err(|error| {
-                Error::Authorization(format!("port {} is busy: {error}", self.config.redirect_port))
+                Error::Authorization(format!(
+                    "port {} is busy: {error}",
+                    self.config.redirect_port
+                ))
             })?;
         let state = oauth::new_state();
         let url = oauth::authorize_url(&self.config, service, &state);
@@ -100,7 +108,8 @@ impl App {
             Service::Nuvemshop => "/callback/nuvemshop",
             Service::Contaazul => "/callback/contaazul",
         };
-        let code = oauth::wait_for_code(listener, path, &state, self.config.authorization_timeout).await?;
+        let code =
+            oauth::wait_for_code(listener, path, &state, self.config.authorization_timeout).await?;
         match service {
             Service::Nuvemshop => {
                 let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
@@ -127,7 +136,10 @@ impl App {
     }
 
     fn nuvemshop_client(&self) -> Result<NuvemshopClient> {
-        let token: Secret = self.tokens.get(NUVEMSHOP_TOKEN)?.ok_or(Error::NotConnected(Service::Nuvemshop))?;
+        let token: Secret = self
+            .tokens
+            .get(NUVEMSHOP_TOKEN)?
+            .ok_or(Error::NotConnected(Service::Nuvemshop))?;
         let store_id = self
             .store
             .settings()?
@@ -149,7 +161,10 @@ impl App {
         let sellers = self.contaazul_client()?.vendedores().await?;
         Ok(sellers
             .into_iter()
-            .map(|v| Seller { id: v.id, name: v.nome })
+            .map(|v| Seller {
+                id: v.id,
+                name: v.nome,
+            })
             .collect())
     }
 
@@ -206,7 +221,8 @@ impl App {
             activated_at: settings.activated_at,
             disabled_reason: settings.disabled_reason,
             nuvemshop: NuvemshopStatus {
-                connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some() && settings.nuvemshop_store_id.is_some(),
+                connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some()
+                    && settings.nuvemshop_store_id.is_some(),
                 store_id: settings.nuvemshop_store_id,
             },
             contaazul: ContaAzulStatus {
@@ -218,7 +234,13 @@ impl App {
         })
     }
 
-    pub fn orders(&self, state: Option<OrderState>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
+    pub fn orders(
+        &self,
+        state: Option<OrderState>,
+        search: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<LedgerOrder>> {
         self.store.list(state, search, limit, offset)
     }
 
@@ -241,7 +263,8 @@ impl App {
             },
             Err(_) => None,
         };
-        self.store.retry_failed(order_id, fresh.as_deref(), self.clock.now())?;
+        self.store
+            .retry_failed(order_id, fresh.as_deref(), self.clock.now())?;
         self.events.send(Event::OrderChanged {
             order_id,
             state: OrderState::Queued,
@@ -292,7 +315,10 @@ impl App {
             }
             report.push_str(&format!(
                 "< {}\n{}\n",
-                exchange.status.map(|s| s.to_string()).unwrap_or_else(|| "sem resposta".into()),
+                exchange
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "sem resposta".into()),
                 redact(&exchange.response_body)
             ));
         }
@@ -327,8 +353,13 @@ fn redact_token(token: &str) -> String {
         return format!("***@{domain}");
     }
     let digits = token.chars().filter(char::is_ascii_digit).count();
-    let only_document_chars = token.chars().all(|c| c.is_ascii_digit() || ".-/+".contains(c));
-    if only_document_chars && (digits == 11 || digits == 14) && token.chars().any(|c| ".-/".contains(c)) {
+    let only_document_chars = token
+        .chars()
+        .all(|c| c.is_ascii_digit() || ".-/+".contains(c));
+    if only_document_chars
+        && (digits == 11 || digits == 14)
+        && token.chars().any(|c| ".-/".contains(c))
+    {
         return mask_document(token);
     }
     if only_document_chars && digits >= 10 && token.starts_with('+') {

@@ -75,7 +75,9 @@ impl Config {
             Some(dir) => PathBuf::from(dir),
             None => dirs::data_dir()
                 .map(|dir| dir.join("Ponte"))
-                .ok_or_else(|| Error::Config("no application data directory; set PONTE_DATA_DIR".into()))?,
+                .ok_or_else(|| {
+                    Error::Config("no application data directory; set PONTE_DATA_DIR".into())
+                })?,
         };
         let redirect_port = get("PONTE_REDIRECT_PORT", &DEFAULT_REDIRECT_PORT.to_string())
             .parse::<u16>()
@@ -92,10 +94,22 @@ impl Config {
         let trim = |url: String| url.trim_end_matches('/').to_string();
         Ok(Config {
             data_dir,
-            nuvemshop_auth_url: trim(get("PONTE_NUVEMSHOP_AUTH_URL", "https://www.nuvemshop.com.br")),
-            nuvemshop_api_url: trim(get("PONTE_NUVEMSHOP_API_URL", "https://api.nuvemshop.com.br/v1")),
-            contaazul_auth_url: trim(get("PONTE_CONTAAZUL_AUTH_URL", "https://auth.contaazul.com")),
-            contaazul_api_url: trim(get("PONTE_CONTAAZUL_API_URL", "https://api-v2.contaazul.com")),
+            nuvemshop_auth_url: trim(get(
+                "PONTE_NUVEMSHOP_AUTH_URL",
+                "https://www.nuvemshop.com.br",
+            )),
+            nuvemshop_api_url: trim(get(
+                "PONTE_NUVEMSHOP_API_URL",
+                "https://api.nuvemshop.com.br/v1",
+            )),
+            contaazul_auth_url: trim(get(
+                "PONTE_CONTAAZUL_AUTH_URL",
+                "https://auth.contaazul.com",
+            )),
+            contaazul_api_url: trim(get(
+                "PONTE_CONTAAZUL_API_URL",
+                "https://api-v2.contaazul.com",
+            )),
             nuvemshop_client_id: get("PONTE_NUVEMSHOP_CLIENT_ID", ""),
             nuvemshop_client_secret: get("PONTE_NUVEMSHOP_CLIENT_SECRET", ""),
             contaazul_client_id: get("PONTE_CONTAAZUL_CLIENT_ID", ""),

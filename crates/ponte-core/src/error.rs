@@ -108,7 +108,10 @@ impl Error {
             Error::NotConnected(service) => Problem::new(
                 "NOT_CONNECTED",
                 format!("A {} ainda não está conectada.", service.name()),
-                format!("Clique em Conectar com {} e autorize o acesso no navegador.", service.name()),
+                format!(
+                    "Clique em Conectar com {} e autorize o acesso no navegador.",
+                    service.name()
+                ),
             ),
             Error::Disabled => Problem::new(
                 "INTEGRATION_DISABLED",
@@ -137,7 +140,9 @@ impl Error {
                 format!("Não foi possível falar com a {}.", service.name()),
                 "Verifique a conexão com a internet. O Ponte tentará de novo sozinho.",
             ),
-            Error::Api { service, status, .. } if *status == 429 || *status >= 500 => Problem::new(
+            Error::Api {
+                service, status, ..
+            } if *status == 429 || *status >= 500 => Problem::new(
                 "SERVICE_BUSY",
                 format!("A {} está instável ou ocupada no momento.", service.name()),
                 "Nada a fazer: o Ponte tentará de novo sozinho em instantes.",
@@ -180,7 +185,11 @@ impl Error {
                 "A configuração do Ponte está incompleta.",
                 "Confira as variáveis de ambiente PONTE_* e tente de novo.",
             ),
-            Error::NotFound(_) => Problem::new("NOT_FOUND", "Não encontrado.", "Confira o número informado."),
+            Error::NotFound(_) => Problem::new(
+                "NOT_FOUND",
+                "Não encontrado.",
+                "Confira o número informado.",
+            ),
             Error::SimulatedCrash(_) => Problem::new("CRASH", "Interrompido.", "Tente de novo."),
         };
         problem.with_details(details)

@@ -11,7 +11,9 @@ mod armed {
 
     pub fn arm(name: &str) {
         let mut armed = ARMED.lock().unwrap_or_else(|p| p.into_inner());
-        armed.get_or_insert_with(HashSet::new).insert(name.to_string());
+        armed
+            .get_or_insert_with(HashSet::new)
+            .insert(name.to_string());
     }
 
     pub fn disarm_all() {

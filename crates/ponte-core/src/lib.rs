@@ -21,7 +21,7 @@ pub mod sync;
 pub mod time;
 
 pub use app::App;
-#[cfg(feature = "fail-points")]
-pub use failpoint::{arm as arm_fail_point, disarm_all as disarm_fail_points};
 pub use config::Config;
 pub use error::{Error, Problem};
+#[cfg(feature = "fail-points")]
+pub use failpoint::{arm as arm_fail_point, disarm_all as disarm_fail_points};

@@ -35,7 +35,10 @@ mod tests {
     fn a_second_holder_is_refused_until_the_first_lets_go() {
         let dir = tempfile::tempdir().unwrap();
         let first = DataDirLock::acquire(dir.path()).unwrap();
-        assert!(matches!(DataDirLock::acquire(dir.path()), Err(Error::Locked(_))));
+        assert!(matches!(
+            DataDirLock::acquire(dir.path()),
+            Err(Error::Locked(_))
+        ));
         drop(first);
         assert!(DataDirLock::acquire(dir.path()).is_ok());
     }

@@ -186,7 +186,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("tokens.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("tokens.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -36,7 +36,11 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%z",
+    ] {
         if let Ok(at) = DateTime::parse_from_str(text, format) {
             return Some(at.with_timezone(&Utc));
         }
@@ -75,7 +79,10 @@ mod tests {
     fn the_business_date_is_the_sao_paulo_date() {
         // 01:30 UTC on the 30th is still the 29th in São Paulo (UTC−3).
         let late_evening = parse_timestamp("2026-11-30T01:30:00Z").unwrap();
-        assert_eq!(business_date(late_evening), NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
+        assert_eq!(
+            business_date(late_evening),
+            NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
+        );
         assert_eq!(br_date(business_date(late_evening)), "29/11/2026");
     }
 }

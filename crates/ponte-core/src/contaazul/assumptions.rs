@@ -27,7 +27,10 @@ pub fn is_product_problem(status: u16, message: &str) -> bool {
 
 /// A sale number taken between `proximo-numero` and the create: try again with a fresh number.
 pub fn is_number_taken(status: u16, message: &str) -> bool {
-    status == 400 && message.to_lowercase().contains("já existe uma venda com o número")
+    status == 400
+        && message
+            .to_lowercase()
+            .contains("já existe uma venda com o número")
 }
 
 /// The error text of an answer: `{"error": "..."}` (observed), `{"message": "..."}`, or the
@@ -54,9 +57,18 @@ mod tests {
             "Não há estoque suficiente para o produto \"Caneca\". Disponível: 0, solicitado: 2."
         ));
         assert!(!is_stock_validation(500, "estoque"));
-        assert!(!is_stock_validation(400, "Produto ou serviço não encontrado: 1b2"));
-        assert!(is_product_problem(400, "Produto ou serviço não encontrado: 1b2"));
-        assert!(is_product_problem(400, "O produto \"Caneca\" está inativo e não pode ser vendido"));
+        assert!(!is_stock_validation(
+            400,
+            "Produto ou serviço não encontrado: 1b2"
+        ));
+        assert!(is_product_problem(
+            400,
+            "Produto ou serviço não encontrado: 1b2"
+        ));
+        assert!(is_product_problem(
+            400,
+            "O produto \"Caneca\" está inativo e não pode ser vendido"
+        ));
         assert!(is_number_taken(400, "Já existe uma venda com o número 12."));
         assert_eq!(error_message(r#"{"error":"x"}"#), "x");
         assert_eq!(error_message(r#"{"message":"y"}"#), "y");

@@ -38,7 +38,8 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
-type OAuthClient = BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type OAuthClient =
+    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 pub struct ContaAzulAuth {
     oauth: OAuthClient,
@@ -91,7 +92,11 @@ impl ContaAzulAuth {
         }
     }
 
-    fn tokens_from<T: TokenResponse>(&self, response: &T, previous_refresh: Option<&str>) -> Result<StoredTokens> {
+    fn tokens_from<T: TokenResponse>(
+        &self,
+        response: &T,
+        previous_refresh: Option<&str>,
+    ) -> Result<StoredTokens> {
         let refresh = response
             .refresh_token()
             .map(|token| token.secret().clone())
@@ -116,10 +121,9 @@ impl ContaAzulAuth {
             .request_async(&self.http)
             .await
             .map_err(|error| match error {
-                RequestTokenError::ServerResponse(answer) => Error::Authorization(format!(
-                    "Conta Azul refused the code: {}",
-                    answer.error()
-                )),
+                RequestTokenError::ServerResponse(answer) => {
+                    Error::Authorization(format!("Conta Azul refused the code: {}", answer.error()))
+                }
                 other => Error::Authorization(format!("token exchange failed: {other}")),
             })?;
         let tokens = self.tokens_from(&response, None)?;
@@ -180,7 +184,10 @@ impl ContaAzulAuth {
                 return Err(Error::ContaAzulAccessRevoked);
             }
             Err(RequestTokenError::ServerResponse(answer)) => {
-                return Err(Error::Authorization(format!("Conta Azul refused the refresh: {}", answer.error())))
+                return Err(Error::Authorization(format!(
+                    "Conta Azul refused the refresh: {}",
+                    answer.error()
+                )))
             }
             Err(other) => {
                 return Err(Error::Unreachable {

@@ -82,13 +82,20 @@ impl ContaAzulClient {
     }
 
     /// Every page of a `{items, totalItems}` search.
-    async fn search_items<T: DeserializeOwned>(&self, path: &str, filters: &[(&str, &str)]) -> Result<Vec<T>> {
+    async fn search_items<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        filters: &[(&str, &str)],
+    ) -> Result<Vec<T>> {
         let mut all = Vec::new();
         let size = PAGE_SIZE.to_string();
         for page in 1..=MAX_PAGES {
             let page_text = page.to_string();
             let mut query = filters.to_vec();
-            query.extend([("pagina", page_text.as_str()), ("tamanho_pagina", size.as_str())]);
+            query.extend([
+                ("pagina", page_text.as_str()),
+                ("tamanho_pagina", size.as_str()),
+            ]);
             let items: Items<T> = self.get_json(self.url(path, &query)).await?;
             let received = items.items.len();
             all.extend(items.items);
@@ -100,7 +107,8 @@ impl ContaAzulClient {
     }
 
     pub async fn pessoas_by_document(&self, document: &str) -> Result<Vec<PessoaSummary>> {
-        self.search_items("/v1/pessoas", &[("documentos", document)]).await
+        self.search_items("/v1/pessoas", &[("documentos", document)])
+            .await
     }
 
     pub async fn pessoas_by_name(&self, name: &str) -> Result<Vec<PessoaSummary>> {
@@ -109,7 +117,8 @@ impl ContaAzulClient {
 
     /// Products whose name or code contains `text`, active or not.
     pub async fn produtos_by_text(&self, text: &str) -> Result<Vec<ProdutoSummary>> {
-        self.search_items("/v1/produtos", &[("busca", text), ("status", "TODOS")]).await
+        self.search_items("/v1/produtos", &[("busca", text), ("status", "TODOS")])
+            .await
     }
 
     /// Creates; the answer is returned as is when Conta Azul refuses, for the caller to classify.
@@ -124,7 +133,10 @@ impl ContaAzulClient {
         }
     }
 
-    pub async fn create_pessoa(&self, pessoa: &NewPessoa) -> Result<std::result::Result<String, Reply>> {
+    pub async fn create_pessoa(
+        &self,
+        pessoa: &NewPessoa,
+    ) -> Result<std::result::Result<String, Reply>> {
         let body = serde_json::to_value(pessoa).map_err(|e| Error::Config(e.to_string()))?;
         Ok(match self.create("/v1/pessoas", body).await? {
             Ok(reply) => Ok(reply.json::<Created>(Service::Contaazul)?.id),
@@ -132,7 +144,10 @@ impl ContaAzulClient {
         })
     }
 
-    pub async fn create_produto(&self, produto: &NewProduto) -> Result<std::result::Result<String, Reply>> {
+    pub async fn create_produto(
+        &self,
+        produto: &NewProduto,
+    ) -> Result<std::result::Result<String, Reply>> {
         let body = serde_json::to_value(produto).map_err(|e| Error::Config(e.to_string()))?;
         Ok(match self.create("/v1/produtos", body).await? {
             Ok(reply) => Ok(reply.json::<Created>(Service::Contaazul)?.id),
@@ -140,7 +155,10 @@ impl ContaAzulClient {
         })
     }
 
-    pub async fn create_venda(&self, venda: &NewVenda) -> Result<std::result::Result<VendaCreated, Reply>> {
+    pub async fn create_venda(
+        &self,
+        venda: &NewVenda,
+    ) -> Result<std::result::Result<VendaCreated, Reply>> {
         let body = serde_json::to_value(venda).map_err(|e| Error::Config(e.to_string()))?;
         Ok(match self.create("/v1/venda", body).await? {
             Ok(reply) => Ok(reply.json::<VendaCreated>(Service::Contaazul)?),
@@ -153,7 +171,9 @@ impl ContaAzulClient {
     }
 
     pub async fn next_sale_number(&self) -> Result<i64> {
-        let value: Value = self.get_json(self.url("/v1/venda/proximo-numero", &[])).await?;
+        let value: Value = self
+            .get_json(self.url("/v1/venda/proximo-numero", &[]))
+            .await?;
         value.as_i64().ok_or_else(|| Error::Unreadable {
             service: Service::Contaazul,
             detail: format!("proximo-numero answered {value}"),
@@ -162,14 +182,22 @@ impl ContaAzulClient {
 
     /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
     pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {
-        let value: Value = self.get_json(self.url(&format!("/v1/venda/{id}"), &[])).await?;
+        let value: Value = self
+            .get_json(self.url(&format!("/v1/venda/{id}"), &[]))
+            .await?;
         Ok(value["venda"]["observacoes"].as_str().map(str::to_string))
     }
 
     pub async fn venda_by_number(&self, numero: i64) -> Result<Option<VendaSummary>> {
         let numero = numero.to_string();
-        let url = self.url("/v1/venda/busca", &[("numeros", &numero), ("tamanho_pagina", "10")]);
+        let url = self.url(
+            "/v1/venda/busca",
+            &[("numeros", &numero), ("tamanho_pagina", "10")],
+        );
         let found: Itens<VendaSummary> = self.get_json(url).await?;
-        Ok(found.itens.into_iter().find(|venda| venda.numero.to_string() == numero))
+        Ok(found
+            .itens
+            .into_iter()
+            .find(|venda| venda.numero.to_string() == numero))
     }
 }

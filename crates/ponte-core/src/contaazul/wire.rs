@@ -70,7 +70,9 @@ pub struct ProdutoSummary {
 
 impl ProdutoSummary {
     pub fn is_active(&self) -> bool {
-        self.status.as_deref().is_none_or(|status| status == "ATIVO")
+        self.status
+            .as_deref()
+            .is_none_or(|status| status == "ATIVO")
     }
 }
 

@@ -162,7 +162,14 @@ impl Transport {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
                     match response.text().await {
-                        Ok(body) => (None, Some(Reply { status, headers, body })),
+                        Ok(body) => (
+                            None,
+                            Some(Reply {
+                                status,
+                                headers,
+                                body,
+                            }),
+                        ),
                         Err(error) => (Some(classify(&error)), None),
                     }
                 }
@@ -176,7 +183,9 @@ impl Transport {
                 response_body: reply
                     .as_ref()
                     .map(|r| truncate(&r.body, 20_000))
-                    .unwrap_or_else(|| format!("({})", outcome.map(|o| o.describe()).unwrap_or(""))),
+                    .unwrap_or_else(|| {
+                        format!("({})", outcome.map(|o| o.describe()).unwrap_or(""))
+                    }),
             });
             let decision = match (&reply, outcome) {
                 (Some(reply), _) => retry::decide(

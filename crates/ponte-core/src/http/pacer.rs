@@ -25,7 +25,8 @@ impl Pacer {
         let by_second = Duration::from_secs(1) / per_second.max(1);
         let by_minute = Duration::from_secs(60) / per_minute.max(1);
         let period = by_second.max(by_minute);
-        let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
+        let quota =
+            Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
         Pacer {
             limiter: RateLimiter::direct(quota.allow_burst(NonZeroU32::MIN)),
         }

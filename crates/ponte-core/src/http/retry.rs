@@ -14,7 +14,10 @@ const MAX_WAIT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Copy, Debug)]
 pub enum Outcome<'a> {
-    Answered { status: u16, headers: &'a HeaderMap },
+    Answered {
+        status: u16,
+        headers: &'a HeaderMap,
+    },
     /// The connection was never made: the request did not reach the service.
     ConnectFailed,
     TimedOut,
@@ -64,7 +67,10 @@ pub fn requested_wait(headers: &HeaderMap) -> Option<Duration> {
 pub fn decide(attempt: u32, outcome: Outcome<'_>, idempotent: bool) -> Decision {
     let last = attempt >= MAX_ATTEMPTS;
     match outcome {
-        Outcome::Answered { status: 429, headers } => {
+        Outcome::Answered {
+            status: 429,
+            headers,
+        } => {
             if last {
                 Decision::GiveUp
             } else {
@@ -114,22 +120,61 @@ mod tests {
             (1, answered(401, &none), true, Decision::Accept),
             (1, answered(404, &none), true, Decision::Accept),
             (1, answered(422, &none), true, Decision::Accept),
-            (1, answered(429, &reset), false, Decision::RetryAfter(Duration::from_millis(1500))),
-            (1, answered(429, &retry_after), false, Decision::RetryAfter(Duration::from_secs(3))),
-            (2, answered(429, &none), false, Decision::RetryAfter(Duration::from_secs(1))),
+            (
+                1,
+                answered(429, &reset),
+                false,
+                Decision::RetryAfter(Duration::from_millis(1500)),
+            ),
+            (
+                1,
+                answered(429, &retry_after),
+                false,
+                Decision::RetryAfter(Duration::from_secs(3)),
+            ),
+            (
+                2,
+                answered(429, &none),
+                false,
+                Decision::RetryAfter(Duration::from_secs(1)),
+            ),
             (MAX_ATTEMPTS, answered(429, &reset), true, Decision::GiveUp),
-            (1, answered(500, &none), true, Decision::RetryAfter(Duration::from_millis(500))),
-            (3, answered(503, &none), true, Decision::RetryAfter(Duration::from_secs(2))),
+            (
+                1,
+                answered(500, &none),
+                true,
+                Decision::RetryAfter(Duration::from_millis(500)),
+            ),
+            (
+                3,
+                answered(503, &none),
+                true,
+                Decision::RetryAfter(Duration::from_secs(2)),
+            ),
             (1, answered(500, &none), false, Decision::GiveUp),
             (MAX_ATTEMPTS, answered(502, &none), true, Decision::GiveUp),
-            (1, Outcome::ConnectFailed, false, Decision::RetryAfter(Duration::from_millis(500))),
-            (1, Outcome::TimedOut, true, Decision::RetryAfter(Duration::from_millis(500))),
+            (
+                1,
+                Outcome::ConnectFailed,
+                false,
+                Decision::RetryAfter(Duration::from_millis(500)),
+            ),
+            (
+                1,
+                Outcome::TimedOut,
+                true,
+                Decision::RetryAfter(Duration::from_millis(500)),
+            ),
             (1, Outcome::TimedOut, false, Decision::GiveUp),
             (1, Outcome::Broken, false, Decision::GiveUp),
             (MAX_ATTEMPTS, Outcome::ConnectFailed, true, Decision::GiveUp),
         ];
         for (attempt, outcome, idempotent, expected) in table {
-            assert_eq!(decide(attempt, outcome, idempotent), expected, "{attempt} {outcome:?} {idempotent}");
+            assert_eq!(
+                decide(attempt, outcome, idempotent),
+                expected,
+                "{attempt} {outcome:?} {idempotent}"
+            );
         }
     }
 
@@ -137,7 +182,14 @@ mod tests {
     fn a_long_reset_is_capped() {
         let long = headers(&[("x-rate-limit-reset", "600000")]);
         assert_eq!(
-            decide(1, Outcome::Answered { status: 429, headers: &long }, true),
+            decide(
+                1,
+                Outcome::Answered {
+                    status: 429,
+                    headers: &long
+                },
+                true
+            ),
             Decision::RetryAfter(MAX_WAIT)
         );
     }

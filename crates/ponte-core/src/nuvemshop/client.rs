@@ -122,7 +122,12 @@ impl NuvemshopClient {
 fn is_past_last_page(body: &str) -> bool {
     serde_json::from_str::<Value>(body)
         .ok()
-        .and_then(|value| value.get("description").and_then(Value::as_str).map(str::to_string))
+        .and_then(|value| {
+            value
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .is_some_and(|description| description.starts_with("Last page is"))
 }
 
@@ -135,7 +140,9 @@ mod tests {
         assert!(is_past_last_page(
             r#"{"code":404,"message":"Not Found","description":"Last page is 0"}"#
         ));
-        assert!(!is_past_last_page(r#"{"code":404,"message":"Not Found","description":"Order not found"}"#));
+        assert!(!is_past_last_page(
+            r#"{"code":404,"message":"Not Found","description":"Order not found"}"#
+        ));
         assert!(!is_past_last_page("<html>404</html>"));
     }
 }

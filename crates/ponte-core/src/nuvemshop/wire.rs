@@ -240,7 +240,11 @@ mod tests {
         assert_eq!(list.id, 450789469);
         assert_eq!(list.total, "5660.00".parse::<Decimal>().unwrap());
         assert_eq!(list.products[0].quantity, 1, "\"1\" as a string");
-        assert_eq!(list.payment_details.as_ref().unwrap().installments, Some(6), "\"6\" as a string");
+        assert_eq!(
+            list.payment_details.as_ref().unwrap().installments,
+            Some(6),
+            "\"6\" as a string"
+        );
         assert_eq!(list.created_at.to_rfc3339(), "2022-02-23T12:25:18+00:00");
         assert_eq!(list.buyer_name(), Some("John Doe"));
         assert_eq!(list.buyer_document(), Some("41913703"));

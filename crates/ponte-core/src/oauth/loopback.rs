@@ -49,13 +49,22 @@ async fn read_target(stream: &mut TcpStream) -> Option<String> {
 }
 
 /// Waits for the browser to come back to `path` with a code and the `state` sent out.
-pub async fn wait_for_code(listener: TcpListener, path: &str, state: &str, timeout: Duration) -> Result<String> {
+pub async fn wait_for_code(
+    listener: TcpListener,
+    path: &str,
+    state: &str,
+    timeout: Duration,
+) -> Result<String> {
     tokio::time::timeout(timeout, accept_callback(listener, path, state))
         .await
         .map_err(|_| Error::AuthorizationTimeout)?
 }
 
-async fn accept_callback(listener: TcpListener, path: &str, expected_state: &str) -> Result<String> {
+async fn accept_callback(
+    listener: TcpListener,
+    path: &str,
+    expected_state: &str,
+) -> Result<String> {
     loop {
         let (mut stream, _) = listener.accept().await?;
         let Some(target) = read_target(&mut stream).await else {
@@ -68,20 +77,54 @@ async fn accept_callback(listener: TcpListener, path: &str, expected_state: &str
             answer(&mut stream, "404 Not Found", "").await;
             continue;
         }
-        let params: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+        let params: std::collections::HashMap<String, String> =
+            url.query_pairs().into_owned().collect();
         if let Some(error) = params.get("error") {
-            answer(&mut stream, "200 OK", &page("Autorização não concluída", "Volte ao Ponte para tentar de novo.")).await;
-            return Err(Error::Authorization(format!("the service answered {error}")));
+            answer(
+                &mut stream,
+                "200 OK",
+                &page(
+                    "Autorização não concluída",
+                    "Volte ao Ponte para tentar de novo.",
+                ),
+            )
+            .await;
+            return Err(Error::Authorization(format!(
+                "the service answered {error}"
+            )));
         }
         if params.get("state").map(String::as_str) != Some(expected_state) {
-            answer(&mut stream, "400 Bad Request", &page("Link de autorização inválido", "Volte ao Ponte e clique em Conectar de novo.")).await;
-            return Err(Error::Authorization("the callback's state does not match".into()));
+            answer(
+                &mut stream,
+                "400 Bad Request",
+                &page(
+                    "Link de autorização inválido",
+                    "Volte ao Ponte e clique em Conectar de novo.",
+                ),
+            )
+            .await;
+            return Err(Error::Authorization(
+                "the callback's state does not match".into(),
+            ));
         }
         let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-            answer(&mut stream, "400 Bad Request", &page("Autorização incompleta", "Volte ao Ponte e clique em Conectar de novo.")).await;
+            answer(
+                &mut stream,
+                "400 Bad Request",
+                &page(
+                    "Autorização incompleta",
+                    "Volte ao Ponte e clique em Conectar de novo.",
+                ),
+            )
+            .await;
             return Err(Error::Authorization("the callback has no code".into()));
         };
-        answer(&mut stream, "200 OK", &page("Conectado!", "Pode fechar esta aba e voltar ao Ponte.")).await;
+        answer(
+            &mut stream,
+            "200 OK",
+            &page("Conectado!", "Pode fechar esta aba e voltar ao Ponte."),
+        )
+        .await;
         return Ok(code.clone());
     }
 }
@@ -110,7 +153,12 @@ mod tests {
     #[tokio::test]
     async fn r1_the_callback_with_the_right_state_gives_the_code() {
         let (listener, port) = bind().await;
-        let waiting = tokio::spawn(wait_for_code(listener, "/callback/nuvemshop", "s1", Duration::from_secs(5)));
+        let waiting = tokio::spawn(wait_for_code(
+            listener,
+            "/callback/nuvemshop",
+            "s1",
+            Duration::from_secs(5),
+        ));
         assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
         let page = get(port, "/callback/nuvemshop?code=abc&state=s1").await;
         assert!(page.contains("Conectado!"));
@@ -120,14 +168,29 @@ mod tests {
     #[tokio::test]
     async fn r1_a_wrong_state_or_an_error_is_refused() {
         let (listener, port) = bind().await;
-        let waiting = tokio::spawn(wait_for_code(listener, "/callback/x", "s1", Duration::from_secs(5)));
+        let waiting = tokio::spawn(wait_for_code(
+            listener,
+            "/callback/x",
+            "s1",
+            Duration::from_secs(5),
+        ));
         get(port, "/callback/x?code=abc&state=forged").await;
-        assert!(matches!(waiting.await.unwrap(), Err(Error::Authorization(_))));
+        assert!(matches!(
+            waiting.await.unwrap(),
+            Err(Error::Authorization(_))
+        ));
 
         let (listener, port) = bind().await;
-        let waiting = tokio::spawn(wait_for_code(listener, "/callback/x", "s1", Duration::from_secs(5)));
+        let waiting = tokio::spawn(wait_for_code(
+            listener,
+            "/callback/x",
+            "s1",
+            Duration::from_secs(5),
+        ));
         get(port, "/callback/x?error=access_denied&state=s1").await;
-        assert!(matches!(waiting.await.unwrap(), Err(Error::Authorization(e)) if e.contains("access_denied")));
+        assert!(
+            matches!(waiting.await.unwrap(), Err(Error::Authorization(e)) if e.contains("access_denied"))
+        );
     }
 
     #[tokio::test]

@@ -22,7 +22,8 @@ pub struct SystemBrowser;
 
 impl Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<()> {
-        open::that_detached(url).map_err(|error| Error::Authorization(format!("could not open the browser: {error}")))
+        open::that_detached(url)
+            .map_err(|error| Error::Authorization(format!("could not open the browser: {error}")))
     }
 }
 
@@ -37,7 +38,9 @@ impl Browser for NoBrowser {
 
 pub fn new_state() -> String {
     let mut rng = rand::thread_rng();
-    (0..32).map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0')).collect()
+    (0..32)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// The authorize page. Conta Azul's `redirect_uri` goes literally and scopes are joined with

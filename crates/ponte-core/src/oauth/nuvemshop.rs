@@ -16,7 +16,10 @@ pub async fn exchange_code(config: &Config, code: &str) -> Result<(Secret, Strin
         .build()
         .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
     let response = http
-        .post(format!("{}/apps/authorize/token", config.nuvemshop_auth_url))
+        .post(format!(
+            "{}/apps/authorize/token",
+            config.nuvemshop_auth_url
+        ))
         .json(&json!({
             "client_id": config.nuvemshop_client_id,
             "client_secret": config.nuvemshop_client_secret,
@@ -27,14 +30,18 @@ pub async fn exchange_code(config: &Config, code: &str) -> Result<(Secret, Strin
         .await
         .map_err(|error| Error::Authorization(format!("token request failed: {error}")))?;
     let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .map_err(|error| Error::Authorization(format!("token answer unreadable ({status}): {error}")))?;
+    let body: Value = response.json().await.map_err(|error| {
+        Error::Authorization(format!("token answer unreadable ({status}): {error}"))
+    })?;
     // The body decides, whatever the status.
     if let Some(error) = body.get("error").and_then(Value::as_str) {
-        let description = body.get("error_description").and_then(Value::as_str).unwrap_or("");
-        return Err(Error::Authorization(format!("Nuvemshop refused the code: {error} {description}")));
+        let description = body
+            .get("error_description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(Error::Authorization(format!(
+            "Nuvemshop refused the code: {error} {description}"
+        )));
     }
     let token = body
         .get("access_token")

@@ -51,7 +51,11 @@ pub fn mask_document(formatted: &str) -> String {
         .filter(|(_, c)| c.is_ascii_digit())
         .map(|(i, _)| i)
         .collect();
-    let keep = if digit_positions.len() == 11 { 3..9 } else { 2..8 };
+    let keep = if digit_positions.len() == 11 {
+        3..9
+    } else {
+        2..8
+    };
     formatted
         .char_indices()
         .map(|(i, c)| {
@@ -89,7 +93,9 @@ impl CustomerDraft {
             email: self.email.clone(),
             telefone_comercial: self.business_phone.clone(),
             telefone_celular: self.mobile_phone.clone(),
-            perfis: vec![Perfil { tipo_perfil: "Cliente" }],
+            perfis: vec![Perfil {
+                tipo_perfil: "Cliente",
+            }],
         }
     }
 }
@@ -132,7 +138,10 @@ pub fn customer_draft(order: &Order) -> Result<CustomerDraft, Problem> {
 /// R12: reuse a customer only when both the name and the CPF/CNPJ are the same. Same document
 /// with another name, or same name with another document, means a new customer. A buyer with
 /// no document matches only a customer with the same name and no document either.
-pub fn matching_customer<'a>(draft: &CustomerDraft, candidates: &'a [PessoaSummary]) -> Option<&'a PessoaSummary> {
+pub fn matching_customer<'a>(
+    draft: &CustomerDraft,
+    candidates: &'a [PessoaSummary],
+) -> Option<&'a PessoaSummary> {
     let wanted_digits = draft.document.as_ref().map(Document::digits);
     candidates.iter().find(|candidate| {
         let digits: String = candidate
@@ -175,7 +184,12 @@ mod tests {
         assert_eq!(pessoa.email.as_deref(), Some("maria@exemplo.com.br"));
         assert_eq!(pessoa.telefone_celular.as_deref(), Some("+5511987654321"));
         assert_eq!(pessoa.telefone_comercial.as_deref(), Some("+551133334444"));
-        assert_eq!(pessoa.perfis, vec![Perfil { tipo_perfil: "Cliente" }]);
+        assert_eq!(
+            pessoa.perfis,
+            vec![Perfil {
+                tipo_perfil: "Cliente"
+            }]
+        );
     }
 
     #[test]
@@ -195,9 +209,18 @@ mod tests {
         let other_name = pessoa("2", "Maria S.", Some("52998224725"));
         let other_document = pessoa("3", "Maria Silva", Some("111.444.777-35"));
         let no_document = pessoa("4", "Maria Silva", None);
-        assert_eq!(matching_customer(&draft, &[other_name.clone(), same.clone()]).map(|p| p.id.as_str()), Some("1"));
-        assert!(matching_customer(&draft, &[other_name]).is_none(), "same CPF, another name: new customer");
-        assert!(matching_customer(&draft, &[other_document]).is_none(), "same name, another CPF: new customer");
+        assert_eq!(
+            matching_customer(&draft, &[other_name.clone(), same.clone()]).map(|p| p.id.as_str()),
+            Some("1")
+        );
+        assert!(
+            matching_customer(&draft, &[other_name]).is_none(),
+            "same CPF, another name: new customer"
+        );
+        assert!(
+            matching_customer(&draft, &[other_document]).is_none(),
+            "same name, another CPF: new customer"
+        );
         assert!(matching_customer(&draft, &[no_document]).is_none());
     }
 
@@ -208,7 +231,10 @@ mod tests {
         let draft = customer_draft(&undocumented).unwrap();
         let with_document = pessoa("1", "Maria Silva", Some("52998224725"));
         let without = pessoa("2", "Maria Silva", None);
-        assert_eq!(matching_customer(&draft, &[with_document, without]).map(|p| p.id.as_str()), Some("2"));
+        assert_eq!(
+            matching_customer(&draft, &[with_document, without]).map(|p| p.id.as_str()),
+            Some("2")
+        );
     }
 
     #[test]
@@ -216,7 +242,10 @@ mod tests {
         let mut nameless = order();
         nameless.customer.as_mut().unwrap().name = Some("  ".into());
         nameless.contact_name = None;
-        assert_eq!(customer_draft(&nameless).unwrap_err().code, "CUSTOMER_WITHOUT_NAME");
+        assert_eq!(
+            customer_draft(&nameless).unwrap_err().code,
+            "CUSTOMER_WITHOUT_NAME"
+        );
         let mut bad_cpf = order();
         bad_cpf.customer.as_mut().unwrap().identification = Some("123.456.789-00".into());
         let problem = customer_draft(&bad_cpf).unwrap_err();
@@ -226,7 +255,10 @@ mod tests {
 
     #[test]
     fn documents_are_masked_in_lists() {
-        assert_eq!(Document::parse("52998224725").unwrap().masked(), "***.982.247-**");
+        assert_eq!(
+            Document::parse("52998224725").unwrap().masked(),
+            "***.982.247-**"
+        );
         assert_eq!(mask_document("11.222.333/0001-81"), "**.222.333/****-**");
     }
 }

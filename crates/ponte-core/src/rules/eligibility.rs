@@ -50,7 +50,11 @@ mod tests {
         for status in ["pending", "authorized", "abandoned", "refunded", "voided"] {
             let mut pending = order();
             pending.payment_status = status.into();
-            assert_eq!(eligibility(&pending, activation), Eligibility::NotYet, "{status}");
+            assert_eq!(
+                eligibility(&pending, activation),
+                Eligibility::NotYet,
+                "{status}"
+            );
         }
         assert_eq!(eligibility(&order(), activation), Eligibility::Import);
     }
@@ -63,13 +67,19 @@ mod tests {
             Eligibility::Skip(reason) => assert!(reason.contains("lançadas manualmente")),
             other => panic!("{other:?}"),
         }
-        assert_eq!(eligibility(&paid, paid.created_at), Eligibility::Import, "at the activation instant");
+        assert_eq!(
+            eligibility(&paid, paid.created_at),
+            Eligibility::Import,
+            "at the activation instant"
+        );
     }
 
     #[test]
     fn orders_in_another_currency_are_skipped() {
         let mut dollars = order();
         dollars.currency = Some("USD".into());
-        assert!(matches!(eligibility(&dollars, at("2020-01-01T00:00:00Z")), Eligibility::Skip(r) if r.contains("USD")));
+        assert!(
+            matches!(eligibility(&dollars, at("2020-01-01T00:00:00Z")), Eligibility::Skip(r) if r.contains("USD"))
+        );
     }
 }

@@ -59,7 +59,9 @@ mod tests {
         let problem = classify_refusal(400, body, &["Caneca Cerâmica".into()]);
         assert_eq!(problem.code, "STOCK_VALIDATION");
         assert!(problem.message.contains("“Caneca Cerâmica”"));
-        assert!(problem.message.contains("Verificar estoque ao criar uma venda"));
+        assert!(problem
+            .message
+            .contains("Verificar estoque ao criar uma venda"));
         assert!(problem.hint.contains(
             "Configurações e plano > Mais configurações > Estoque > Configurações do estoque > Permissões do estoque"
         ));

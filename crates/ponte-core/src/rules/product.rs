@@ -73,17 +73,26 @@ mod tests {
             produto("1", "Camiseta Básica (P)", "ATIVO"),
             produto("2", "Camiseta Básica (PP)", "ATIVO"),
         ];
-        assert_eq!(match_product("camiseta básica (p)", &candidates), ProductMatch::Reuse("1".into()));
+        assert_eq!(
+            match_product("camiseta básica (p)", &candidates),
+            ProductMatch::Reuse("1".into())
+        );
     }
 
     #[test]
     fn r10_no_product_with_that_description_means_creating_one() {
         let candidates = vec![produto("2", "Camiseta Básica (PP)", "ATIVO")];
-        assert_eq!(match_product("Camiseta Básica (P)", &candidates), ProductMatch::Create);
+        assert_eq!(
+            match_product("Camiseta Básica (P)", &candidates),
+            ProductMatch::Create
+        );
         assert_eq!(match_product("Camiseta", &[]), ProductMatch::Create);
         let created = new_product("Camiseta", "59.90".parse().unwrap());
         assert_eq!(created.nome, "Camiseta");
-        assert_eq!(created.estoque.valor_venda, "59.90".parse::<Decimal>().unwrap());
+        assert_eq!(
+            created.estoque.valor_venda,
+            "59.90".parse::<Decimal>().unwrap()
+        );
     }
 
     #[test]
@@ -97,9 +106,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let twice = vec![produto("1", "Caneca", "ATIVO"), produto("2", "caneca", "ATIVO")];
-        assert!(matches!(match_product("Caneca", &twice), ProductMatch::Unusable(p) if p.code == "PRODUCT_AMBIGUOUS"));
-        let one_active = vec![produto("1", "Caneca", "INATIVO"), produto("2", "Caneca", "ATIVO")];
-        assert_eq!(match_product("Caneca", &one_active), ProductMatch::Reuse("2".into()));
+        let twice = vec![
+            produto("1", "Caneca", "ATIVO"),
+            produto("2", "caneca", "ATIVO"),
+        ];
+        assert!(
+            matches!(match_product("Caneca", &twice), ProductMatch::Unusable(p) if p.code == "PRODUCT_AMBIGUOUS")
+        );
+        let one_active = vec![
+            produto("1", "Caneca", "INATIVO"),
+            produto("2", "Caneca", "ATIVO"),
+        ];
+        assert_eq!(
+            match_product("Caneca", &one_active),
+            ProductMatch::Reuse("2".into())
+        );
     }
 }

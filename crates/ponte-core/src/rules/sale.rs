@@ -73,7 +73,12 @@ pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
     }
     let items: Decimal = lines.iter().map(|l| cents(l.quantity * l.unit_price)).sum();
     // R9: the buyer's shipping becomes the sale's freight.
-    let freight = cents(order.shipping_cost_customer.unwrap_or_default().max(Decimal::ZERO));
+    let freight = cents(
+        order
+            .shipping_cost_customer
+            .unwrap_or_default()
+            .max(Decimal::ZERO),
+    );
     // BEYOND (R9): carry the order's discounts so the sale total is the order total. Whatever
     // the order took off (coupon, gateway, promotion) is the gap between items + freight and
     // the total.
@@ -205,12 +210,18 @@ pub(crate) mod tests {
         assert_eq!(venda.condicao_pagamento.parcelas[0].valor, d("162.23"));
         // Paid at 01:30 UTC on the 30th: the 29th in São Paulo, and due the same day.
         assert_eq!(venda.data_venda, "2026-11-29");
-        assert_eq!(venda.condicao_pagamento.parcelas[0].data_vencimento, "2026-11-29");
+        assert_eq!(
+            venda.condicao_pagamento.parcelas[0].data_vencimento,
+            "2026-11-29"
+        );
         let discount = venda.composicao_de_valor.desconto.unwrap();
         assert_eq!((discount.tipo, discount.valor), ("VALOR", d("15.97")));
         // The installments add up to items − discount + freight, as Conta Azul demands.
         let items: Decimal = venda.itens.iter().map(|i| i.quantidade * i.valor).sum();
-        assert_eq!(items - discount.valor + venda.composicao_de_valor.frete, d("162.23"));
+        assert_eq!(
+            items - discount.valor + venda.composicao_de_valor.frete,
+            d("162.23")
+        );
     }
 
     #[test]
@@ -238,6 +249,9 @@ pub(crate) mod tests {
         assert_eq!(sale_draft(&unnamed).unwrap_err().code, "LINE_WITHOUT_NAME");
         let mut empty = order();
         empty.products.clear();
-        assert_eq!(sale_draft(&empty).unwrap_err().code, "ORDER_WITHOUT_PRODUCTS");
+        assert_eq!(
+            sale_draft(&empty).unwrap_err().code,
+            "ORDER_WITHOUT_PRODUCTS"
+        );
     }
 }

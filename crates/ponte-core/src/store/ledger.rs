@@ -96,7 +96,8 @@ fn time(text: Option<String>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-const COLUMNS: &str = "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
+const COLUMNS: &str =
+    "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
     sale_number, sale_id, error_code, error_message, error_hint, error_details, skip_reason, \
     attempts, updated_at, imported_at";
 
@@ -134,7 +135,12 @@ impl Store {
     /// Records what a poll found and moves the cursor, in one transaction: the cursor never
     /// passes an order that is not in the ledger. Orders already known keep their state; a
     /// queued one gets the fresher payload. Answers how many were new.
-    pub fn record_seen(&self, seen: &[Seen], cursor: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<usize> {
+    pub fn record_seen(
+        &self,
+        seen: &[Seen],
+        cursor: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
         self.with(|conn| {
             let tx = conn.transaction()?;
             let mut new = 0;
@@ -230,7 +236,13 @@ impl Store {
 
     /// A page of the ledger, newest first; `search` matches the order number, the customer
     /// name or the Conta Azul sale number.
-    pub fn list(&self, state: Option<OrderState>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
+    pub fn list(
+        &self,
+        state: Option<OrderState>,
+        search: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<LedgerOrder>> {
         self.with(|conn| {
             let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
             let mut statement = conn.prepare(&format!(
@@ -241,7 +253,12 @@ impl Store {
                  ORDER BY created_at DESC, order_id DESC LIMIT ?3 OFFSET ?4"
             ))?;
             let rows = statement.query_map(
-                params![state.map(OrderState::as_str), pattern, limit as i64, offset as i64],
+                params![
+                    state.map(OrderState::as_str),
+                    pattern,
+                    limit as i64,
+                    offset as i64
+                ],
                 from_row,
             )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -251,8 +268,11 @@ impl Store {
     pub fn counts(&self) -> Result<Counts> {
         self.with(|conn| {
             let mut counts = Counts::default();
-            let mut statement = conn.prepare("SELECT state, COUNT(*) FROM orders GROUP BY state")?;
-            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+            let mut statement =
+                conn.prepare("SELECT state, COUNT(*) FROM orders GROUP BY state")?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?;
             for row in rows {
                 let (state, count) = row?;
                 let count = count as u64;
@@ -280,7 +300,13 @@ impl Store {
         )
     }
 
-    pub fn mark_imported(&self, order_id: u64, sale_id: &str, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
+    pub fn mark_imported(
+        &self,
+        order_id: u64,
+        sale_id: &str,
+        sale_number: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.transition(
             "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3, imported_at = ?4,
                 updated_at = ?4, error_code = NULL, error_message = NULL, error_hint = NULL,
@@ -321,7 +347,12 @@ impl Store {
     }
 
     /// *Tentar novamente*: a failed order goes back to the queue with a fresh payload.
-    pub fn retry_failed(&self, order_id: u64, payload: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    pub fn retry_failed(
+        &self,
+        order_id: u64,
+        payload: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let changed = self.with(|conn| {
             Ok(conn.execute(
                 "UPDATE orders SET state = 'queued', next_attempt_at = NULL, updated_at = ?2,
@@ -340,12 +371,19 @@ impl Store {
     fn transition(&self, sql: &str, params: impl rusqlite::Params, order_id: u64) -> Result<()> {
         let changed = self.with(|conn| Ok(conn.execute(sql, params)?))?;
         if changed == 0 {
-            return Err(Error::NotFound(format!("order {order_id} is not in a state that allows this")));
+            return Err(Error::NotFound(format!(
+                "order {order_id} is not in a state that allows this"
+            )));
         }
         Ok(())
     }
 
-    pub fn append_audit(&self, order_id: u64, exchanges: &[Exchange], now: DateTime<Utc>) -> Result<()> {
+    pub fn append_audit(
+        &self,
+        order_id: u64,
+        exchanges: &[Exchange],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         if exchanges.is_empty() {
             return Ok(());
         }
@@ -412,10 +450,20 @@ mod tests {
     fn r8_seeing_an_order_twice_records_it_once() {
         let store = Store::open_in_memory().unwrap();
         let now = Utc::now();
-        assert_eq!(store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap(), 1);
+        assert_eq!(
+            store
+                .record_seen(&[seen(1, SeenState::Queued)], Some(now), now)
+                .unwrap(),
+            1
+        );
         store.begin_import(1, 7, now).unwrap();
         store.mark_imported(1, "sale-1", 7, now).unwrap();
-        assert_eq!(store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap(), 0);
+        assert_eq!(
+            store
+                .record_seen(&[seen(1, SeenState::Queued)], Some(now), now)
+                .unwrap(),
+            0
+        );
         let order = store.order(1).unwrap().unwrap();
         assert_eq!(order.state, OrderState::Imported);
         assert_eq!(order.sale_number, Some(7));
@@ -426,7 +474,9 @@ mod tests {
     fn the_cursor_moves_with_the_orders_it_covers() {
         let store = Store::open_in_memory().unwrap();
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
-        store.record_seen(&[seen(1, SeenState::Queued)], Some(now), now).unwrap();
+        store
+            .record_seen(&[seen(1, SeenState::Queued)], Some(now), now)
+            .unwrap();
         assert_eq!(store.settings().unwrap().cursor, Some(now));
     }
 
@@ -435,13 +485,18 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let now = Utc::now();
         let problem = Problem::new("STOCK_VALIDATION", "m", "h");
-        store.record_seen(&[seen(1, SeenState::Queued)], None, now).unwrap();
+        store
+            .record_seen(&[seen(1, SeenState::Queued)], None, now)
+            .unwrap();
         store.mark_failed(1, &problem, now).unwrap();
         assert!(store.next_queued(now).unwrap().is_none());
         assert_eq!(store.order(1).unwrap().unwrap().error, Some(problem));
         store.retry_failed(1, None, now).unwrap();
         assert_eq!(store.next_queued(now).unwrap().unwrap().order_id, 1);
-        assert!(store.retry_failed(1, None, now).is_err(), "only failed orders");
+        assert!(
+            store.retry_failed(1, None, now).is_err(),
+            "only failed orders"
+        );
     }
 
     #[test]
@@ -450,9 +505,17 @@ mod tests {
         let now = Utc::now();
         let mut joana = seen(2, SeenState::Queued);
         joana.customer_name = Some("Joana Lima".into());
-        store.record_seen(&[seen(1, SeenState::Queued), joana], None, now).unwrap();
+        store
+            .record_seen(&[seen(1, SeenState::Queued), joana], None, now)
+            .unwrap();
         assert_eq!(store.list(None, Some("joana"), 50, 0).unwrap().len(), 1);
         assert_eq!(store.list(None, Some("101"), 50, 0).unwrap()[0].order_id, 1);
-        assert_eq!(store.list(Some(OrderState::Queued), None, 1, 1).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .list(Some(OrderState::Queued), None, 1, 1)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -36,6 +36,9 @@ mod tests {
         apply(&mut conn).unwrap();
         apply(&mut conn).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(apply(&mut conn), Err(Error::DatabaseTooNew { found: 99, .. })));
+        assert!(matches!(
+            apply(&mut conn),
+            Err(Error::DatabaseTooNew { found: 99, .. })
+        ));
     }
 }

@@ -45,7 +45,9 @@ impl Store {
     pub(crate) fn get_setting(&self, key: &str) -> Result<Option<String>> {
         self.with(|conn| {
             Ok(conn
-                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                    row.get(0)
+                })
                 .optional()?)
         })
     }
@@ -65,7 +67,10 @@ impl Store {
     }
 
     pub fn settings(&self) -> Result<Settings> {
-        let seller = match (self.get_setting("seller_id")?, self.get_setting("seller_name")?) {
+        let seller = match (
+            self.get_setting("seller_id")?,
+            self.get_setting("seller_name")?,
+        ) {
             (Some(id), Some(name)) => Some(Seller { id, name }),
             _ => None,
         };
@@ -122,7 +127,10 @@ impl Store {
     }
 
     pub fn set_poll_interval(&self, interval: Duration) -> Result<()> {
-        self.set_setting("poll_interval_seconds", Some(&interval.as_secs().to_string()))
+        self.set_setting(
+            "poll_interval_seconds",
+            Some(&interval.as_secs().to_string()),
+        )
     }
 
     pub fn set_last_sync(&self, at: DateTime<Utc>) -> Result<()> {
@@ -141,7 +149,10 @@ mod tests {
     #[test]
     fn r2_the_first_activation_date_stays() {
         let store = Store::open_in_memory().unwrap();
-        let seller = Seller { id: "s".into(), name: "Ana".into() };
+        let seller = Seller {
+            id: "s".into(),
+            name: "Ana".into(),
+        };
         let first = crate::time::parse_timestamp("2026-11-29T10:00:00Z").unwrap();
         let later = crate::time::parse_timestamp("2026-12-05T10:00:00Z").unwrap();
         assert_eq!(store.activate(&seller, first).unwrap(), first);

@@ -45,6 +45,8 @@ pub struct PassReport {
     pub failed: usize,
     /// Left for a later pass after a transient failure.
     pub deferred: usize,
+    /// The listing failed this time (the service was unreachable or sent a bad page).
+    pub poll_failed: bool,
 }
 
 pub struct Engine {
@@ -99,11 +101,22 @@ impl Engine {
         result
     }
 
-    async fn pass(&self, activated_at: DateTime<Utc>, cursor: Option<DateTime<Utc>>, seller: &Seller) -> Result<PassReport> {
-        let mut report = PassReport {
-            new_orders: self.poll(activated_at, cursor).await?,
-            ..PassReport::default()
-        };
+    async fn pass(
+        &self,
+        activated_at: DateTime<Utc>,
+        cursor: Option<DateTime<Utc>>,
+        seller: &Seller,
+    ) -> Result<PassReport> {
+        let mut report = PassReport::default();
+        match self.poll(activated_at, cursor).await {
+            Ok(new) => report.new_orders = new,
+            // A bad or missing page only delays the listing: what is queued still goes out.
+            Err(error) if error.is_transient() => {
+                tracing::warn!(%error, "could not list the orders this time");
+                report.poll_failed = true;
+            }
+            Err(error) => return Err(error),
+        }
         for order in self.store.in_state(OrderState::Importing)? {
             self.recover(&order).await?;
         }
@@ -130,18 +143,27 @@ impl Engine {
     fn keep_audit(&self, order_id: u64) -> Result<()> {
         let mut exchanges = self.nuvemshop.recorder().take();
         exchanges.extend(self.contaazul.recorder().take());
-        self.store.append_audit(order_id, &exchanges, self.clock.now())
+        self.store
+            .append_audit(order_id, &exchanges, self.clock.now())
     }
 
     /// Lists what changed and records it; answers how many orders were new.
-    async fn poll(&self, activated_at: DateTime<Utc>, cursor: Option<DateTime<Utc>>) -> Result<usize> {
+    async fn poll(
+        &self,
+        activated_at: DateTime<Utc>,
+        cursor: Option<DateTime<Utc>>,
+    ) -> Result<usize> {
         let updated_min = cursor.map(|cursor| cursor - OVERLAP);
         let mut seen = Vec::new();
         let mut newest = cursor;
         let mut complete = true;
         let mut page = 1;
         loop {
-            let Some(found) = self.nuvemshop.paid_orders_page(activated_at, updated_min, page).await? else {
+            let Some(found) = self
+                .nuvemshop
+                .paid_orders_page(activated_at, updated_min, page)
+                .await?
+            else {
                 break;
             };
             for value in found.orders {
@@ -173,7 +195,11 @@ impl Engine {
     }
 
     /// An order of the page as the ledger takes it, with its `updated_at`.
-    fn seen(&self, value: &serde_json::Value, activated_at: DateTime<Utc>) -> std::result::Result<(Option<Seen>, DateTime<Utc>), ()> {
+    fn seen(
+        &self,
+        value: &serde_json::Value,
+        activated_at: DateTime<Utc>,
+    ) -> std::result::Result<(Option<Seen>, DateTime<Utc>), ()> {
         let payload = value.to_string();
         match Order::parse(value) {
             Ok(order) => {
@@ -198,7 +224,9 @@ impl Engine {
             }
             Err((Some(id), detail)) => {
                 tracing::warn!(order = id, %detail, "unreadable order");
-                let number = value.get("number").and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()));
+                let number = value
+                    .get("number")
+                    .and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()));
                 Ok((
                     Some(Seen {
                         order_id: id,
@@ -230,8 +258,13 @@ impl Engine {
         };
         match self.find_own_sale(numero, order.number).await? {
             Some(sale_id) => {
-                tracing::info!(order = order.order_id, numero, "recovered a sale created before a crash");
-                self.store.mark_imported(order.order_id, &sale_id, numero, now)
+                tracing::info!(
+                    order = order.order_id,
+                    numero,
+                    "recovered a sale created before a crash"
+                );
+                self.store
+                    .mark_imported(order.order_id, &sale_id, numero, now)
             }
             None => self.store.requeue(order.order_id, now, now),
         }
@@ -242,19 +275,30 @@ impl Engine {
         let Some(found) = self.contaazul.venda_by_number(numero).await? else {
             return Ok(None);
         };
-        let notes = self.contaazul.venda_notes(&found.id).await?.unwrap_or_default();
+        let notes = self
+            .contaazul
+            .venda_notes(&found.id)
+            .await?
+            .unwrap_or_default();
         Ok(notes
             .contains(&format!("Pedido Nuvemshop #{order_number}"))
             .then_some(found.id))
     }
 
-    async fn import(&self, ledger: &LedgerOrder, seller: &Seller, cache: &mut PassCache) -> Result<Outcome> {
+    async fn import(
+        &self,
+        ledger: &LedgerOrder,
+        seller: &Seller,
+        cache: &mut PassCache,
+    ) -> Result<Outcome> {
         let id = ledger.order_id;
         let parsed = ledger
             .payload
             .as_deref()
             .ok_or_else(|| "no payload".to_string())
-            .and_then(|payload| serde_json::from_str::<serde_json::Value>(payload).map_err(|e| e.to_string()))
+            .and_then(|payload| {
+                serde_json::from_str::<serde_json::Value>(payload).map_err(|e| e.to_string())
+            })
             .and_then(|value| Order::parse(&value).map_err(|(_, e)| e));
         let order = match parsed {
             Ok(order) => order,
@@ -264,7 +308,10 @@ impl Engine {
             (Ok(customer), Ok(draft)) => (customer, draft),
             (Err(problem), _) | (_, Err(problem)) => return self.fail(id, problem),
         };
-        match self.create(&order, ledger, &customer, &draft, seller, cache).await {
+        match self
+            .create(&order, ledger, &customer, &draft, seller, cache)
+            .await
+        {
             Ok(outcome) => Ok(outcome),
             Err(error) if error.is_transient() => self.defer(ledger, &error),
             Err(error) => Err(error),
@@ -288,7 +335,10 @@ impl Engine {
         fail_point!("after_customer");
         let mut product_ids = Vec::with_capacity(draft.lines.len());
         for line in &draft.lines {
-            match self.resolve_product(&line.description, line.unit_price, cache).await? {
+            match self
+                .resolve_product(&line.description, line.unit_price, cache)
+                .await?
+            {
                 Ok(product_id) => product_ids.push(product_id),
                 Err(problem) => return self.fail(id, problem),
             }
@@ -302,7 +352,8 @@ impl Engine {
         match self.contaazul.create_venda(&venda).await {
             Ok(Ok(created)) => {
                 fail_point!("after_sale_created");
-                self.store.mark_imported(id, &created.id, created.numero, self.clock.now())?;
+                self.store
+                    .mark_imported(id, &created.id, created.numero, self.clock.now())?;
                 tracing::info!(order = order.number, sale = created.numero, "imported");
                 Ok(Outcome::Imported)
             }
@@ -314,14 +365,19 @@ impl Engine {
                     self.store.requeue(id, now, now)?;
                     return Ok(Outcome::Deferred);
                 }
-                let descriptions: Vec<String> = draft.lines.iter().map(|l| l.description.clone()).collect();
-                self.fail(id, classify_refusal(refused.status, &refused.body, &descriptions))
+                let descriptions: Vec<String> =
+                    draft.lines.iter().map(|l| l.description.clone()).collect();
+                self.fail(
+                    id,
+                    classify_refusal(refused.status, &refused.body, &descriptions),
+                )
             }
             Err(error) if error.is_transient() => {
                 // The sale may or may not exist: look before anything is sent again.
                 match self.find_own_sale(numero, order.number).await {
                     Ok(Some(sale_id)) => {
-                        self.store.mark_imported(id, &sale_id, numero, self.clock.now())?;
+                        self.store
+                            .mark_imported(id, &sale_id, numero, self.clock.now())?;
                         Ok(Outcome::Imported)
                     }
                     Ok(None) => self.defer(ledger, &error),
@@ -335,7 +391,11 @@ impl Engine {
     }
 
     /// R11–R12: the customer's id, reused or created; a refusal becomes the order's problem.
-    async fn resolve_customer(&self, draft: &CustomerDraft, cache: &mut PassCache) -> Result<std::result::Result<String, Problem>> {
+    async fn resolve_customer(
+        &self,
+        draft: &CustomerDraft,
+        cache: &mut PassCache,
+    ) -> Result<std::result::Result<String, Problem>> {
         let key = format!(
             "{}|{}",
             crate::rules::same_text_key(&draft.name),
@@ -390,10 +450,18 @@ impl Engine {
         let id = match match_product(description, &candidates) {
             ProductMatch::Reuse(id) => id,
             ProductMatch::Unusable(problem) => return Ok(Err(problem)),
-            ProductMatch::Create => match self.contaazul.create_produto(&new_product(description, price)).await? {
+            ProductMatch::Create => match self
+                .contaazul
+                .create_produto(&new_product(description, price))
+                .await?
+            {
                 Ok(id) => id,
                 Err(refused) => {
-                    return Ok(Err(classify_refusal(refused.status, &refused.body, &[description.to_string()])))
+                    return Ok(Err(classify_refusal(
+                        refused.status,
+                        &refused.body,
+                        &[description.to_string()],
+                    )))
                 }
             },
         };
@@ -403,7 +471,8 @@ impl Engine {
 
     fn fail(&self, order_id: u64, problem: Problem) -> Result<Outcome> {
         tracing::info!(order = order_id, code = %problem.code, "order failed");
-        self.store.mark_failed(order_id, &problem, self.clock.now())?;
+        self.store
+            .mark_failed(order_id, &problem, self.clock.now())?;
         self.events.send(Event::OrderFailed {
             order_id,
             problem: problem.clone(),

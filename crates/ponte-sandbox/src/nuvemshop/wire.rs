@@ -60,7 +60,7 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         .products
         .iter()
         .map(|line| {
-            let quantity = if line.id % 2 == 0 {
+            let quantity = if line.id.is_multiple_of(2) {
                 Value::String(line.quantity.to_string())
             } else {
                 json!(line.quantity)
@@ -215,7 +215,7 @@ pub(crate) fn render_order(order: &Order, store_id: u64, rendering: Rendering) -
         "attributes": [],
         "customer": customer_json,
         "products": products,
-        "number": maybe_string(order.number, order.id % 3 == 0),
+        "number": maybe_string(order.number, order.id.is_multiple_of(3)),
         "cancel_reason": order.cancel_reason,
         "owner_note": order.owner_note,
         "cancelled_at": optional_timestamp(order.cancelled_at, rendering),

@@ -1,0 +1,206 @@
+//! A sandbox, a data directory and an App pointed at them; and a "browser" that clicks
+//! *Instalar* / *Autorizar* on the consent pages the way a merchant would.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use ponte_core::config::{Config, Pacing, TokenStoreKind};
+use ponte_core::error::{Result, Service};
+use ponte_core::oauth::Browser;
+use ponte_core::App;
+use ponte_sandbox::contaazul::{NewPessoa, NewProduto};
+use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
+use ponte_sandbox::{Control, Sandbox, SandboxConfig};
+use rust_decimal::Decimal;
+use tempfile::TempDir;
+
+pub struct World {
+    pub sandbox: Sandbox,
+    pub dir: TempDir,
+    pub config: Config,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// A sandbox whose Conta Azul limits are generous, so that tests about something else run
+/// fast; tests about limits set their own.
+pub async fn world_with(adjust: impl FnOnce(&mut SandboxConfig)) -> World {
+    let port = free_port();
+    let mut sandbox_config = SandboxConfig::with_redirect_port(port);
+    sandbox_config.contaazul.requests_per_second = 200;
+    sandbox_config.contaazul.requests_per_minute = 100_000;
+    sandbox_config.nuvemshop.bucket_size = 200;
+    sandbox_config.nuvemshop.leak_per_second = 50.0;
+    adjust(&mut sandbox_config);
+    let sandbox = Sandbox::start(sandbox_config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = sandbox
+        .env_lines()
+        .into_iter()
+        .chain([
+            ("PONTE_DATA_DIR".into(), dir.path().display().to_string()),
+            ("PONTE_TOKEN_STORE".into(), "file".into()),
+        ])
+        .collect();
+    let mut config =
+        Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    assert_eq!(config.token_store, TokenStoreKind::File);
+    config.authorization_timeout = std::time::Duration::from_secs(10);
+    config.pacing = Pacing {
+        nuvemshop_burst: 200,
+        nuvemshop_per_second: 50,
+        contaazul_per_second: 150,
+        contaazul_per_minute: 90_000,
+    };
+    World {
+        sandbox,
+        dir,
+        config,
+    }
+}
+
+/// Plays the merchant in the browser: opens the consent page and clicks the button.
+pub struct ConsentingBrowser;
+
+impl Browser for ConsentingBrowser {
+    fn open(&self, url: &str) -> Result<()> {
+        let url = url::Url::parse(url).unwrap();
+        tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let page = http.get(url.clone()).send().await.unwrap();
+            assert_eq!(page.status(), 200, "the consent page opens");
+            let params: std::collections::HashMap<String, String> =
+                url.query_pairs().into_owned().collect();
+            let mut form: Vec<(String, String)> = params.clone().into_iter().collect();
+            let decision = if url.path().starts_with("/apps/") {
+                "install"
+            } else {
+                "allow"
+            };
+            form.push(("decision".into(), decision.into()));
+            let redirect = http
+                .post(url.as_str().split('?').next().unwrap())
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let location = redirect.headers()["location"].to_str().unwrap().to_string();
+            // The browser follows the redirect to Ponte's loopback listener.
+            let landing = http.get(location).send().await.unwrap();
+            assert_eq!(landing.status(), 200);
+        });
+        Ok(())
+    }
+}
+
+impl World {
+    pub fn control(&self) -> Control {
+        self.sandbox.control()
+    }
+
+    pub fn app(&self) -> App {
+        App::open(self.config.clone()).unwrap()
+    }
+
+    pub async fn connect(&self, app: &App) {
+        app.connect(Service::Nuvemshop, &ConsentingBrowser, |_| {})
+            .await
+            .unwrap();
+        app.connect(Service::Contaazul, &ConsentingBrowser, |_| {})
+            .await
+            .unwrap();
+    }
+
+    /// Both accounts connected, one seller, the integration on.
+    pub async fn ready_app(&self) -> App {
+        if self.control().sellers().is_empty() {
+            self.control().add_seller("Ana Souza");
+        }
+        let app = self.app();
+        self.connect(&app).await;
+        app.enable(None).await.unwrap();
+        app
+    }
+}
+
+pub fn d(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+pub fn buyer(name: &str, document: &str) -> NewCustomer {
+    NewCustomer {
+        name: name.into(),
+        email: format!("{}@exemplo.com.br", name.to_lowercase().replace(' ', ".")),
+        identification: Some(document.into()),
+        phone: Some("+5511987654321".into()),
+        billing_phone: Some("+551133334444".into()),
+    }
+}
+
+pub fn line(name: &str, price: &str, quantity: i64) -> NewLine {
+    NewLine {
+        name: name.into(),
+        price: d(price),
+        quantity,
+        sku: None,
+        variant_values: vec![],
+    }
+}
+
+pub fn paid(customer: NewCustomer, products: Vec<NewLine>) -> NewOrder {
+    NewOrder {
+        customer,
+        products,
+        payment_status: Some(PaymentStatus::Paid),
+        ..NewOrder::default()
+    }
+}
+
+pub fn product(nome: &str, saldo: &str) -> NewProduto {
+    NewProduto {
+        nome: nome.into(),
+        codigo_sku: None,
+        valor_venda: d("10"),
+        saldo: d(saldo),
+        ativo: None,
+    }
+}
+
+pub fn pessoa(nome: &str, documento: &str) -> NewPessoa {
+    NewPessoa {
+        nome: nome.into(),
+        documento: Some(documento.into()),
+        ..NewPessoa::default()
+    }
+}
+
+pub const CPF_MARIA: &str = "529.982.247-25";
+pub const CPF_JOAO: &str = "111.444.777-35";
+pub const CNPJ_AURORA: &str = "11.222.333/0001-81";
+
+/// How many sales Conta Azul holds for the Nuvemshop order number.
+pub fn sales_for(control: &Control, number: u64) -> usize {
+    let note = format!("Pedido Nuvemshop #{number}");
+    control
+        .sales()
+        .iter()
+        .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
+        .count()
+}
+
+pub type Shared<T> = Arc<T>;

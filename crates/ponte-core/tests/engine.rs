@@ -1,0 +1,632 @@
+//! The engine over real HTTP against ponte-sandbox, with a real SQLite file: each rule, each
+//! fault, each way an order can go.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::*;
+use ponte_core::error::{Error, Service};
+use ponte_core::store::OrderState;
+use ponte_sandbox::nuvemshop::PaymentStatus;
+use ponte_sandbox::{Fault, FaultRule, Service as Sim};
+
+#[tokio::test]
+async fn r1_r2_connecting_and_switching_on_records_the_activation_date() {
+    let world = world().await;
+    world.control().add_seller("Ana Souza");
+    let app = world.app();
+    let before = app.status().unwrap();
+    assert!(!before.nuvemshop.connected && !before.contaazul.connected && !before.enabled);
+    assert!(matches!(
+        app.enable(None).await,
+        Err(Error::NotConnected(Service::Nuvemshop))
+    ));
+
+    world.connect(&app).await;
+    let status = app.status().unwrap();
+    assert!(status.nuvemshop.connected && status.contaazul.connected);
+    assert_eq!(status.nuvemshop.store_id.as_deref(), Some("5120101"));
+    let tokens = std::fs::read_to_string(world.dir.path().join("tokens.json")).unwrap();
+    assert!(
+        !std::fs::read(world.config.database_path())
+            .unwrap()
+            .windows(8)
+            .any(|w| tokens.contains(std::str::from_utf8(w).unwrap_or("\u{0}"))),
+        "no token in the database"
+    );
+
+    let settings = app.enable(None).await.unwrap();
+    let activated = settings.activated_at.unwrap();
+    assert!((Utc::now() - activated).num_seconds().abs() < 5);
+    assert_eq!(settings.seller.unwrap().name, "Ana Souza");
+}
+
+#[tokio::test]
+async fn r13_with_several_sellers_one_must_be_chosen() {
+    let world = world().await;
+    world.control().add_seller("Ana Souza");
+    let carlos = world.control().add_seller("Carlos Mendes");
+    let app = world.app();
+    world.connect(&app).await;
+    assert!(matches!(app.enable(None).await, Err(Error::NoSeller)));
+    let settings = app.enable(Some(&carlos.id.to_string())).await.unwrap();
+    assert_eq!(settings.seller.unwrap().name, "Carlos Mendes");
+    world.control().create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "39.90", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    assert_eq!(
+        world.control().sales()[0].id_vendedor,
+        Some(carlos.id),
+        "R13: the chosen seller"
+    );
+}
+
+#[tokio::test]
+async fn r9_to_r15_a_paid_order_becomes_a_sale_awaiting_review() {
+    let world = world().await;
+    let control = world.control();
+    let caneca = control.add_product(product("Caneca Cerâmica 350 ml", "10"));
+    let app = world.ready_app().await;
+    let mut order = paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![
+            line("Caneca Cerâmica 350 ml", "39.90", 2),
+            line("Vela Aromática Lavanda", "49.90", 1),
+        ],
+    );
+    order.shipping_cost_customer = d("18.50");
+    order.discount_coupon = d("12.97");
+    let order = control.create_order(order);
+
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(
+        (report.new_orders, report.imported, report.failed),
+        (1, 1, 0)
+    );
+
+    let sales = control.sales();
+    assert_eq!(sales.len(), 1);
+    let sale = &sales[0];
+    assert_eq!(sale.situacao, "EM_ANDAMENTO", "R15");
+    assert_eq!(sale.itens.len(), 2, "R9: one item per line");
+    assert_eq!(
+        sale.itens[0].id_produto, caneca.id,
+        "R10: same description, same product"
+    );
+    assert_eq!(
+        sale.itens[0].descricao.as_deref(),
+        Some("Caneca Cerâmica 350 ml")
+    );
+    assert_eq!(
+        (sale.itens[0].quantidade, sale.itens[0].valor),
+        (d("2"), d("39.90"))
+    );
+    assert_eq!(sale.frete, d("18.50"), "R9: shipping");
+    assert_eq!(
+        sale.total(),
+        d("135.23"),
+        "the order total: 129.70 − 12.97 + 18.50"
+    );
+    assert_eq!(sale.tipo_pagamento.as_deref(), Some("DINHEIRO"), "R14");
+    assert_eq!(sale.parcelas.len(), 1);
+    assert_eq!(
+        sale.parcelas[0].data_vencimento, sale.data_venda,
+        "R14: due on the sale date"
+    );
+    assert_eq!(
+        sale.observacoes.as_deref(),
+        Some(format!("Pedido Nuvemshop #{}", order.number).as_str())
+    );
+
+    // R10: the missing product was created with the line's description; R11: the customer too.
+    let products = control.products();
+    assert_eq!(products.len(), 2);
+    assert!(products
+        .iter()
+        .any(|p| p.nome == "Vela Aromática Lavanda" && p.valor_venda == d("49.90")));
+    let customers = control.customers();
+    assert_eq!(customers.len(), 1);
+    let maria = &customers[0];
+    assert_eq!(maria.nome, "Maria Silva");
+    assert_eq!(maria.documento.as_deref(), Some("52998224725"));
+    assert_eq!(maria.email.as_deref(), Some("maria.silva@exemplo.com.br"));
+    assert_eq!(maria.telefone_celular.as_deref(), Some("+5511987654321"));
+    assert_eq!(maria.telefone_comercial.as_deref(), Some("+551133334444"));
+    assert_eq!(maria.perfis, vec!["Cliente".to_string()]);
+
+    let ledger = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(ledger.state, OrderState::Imported);
+    assert_eq!(ledger.sale_number, Some(sales[0].numero));
+    assert!(
+        !app.store().audit(order.id).unwrap().is_empty(),
+        "the exchanges are kept"
+    );
+}
+
+#[tokio::test]
+async fn r11_a_cnpj_buyer_becomes_a_juridica_customer() {
+    let world = world().await;
+    let app = world.ready_app().await;
+    world.control().create_order(paid(
+        buyer("Papelaria Aurora Ltda", CNPJ_AURORA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    let customer = &world.control().customers()[0];
+    assert_eq!(
+        customer.tipo_pessoa,
+        ponte_sandbox::contaazul::model::TipoPessoa::Juridica
+    );
+    assert_eq!(customer.documento.as_deref(), Some("11222333000181"));
+}
+
+#[tokio::test]
+async fn r12_customers_are_reused_only_when_name_and_document_match() {
+    let world = world().await;
+    let control = world.control();
+    let existing = control.add_customer(pessoa("Maria Silva", CPF_MARIA));
+    let app = world.ready_app().await;
+    let same = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let other_name = control.create_order(paid(
+        buyer("Maria S. Souza", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let other_document = control.create_order(paid(
+        buyer("Maria Silva", CPF_JOAO),
+        vec![line("Caneca", "10", 1)],
+    ));
+    app.sync_once().await.unwrap();
+
+    let sales = control.sales();
+    let customer_of = |number: u64| {
+        let note = format!("Pedido Nuvemshop #{number}");
+        sales
+            .iter()
+            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .unwrap()
+            .id_cliente
+    };
+    assert_eq!(
+        customer_of(same.number),
+        existing.id,
+        "same name and CPF: reused"
+    );
+    assert_ne!(
+        customer_of(other_name.number),
+        existing.id,
+        "same CPF, another name: new"
+    );
+    assert_ne!(
+        customer_of(other_document.number),
+        existing.id,
+        "same name, another CPF: new"
+    );
+    assert_eq!(control.customers().len(), 3);
+}
+
+#[tokio::test]
+async fn r6_pending_orders_wait_until_they_are_paid() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let mut boleto = paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    );
+    boleto.payment_status = None;
+    let boleto = control.create_order(boleto);
+    let mut refunded = paid(buyer("João Lima", CPF_JOAO), vec![line("Caneca", "10", 1)]);
+    refunded.payment_status = Some(PaymentStatus::Refunded);
+    control.create_order(refunded);
+
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.new_orders, 0);
+    assert!(control.sales().is_empty());
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    control.pay_order(boleto.id).unwrap();
+    let report = app.sync_once().await.unwrap();
+    assert_eq!((report.new_orders, report.imported), (1, 1));
+    assert_eq!(sales_for(&control, boleto.number), 1);
+}
+
+#[tokio::test]
+async fn r3_orders_created_before_activation_are_never_imported() {
+    let world = world().await;
+    let control = world.control();
+    let mut old = paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    );
+    old.created_at = Some(Utc::now() - chrono::Duration::days(2));
+    let old = control.create_order(old);
+    let app = world.ready_app().await;
+    let fresh = control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, old.number), 0);
+    assert_eq!(sales_for(&control, fresh.number), 1);
+    assert!(app.store().order(old.id).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn r4_r8_switched_off_nothing_is_created_and_switched_on_it_catches_up_once() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let first = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    app.sync_once().await.unwrap();
+
+    app.disable().unwrap();
+    control.reset_calls();
+    let while_off = control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", 1)],
+    ));
+    assert!(matches!(app.sync_once().await, Err(Error::Disabled)));
+    assert_eq!(
+        control.calls().total(Sim::Contaazul),
+        0,
+        "off: not one call to Conta Azul"
+    );
+    assert_eq!(sales_for(&control, while_off.number), 0);
+
+    app.enable(None).await.unwrap();
+    app.sync_once().await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, while_off.number), 1, "caught up");
+    assert_eq!(sales_for(&control, first.number), 1, "never imported twice");
+    assert_eq!(control.sales().len(), 2);
+}
+
+#[tokio::test]
+async fn r5_a_revoked_nuvemshop_token_switches_off_and_reconnecting_resumes() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    control.revoke_nuvemshop_token();
+    let paid_meanwhile = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    assert!(matches!(
+        app.sync_once().await,
+        Err(Error::NuvemshopAccessRevoked)
+    ));
+    let status = app.status().unwrap();
+    assert!(!status.enabled);
+    let reason = status.disabled_reason.unwrap();
+    assert_eq!(reason.code, "NUVEMSHOP_ACCESS_CHANGED");
+    assert!(reason
+        .message
+        .contains("A integração foi desativada porque o acesso à Nuvemshop mudou"));
+    assert!(reason.hint.contains("Refazer a integração"));
+
+    app.connect(Service::Nuvemshop, &ConsentingBrowser, |_| {})
+        .await
+        .unwrap();
+    app.enable(None).await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(
+        sales_for(&control, paid_meanwhile.number),
+        1,
+        "nothing lost"
+    );
+    assert!(app.status().unwrap().disabled_reason.is_none());
+}
+
+#[tokio::test]
+async fn r5_a_rejected_conta_azul_refresh_token_switches_off() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    control.expire_access_tokens();
+    control.reject_refresh_tokens();
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    assert!(matches!(
+        app.sync_once().await,
+        Err(Error::ContaAzulAccessRevoked)
+    ));
+    let status = app.status().unwrap();
+    assert_eq!(
+        status.disabled_reason.unwrap().code,
+        "CONTAAZUL_ACCESS_CHANGED"
+    );
+    assert_eq!(
+        app.store().order(order.id).unwrap().unwrap().state,
+        OrderState::Queued,
+        "kept for later"
+    );
+
+    app.connect(Service::Contaazul, &ConsentingBrowser, |_| {})
+        .await
+        .unwrap();
+    app.enable(None).await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, order.number), 1);
+}
+
+#[tokio::test]
+async fn expired_access_tokens_are_refreshed_and_the_rotated_refresh_token_is_kept() {
+    let world =
+        world_with(|config| config.contaazul.access_token_ttl = Duration::from_secs(30)).await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let stored = || std::fs::read_to_string(world.dir.path().join("tokens.json")).unwrap();
+    let before = stored();
+    // 30 s tokens are inside the 60 s safety margin: every use refreshes, rotating each time.
+    control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    assert_ne!(stored(), before, "the rotated refresh token was persisted");
+    assert!(control.calls().get(Sim::Contaazul, "POST /oauth2/token") >= 2);
+    // A fresh process reads the rotated token and keeps working.
+    control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let restarted = world.app();
+    restarted.sync_once().await.unwrap();
+    assert_eq!(control.sales().len(), 2);
+}
+
+#[tokio::test]
+async fn r18_r19_a_stock_refusal_fails_that_order_only_and_retrying_imports_it() {
+    let world = world().await;
+    let control = world.control();
+    control.add_product(product("Luminária de Mesa Cobre", "0"));
+    control.add_product(product("Caneca", "50"));
+    control.set_stock_validation(true);
+    let app = world.ready_app().await;
+    let short = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Luminária de Mesa Cobre", "189", 1)],
+    ));
+    let fine = control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let report = app.sync_once().await.unwrap();
+    assert_eq!((report.imported, report.failed), (1, 1));
+    assert_eq!(
+        sales_for(&control, fine.number),
+        1,
+        "a failure never blocks the others"
+    );
+
+    let failed = app.store().order(short.id).unwrap().unwrap();
+    assert_eq!(failed.state, OrderState::Failed);
+    let problem = failed.error.unwrap();
+    assert_eq!(problem.code, "STOCK_VALIDATION");
+    assert!(problem.message.contains("Luminária de Mesa Cobre"));
+    assert!(problem.hint.contains("Permissões do estoque"));
+    assert!(problem.hint.contains("Tentar novamente"));
+
+    control.set_stock_validation(false);
+    app.sync_once().await.unwrap();
+    assert_eq!(
+        sales_for(&control, short.number),
+        0,
+        "failed orders wait for the merchant"
+    );
+    app.retry(short.id).await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, short.number), 1);
+    assert_eq!(app.status().unwrap().counts.failed, 0);
+
+    let report = app.support_report(short.id).unwrap();
+    assert!(report.contains(&format!("#{}", short.number)));
+    assert!(report.contains("POST"));
+    assert!(!report.contains("529.982.247-25"), "personal data masked");
+    assert!(!report.contains("ca."), "no token");
+}
+
+#[tokio::test]
+async fn r20_an_inactive_product_with_the_same_description_fails_with_the_stock_screen_hint() {
+    let world = world().await;
+    let control = world.control();
+    control.add_product(product("Vela Aromática", "5"));
+    control.set_product_active("Vela Aromática", false).unwrap();
+    let app = world.ready_app().await;
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Vela Aromática", "49.90", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    let problem = app.store().order(order.id).unwrap().unwrap().error.unwrap();
+    assert_eq!(problem.code, "PRODUCT_INACTIVE");
+    assert!(problem.hint.contains("Mostrar produtos com saldo zero"));
+    assert_eq!(
+        control.products().len(),
+        1,
+        "no duplicate product was created"
+    );
+}
+
+#[tokio::test]
+async fn bad_orders_fail_or_are_skipped_with_a_reason_and_the_rest_is_imported() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let good = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let nameless = control.create_order(paid(buyer("", CPF_JOAO), vec![line("Caneca", "10", 1)]));
+    let bad_cpf = control.create_order(paid(
+        buyer("João Lima", "123.456.789-00"),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let zero = control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", 0)],
+    ));
+    let negative = control.create_order(paid(
+        buyer("João Lima", CPF_JOAO),
+        vec![line("Caneca", "10", -2)],
+    ));
+    let unnamed_line =
+        control.create_order(paid(buyer("João Lima", CPF_JOAO), vec![line("", "10", 1)]));
+    let mut dollars = paid(buyer("John Doe", CPF_JOAO), vec![line("Caneca", "10", 1)]);
+    dollars.currency = Some("USD".into());
+    let dollars = control.create_order(dollars);
+    let mut wrong_type = paid(buyer("João Lima", CPF_JOAO), vec![line("Caneca", "10", 1)]);
+    wrong_type.raw_patch = Some(serde_json::json!({ "total": { "valor": "10.00" } }));
+    let wrong_type = control.create_order(wrong_type);
+
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(sales_for(&control, good.number), 1);
+    let code = |id: u64| {
+        app.store()
+            .order(id)
+            .unwrap()
+            .unwrap()
+            .error
+            .map(|p| p.code)
+    };
+    assert_eq!(code(nameless.id).as_deref(), Some("CUSTOMER_WITHOUT_NAME"));
+    assert_eq!(code(bad_cpf.id).as_deref(), Some("INVALID_DOCUMENT"));
+    assert_eq!(code(zero.id).as_deref(), Some("INVALID_QUANTITY"));
+    assert_eq!(code(negative.id).as_deref(), Some("INVALID_QUANTITY"));
+    assert_eq!(code(unnamed_line.id).as_deref(), Some("LINE_WITHOUT_NAME"));
+    assert_eq!(code(wrong_type.id).as_deref(), Some("INVALID_ORDER_DATA"));
+    let skipped = app.store().order(dollars.id).unwrap().unwrap();
+    assert_eq!(skipped.state, OrderState::Skipped);
+    assert!(skipped.skip_reason.unwrap().contains("USD"));
+    assert_eq!(control.sales().len(), 1);
+}
+
+#[tokio::test]
+async fn a_malformed_page_delays_the_listing_without_losing_an_order() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    // Every attempt of this pass gets a broken page.
+    control.add_fault(
+        FaultRule::new(Sim::Nuvemshop, Fault::TruncateBody)
+            .on("GET", "/orders")
+            .times(1),
+    );
+    let report = app.sync_once().await.unwrap();
+    assert!(report.poll_failed);
+    assert_eq!(
+        app.settings().unwrap().cursor,
+        None,
+        "the cursor did not move"
+    );
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(sales_for(&control, order.number), 1);
+}
+
+#[tokio::test]
+async fn server_errors_rate_limits_and_slow_answers_end_in_one_sale() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::ServerError)
+            .on("GET", "/v1/pessoas")
+            .times(2),
+    );
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::TooManyRequests)
+            .on("POST", "/v1/venda")
+            .times(2),
+    );
+    control.add_fault(
+        FaultRule::new(Sim::Nuvemshop, Fault::TooManyRequests)
+            .on("GET", "/orders")
+            .times(1),
+    );
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::Latency { millis: 400 })
+            .on("GET", "/v1/produtos")
+            .times(1),
+    );
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_eq!(sales_for(&control, order.number), 1);
+    assert_eq!(
+        control.calls().get(Sim::Contaazul, "POST /v1/venda"),
+        3,
+        "two 429s, then the sale"
+    );
+}
+
+#[tokio::test]
+async fn a_sale_whose_answer_was_lost_is_found_not_created_again() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::DropAfterHandling)
+            .on("POST", "/v1/venda")
+            .times(1),
+    );
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1);
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, order.number), 1);
+    assert_eq!(control.calls().get(Sim::Contaazul, "POST /v1/venda"), 1);
+}
+
+#[tokio::test]
+async fn persistent_outages_defer_orders_instead_of_failing_them() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::ServerError)
+            .on("GET", "/v1/pessoas")
+            .times(4),
+    );
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![line("Caneca", "10", 1)],
+    ));
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.deferred, 1);
+    let ledger = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(ledger.state, OrderState::Queued, "not shown as a failure");
+    assert!(ledger.error.is_none());
+}
+
+#[tokio::test]
+async fn the_data_directory_takes_one_writer() {
+    let world = world().await;
+    let first = ponte_core::lock::DataDirLock::acquire(&world.config.data_dir).unwrap();
+    let second = ponte_core::lock::DataDirLock::acquire(&world.config.data_dir);
+    assert!(matches!(second, Err(Error::Locked(_))));
+    drop(first);
+}

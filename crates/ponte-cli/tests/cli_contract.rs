@@ -1,0 +1,357 @@
+//! The `ponte` commands as other tools use them: names, JSON shapes and exit codes, against
+//! ponte-sandbox, including a sync killed with SIGKILL mid-way.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use ponte_sandbox::contaazul::NewProduto;
+use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
+use ponte_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, Service};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+struct Cli {
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+async fn cli() -> Cli {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sandbox = Sandbox::start(SandboxConfig::with_redirect_port(port))
+        .await
+        .unwrap();
+    Cli {
+        sandbox,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl Cli {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
+        command
+            .args(args)
+            .envs(self.sandbox.env_lines())
+            .env("PONTE_DATA_DIR", self.dir.path())
+            .env("PONTE_TOKEN_STORE", "file")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let output = self.command(args).output().await.unwrap();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `ponte connect X --no-browser`, with this test clicking the consent button.
+    async fn connect(&self, account: &str) {
+        let mut child = self
+            .command(&["connect", account, "--no-browser"])
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next_line().await.unwrap().unwrap();
+        let url = first
+            .strip_prefix("Open: ")
+            .unwrap_or_else(|| panic!("{first}"));
+        let url = url::Url::parse(url).unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push((
+            "decision".into(),
+            if account == "nuvemshop" {
+                "install"
+            } else {
+                "allow"
+            }
+            .into(),
+        ));
+        let redirect = http
+            .post(url.as_str().split('?').next().unwrap())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let location = redirect.headers()["location"].to_str().unwrap().to_string();
+        let landing = http.get(location).send().await.unwrap();
+        assert!(landing.text().await.unwrap().contains("Conectado"));
+        let status = child.wait().await.unwrap();
+        assert!(status.success(), "connect {account}: {status}");
+    }
+
+    fn order(&self, name: &str, cpf: &str, product: &str) -> u64 {
+        self.sandbox
+            .control()
+            .create_order(NewOrder {
+                customer: NewCustomer {
+                    name: name.into(),
+                    email: "cliente@exemplo.com.br".into(),
+                    identification: Some(cpf.into()),
+                    phone: None,
+                    billing_phone: None,
+                },
+                products: vec![NewLine {
+                    name: product.into(),
+                    price: "25.00".parse().unwrap(),
+                    quantity: 1,
+                    sku: None,
+                    variant_values: vec![],
+                }],
+                payment_status: Some(PaymentStatus::Paid),
+                ..NewOrder::default()
+            })
+            .id
+    }
+}
+
+#[tokio::test]
+async fn the_commands_keep_their_names_shapes_and_exit_codes() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    control.add_seller("Ana Souza");
+    let carlos = control.add_seller("Carlos Mendes").id.to_string();
+
+    let before = cli.run(&["status", "--json"]).await;
+    assert_eq!(before.code, 0);
+    let status = before.json();
+    assert_eq!(status["enabled"], false);
+    assert_eq!(status["nuvemshop"]["connected"], false);
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 3, "not connected");
+
+    cli.connect("nuvemshop").await;
+    cli.connect("contaazul").await;
+
+    let sellers = cli.run(&["sellers", "--json"]).await.json();
+    let sellers = sellers.as_array().unwrap();
+    assert_eq!(sellers.len(), 2);
+    assert!(sellers
+        .iter()
+        .all(|s| s["id"].is_string() && s["name"].is_string()));
+
+    let ambiguous = cli.run(&["enable"]).await;
+    assert_eq!(ambiguous.code, 3);
+    assert!(ambiguous.stderr.contains("Carlos Mendes") && ambiguous.stderr.contains(&carlos));
+    let enabled = cli.run(&["enable", "--seller", &carlos]).await;
+    assert_eq!(enabled.code, 0, "{}", enabled.stderr);
+    assert!(enabled.stdout.contains("Data de ativação"));
+
+    control.add_product(NewProduto {
+        nome: "Luminária".into(),
+        saldo: "0".parse().unwrap(),
+        ..Default::default()
+    });
+    control.add_product(NewProduto {
+        nome: "Caneca".into(),
+        saldo: "10".parse().unwrap(),
+        ..Default::default()
+    });
+    control.set_stock_validation(true);
+    let good = cli.order("Maria Silva", "529.982.247-25", "Caneca");
+    let short = cli.order("João Lima", "111.444.777-35", "Luminária");
+
+    let sync = cli.run(&["sync", "--once"]).await;
+    assert_eq!(
+        sync.code, 0,
+        "a failed order does not fail the pass: {}",
+        sync.stderr
+    );
+
+    let status = cli.run(&["status", "--json"]).await.json();
+    assert_eq!(status["enabled"], true);
+    assert!(status["activated_at"].as_str().unwrap().contains('T'));
+    assert_eq!(status["disabled_reason"], Value::Null);
+    assert_eq!(status["nuvemshop"]["connected"], true);
+    assert_eq!(status["nuvemshop"]["store_id"], "5120101");
+    assert_eq!(status["contaazul"]["connected"], true);
+    assert_eq!(status["seller"]["name"], "Carlos Mendes");
+    assert_eq!(status["seller"]["id"], carlos.as_str());
+    assert_eq!(status["counts"]["imported"], 1);
+    assert_eq!(status["counts"]["failed"], 1);
+    for key in ["queued", "importing", "skipped"] {
+        assert_eq!(status["counts"][key], 0, "{key}");
+    }
+    assert!(status["last_sync_at"].is_string());
+
+    let failed = cli
+        .run(&["orders", "--json", "--state", "failed"])
+        .await
+        .json();
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["order_id"], short);
+    assert!(failed[0]["number"].is_u64());
+    assert_eq!(failed[0]["state"], "failed");
+    assert_eq!(failed[0]["error"]["code"], "STOCK_VALIDATION");
+    assert!(failed[0]["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("Permissões do estoque"));
+    assert_eq!(failed[0]["sale_id"], Value::Null);
+    assert_eq!(failed[0]["skip_reason"], Value::Null);
+    let imported = cli
+        .run(&["orders", "--json", "--state", "imported"])
+        .await
+        .json();
+    assert_eq!(imported[0]["order_id"], good);
+    assert!(imported[0]["sale_id"].is_string() && imported[0]["sale_number"].is_i64());
+    assert_eq!(imported[0]["error"], Value::Null);
+
+    control.set_stock_validation(false);
+    assert_eq!(cli.run(&["retry", &short.to_string()]).await.code, 0);
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    assert_eq!(
+        cli.run(&["status", "--json"]).await.json()["counts"]["imported"],
+        2
+    );
+    assert_eq!(cli.run(&["retry", "--failed"]).await.code, 0);
+
+    assert_eq!(cli.run(&["disable"]).await.code, 0);
+    let off = cli.run(&["sync", "--once"]).await;
+    assert_eq!(off.code, 3);
+    assert!(off.stderr.contains("Integração ativada"), "{}", off.stderr);
+
+    let lock = ponte_core_lock(cli.dir.path());
+    assert_eq!(
+        cli.run(&["enable"]).await.code,
+        0,
+        "only sync needs the lock"
+    );
+    let locked = cli.run(&["sync", "--once"]).await;
+    assert_eq!(locked.code, 4, "{}", locked.stderr);
+    drop(lock);
+
+    for command in [
+        &["--help"][..],
+        &["sync", "--help"],
+        &["orders", "--help"],
+        &["connect", "--help"],
+    ] {
+        assert_eq!(cli.run(command).await.code, 0);
+    }
+    assert_eq!(
+        cli.run(&["orders", "--state", "lost"]).await.code,
+        2,
+        "wrong usage"
+    );
+}
+
+/// The lock a running `ponte sync` holds, taken the same way.
+fn ponte_core_lock(dir: &std::path::Path) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("ponte.lock"))
+        .unwrap();
+    file.try_lock().unwrap();
+    file
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn r8_a_sync_killed_mid_way_leaves_no_duplicate_and_no_lost_sale() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    control.add_seller("Ana Souza");
+    cli.connect("nuvemshop").await;
+    cli.connect("contaazul").await;
+    assert_eq!(cli.run(&["enable"]).await.code, 0);
+    let cpfs = [
+        "529.982.247-25",
+        "111.444.777-35",
+        "390.533.447-05",
+        "714.602.380-01",
+        "853.513.468-93",
+        "248.438.034-80",
+    ];
+    let numbers: Vec<u64> = cpfs
+        .iter()
+        .enumerate()
+        .map(|(n, cpf)| {
+            let id = cli.order(&format!("Cliente {n}"), cpf, &format!("Produto {n}"));
+            control.orders().iter().find(|o| o.id == id).unwrap().number
+        })
+        .collect();
+    control.add_fault(
+        FaultRule::new(Service::Contaazul, Fault::Latency { millis: 300 }).on("POST", "/v1/venda"),
+    );
+
+    let mut sync = cli.command(&["sync", "--once"]).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while control.calls().get(Service::Contaazul, "POST /v1/venda") < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync never reached the third sale"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    sync.start_kill().unwrap(); // SIGKILL
+    sync.wait().await.unwrap();
+    let before = control.sales().len();
+    assert!(
+        before < cpfs.len(),
+        "killed before the end ({before} sales)"
+    );
+
+    control.clear_faults();
+    let rerun = cli.run(&["sync", "--once"]).await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    for number in numbers {
+        let note = format!("Pedido Nuvemshop #{number}");
+        let count = control
+            .sales()
+            .iter()
+            .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .count();
+        assert_eq!(count, 1, "order #{number}");
+    }
+    let status = cli.run(&["status", "--json"]).await.json();
+    assert_eq!(status["counts"]["imported"], 6);
+    assert_eq!(status["counts"]["importing"], 0);
+}
+
+#[tokio::test]
+async fn the_environment_is_checked_with_a_clear_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["status"])
+        .env("PONTE_DATA_DIR", "/tmp")
+        .env("PONTE_TOKEN_STORE", "cloud")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr: HashMap<usize, String> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(str::to_string)
+        .enumerate()
+        .collect();
+    assert!(stderr.values().any(|l| l.contains("PONTE_*")), "{stderr:?}");
+}

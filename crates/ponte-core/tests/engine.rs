@@ -229,6 +229,8 @@ async fn r6_pending_orders_wait_until_they_are_paid() {
     let report = app.sync_once().await.unwrap();
     assert_eq!(report.new_orders, 0);
     assert!(control.sales().is_empty());
+    // R16: an order that is not imported creates nothing.
+    assert!(control.customers().is_empty() && control.products().is_empty());
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
     control.pay_order(boleto.id).unwrap();

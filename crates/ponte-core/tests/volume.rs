@@ -79,6 +79,13 @@ async fn two_hundred_orders_are_imported_exactly_once() {
         16,
         "products reused, created once"
     );
+    // R17: Ponte only reads and creates; it never edits or deletes anything in Conta Azul.
+    let calls = control.calls();
+    assert!(
+        calls.contaazul.keys().all(|endpoint| endpoint.starts_with("GET ") || endpoint.starts_with("POST ")),
+        "{:?}",
+        calls.contaazul
+    );
     let numbers_in_ca: std::collections::HashSet<i64> =
         control.sales().iter().map(|s| s.numero).collect();
     assert_eq!(numbers_in_ca.len(), 200, "every sale has its own number");

@@ -188,6 +188,25 @@ impl App {
         self.store.settings()
     }
 
+    /// R13: another seller for the sales from now on.
+    pub async fn set_seller(&self, seller_id: &str) -> Result<Seller> {
+        let seller = self
+            .sellers()
+            .await?
+            .into_iter()
+            .find(|s| s.id == seller_id)
+            .ok_or_else(|| Error::NotFound(format!("no seller with id {seller_id}")))?;
+        self.store.set_seller(&seller)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(seller)
+    }
+
+    pub fn set_poll_interval(&self, interval: std::time::Duration) -> Result<()> {
+        self.store.set_poll_interval(interval)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
     /// R4: off; nothing is created while off.
     pub fn disable(&self) -> Result<()> {
         self.store.set_enabled(false)?;

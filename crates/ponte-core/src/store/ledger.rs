@@ -265,6 +265,22 @@ impl Store {
         })
     }
 
+    /// How many orders `list` would page through.
+    pub fn count_matching(&self, state: Option<OrderState>, search: Option<&str>) -> Result<u64> {
+        self.with(|conn| {
+            let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
+            let count: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM orders
+                 WHERE (?1 IS NULL OR state = ?1)
+                   AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
+                        OR CAST(sale_number AS TEXT) LIKE ?2)",
+                params![state.map(OrderState::as_str), pattern],
+                |row| row.get(0),
+            )?;
+            Ok(count as u64)
+        })
+    }
+
     pub fn counts(&self) -> Result<Counts> {
         self.with(|conn| {
             let mut counts = Counts::default();

@@ -1,0 +1,369 @@
+// Ponte's window: renders what the core reports and calls its commands. It refreshes on the
+// core's events, never by polling.
+"use strict";
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+
+const PAGE_SIZE = 25;
+const money = new Intl.NumberFormat("pt-BR", { style: "currency", currency: "BRL" });
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  overview: null,
+  tab: "imported",
+  page: 0,
+  search: "",
+  connecting: {},
+  authorizeUrls: {},
+};
+
+function formatMoney(text) {
+  const value = Number(text);
+  return Number.isFinite(value) ? money.format(value).replace(/\u00a0/g, " ") : "—";
+}
+function formatDate(iso) {
+  return iso ? new Date(iso).toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" }) : "—";
+}
+function formatTime(iso) {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString("pt-BR", { hour: "2-digit", minute: "2-digit", timeZone: "America/Sao_Paulo" });
+  const today = new Date().toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" });
+  return formatDate(iso) === today ? time : `${formatDate(iso)} ${time}`;
+}
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+let toastTimer;
+function toast(message, isError = false) {
+  const node = $("toast");
+  node.textContent = message;
+  node.classList.toggle("error", isError);
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (node.hidden = true), 5000);
+}
+
+/** Calls a command; a failure shows its Portuguese message and hint, never a raw error. */
+async function call(command, args = {}) {
+  try {
+    return await invoke(command, args);
+  } catch (problem) {
+    const message = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "Algo deu errado. Tente de novo.";
+    toast(message.trim(), true);
+    throw problem;
+  }
+}
+
+function show(screen) {
+  for (const id of ["loading", "screen-connect", "screen-activate", "screen-dashboard"]) {
+    $(id).hidden = id !== screen;
+  }
+}
+
+async function refresh() {
+  ui.overview = await call("overview");
+  const { status, demo } = ui.overview;
+  $("demo-banner").hidden = !demo;
+  const connected = status.nuvemshop.connected && status.contaazul.connected;
+  if (!connected && !status.activated_at) {
+    renderConnect();
+    show("screen-connect");
+  } else if (!status.activated_at) {
+    await renderActivate();
+    show("screen-activate");
+  } else {
+    renderDashboard();
+    show("screen-dashboard");
+    await renderTab();
+  }
+}
+
+// ---- First run ------------------------------------------------------------------------
+
+function renderConnect() {
+  const { status } = ui.overview;
+  for (const account of ["nuvemshop", "contaazul"]) {
+    const step = document.querySelector(`.step[data-account="${account}"]`);
+    const stateNode = step.querySelector('[data-role="state"]');
+    const button = step.querySelector('[data-role="connect"]');
+    const connected = status[account].connected;
+    step.classList.toggle("done", connected);
+    button.hidden = connected;
+    button.disabled = Boolean(ui.connecting[account]);
+    stateNode.replaceChildren();
+    if (connected) {
+      stateNode.append(el("span", { class: "ok", text: "Conectado" }));
+    } else if (ui.connecting[account]) {
+      stateNode.append(el("p", { class: "waiting", text: "Continue no navegador para autorizar o acesso." }));
+      const url = ui.authorizeUrls[account];
+      if (url) {
+        stateNode.append(el("p", { class: "note", text: "Se o navegador não abriu, copie este endereço:" }));
+        stateNode.append(el("code", { class: "authorize-url", "data-account": account, text: url }));
+      }
+    } else if (ui.connecting[`${account}-error`]) {
+      const problem = ui.connecting[`${account}-error`];
+      stateNode.append(el("p", { class: "error", text: problem.message }));
+      stateNode.append(el("p", { class: "note", text: "Se a página não carregar, limpe o cache e verifique as configurações de cookies do navegador. " + (problem.hint || "") }));
+      button.textContent = "Tentar novamente";
+    }
+  }
+}
+
+async function connect(account) {
+  ui.connecting[account] = true;
+  delete ui.connecting[`${account}-error`];
+  renderConnect();
+  try {
+    await invoke("connect", { account });
+  } catch (problem) {
+    ui.connecting[`${account}-error`] = problem || { message: "A autorização não foi concluída." };
+  } finally {
+    delete ui.connecting[account];
+    delete ui.authorizeUrls[account];
+  }
+  await refresh();
+}
+
+// ---- Activation -----------------------------------------------------------------------
+
+async function fillSellers(select, chosenId) {
+  const sellers = await call("sellers");
+  select.replaceChildren(...sellers.map((s) => el("option", { value: s.id, text: s.name })));
+  if (chosenId) select.value = chosenId;
+  return sellers;
+}
+
+async function renderActivate() {
+  $("activate-error").hidden = true;
+  await fillSellers($("activate-seller"));
+}
+
+// ---- Dashboard ------------------------------------------------------------------------
+
+function renderDashboard() {
+  const { status, schedule, poll_interval_minutes: interval } = ui.overview;
+  const reason = status.disabled_reason;
+  $("disabled-banner").hidden = !reason;
+  if (reason) {
+    $("disabled-message").textContent = reason.message;
+    $("disabled-hint").textContent = reason.hint;
+  }
+  $("toggle").setAttribute("aria-checked", String(status.enabled));
+  $("toggle-label").textContent = status.enabled ? "Integração ativada" : "Integração desativada";
+  $("activated-at").textContent = formatDate(status.activated_at);
+  $("seller-name").textContent = status.seller ? status.seller.name : "—";
+  renderSchedule(schedule);
+  const c = status.counts;
+  $("count-imported").textContent = c.imported;
+  $("count-failed").textContent = c.failed;
+  $("count-queued").textContent = c.queued + c.importing;
+  $("count-skipped").textContent = c.skipped;
+  $("badge-failed").hidden = c.failed === 0;
+  $("badge-failed").textContent = c.failed;
+  $("store-id").textContent = status.nuvemshop.store_id ? `(loja ${status.nuvemshop.store_id})` : "";
+  $("interval").value = String(interval);
+}
+
+function renderSchedule(schedule) {
+  if (!schedule) return;
+  $("last-check").textContent = schedule.running ? "verificando agora…" : formatTime(schedule.last_check_at);
+  const enabled = ui.overview && ui.overview.status.enabled;
+  $("next-check").textContent = enabled ? formatTime(schedule.next_check_at) : "integração desativada";
+}
+
+function selectTab(tab) {
+  ui.tab = tab;
+  for (const button of document.querySelectorAll(".tab")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+  }
+  for (const name of ["imported", "failed", "skipped", "settings"]) {
+    $(`panel-${name}`).hidden = name !== tab;
+  }
+  renderTab();
+}
+
+async function renderTab() {
+  if (ui.tab === "imported") return renderImported();
+  if (ui.tab === "failed") return renderFailed();
+  if (ui.tab === "skipped") return renderSkipped();
+  return renderSettings();
+}
+
+async function renderImported() {
+  const result = await call("orders", { state: "imported", search: ui.search || null, page: ui.page, pageSize: PAGE_SIZE });
+  const rows = result.items.map((o) =>
+    el("tr", { "data-order": o.order_id }, [
+      el("td", { text: `#${o.number}` }),
+      el("td", { text: o.customer_name || "—" }),
+      el("td", { class: "num", text: formatMoney(o.total) }),
+      el("td", { text: formatDate(o.paid_at || o.created_at) }),
+      el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
+      el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
+    ])
+  );
+  $("imported-rows").replaceChildren(...rows);
+  const empty = result.total === 0;
+  $("imported-empty").hidden = !empty;
+  $("imported-empty").textContent = ui.search
+    ? "Nenhuma venda encontrada para essa busca."
+    : "Nenhuma venda importada ainda. Assim que um pedido for marcado como recebido na Nuvemshop, ele aparece aqui em até um ciclo de verificação.";
+  const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
+  $("page-info").textContent = `Página ${ui.page + 1} de ${pages} · ${result.total} venda(s)`;
+  $("prev-page").disabled = ui.page === 0;
+  $("next-page").disabled = ui.page + 1 >= pages;
+}
+
+async function renderFailed() {
+  const result = await call("orders", { state: "failed", search: null, page: 0, pageSize: 200 });
+  const cards = result.items.map((o) => {
+    const problem = o.error || { message: "", hint: "" };
+    return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code || "" }, [
+      el("h4", { text: `Pedido #${o.number} · ${o.customer_name || "cliente sem nome"} · ${formatMoney(o.total)}` }),
+      el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
+      el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),
+      el("div", { class: "actions" }, [
+        el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
+        el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
+      ]),
+    ]);
+  });
+  $("failed-list").replaceChildren(...cards);
+  $("failed-empty").hidden = cards.length > 0;
+}
+
+async function renderSkipped() {
+  const result = await call("orders", { state: "skipped", search: null, page: 0, pageSize: 200 });
+  $("skipped-rows").replaceChildren(
+    ...result.items.map((o) =>
+      el("tr", {}, [
+        el("td", { text: `#${o.number}` }),
+        el("td", { text: o.customer_name || "—" }),
+        el("td", { class: "num", text: formatMoney(o.total) }),
+        el("td", { text: o.skip_reason || "" }),
+      ])
+    )
+  );
+  $("skipped-empty").hidden = result.items.length > 0;
+}
+
+async function renderSettings() {
+  const seller = ui.overview.status.seller;
+  await fillSellers($("settings-seller"), seller && seller.id);
+}
+
+async function retry(orderId) {
+  await call("retry_order", { orderId });
+  toast("Pedido de volta à fila: o Ponte tenta importar agora.");
+}
+
+async function copyReport(orderId) {
+  const report = await call("support_report", { orderId });
+  try {
+    await navigator.clipboard.writeText(report);
+  } catch {
+    const area = el("textarea", {});
+    area.value = report;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  toast("Relatório copiado. Cole na mensagem para o suporte, com a URL do pedido na Nuvemshop.");
+}
+
+// ---- Wiring ---------------------------------------------------------------------------
+
+let refreshTimer;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => refresh().catch(() => {}), 150);
+}
+
+function wire() {
+  for (const button of document.querySelectorAll('[data-role="connect"]')) {
+    button.addEventListener("click", () => connect(button.dataset.account));
+  }
+  $("activate").addEventListener("click", async () => {
+    const sellerId = $("activate-seller").value;
+    try {
+      await invoke("activate", { sellerId });
+      await refresh();
+    } catch (problem) {
+      $("activate-error").hidden = false;
+      $("activate-error").textContent = `${problem.message} ${problem.hint || ""}`;
+    }
+  });
+  $("toggle").addEventListener("click", async () => {
+    const enabled = $("toggle").getAttribute("aria-checked") !== "true";
+    await call("set_enabled", { enabled });
+    await refresh();
+  });
+  $("sync-now").addEventListener("click", async () => {
+    await call("sync_now");
+    toast("Verificando novos pedidos…");
+  });
+  $("redo").addEventListener("click", async () => {
+    const account = ui.overview.status.disabled_reason.code === "CONTAAZUL_ACCESS_CHANGED" ? "contaazul" : "nuvemshop";
+    $("redo").disabled = true;
+    toast("Continue no navegador para autorizar o acesso.");
+    try {
+      await call("connect", { account });
+      toast("Integração refeita. Os pedidos pagos nesse meio-tempo serão importados agora.");
+    } finally {
+      $("redo").disabled = false;
+      await refresh();
+    }
+  });
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  }
+  let searchTimer;
+  $("search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      ui.search = $("search").value.trim();
+      ui.page = 0;
+      renderImported();
+    }, 200);
+  });
+  $("prev-page").addEventListener("click", () => { ui.page = Math.max(0, ui.page - 1); renderImported(); });
+  $("next-page").addEventListener("click", () => { ui.page += 1; renderImported(); });
+  $("interval").addEventListener("change", async () => {
+    await call("set_poll_interval", { minutes: Number($("interval").value) });
+    toast("Intervalo de verificação atualizado.");
+  });
+  $("settings-seller").addEventListener("change", async () => {
+    await call("set_seller", { sellerId: $("settings-seller").value });
+    toast("Vendedor atualizado para as próximas vendas.");
+    refreshSoon();
+  });
+  for (const button of document.querySelectorAll("[data-disconnect]")) {
+    button.addEventListener("click", async () => {
+      await call("disconnect", { account: button.dataset.disconnect });
+      refreshSoon();
+    });
+  }
+  listen("ponte://event", refreshSoon);
+  listen("ponte://schedule", (event) => {
+    if (ui.overview) ui.overview.schedule = event.payload;
+    renderSchedule(event.payload);
+  });
+  listen("ponte://authorize-url", (event) => {
+    ui.authorizeUrls[event.payload.service] = event.payload.url;
+    renderConnect();
+  });
+}
+
+wire();
+refresh().catch(() => toast("O Ponte não conseguiu carregar seus dados. Feche e abra de novo.", true));

@@ -322,6 +322,7 @@ function wire() {
       toast("Integração refeita. Os pedidos pagos nesse meio-tempo serão importados agora.");
     } finally {
       $("redo").disabled = false;
+      $("redo-link").hidden = true;
       await refresh();
     }
   });
@@ -360,8 +361,18 @@ function wire() {
     renderSchedule(event.payload);
   });
   listen("ponte://authorize-url", (event) => {
-    ui.authorizeUrls[event.payload.service] = event.payload.url;
-    renderConnect();
+    const { service, url } = event.payload;
+    ui.authorizeUrls[service] = url;
+    if (!$("screen-dashboard").hidden) {
+      // *Refazer a integração*: the link stays on screen in case the browser did not open.
+      $("redo-link").replaceChildren(
+        el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
+        el("code", { class: "authorize-url", "data-account": service, text: url })
+      );
+      $("redo-link").hidden = false;
+    } else {
+      renderConnect();
+    }
   });
 }
 

@@ -1,10 +1,10 @@
 //! The commands the window calls: each a few lines over `ponte_core::App`. Errors cross as
 //! `{code, message, hint, details}`, never as a bare string.
 
+use ponte_core::app::Status;
 use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
 use ponte_core::store::{LedgerOrder, OrderState, Seller};
-use ponte_core::app::Status;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -41,7 +41,11 @@ fn service(name: &str) -> Answer<Service> {
     match name {
         "nuvemshop" => Ok(Service::Nuvemshop),
         "contaazul" => Ok(Service::Contaazul),
-        other => Err(Problem::new("BAD_REQUEST", format!("Conta desconhecida: {other}"), "")),
+        other => Err(Problem::new(
+            "BAD_REQUEST",
+            format!("Conta desconhecida: {other}"),
+            "",
+        )),
     }
 }
 
@@ -72,13 +76,23 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
     shell
         .app
         .connect(service, &WindowBrowser, |url| {
-            let _ = handle.emit("ponte://authorize-url", AuthorizeUrl { service: account.clone(), url: url.to_string() });
+            let _ = handle.emit(
+                "ponte://authorize-url",
+                AuthorizeUrl {
+                    service: account.clone(),
+                    url: url.to_string(),
+                },
+            );
         })
         .await
         .map_err(problem)?;
     // After *Refazer a integração*, switch back on if it had been on.
     let status = shell.app.status().map_err(problem)?;
-    if status.activated_at.is_some() && status.disabled_reason.is_some() && status.nuvemshop.connected && status.contaazul.connected {
+    if status.activated_at.is_some()
+        && status.disabled_reason.is_some()
+        && status.nuvemshop.connected
+        && status.contaazul.connected
+    {
         shell.app.enable(None).await.map_err(problem)?;
         shell.runner.sync_now();
     }
@@ -87,7 +101,11 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
 
 #[tauri::command]
 pub async fn disconnect(shell: State<'_, Shell>, account: String) -> Answer<()> {
-    shell.app.disconnect(service(&account)?).await.map_err(problem)
+    shell
+        .app
+        .disconnect(service(&account)?)
+        .await
+        .map_err(problem)
 }
 
 #[tauri::command]

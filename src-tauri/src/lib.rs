@@ -63,7 +63,8 @@ pub fn run() {
             });
 
             let open = MenuItem::with_id(tauri_app, "open", "Abrir o Ponte", true, None::<&str>)?;
-            let sync = MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
+            let sync =
+                MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
             let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
             let menu = Menu::with_items(tauri_app, &[&open, &sync, &quit])?;
             let mut tray = TrayIconBuilder::with_id("ponte")

@@ -29,7 +29,13 @@ pub const EVENT: &str = "ponte://event";
 pub const SCHEDULE: &str = "ponte://schedule";
 
 fn notify(handle: &AppHandle, title: &str, body: &str) {
-    if let Err(error) = handle.notification().builder().title(title).body(body).show() {
+    if let Err(error) = handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+    {
         tracing::warn!(%error, "notification not shown");
     }
 }
@@ -45,7 +51,9 @@ impl Runner {
             loop {
                 let event = match events.recv().await {
                     Ok(event) => event,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Event::SettingsChanged,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        Event::SettingsChanged
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 };
                 match &event {
@@ -78,14 +86,17 @@ impl Runner {
                         Err(error) => tracing::warn!(%error, "pass stopped"),
                     }
                 }
-                let interval = settings.map(|s| s.poll_interval()).unwrap_or(ponte_core::config::DEFAULT_POLL_INTERVAL);
+                let interval = settings
+                    .map(|s| s.poll_interval())
+                    .unwrap_or(ponte_core::config::DEFAULT_POLL_INTERVAL);
                 let now = Utc::now();
                 set(&handle, &loop_schedule, |s| {
                     s.running = false;
                     if ready {
                         s.last_check_at = Some(now);
                     }
-                    s.next_check_at = ready.then(|| now + chrono::Duration::from_std(interval).unwrap_or_default());
+                    s.next_check_at = ready
+                        .then(|| now + chrono::Duration::from_std(interval).unwrap_or_default());
                 });
                 tokio::select! {
                     _ = tokio::time::sleep(interval) => {}
@@ -101,7 +112,10 @@ impl Runner {
     }
 
     pub fn schedule(&self) -> Schedule {
-        self.schedule.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.schedule
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 

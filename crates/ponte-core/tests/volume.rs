@@ -82,7 +82,10 @@ async fn two_hundred_orders_are_imported_exactly_once() {
     // R17: Ponte only reads and creates; it never edits or deletes anything in Conta Azul.
     let calls = control.calls();
     assert!(
-        calls.contaazul.keys().all(|endpoint| endpoint.starts_with("GET ") || endpoint.starts_with("POST ")),
+        calls
+            .contaazul
+            .keys()
+            .all(|endpoint| endpoint.starts_with("GET ") || endpoint.starts_with("POST ")),
         "{:?}",
         calls.contaazul
     );

@@ -1,0 +1,367 @@
+//! The built app in a real window (Xvfb on Linux), driven through tauri-driver and
+//! WebKitWebDriver, against a sandbox this test owns. Needs `DISPLAY`, `tauri-driver` on the
+//! PATH and a built `target/debug/ponte-app` (scripts/test.sh provides all three).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use ponte_sandbox::contaazul::NewProduto;
+use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
+use ponte_sandbox::{Control, Sandbox, SandboxConfig};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+fn app_binary() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let binary = target.join("debug").join("ponte-app");
+    assert!(
+        binary.exists(),
+        "build the app first: cargo build -p ponte-app ({})",
+        binary.display()
+    );
+    binary
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Desktop {
+    client: Client,
+    driver: Child,
+    sandbox: Sandbox,
+    _data: tempfile::TempDir,
+}
+
+impl Desktop {
+    /// The app against this test's sandbox, in a fresh data directory.
+    async fn start(args: &[&str]) -> Desktop {
+        assert!(
+            std::env::var("DISPLAY").is_ok(),
+            "the window tests need DISPLAY (Xvfb)"
+        );
+        // Two TLS back-ends are linked (reqwest's and the WebDriver client's): pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let redirect = free_port();
+        let sandbox = Sandbox::start(SandboxConfig::with_redirect_port(redirect))
+            .await
+            .unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .envs(sandbox.env_lines())
+            .env("PONTE_DATA_DIR", data.path())
+            .env("PONTE_TOKEN_STORE", "file")
+            .env("PONTE_BROWSER", "none")
+            .env("PONTE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app_binary(), "args": args },
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(error) => panic!("no WebDriver session: {error}"),
+            }
+        };
+        Desktop {
+            client,
+            driver,
+            sandbox,
+            _data: data,
+        }
+    }
+
+    fn control(&self) -> Control {
+        self.sandbox.control()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    async fn visible(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until `css` holds `expected` (and is shown).
+    async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text(css).await;
+            if text.contains(expected) && self.visible(css).await {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed {expected:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn wait_visible(&self, css: &str, shown: bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.visible(css).await != shown {
+            assert!(
+                Instant::now() < deadline,
+                "{css} never became {}",
+                if shown { "visible" } else { "hidden" }
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Plays the merchant in the browser: the consent page, then the button.
+    async fn consent(&self, account: &str) {
+        let css = format!("code.authorize-url[data-account=\"{account}\"]");
+        self.wait_visible(&css, true).await;
+        let url = url::Url::parse(&self.text(&css).await).unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.push((
+            "decision".into(),
+            if account == "nuvemshop" {
+                "install"
+            } else {
+                "allow"
+            }
+            .into(),
+        ));
+        let redirect = http
+            .post(url.as_str().split('?').next().unwrap())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let location = redirect.headers()["location"].to_str().unwrap().to_string();
+        let landing = http.get(location).send().await.unwrap();
+        assert!(landing.text().await.unwrap().contains("Conectado"));
+    }
+
+    async fn connect_and_activate(&self) {
+        self.control().add_seller("Ana Souza");
+        self.click("button[data-account=\"nuvemshop\"]").await;
+        self.wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Continue no navegador",
+        )
+        .await;
+        self.consent("nuvemshop").await;
+        self.wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
+        self.click("button[data-account=\"contaazul\"]").await;
+        self.consent("contaazul").await;
+        self.wait_visible("#screen-activate", true).await;
+        self.wait_text("#activate-seller", "Ana Souza").await;
+        self.click("#activate").await;
+        self.wait_visible("#screen-dashboard", true).await;
+        self.wait_text("#toggle-label", "Integração ativada").await;
+    }
+
+    async fn end(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+fn order(control: &Control, name: &str, cpf: &str, product: &str) -> u64 {
+    control
+        .create_order(NewOrder {
+            customer: NewCustomer {
+                name: name.into(),
+                email: "cliente@exemplo.com.br".into(),
+                identification: Some(cpf.into()),
+                phone: Some("+5511987654321".into()),
+                billing_phone: None,
+            },
+            products: vec![NewLine {
+                name: product.into(),
+                price: "89.90".parse().unwrap(),
+                quantity: 1,
+                sku: None,
+                variant_values: vec![],
+            }],
+            payment_status: Some(PaymentStatus::Paid),
+            ..NewOrder::default()
+        })
+        .number
+}
+
+#[tokio::test]
+async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover() {
+    let desktop = Desktop::start(&[]).await;
+    let control = desktop.control();
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    desktop.connect_and_activate().await;
+    desktop.wait_text("#activated-at", "/").await;
+
+    // R6, R9: a paid order becomes a sale awaiting review.
+    let first = order(&control, "Maria Silva", "529.982.247-25", "Caneca Cerâmica");
+    desktop.click("#sync-now").await;
+    desktop
+        .wait_text("#imported-rows", &format!("#{first}"))
+        .await;
+    desktop
+        .wait_text("#imported-rows", "Revisão Pendente")
+        .await;
+    desktop.wait_text("#imported-rows", "R$ 89,90").await;
+    assert_eq!(control.sales().len(), 1);
+
+    // R19: with stock validation on, the order fails and says what to do.
+    control.add_product(NewProduto {
+        nome: "Luminária de Mesa".into(),
+        saldo: "0".parse().unwrap(),
+        ..Default::default()
+    });
+    control.set_stock_validation(true);
+    let short = order(&control, "João Lima", "111.444.777-35", "Luminária de Mesa");
+    desktop.click("#sync-now").await;
+    desktop.wait_text("#count-failed", "1").await;
+    desktop.click(".tab[data-tab=\"failed\"]").await;
+    desktop
+        .wait_text(
+            ".failure[data-code=\"STOCK_VALIDATION\"]",
+            &format!("Pedido #{short}"),
+        )
+        .await;
+    desktop
+        .wait_text(
+            ".failure[data-code=\"STOCK_VALIDATION\"]",
+            "Permissões do estoque",
+        )
+        .await;
+
+    // Switched off in Conta Azul and retried: imported.
+    control.set_stock_validation(false);
+    desktop.click(".failure .retry").await;
+    desktop.wait_text("#count-failed", "0").await;
+    desktop.wait_text("#count-imported", "2").await;
+    assert_eq!(control.sales().len(), 2);
+
+    // R4: off, nothing is imported; on again, it catches up.
+    desktop.click(".tab[data-tab=\"imported\"]").await;
+    desktop.click("#toggle").await;
+    desktop
+        .wait_text("#toggle-label", "Integração desativada")
+        .await;
+    let while_off = order(
+        &control,
+        "Beatriz Rocha",
+        "390.533.447-05",
+        "Caneca Cerâmica",
+    );
+    desktop.click("#sync-now").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(control.sales().len(), 2, "nothing imported while off");
+    desktop.click("#toggle").await;
+    desktop
+        .wait_text("#toggle-label", "Integração ativada")
+        .await;
+    desktop
+        .wait_text("#imported-rows", &format!("#{while_off}"))
+        .await;
+    assert_eq!(control.sales().len(), 3);
+
+    // R5: a revoked Nuvemshop token shows the banner; reconnecting resumes.
+    control.revoke_nuvemshop_token();
+    let meanwhile = order(
+        &control,
+        "Rafael Costa",
+        "714.602.380-01",
+        "Caneca Cerâmica",
+    );
+    desktop.click("#sync-now").await;
+    desktop
+        .wait_text(
+            "#disabled-banner",
+            "A integração foi desativada porque o acesso à Nuvemshop mudou",
+        )
+        .await;
+    desktop.click("#redo").await;
+    desktop.consent("nuvemshop").await;
+    desktop.wait_visible("#disabled-banner", false).await;
+    desktop
+        .wait_text("#imported-rows", &format!("#{meanwhile}"))
+        .await;
+    assert_eq!(control.sales().len(), 4, "nothing lost, nothing twice");
+
+    let _ = desktop.client.screenshot().await;
+    desktop.end().await;
+}
+
+#[tokio::test]
+async fn sandbox_mode_shows_the_demo_banner_and_the_first_run() {
+    let desktop = Desktop::start(&["--sandbox"]).await;
+    desktop
+        .wait_text(
+            "#demo-banner",
+            "Modo demonstração — loja e Conta Azul simuladas",
+        )
+        .await;
+    desktop
+        .wait_text(
+            "button[data-account=\"nuvemshop\"]",
+            "Conectar com Nuvemshop",
+        )
+        .await;
+    desktop.end().await;
+}

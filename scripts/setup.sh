@@ -1,5 +1,11 @@
 # Shared by run.sh and test.sh: installs what a fresh Debian/Ubuntu machine lacks.
 
+# What the desktop app needs to build on Linux (WebKitGTK, GTK, the tray, librsvg).
+APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-dev libgtk-3-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+# What the window tests add: a virtual display, the WebKit WebDriver, fonts.
+WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11)
+
 # ensure_packages PKG…: installs the Debian packages that are not installed yet.
 ensure_packages() {
   local missing=()
@@ -22,6 +28,7 @@ ensure_rust() {
     # shellcheck disable=SC1091
     . "$HOME/.cargo/env"
   fi
+  export PATH="$HOME/.cargo/bin:$PATH"
   if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo was not found. Install Rust 1.89 or newer (https://rustup.rs) and run this again." >&2
     exit 1

@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# Runs every test of Ponte on a fresh Debian/Ubuntu machine, installing what is missing.
+# Runs every test of Ponte on a fresh Debian/Ubuntu machine, installing what is missing:
+# the unit and HTTP tests, then the desktop app in a real (virtual) window over WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
-ensure_packages build-essential pkg-config ca-certificates
+ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}"
 ensure_rust
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
 
-cargo test --workspace --locked
+cargo build --locked -p ponte-app
+cargo test --locked --workspace --exclude ponte-e2e
+
+# The window tests: a virtual display of their own unless one is already there.
+xvfb_pid=""
+if [ -z "${DISPLAY:-}" ]; then
+  display=99
+  while [ -e "/tmp/.X${display}-lock" ]; do display=$((display + 1)); done
+  Xvfb ":${display}" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY=":${display}"
+  trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
+  sleep 1
+fi
+cargo test --locked -p ponte-e2e -- --test-threads=1

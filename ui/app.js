@@ -171,7 +171,7 @@ function renderDashboard() {
   $("count-skipped").textContent = c.skipped;
   $("badge-failed").hidden = c.failed === 0;
   $("badge-failed").textContent = c.failed;
-  $("store-id").textContent = status.nuvemshop.store_id ? `(loja ${status.nuvemshop.store_id})` : "";
+  $("store-id").textContent = status.nuvemshop.store_id ? `Loja ${status.nuvemshop.store_id}` : "";
   $("interval").value = String(interval);
 }
 
@@ -179,7 +179,7 @@ function renderSchedule(schedule) {
   if (!schedule) return;
   $("last-check").textContent = schedule.running ? "verificando agora…" : formatTime(schedule.last_check_at);
   const enabled = ui.overview && ui.overview.status.enabled;
-  $("next-check").textContent = enabled ? formatTime(schedule.next_check_at) : "integração desativada";
+  $("next-check").textContent = enabled ? formatTime(schedule.next_check_at) : "—";
 }
 
 function selectTab(tab) {

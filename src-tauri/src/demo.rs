@@ -27,7 +27,7 @@ impl Demo {
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s >= 0.05)
-            .unwrap_or(15.0);
+            .unwrap_or(8.0);
         sandbox.start_demo(Duration::from_secs_f64(interval), 1);
         let data_dir = tempfile::Builder::new().prefix("ponte-demo-").tempdir()?;
         let env: Vec<(String, String)> = sandbox.env_lines();

@@ -215,6 +215,14 @@ impl Desktop {
         self.wait_text("#toggle-label", "Integração ativada").await;
     }
 
+    /// With `PONTE_SCREENSHOT_DIR`, keeps a picture of the window for people to look at.
+    async fn snapshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("PONTE_SCREENSHOT_DIR") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
     async fn end(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill().await;
@@ -251,6 +259,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop
         .wait_text("#screen-connect h1", "Vamos conectar suas contas")
         .await;
+    desktop.snapshot("first-run").await;
     desktop.connect_and_activate().await;
     desktop.wait_text("#activated-at", "/").await;
 
@@ -289,6 +298,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
             "Permissões do estoque",
         )
         .await;
+    desktop.snapshot("failed").await;
 
     // Switched off in Conta Azul and retried: imported.
     control.set_stock_validation(false);
@@ -336,6 +346,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
             "A integração foi desativada porque o acesso à Nuvemshop mudou",
         )
         .await;
+    desktop.snapshot("disabled").await;
     desktop.click("#redo").await;
     desktop.consent("nuvemshop").await;
     desktop.wait_visible("#disabled-banner", false).await;
@@ -344,7 +355,9 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
         .await;
     assert_eq!(control.sales().len(), 4, "nothing lost, nothing twice");
 
-    let _ = desktop.client.screenshot().await;
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop.wait_text("#settings-seller", "Ana Souza").await;
+    desktop.snapshot("settings").await;
     desktop.end().await;
 }
 
@@ -363,5 +376,37 @@ async fn sandbox_mode_shows_the_demo_banner_and_the_first_run() {
             "Conectar com Nuvemshop",
         )
         .await;
+    desktop.end().await;
+}
+
+/// The whole flow in *Modo demonstração*, with no account anywhere: connect to the simulated
+/// services, activate, and watch the demo store's sales arrive. With `PONTE_SCREENSHOT=path`
+/// it also saves the dashboard as a PNG (the README's picture).
+#[tokio::test]
+async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
+    let desktop = Desktop::start(&["--sandbox"]).await;
+    desktop.click("button[data-account=\"nuvemshop\"]").await;
+    desktop.consent("nuvemshop").await;
+    desktop.click("button[data-account=\"contaazul\"]").await;
+    desktop.consent("contaazul").await;
+    desktop.wait_text("#activate-seller", "Ana Souza").await;
+    desktop.click("#activate").await;
+    desktop.wait_visible("#screen-dashboard", true).await;
+    // The demo store sells every few seconds; the first sales arrive on their own.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let imported: u32 = desktop.text("#count-imported").await.trim().parse().unwrap_or(0);
+        if imported >= 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "demo sales did not arrive");
+        desktop.click("#sync-now").await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    desktop.wait_text("#imported-rows", "Revisão Pendente").await;
+    if let Ok(path) = std::env::var("PONTE_SCREENSHOT") {
+        let png = desktop.client.screenshot().await.unwrap();
+        std::fs::write(path, png).unwrap();
+    }
     desktop.end().await;
 }

@@ -23,4 +23,4 @@ if [ -z "${DISPLAY:-}" ]; then
   trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
   sleep 1
 fi
-cargo test --locked -p ponte-e2e -- --test-threads=1
+cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1

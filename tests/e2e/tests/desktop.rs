@@ -395,7 +395,12 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     // The demo store sells every few seconds; the first sales arrive on their own.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let imported: u32 = desktop.text("#count-imported").await.trim().parse().unwrap_or(0);
+        let imported: u32 = desktop
+            .text("#count-imported")
+            .await
+            .trim()
+            .parse()
+            .unwrap_or(0);
         if imported >= 3 {
             break;
         }
@@ -403,10 +408,28 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
         desktop.click("#sync-now").await;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    desktop.wait_text("#imported-rows", "Revisão Pendente").await;
+    desktop
+        .wait_text("#imported-rows", "Revisão Pendente")
+        .await;
     if let Ok(path) = std::env::var("PONTE_SCREENSHOT") {
         let png = desktop.client.screenshot().await.unwrap();
         std::fs::write(path, png).unwrap();
     }
+    // Legible at the smallest window too: nothing runs off the side at 1024×700.
+    desktop.client.set_window_size(1024, 700).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let overflow = desktop
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "horizontal overflow of {overflow} px at 1024×700"
+    );
+    desktop.snapshot("dashboard-1024x700").await;
     desktop.end().await;
 }

@@ -78,29 +78,8 @@ impl Cli {
         let url = first
             .strip_prefix("Open: ")
             .unwrap_or_else(|| panic!("{first}"));
-        let url = url::Url::parse(url).unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        form.push((
-            "decision".into(),
-            if account == "nuvemshop" {
-                "install"
-            } else {
-                "allow"
-            }
-            .into(),
-        ));
-        let redirect = http
-            .post(url.as_str().split('?').next().unwrap())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let location = redirect.headers()["location"].to_str().unwrap().to_string();
-        let landing = http.get(location).send().await.unwrap();
+        let redirect = self.sandbox.control().consent(url).unwrap();
+        let landing = reqwest::get(redirect).await.unwrap();
         assert!(landing.text().await.unwrap().contains("Conectado"));
         let status = child.wait().await.unwrap();
         assert!(status.success(), "connect {account}: {status}");

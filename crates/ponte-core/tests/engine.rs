@@ -316,9 +316,13 @@ async fn r5_a_revoked_nuvemshop_token_switches_off_and_reconnecting_resumes() {
         .contains("A integração foi desativada porque o acesso à Nuvemshop mudou"));
     assert!(reason.hint.contains("Refazer a integração"));
 
-    app.connect(Service::Nuvemshop, &ConsentingBrowser, |_| {})
-        .await
-        .unwrap();
+    app.connect(
+        Service::Nuvemshop,
+        &ConsentingBrowser(control.clone()),
+        |_| {},
+    )
+    .await
+    .unwrap();
     app.enable(None).await.unwrap();
     app.sync_once().await.unwrap();
     assert_eq!(
@@ -355,9 +359,13 @@ async fn r5_a_rejected_conta_azul_refresh_token_switches_off() {
         "kept for later"
     );
 
-    app.connect(Service::Contaazul, &ConsentingBrowser, |_| {})
-        .await
-        .unwrap();
+    app.connect(
+        Service::Contaazul,
+        &ConsentingBrowser(control.clone()),
+        |_| {},
+    )
+    .await
+    .unwrap();
     app.enable(None).await.unwrap();
     app.sync_once().await.unwrap();
     assert_eq!(sales_for(&control, order.number), 1);

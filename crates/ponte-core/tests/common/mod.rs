@@ -71,37 +71,15 @@ pub async fn world_with(adjust: impl FnOnce(&mut SandboxConfig)) -> World {
     }
 }
 
-/// Plays the merchant in the browser: opens the consent page and clicks the button.
-pub struct ConsentingBrowser;
+/// Plays the merchant in the browser: consents on the sandbox's page, and the browser follows
+/// the redirect to Ponte's loopback listener.
+pub struct ConsentingBrowser(pub Control);
 
 impl Browser for ConsentingBrowser {
     fn open(&self, url: &str) -> Result<()> {
-        let url = url::Url::parse(url).unwrap();
+        let redirect = self.0.consent(url).expect("a sandbox authorization page");
         tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let page = http.get(url.clone()).send().await.unwrap();
-            assert_eq!(page.status(), 200, "the consent page opens");
-            let params: std::collections::HashMap<String, String> =
-                url.query_pairs().into_owned().collect();
-            let mut form: Vec<(String, String)> = params.clone().into_iter().collect();
-            let decision = if url.path().starts_with("/apps/") {
-                "install"
-            } else {
-                "allow"
-            };
-            form.push(("decision".into(), decision.into()));
-            let redirect = http
-                .post(url.as_str().split('?').next().unwrap())
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            let location = redirect.headers()["location"].to_str().unwrap().to_string();
-            // The browser follows the redirect to Ponte's loopback listener.
-            let landing = http.get(location).send().await.unwrap();
+            let landing = reqwest::get(redirect).await.unwrap();
             assert_eq!(landing.status(), 200);
         });
         Ok(())
@@ -118,10 +96,11 @@ impl World {
     }
 
     pub async fn connect(&self, app: &App) {
-        app.connect(Service::Nuvemshop, &ConsentingBrowser, |_| {})
+        let browser = ConsentingBrowser(self.control());
+        app.connect(Service::Nuvemshop, &browser, |_| {})
             .await
             .unwrap();
-        app.connect(Service::Contaazul, &ConsentingBrowser, |_| {})
+        app.connect(Service::Contaazul, &browser, |_| {})
             .await
             .unwrap();
     }

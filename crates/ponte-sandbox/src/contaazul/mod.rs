@@ -2,7 +2,7 @@
 
 mod limits;
 pub mod model;
-mod oauth;
+pub(crate) mod oauth;
 mod pessoas;
 mod produtos;
 pub mod schema;

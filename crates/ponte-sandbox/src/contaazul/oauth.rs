@@ -107,19 +107,7 @@ pub(super) async fn consent(
     if form.get("decision").map(String::as_str) != Some("allow") {
         return redirect_error(&config.redirect_uri, "access_denied", form.get("state"));
     }
-    let code = random_hex(24);
-    let grant = CodeGrant {
-        expires: Instant::now() + config.code_ttl,
-        redirect_uri: config.redirect_uri.clone(),
-    };
-    state.with(|world| world.contaazul.codes.insert(code.clone(), grant));
-    let mut target =
-        url::Url::parse(&config.redirect_uri).expect("registered redirect URI is valid");
-    target.query_pairs_mut().append_pair("code", &code);
-    if let Some(client_state) = form.get("state") {
-        target.query_pairs_mut().append_pair("state", client_state);
-    }
-    Redirect::to(target.as_str()).into_response()
+    Redirect::to(&approve(&state, form.get("state").map(String::as_str))).into_response()
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -228,4 +216,27 @@ pub(super) async fn token(
             oauth_error(CONTAAZUL_INVALID_GRANT_STATUS, "invalid_grant", description)
         }
     }
+}
+
+/// The merchant clicked *Autorizar*: a fresh code, and where the browser goes with it.
+pub(crate) fn approve(state: &AppState, client_state: Option<&str>) -> String {
+    let config = &state.config.contaazul;
+    let code = random_hex(24);
+    let grant = CodeGrant {
+        expires: Instant::now() + config.code_ttl,
+        redirect_uri: config.redirect_uri.clone(),
+    };
+    state.with(|world| world.contaazul.codes.insert(code.clone(), grant));
+    let mut target =
+        url::Url::parse(&config.redirect_uri).expect("registered redirect URI is valid");
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(client_state) = client_state {
+        target.query_pairs_mut().append_pair("state", client_state);
+    }
+    target.into()
+}
+
+/// Whether an authorize request names the registered client and redirect URI.
+pub(crate) fn is_registered(state: &AppState, params: &HashMap<String, String>) -> bool {
+    check_client(state, params).is_ok()
 }

@@ -22,6 +22,8 @@ pub enum ControlError {
     OrderNotFound(u64),
     #[error("no Conta Azul product {0}")]
     ProductNotFound(String),
+    #[error("not an authorization page of this sandbox: {0}")]
+    NotAnAuthorizePage(String),
 }
 
 #[derive(Clone)]
@@ -45,6 +47,28 @@ impl Control {
             world.faults.clear();
             world.calls = CallCounts::default();
         });
+    }
+
+    // --- Consent --------------------------------------------------------------------------
+
+    /// Plays the merchant on an authorization page (Nuvemshop's or Conta Azul's): clicks
+    /// *Instalar* / *Autorizar* and answers where the browser is sent, code and state included.
+    pub fn consent(&self, authorize_url: &str) -> Result<String, ControlError> {
+        let refuse = || ControlError::NotAnAuthorizePage(authorize_url.to_string());
+        let url = url::Url::parse(authorize_url).map_err(|_| refuse())?;
+        let params: std::collections::HashMap<String, String> =
+            url.query_pairs().into_owned().collect();
+        let client_state = params.get("state").map(String::as_str);
+        let nuvemshop_page = format!("/apps/{}/authorize", self.state.config.nuvemshop.app_id);
+        if url.path() == nuvemshop_page {
+            return Ok(crate::nuvemshop::oauth::approve(&self.state, client_state));
+        }
+        if url.path() == "/oauth2/authorize"
+            && crate::contaazul::oauth::is_registered(&self.state, &params)
+        {
+            return Ok(crate::contaazul::oauth::approve(&self.state, client_state));
+        }
+        Err(refuse())
     }
 
     // --- Nuvemshop -------------------------------------------------------------------------

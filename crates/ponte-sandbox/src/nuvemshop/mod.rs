@@ -2,7 +2,7 @@
 
 pub(crate) mod bucket;
 pub mod model;
-mod oauth;
+pub(crate) mod oauth;
 mod orders;
 pub(crate) mod wire;
 

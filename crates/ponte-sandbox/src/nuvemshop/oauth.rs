@@ -67,17 +67,8 @@ pub(super) async fn consent(
             ),
         );
     }
-    let code = random_hex(32);
-    let expires = Instant::now() + config.code_ttl;
-    state.with(|world| world.nuvemshop.codes.insert(code.clone(), expires));
-    let mut target =
-        url::Url::parse(&config.redirect_url).expect("registered redirect URL is valid");
-    target.query_pairs_mut().append_pair("code", &code);
-    if let Some(client_state) = form.get("state") {
-        target.query_pairs_mut().append_pair("state", client_state);
-    }
     // 303: the browser follows with a GET to Ponte's loopback listener.
-    Redirect::to(target.as_str()).into_response()
+    Redirect::to(&approve(&state, form.get("state").map(String::as_str))).into_response()
 }
 
 fn token_error(error: &str, description: &str) -> Response {
@@ -158,4 +149,19 @@ pub(super) async fn token(
         ),
         Err((error, description)) => token_error(error, description),
     }
+}
+
+/// The merchant clicked *Instalar*: a fresh code, and where the browser goes with it.
+pub(crate) fn approve(state: &AppState, client_state: Option<&str>) -> String {
+    let config = &state.config.nuvemshop;
+    let code = random_hex(32);
+    let expires = Instant::now() + config.code_ttl;
+    state.with(|world| world.nuvemshop.codes.insert(code.clone(), expires));
+    let mut target =
+        url::Url::parse(&config.redirect_url).expect("registered redirect URL is valid");
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(client_state) = client_state {
+        target.query_pairs_mut().append_pair("state", client_state);
+    }
+    target.into()
 }

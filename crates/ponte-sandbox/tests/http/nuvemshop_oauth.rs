@@ -178,3 +178,32 @@ async fn a_new_token_revokes_the_previous_one() {
     );
     assert_eq!(h.ns_get(&second, "/store").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_control_api_consents_like_a_merchant_clicking_the_button() {
+    let h = start().await;
+    let app_id = h.sandbox.config().nuvemshop.app_id.clone();
+    let page = format!(
+        "{}/apps/{app_id}/authorize?state=xyz",
+        h.sandbox.nuvemshop_url()
+    );
+    let redirect = h.sandbox.control().consent(&page).unwrap();
+    let query = crate::common::query_of(&redirect);
+    assert_eq!(query["state"], "xyz");
+    assert!(h.nuvemshop_exchange(&query["code"]).await["access_token"].is_string());
+
+    let config = h.sandbox.config().contaazul.clone();
+    let page = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&state=s2",
+        h.sandbox.contaazul_url(),
+        config.client_id,
+        config.redirect_uri
+    );
+    let redirect = h.sandbox.control().consent(&page).unwrap();
+    assert!(redirect.starts_with(&config.redirect_uri) && redirect.contains("state=s2"));
+    let elsewhere = format!(
+        "{}/oauth2/authorize?client_id=nobody",
+        h.sandbox.contaazul_url()
+    );
+    assert!(h.sandbox.control().consent(&elsewhere).is_err());
+}

@@ -133,6 +133,8 @@ async function connect(account) {
     delete ui.authorizeUrls[account];
   }
   await refresh();
+  // The step may no longer be on screen: still drop its stale link.
+  renderConnect();
 }
 
 // ---- Activation -----------------------------------------------------------------------
@@ -153,11 +155,21 @@ async function renderActivate() {
 
 function renderDashboard() {
   const { status, schedule, poll_interval_minutes: interval } = ui.overview;
-  const reason = status.disabled_reason;
+  const reason = status.disabled_reason || disconnectedReason(status);
   $("disabled-banner").hidden = !reason;
   if (reason) {
     $("disabled-message").textContent = reason.message;
     $("disabled-hint").textContent = reason.hint;
+    $("redo").textContent = reason.action || "Refazer a integração";
+  }
+  for (const account of ["nuvemshop", "contaazul"]) {
+    const connected = status[account].connected;
+    const stateNode = document.querySelector(`[data-account-state="${account}"]`);
+    stateNode.textContent = connected ? "Conectado" : "Não conectado";
+    stateNode.className = connected ? "ok" : "off";
+    const action = document.querySelector(`[data-account-action="${account}"]`);
+    action.textContent = connected ? "Desconectar" : "Conectar";
+    action.dataset.connected = String(connected);
   }
   $("toggle").setAttribute("aria-checked", String(status.enabled));
   $("toggle-label").textContent = status.enabled ? "Integração ativada" : "Integração desativada";
@@ -173,6 +185,40 @@ function renderDashboard() {
   $("badge-failed").textContent = c.failed;
   $("store-id").textContent = status.nuvemshop.store_id ? `Loja ${status.nuvemshop.store_id}` : "";
   $("interval").value = String(interval);
+}
+
+const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };
+
+/** An account disconnected after activation: nothing is imported until it is back. */
+function disconnectedReason(status) {
+  const account = ["nuvemshop", "contaazul"].find((a) => !status[a].connected);
+  if (!account) return null;
+  return {
+    code: account === "nuvemshop" ? "NUVEMSHOP_ACCESS_CHANGED" : "CONTAAZUL_ACCESS_CHANGED",
+    message: `A ${NAMES[account]} não está conectada: nenhuma venda é importada até reconectar.`,
+    hint: "Os pedidos pagos nesse meio-tempo serão importados depois de conectar.",
+    action: `Conectar com ${NAMES[account]}`,
+  };
+}
+
+/** Shows the authorization link while the browser step is under way. */
+function showAuthLink(service, url) {
+  $("auth-link").replaceChildren(
+    el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
+    el("code", { class: "authorize-url", "data-account": service, text: url })
+  );
+  $("auth-link").hidden = false;
+}
+
+async function connectFromDashboard(account) {
+  toast("Continue no navegador para autorizar o acesso.");
+  try {
+    await call("connect", { account });
+    toast(`${NAMES[account]} conectada. Os pedidos pagos nesse meio-tempo serão importados agora.`);
+  } finally {
+    $("auth-link").hidden = true;
+    await refresh();
+  }
 }
 
 function renderSchedule(schedule) {
@@ -314,16 +360,14 @@ function wire() {
     toast("Verificando novos pedidos…");
   });
   $("redo").addEventListener("click", async () => {
-    const account = ui.overview.status.disabled_reason.code === "CONTAAZUL_ACCESS_CHANGED" ? "contaazul" : "nuvemshop";
+    const status = ui.overview.status;
+    const reason = status.disabled_reason || disconnectedReason(status);
+    const account = reason && reason.code === "CONTAAZUL_ACCESS_CHANGED" ? "contaazul" : "nuvemshop";
     $("redo").disabled = true;
-    toast("Continue no navegador para autorizar o acesso.");
     try {
-      await call("connect", { account });
-      toast("Integração refeita. Os pedidos pagos nesse meio-tempo serão importados agora.");
+      await connectFromDashboard(account);
     } finally {
       $("redo").disabled = false;
-      $("redo-link").hidden = true;
-      await refresh();
     }
   });
   for (const tab of document.querySelectorAll(".tab")) {
@@ -349,10 +393,15 @@ function wire() {
     toast("Vendedor atualizado para as próximas vendas.");
     refreshSoon();
   });
-  for (const button of document.querySelectorAll("[data-disconnect]")) {
+  for (const button of document.querySelectorAll("[data-account-action]")) {
     button.addEventListener("click", async () => {
-      await call("disconnect", { account: button.dataset.disconnect });
-      refreshSoon();
+      const account = button.dataset.accountAction;
+      if (button.dataset.connected === "true") {
+        await call("disconnect", { account });
+        refreshSoon();
+      } else {
+        await connectFromDashboard(account);
+      }
     });
   }
   listen("ponte://event", refreshSoon);
@@ -363,16 +412,8 @@ function wire() {
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;
     ui.authorizeUrls[service] = url;
-    if (!$("screen-dashboard").hidden) {
-      // *Refazer a integração*: the link stays on screen in case the browser did not open.
-      $("redo-link").replaceChildren(
-        el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
-        el("code", { class: "authorize-url", "data-account": service, text: url })
-      );
-      $("redo-link").hidden = false;
-    } else {
-      renderConnect();
-    }
+    if (!$("screen-dashboard").hidden) showAuthLink(service, url);
+    else renderConnect();
   });
 }
 

@@ -358,6 +358,21 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.wait_text("#settings-seller", "Ana Souza").await;
     desktop.snapshot("settings").await;
+
+    // Settings: an account disconnected stops the imports, and the banner brings it back.
+    desktop.click("[data-account-action=\"contaazul\"]").await;
+    desktop
+        .wait_text("#disabled-banner", "A Conta Azul não está conectada")
+        .await;
+    desktop
+        .wait_text("[data-account-state=\"contaazul\"]", "Não conectado")
+        .await;
+    desktop.click("#redo").await;
+    desktop.consent("contaazul").await;
+    desktop.wait_visible("#disabled-banner", false).await;
+    desktop
+        .wait_text("[data-account-state=\"contaazul\"]", "Conectado")
+        .await;
     desktop.end().await;
 }
 

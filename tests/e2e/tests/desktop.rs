@@ -150,23 +150,39 @@ impl Desktop {
         }
     }
 
+    /// Clicks `css`, again if the window re-rendered it between finding and clicking.
     async fn click(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let attempt = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.click().await.map_err(|e| e.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            match attempt {
+                Ok(()) => return,
+                Err(error) if Instant::now() >= deadline => panic!("click {css}: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
     }
 
     /// Plays the merchant in the browser: the consent page, then the button.
     async fn consent(&self, account: &str) {
         let css = format!("code.authorize-url[data-account=\"{account}\"]");
-        self.wait_visible(&css, true).await;
-        let url = url::Url::parse(&self.text(&css).await).unwrap();
+        // The window may re-render the link while it is read: read until it is whole.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Ok(url) = url::Url::parse(&self.text(&css).await) {
+                if self.visible(&css).await {
+                    break url;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed an authorization link"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -3,8 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use ponte_core::config::{Config, Pacing, TokenStoreKind};
 use ponte_core::error::{Result, Service};
 use ponte_core::oauth::Browser;
@@ -181,5 +179,3 @@ pub fn sales_for(control: &Control, number: u64) -> usize {
         .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
         .count()
 }
-
-pub type Shared<T> = Arc<T>;

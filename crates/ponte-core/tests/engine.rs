@@ -170,18 +170,9 @@ async fn r12_customers_are_reused_only_when_name_and_document_match() {
     let control = world.control();
     let existing = control.add_customer(pessoa("Maria Silva", CPF_MARIA));
     let app = world.ready_app().await;
-    let same = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
-    let other_name = control.create_order(paid(
-        buyer("Maria S. Souza", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
-    let other_document = control.create_order(paid(
-        buyer("Maria Silva", CPF_JOAO),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let same = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    let other_name = caneca_for(&control, "Maria S. Souza", CPF_MARIA);
+    let other_document = caneca_for(&control, "Maria Silva", CPF_JOAO);
     app.sync_once().await.unwrap();
 
     let sales = control.sales();
@@ -250,10 +241,7 @@ async fn r3_orders_created_before_activation_are_never_imported() {
     old.created_at = Some(Utc::now() - chrono::Duration::days(2));
     let old = control.create_order(old);
     let app = world.ready_app().await;
-    let fresh = control.create_order(paid(
-        buyer("João Lima", CPF_JOAO),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let fresh = caneca_for(&control, "João Lima", CPF_JOAO);
     app.sync_once().await.unwrap();
     assert_eq!(sales_for(&control, old.number), 0);
     assert_eq!(sales_for(&control, fresh.number), 1);
@@ -265,18 +253,12 @@ async fn r4_r8_switched_off_nothing_is_created_and_switched_on_it_catches_up_onc
     let world = world().await;
     let control = world.control();
     let app = world.ready_app().await;
-    let first = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let first = caneca_for(&control, "Maria Silva", CPF_MARIA);
     app.sync_once().await.unwrap();
 
     app.disable().unwrap();
     control.reset_calls();
-    let while_off = control.create_order(paid(
-        buyer("João Lima", CPF_JOAO),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let while_off = caneca_for(&control, "João Lima", CPF_JOAO);
     assert!(matches!(app.sync_once().await, Err(Error::Disabled)));
     assert_eq!(
         control.calls().total(Sim::Contaazul),
@@ -299,10 +281,7 @@ async fn r5_a_revoked_nuvemshop_token_switches_off_and_reconnecting_resumes() {
     let control = world.control();
     let app = world.ready_app().await;
     control.revoke_nuvemshop_token();
-    let paid_meanwhile = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let paid_meanwhile = caneca_for(&control, "Maria Silva", CPF_MARIA);
     assert!(matches!(
         app.sync_once().await,
         Err(Error::NuvemshopAccessRevoked)
@@ -340,10 +319,7 @@ async fn r5_a_rejected_conta_azul_refresh_token_switches_off() {
     let app = world.ready_app().await;
     control.expire_access_tokens();
     control.reject_refresh_tokens();
-    let order = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     assert!(matches!(
         app.sync_once().await,
         Err(Error::ContaAzulAccessRevoked)
@@ -380,18 +356,12 @@ async fn expired_access_tokens_are_refreshed_and_the_rotated_refresh_token_is_ke
     let stored = || std::fs::read_to_string(world.dir.path().join("tokens.json")).unwrap();
     let before = stored();
     // 30 s tokens are inside the 60 s safety margin: every use refreshes, rotating each time.
-    control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
     app.sync_once().await.unwrap();
     assert_ne!(stored(), before, "the rotated refresh token was persisted");
     assert!(control.calls().get(Sim::Contaazul, "POST /oauth2/token") >= 2);
     // A fresh process reads the rotated token and keeps working.
-    control.create_order(paid(
-        buyer("João Lima", CPF_JOAO),
-        vec![line("Caneca", "10", 1)],
-    ));
+    caneca_for(&control, "João Lima", CPF_JOAO);
     let restarted = world.app();
     restarted.sync_once().await.unwrap();
     assert_eq!(control.sales().len(), 2);
@@ -409,10 +379,7 @@ async fn r18_r19_a_stock_refusal_fails_that_order_only_and_retrying_imports_it()
         buyer("Maria Silva", CPF_MARIA),
         vec![line("Luminária de Mesa Cobre", "189", 1)],
     ));
-    let fine = control.create_order(paid(
-        buyer("João Lima", CPF_JOAO),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let fine = caneca_for(&control, "João Lima", CPF_JOAO);
     let report = app.sync_once().await.unwrap();
     assert_eq!((report.imported, report.failed), (1, 1));
     assert_eq!(
@@ -475,15 +442,9 @@ async fn bad_orders_fail_or_are_skipped_with_a_reason_and_the_rest_is_imported()
     let world = world().await;
     let control = world.control();
     let app = world.ready_app().await;
-    let good = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
-    let nameless = control.create_order(paid(buyer("", CPF_JOAO), vec![line("Caneca", "10", 1)]));
-    let bad_cpf = control.create_order(paid(
-        buyer("João Lima", "123.456.789-00"),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let good = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    let nameless = caneca_for(&control, "", CPF_JOAO);
+    let bad_cpf = caneca_for(&control, "João Lima", "123.456.789-00");
     let zero = control.create_order(paid(
         buyer("João Lima", CPF_JOAO),
         vec![line("Caneca", "10", 0)],
@@ -529,10 +490,7 @@ async fn a_malformed_page_delays_the_listing_without_losing_an_order() {
     let world = world().await;
     let control = world.control();
     let app = world.ready_app().await;
-    let order = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     // Every attempt of this pass gets a broken page.
     control.add_fault(
         FaultRule::new(Sim::Nuvemshop, Fault::TruncateBody)
@@ -576,10 +534,7 @@ async fn server_errors_rate_limits_and_slow_answers_end_in_one_sale() {
             .on("GET", "/v1/produtos")
             .times(1),
     );
-    let order = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     let report = app.sync_once().await.unwrap();
     assert_eq!(report.imported, 1, "{report:?}");
     assert_eq!(sales_for(&control, order.number), 1);
@@ -600,10 +555,7 @@ async fn a_sale_whose_answer_was_lost_is_found_not_created_again() {
             .on("POST", "/v1/venda")
             .times(1),
     );
-    let order = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     let report = app.sync_once().await.unwrap();
     assert_eq!(report.imported, 1);
     app.sync_once().await.unwrap();
@@ -621,10 +573,7 @@ async fn persistent_outages_defer_orders_instead_of_failing_them() {
             .on("GET", "/v1/pessoas")
             .times(4),
     );
-    let order = control.create_order(paid(
-        buyer("Maria Silva", CPF_MARIA),
-        vec![line("Caneca", "10", 1)],
-    ));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     let report = app.sync_once().await.unwrap();
     assert_eq!(report.deferred, 1);
     let ledger = app.store().order(order.id).unwrap().unwrap();

@@ -179,3 +179,12 @@ pub fn sales_for(control: &Control, number: u64) -> usize {
         .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
         .count()
 }
+
+/// The simplest paid order: one *Caneca* at R$ 10,00 for this buyer.
+pub fn caneca_for(
+    control: &Control,
+    name: &str,
+    document: &str,
+) -> ponte_sandbox::nuvemshop::model::Order {
+    control.create_order(paid(buyer(name, document), vec![line("Caneca", "10", 1)]))
+}

@@ -92,6 +92,22 @@ impl App {
         browser: &dyn Browser,
         show_url: impl FnOnce(&str),
     ) -> Result<()> {
+        let (id, secret, variable) = match service {
+            Service::Nuvemshop => (
+                &self.config.nuvemshop_client_id,
+                &self.config.nuvemshop_client_secret,
+                "PONTE_NUVEMSHOP_CLIENT_ID / PONTE_NUVEMSHOP_CLIENT_SECRET",
+            ),
+            Service::Contaazul => (
+                &self.config.contaazul_client_id,
+                &self.config.contaazul_client_secret,
+                "PONTE_CONTAAZUL_CLIENT_ID / PONTE_CONTAAZUL_CLIENT_SECRET",
+            ),
+        };
+        if id.trim().is_empty() || secret.trim().is_empty() {
+            // Without the app's credentials the service would only show an error page.
+            return Err(Error::Config(format!("{variable} are not set")));
+        }
         let listener = TcpListener::bind(("127.0.0.1", self.config.redirect_port))
             .await
             .map_err(|error| {

@@ -44,6 +44,27 @@ async fn r1_r2_connecting_and_switching_on_records_the_activation_date() {
 }
 
 #[tokio::test]
+async fn r1_connecting_without_the_app_credentials_says_which_are_missing() {
+    let world = world().await;
+    let mut config = world.config.clone();
+    config.contaazul_client_secret = String::new();
+    let app = ponte_core::App::open(config).unwrap();
+    let error = app
+        .connect(
+            Service::Contaazul,
+            &ConsentingBrowser(world.control()),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("PONTE_CONTAAZUL_CLIENT_SECRET"),
+        "{error}"
+    );
+    assert_eq!(error.problem().code, "CONFIGURATION");
+}
+
+#[tokio::test]
 async fn r13_with_several_sellers_one_must_be_chosen() {
     let world = world().await;
     world.control().add_seller("Ana Souza");

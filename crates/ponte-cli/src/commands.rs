@@ -227,7 +227,13 @@ async fn execute(app: &App, command: Command) -> Result<(), Error> {
                         .or(o.skip_reason.clone())
                         .or(o.sale_number.map(|n| format!("venda {n} na Conta Azul")))
                         .unwrap_or_default();
-                    println!("#{}  {}  {}", o.number, o.state.as_str(), detail);
+                    let total = o
+                        .total
+                        .as_deref()
+                        .and_then(|t| t.parse().ok())
+                        .map(ponte_core::money::brl)
+                        .unwrap_or_default();
+                    println!("#{}  {}  {}  {}", o.number, o.state.as_str(), total, detail);
                 }
             }
         }

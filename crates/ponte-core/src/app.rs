@@ -131,6 +131,14 @@ impl App {
                 let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
                 self.tokens.set(NUVEMSHOP_TOKEN, &token)?;
                 self.store.set_nuvemshop_store_id(Some(&store_id))?;
+                // The store's domain makes the admin links of the support report (R21).
+                match self.nuvemshop_client()?.store().await {
+                    Ok(store) => {
+                        let domain = store.get("original_domain").and_then(|d| d.as_str());
+                        self.store.set_nuvemshop_domain(domain)?;
+                    }
+                    Err(error) => tracing::warn!(%error, "could not read the store's domain"),
+                }
             }
             Service::Contaazul => self.contaazul_auth.exchange_code(&code).await?,
         }
@@ -144,6 +152,7 @@ impl App {
             Service::Nuvemshop => {
                 self.tokens.delete(NUVEMSHOP_TOKEN)?;
                 self.store.set_nuvemshop_store_id(None)?;
+                self.store.set_nuvemshop_domain(None)?;
             }
             Service::Contaazul => self.contaazul_auth.forget().await?,
         }
@@ -323,10 +332,19 @@ impl App {
             .ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
         let mut report = format!(
             "Relatório do Ponte para o suporte\n\nPedido Nuvemshop: #{}\nID do pedido: {}\n\
-             URL do pedido: {}\nSituação no Ponte: {}\n",
+             Total: {}\nURL do pedido: {}\nSituação no Ponte: {}\n",
             order.number,
             order.order_id,
-            NuvemshopClient::admin_order_url(None, order.order_id),
+            order
+                .total
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+                .map(crate::money::brl)
+                .unwrap_or_else(|| "—".into()),
+            NuvemshopClient::admin_order_url(
+                self.store.settings()?.nuvemshop_domain.as_deref(),
+                order.order_id
+            ),
             order.state.as_str(),
         );
         if let Some(problem) = &order.error {

@@ -431,6 +431,14 @@ async fn r18_r19_a_stock_refusal_fails_that_order_only_and_retrying_imports_it()
 
     let report = app.support_report(short.id).unwrap();
     assert!(report.contains(&format!("#{}", short.number)));
+    assert!(report.contains("Total: R$ 189,00"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "https://loja-demonstracao.lojavirtualnuvem.com.br/admin/orders/{}",
+            short.id
+        )),
+        "the store's own admin link: {report}"
+    );
     assert!(report.contains("POST"));
     assert!(!report.contains("529.982.247-25"), "personal data masked");
     assert!(!report.contains("ca."), "no token");

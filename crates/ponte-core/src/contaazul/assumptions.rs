@@ -5,9 +5,9 @@
 /// Ponte sends the formatted form and compares digits itself.
 pub const SEARCH_DOCUMENTS_FORMATTED: bool = true;
 
-/// Whether `nomes` and `busca` match exactly or partially is not documented: Ponte treats every
-/// search answer as candidates and compares exactly itself (R10, R12).
-pub const SEARCHES_ARE_CANDIDATES_ONLY: bool = true;
+// Whether `nomes` and `busca` match exactly or partially is not documented: Ponte treats every
+// search answer as candidates only and compares names and descriptions itself (`rules::same_text`,
+// R10, R12), so either behaviour is safe.
 
 /// The answer to a sale refused by *Verificar estoque ao criar uma venda* is not documented.
 /// Ponte recognises it as a 400 whose message speaks of stock (`estoque`) and names the product

@@ -37,14 +37,10 @@ impl Document {
             Document::Cnpj(cnpj) => cnpj.to_string(),
         }
     }
-
-    /// `***.456.789-**`: how lists and logs show a document.
-    pub fn masked(&self) -> String {
-        mask_document(&self.formatted())
-    }
 }
 
-/// Hides all but the middle digits of a formatted CPF or CNPJ.
+/// Hides all but the middle digits of a formatted CPF or CNPJ: `***.456.789-**`, how reports
+/// and lists show a document.
 pub fn mask_document(formatted: &str) -> String {
     let digit_positions: Vec<usize> = formatted
         .char_indices()
@@ -256,7 +252,7 @@ mod tests {
     #[test]
     fn documents_are_masked_in_lists() {
         assert_eq!(
-            Document::parse("52998224725").unwrap().masked(),
+            mask_document(&Document::parse("52998224725").unwrap().formatted()),
             "***.982.247-**"
         );
         assert_eq!(mask_document("11.222.333/0001-81"), "**.222.333/****-**");

@@ -28,6 +28,8 @@ pub struct Settings {
     pub cursor: Option<DateTime<Utc>>,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub nuvemshop_store_id: Option<String>,
+    /// `minhaloja.lojavirtualnuvem.com.br`: where the store's admin lives.
+    pub nuvemshop_domain: Option<String>,
 }
 
 impl Settings {
@@ -88,6 +90,7 @@ impl Store {
             cursor: parse_time(self.get_setting("cursor")?),
             last_sync_at: parse_time(self.get_setting("last_sync_at")?),
             nuvemshop_store_id: self.get_setting("nuvemshop_store_id")?,
+            nuvemshop_domain: self.get_setting("nuvemshop_domain")?,
         })
     }
 
@@ -135,6 +138,10 @@ impl Store {
 
     pub fn set_last_sync(&self, at: DateTime<Utc>) -> Result<()> {
         self.set_setting("last_sync_at", Some(&at.to_rfc3339()))
+    }
+
+    pub fn set_nuvemshop_domain(&self, domain: Option<&str>) -> Result<()> {
+        self.set_setting("nuvemshop_domain", domain)
     }
 
     pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {

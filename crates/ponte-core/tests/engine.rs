@@ -609,12 +609,3 @@ async fn persistent_outages_defer_orders_instead_of_failing_them() {
     assert_eq!(ledger.state, OrderState::Queued, "not shown as a failure");
     assert!(ledger.error.is_none());
 }
-
-#[tokio::test]
-async fn the_data_directory_takes_one_writer() {
-    let world = world().await;
-    let first = ponte_core::lock::DataDirLock::acquire(&world.config.data_dir).unwrap();
-    let second = ponte_core::lock::DataDirLock::acquire(&world.config.data_dir);
-    assert!(matches!(second, Err(Error::Locked(_))));
-    drop(first);
-}

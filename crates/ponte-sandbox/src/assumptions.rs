@@ -125,3 +125,25 @@ pub fn contaazul_stock_validation_error(
 /// Multi-value query parameters: the .NET SDK sends comma-separated values, other clients repeat
 /// the key. Which the API accepts is UNCONFIRMED; the sandbox accepts both.
 pub const CONTAAZUL_ACCEPTS_COMMA_LISTS: bool = true;
+
+// ---------------------------------------------------------------------------------------------
+// Both
+// ---------------------------------------------------------------------------------------------
+
+/// The longest request line (path and query) either service accepts; past it, 414 URI Too Long.
+/// Neither documents a limit (UNCONFIRMED); 8 KiB is what common gateways and proxies enforce.
+pub const MAX_URL_BYTES: usize = 8192;
+
+/// Nuvemshop answers every API call with 402 Payment Required while the store's plan or the
+/// app's charge is unpaid (documented); the body is UNCONFIRMED: the generic error shape.
+pub fn nuvemshop_payment_required() -> Value {
+    nuvemshop_error(
+        StatusCode::PAYMENT_REQUIRED,
+        "Store or application suspended for lack of payment",
+    )
+}
+
+/// A sale number is unique within the company: creating a sale with a number already used is
+/// refused with 400 (the sales API's own `proximo-numero` exists for this; the exact rule and
+/// message are UNCONFIRMED). Sales hidden from searches by index lag still hold their number.
+pub const CONTAAZUL_SALE_NUMBERS_UNIQUE: bool = true;

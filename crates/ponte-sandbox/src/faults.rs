@@ -38,6 +38,9 @@ pub enum Fault {
     /// Lets the service handle the request (so it takes effect), then closes the connection
     /// without answering: the client cannot tell whether it worked.
     DropAfterHandling,
+    /// Lets the service handle the request, then answers 500; a sale it created stays out of
+    /// `GET /v1/venda/busca` for `hidden_millis`, as a lagging search index would keep it.
+    SavedThenServerError { hidden_millis: u64 },
 }
 
 /// One switch: a fault applied to the requests of one service that match, `times` times
@@ -176,6 +179,16 @@ async fn apply(service: Service, state: AppState, request: Request, next: Next) 
             cut_connection(cut).await
         }
         Some(Fault::TruncateBody) => truncate(next.run(request).await).await,
+        Some(Fault::SavedThenServerError { hidden_millis }) => {
+            let response = next.run(request).await;
+            if response.status().is_success() {
+                let hidden = Duration::from_millis(hidden_millis);
+                if let Some(id) = created_id(response).await {
+                    state.with(|world| world.contaazul.hide_sale(id, hidden));
+                }
+            }
+            server_error(service)
+        }
         Some(Fault::Latency { .. }) => unreachable!("latency is not terminal"),
     }
 }
@@ -227,6 +240,15 @@ async fn cut_connection(cut: Option<ConnectionCut>) -> Response {
         }
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// The `id` of what a create answered.
+async fn created_id(response: Response) -> Option<uuid::Uuid> {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("id")?.as_str()?.parse().ok()
 }
 
 async fn truncate(response: Response) -> Response {

@@ -71,3 +71,20 @@ impl IntoResponse for Rejection {
         *self.0
     }
 }
+
+/// 414 for a request line longer than the services accept (`assumptions::MAX_URL_BYTES`).
+pub(crate) async fn reject_long_urls(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let uri = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|uri| uri.0.clone())
+        .unwrap_or_else(|| request.uri().clone());
+    let length = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if length > crate::assumptions::MAX_URL_BYTES {
+        return (StatusCode::URI_TOO_LONG, "URI Too Long").into_response();
+    }
+    next.run(request).await
+}

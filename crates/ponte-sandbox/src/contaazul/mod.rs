@@ -49,6 +49,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/oauth2/token", axum::routing::post(oauth::token))
         .merge(api)
+        .route_layer(axum::middleware::from_fn(crate::http::reject_long_urls))
         .route_layer(from_fn_with_state(state.clone(), faults::contaazul_faults))
         .route_layer(from_fn_with_state(state.clone(), calls::count_contaazul))
         .fallback(not_found)

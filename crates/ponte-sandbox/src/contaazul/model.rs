@@ -115,6 +115,10 @@ pub struct Venda {
     pub parcelas: Vec<Parcela>,
     pub criado_em: DateTime<Utc>,
     pub versao: i64,
+    /// Until then the sale exists (its number is taken, `GET /v1/venda/{id}` finds it) but
+    /// searches do not list it yet: a lagging search index.
+    #[serde(skip)]
+    pub hidden_until: Option<Instant>,
 }
 
 impl Venda {
@@ -184,6 +188,8 @@ pub(crate) struct ContaAzulState {
     pub vendedores: Vec<Vendedor>,
     /// *Verificar estoque ao criar uma venda*.
     pub verificar_estoque: bool,
+    /// How long a new sale stays out of searches (zero: visible at once).
+    pub sale_search_lag: std::time::Duration,
     pub limiter: WindowLimiter,
     first_sale_number: i64,
     next_legacy_id: i64,
@@ -200,6 +206,7 @@ impl ContaAzulState {
             vendas: Vec::new(),
             vendedores: Vec::new(),
             verificar_estoque: false,
+            sale_search_lag: std::time::Duration::ZERO,
             limiter: WindowLimiter::new(config.requests_per_second, config.requests_per_minute),
             first_sale_number: config.first_sale_number,
             next_legacy_id: 41_000_001,
@@ -212,6 +219,14 @@ impl ContaAzulState {
         self.vendas.clear();
         self.vendedores.clear();
         self.verificar_estoque = false;
+        self.sale_search_lag = std::time::Duration::ZERO;
+    }
+
+    /// Keeps a sale out of searches for `hidden` from now.
+    pub fn hide_sale(&mut self, id: Uuid, hidden: std::time::Duration) {
+        if let Some(venda) = self.vendas.iter_mut().find(|venda| venda.id == id) {
+            venda.hidden_until = Some(Instant::now() + hidden);
+        }
     }
 
     pub fn legacy_id(&mut self) -> i64 {

@@ -77,10 +77,11 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     };
     let status_filter = match query.get("status") {
         None if CONTAAZUL_PRODUCTS_DEFAULT_ACTIVE_ONLY => Some(true),
-        None | Some("TODOS") => None,
+        None => None,
         Some("ATIVO") => Some(true),
         Some("INATIVO") => Some(false),
-        Some(_) => return bad_request("status deve ser ATIVO, INATIVO ou TODOS"),
+        // `TODOS` belongs to the older `/v1/produto/busca`; it is not a documented value here.
+        Some(_) => return bad_request("status deve ser ATIVO ou INATIVO"),
     };
     let busca = query.get("busca").map(str::to_lowercase);
     let sku = query.get("sku").map(str::to_string);

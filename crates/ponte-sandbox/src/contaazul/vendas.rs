@@ -413,6 +413,8 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
             parcelas,
             criado_em: Utc::now(),
             versao: 1,
+            hidden_until: (!company.sale_search_lag.is_zero())
+                .then(|| std::time::Instant::now() + company.sale_search_lag),
         };
         // The sale awaits review: stock moves only when the merchant confirms it.
         company.vendas.push(venda.clone());
@@ -462,7 +464,11 @@ pub(super) async fn search(State(state): State<AppState>, uri: Uri) -> Response 
             .iter()
             .filter(|venda| {
                 let cliente = company.pessoa(venda.id_cliente);
-                (numeros.is_empty() || numeros.contains(&venda.numero))
+                let indexed = venda
+                    .hidden_until
+                    .is_none_or(|until| until <= std::time::Instant::now());
+                indexed
+                    && (numeros.is_empty() || numeros.contains(&venda.numero))
                     && inicio.is_none_or(|inicio| venda.data_venda >= inicio)
                     && fim.is_none_or(|fim| venda.data_venda <= fim)
                     && (ids_clientes.is_empty() || ids_clientes.contains(&venda.id_cliente.to_string()))

@@ -31,6 +31,8 @@ pub(crate) fn router(state: AppState) -> Router {
             put(payment_status),
         )
         .route("/control/nuvemshop/revoke-token", post(revoke))
+        .route("/control/nuvemshop/suspended", put(set_suspended))
+        .route("/control/contaazul/sale-search-lag", put(set_search_lag))
         .route("/control/contaazul/sellers", get(sellers).post(add_seller))
         .route(
             "/control/contaazul/customers",
@@ -106,6 +108,8 @@ async fn index() -> Response {
             "GET|POST /control/contaazul/products",
             "PUT /control/contaazul/products/{id or name}/stock {saldo}",
             "PUT /control/contaazul/products/{id or name}/active {ativo}",
+            "PUT /control/nuvemshop/suspended {enabled}",
+            "PUT /control/contaazul/sale-search-lag {millis}",
             "GET|PUT /control/contaazul/stock-validation {enabled}",
             "GET /control/contaazul/sales",
             "POST /control/contaazul/reject-refresh-tokens",
@@ -219,6 +223,21 @@ async fn set_active(
 #[derive(Deserialize)]
 struct EnabledBody {
     enabled: bool,
+}
+
+async fn set_suspended(State(state): State<AppState>, Json(body): Json<EnabledBody>) -> Response {
+    control(&state).set_store_suspended(body.enabled);
+    ok(json!({ "enabled": body.enabled }))
+}
+
+#[derive(Deserialize)]
+struct MillisBody {
+    millis: u64,
+}
+
+async fn set_search_lag(State(state): State<AppState>, Json(body): Json<MillisBody>) -> Response {
+    control(&state).set_sale_search_lag(Duration::from_millis(body.millis));
+    ok(json!({ "millis": body.millis }))
 }
 
 async fn stock_validation(State(state): State<AppState>) -> Response {

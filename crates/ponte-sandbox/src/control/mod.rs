@@ -117,6 +117,13 @@ impl Control {
             .with(|world| world.nuvemshop.current_token = None);
     }
 
+    /// The store or the app is suspended for lack of payment (every API call answers 402), or
+    /// paid again.
+    pub fn set_store_suspended(&self, suspended: bool) {
+        self.state
+            .with(|world| world.nuvemshop.suspended = suspended);
+    }
+
     pub fn nuvemshop_token_active(&self) -> bool {
         self.state
             .with(|world| world.nuvemshop.current_token.is_some())
@@ -185,6 +192,12 @@ impl Control {
     pub fn expire_access_tokens(&self) {
         self.state
             .with(|world| world.contaazul.access_tokens.clear());
+    }
+
+    /// Every sale created from now on stays out of `GET /v1/venda/busca` for `lag`.
+    pub fn set_sale_search_lag(&self, lag: Duration) {
+        self.state
+            .with(|world| world.contaazul.sale_search_lag = lag);
     }
 
     pub fn sales(&self) -> Vec<Venda> {

@@ -26,8 +26,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/orders/{id}", get(orders::get_one).put(orders::update))
         .route_layer(from_fn(require_json_writes))
         .route_layer(from_fn_with_state(state.clone(), rate_limit))
+        .route_layer(from_fn_with_state(state.clone(), suspended))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route_layer(from_fn(require_user_agent))
+        .route_layer(from_fn(crate::http::reject_long_urls))
         .route_layer(from_fn_with_state(state.clone(), faults::nuvemshop_faults))
         .route_layer(from_fn_with_state(state.clone(), calls::count_nuvemshop));
 
@@ -107,6 +109,17 @@ pub(crate) fn original_path(request: &Request) -> &str {
         .get::<axum::extract::OriginalUri>()
         .map(|uri| uri.0.path())
         .unwrap_or_else(|| request.uri().path())
+}
+
+/// A store whose plan or app charge is unpaid gets 402 on every call until it pays.
+async fn suspended(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if state.with(|world| world.nuvemshop.suspended) {
+        return json_response(
+            StatusCode::PAYMENT_REQUIRED,
+            &crate::assumptions::nuvemshop_payment_required(),
+        );
+    }
+    next.run(request).await
 }
 
 /// The leaky bucket: every answer carries its state; past it, 429.

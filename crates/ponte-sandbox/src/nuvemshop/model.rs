@@ -211,6 +211,8 @@ pub(crate) struct NuvemshopState {
     pub codes: HashMap<String, Instant>,
     pub orders: BTreeMap<u64, Order>,
     pub bucket: LeakyBucket,
+    /// The store or the app is suspended for lack of payment: every API call answers 402.
+    pub suspended: bool,
     next_order_id: u64,
     next_number: u64,
     next_line_id: u64,
@@ -232,6 +234,7 @@ impl NuvemshopState {
             codes: HashMap::new(),
             orders: BTreeMap::new(),
             bucket: LeakyBucket::new(config.bucket_size, config.leak_per_second),
+            suspended: false,
             next_order_id: 1_450_789_401,
             next_number: 100,
             next_line_id: 972_900_101,
@@ -246,6 +249,7 @@ impl NuvemshopState {
         self.orders.clear();
         self.customers.clear();
         self.products.clear();
+        self.suspended = false;
     }
 
     pub fn create_order(&mut self, new: NewOrder) -> Order {

@@ -287,12 +287,18 @@ async fn products_are_created_with_a_price_and_found_by_text_active_ones_by_defa
         active["totalItems"], 0,
         "assumptions::CONTAAZUL_PRODUCTS_DEFAULT_ACTIVE_ONLY"
     );
-    let all = expect_json(
-        c.get("/v1/produtos?busca=vela&status=TODOS").await,
+    let inactive = expect_json(
+        c.get("/v1/produtos?busca=vela&status=INATIVO").await,
         StatusCode::OK,
     )
     .await;
-    assert_eq!(all["items"][0]["status"], "INATIVO");
+    assert_eq!(inactive["items"][0]["status"], "INATIVO");
+    let todos = c.get("/v1/produtos?busca=vela&status=TODOS").await;
+    assert_eq!(
+        todos.status(),
+        StatusCode::BAD_REQUEST,
+        "TODOS is not a documented value of GET /v1/produtos"
+    );
 
     let id = created["id"].as_str().unwrap();
     let detail = expect_json(c.get(&format!("/v1/produtos/{id}")).await, StatusCode::OK).await;

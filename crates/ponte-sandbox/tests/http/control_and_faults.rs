@@ -261,6 +261,143 @@ async fn a_sale_can_take_effect_while_its_answer_is_lost() {
 }
 
 #[tokio::test]
+async fn a_sale_saved_then_answered_500_stays_out_of_searches_for_a_while() {
+    let h = start().await;
+    let access = h.contaazul_access().await;
+    let control = h.sandbox.control();
+    let customer = control.add_customer(ponte_sandbox::contaazul::NewPessoa {
+        nome: "Maria Silva".into(),
+        ..Default::default()
+    });
+    let product = control.add_product(ponte_sandbox::contaazul::NewProduto {
+        nome: "Caneca".into(),
+        valor_venda: "10".parse().unwrap(),
+        ..Default::default()
+    });
+    control.add_fault(
+        FaultRule::new(
+            Service::Contaazul,
+            Fault::SavedThenServerError { hidden_millis: 600 },
+        )
+        .on("POST", "/v1/venda")
+        .times(1),
+    );
+    let sale = json!({
+        "id_cliente": customer.id, "numero": 77, "situacao": "EM_ANDAMENTO", "data_venda": "2026-11-29",
+        "observacoes": "Pedido Nuvemshop #1",
+        "itens": [{ "id": product.id, "quantidade": 1, "valor": 10 }],
+        "condicao_pagamento": { "opcao_condicao_pagamento": "À vista", "parcelas": [{ "data_vencimento": "2026-11-29", "valor": 10 }] },
+    });
+    let answered = h.ca_post(&access, "/v1/venda", &sale).await;
+    assert_eq!(answered.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(control.sales().len(), 1, "the sale was saved all the same");
+    let search = || h.ca_get(&access, "/v1/venda/busca?numeros=77");
+    let hidden = expect_json(search().await, StatusCode::OK).await;
+    assert_eq!(hidden["total_itens"], 0, "the index has not caught up");
+    let again = h.ca_post(&access, "/v1/venda", &sale).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::BAD_REQUEST,
+        "the hidden sale still holds its number"
+    );
+    assert!(expect_json(again, StatusCode::BAD_REQUEST).await["error"]
+        .as_str()
+        .unwrap()
+        .contains("Já existe uma venda com o número 77"));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let visible = expect_json(search().await, StatusCode::OK).await;
+    assert_eq!(visible["total_itens"], 1, "visible once the lag is over");
+}
+
+#[tokio::test]
+async fn a_search_lag_hides_every_new_sale_for_a_while() {
+    let h = start().await;
+    let access = h.contaazul_access().await;
+    let control = h.sandbox.control();
+    control.set_sale_search_lag(Duration::from_millis(500));
+    let customer = control.add_customer(ponte_sandbox::contaazul::NewPessoa {
+        nome: "Maria Silva".into(),
+        ..Default::default()
+    });
+    let product = control.add_product(ponte_sandbox::contaazul::NewProduto {
+        nome: "Caneca".into(),
+        valor_venda: "10".parse().unwrap(),
+        ..Default::default()
+    });
+    let sale = json!({
+        "id_cliente": customer.id, "numero": 78, "situacao": "EM_ANDAMENTO", "data_venda": "2026-11-29",
+        "itens": [{ "id": product.id, "quantidade": 1, "valor": 10 }],
+        "condicao_pagamento": { "opcao_condicao_pagamento": "À vista", "parcelas": [{ "data_vencimento": "2026-11-29", "valor": 10 }] },
+    });
+    let created = expect_json(h.ca_post(&access, "/v1/venda", &sale).await, StatusCode::OK).await;
+    let search = || h.ca_get(&access, "/v1/venda/busca?numeros=78");
+    assert_eq!(
+        expect_json(search().await, StatusCode::OK).await["total_itens"],
+        0
+    );
+    let id = created["id"].as_str().unwrap();
+    let direct = h.ca_get(&access, &format!("/v1/venda/{id}")).await;
+    assert_eq!(
+        direct.status(),
+        StatusCode::OK,
+        "reading by id is not a search"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        expect_json(search().await, StatusCode::OK).await["total_itens"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_over_long_url_is_answered_414_by_both_services() {
+    let h = start().await;
+    let access = h.contaazul_access().await;
+    let token = h.nuvemshop_token().await;
+    let long = "a".repeat(ponte_sandbox::assumptions::MAX_URL_BYTES);
+    let contaazul = h
+        .ca_get(&access, &format!("/v1/pessoas?nomes={long}"))
+        .await;
+    assert_eq!(contaazul.status(), StatusCode::URI_TOO_LONG);
+    let nuvemshop = h.ns_get(&token, &format!("/orders?q={long}")).await;
+    assert_eq!(nuvemshop.status(), StatusCode::URI_TOO_LONG);
+    let short = h.ca_get(&access, "/v1/pessoas?nomes=Maria").await;
+    assert_eq!(short.status(), StatusCode::OK, "an ordinary URL is served");
+}
+
+#[tokio::test]
+async fn a_suspended_store_answers_402_to_every_call_until_it_pays() {
+    let h = start().await;
+    let token = h.nuvemshop_token().await;
+    let control = h.sandbox.control();
+    control.create_order(paid_order("Maria Silva"));
+    control.set_store_suspended(true);
+    for path in ["/orders?payment_status=paid", "/store"] {
+        let response = h.ns_get(&token, path).await;
+        assert_eq!(response.status(), StatusCode::PAYMENT_REQUIRED, "{path}");
+        let body = expect_json(response, StatusCode::PAYMENT_REQUIRED).await;
+        assert_eq!(body["code"], 402);
+    }
+    let over_http = h
+        .http
+        .put(format!(
+            "{}/control/nuvemshop/suspended",
+            h.sandbox.control_url()
+        ))
+        .json(&json!({ "enabled": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over_http.status(), StatusCode::OK);
+    assert_eq!(
+        h.ns_get(&token, "/orders?payment_status=paid")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn a_truncated_body_is_malformed_json() {
     let h = start().await;
     let token = h.nuvemshop_token().await;

@@ -2,7 +2,7 @@
 //! `{code, message, hint, details}`, never as a bare string.
 
 use ponte_core::app::Status;
-use ponte_core::error::{Problem, Service};
+use ponte_core::error::{Problem, ProblemCode, Service};
 use ponte_core::oauth::Browser;
 use ponte_core::store::{LedgerOrder, OrderState, Seller};
 use serde::Serialize;
@@ -41,11 +41,7 @@ fn service(name: &str) -> Answer<Service> {
     match name {
         "nuvemshop" => Ok(Service::Nuvemshop),
         "contaazul" => Ok(Service::Contaazul),
-        other => Err(Problem::new(
-            "BAD_REQUEST",
-            format!("Conta desconhecida: {other}"),
-            "",
-        )),
+        other => Err(Problem::unknown_account(other)),
     }
 }
 
@@ -139,11 +135,7 @@ pub async fn set_seller(shell: State<'_, Shell>, seller_id: String) -> Answer<Se
 #[tauri::command]
 pub fn set_poll_interval(shell: State<'_, Shell>, minutes: u64) -> Answer<()> {
     if !(1..=1440).contains(&minutes) {
-        return Err(Problem::new(
-            "BAD_INTERVAL",
-            "O intervalo deve ficar entre 1 minuto e 24 horas.",
-            "Escolha um valor entre 1 e 1440 minutos.",
-        ));
+        return Err(Problem::of(ProblemCode::BadInterval));
     }
     shell
         .app

@@ -54,6 +54,8 @@ pub struct Config {
     /// `Ponte (contato@…)`: Nuvemshop refuses requests without one.
     pub user_agent: String,
     pub pacing: Pacing,
+    /// How many results one Nuvemshop query may reach (tests shrink it with the sandbox's).
+    pub nuvemshop_result_window: u64,
 }
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 47800;
@@ -119,6 +121,7 @@ impl Config {
             authorization_timeout: Duration::from_secs(300),
             user_agent: "Ponte (suporte@ponte.app.br)".into(),
             pacing: Pacing::default(),
+            nuvemshop_result_window: crate::nuvemshop::client::RESULT_WINDOW,
         })
     }
 

@@ -14,6 +14,7 @@ pub mod lock;
 pub mod money;
 pub mod nuvemshop;
 pub mod oauth;
+pub mod problem;
 pub mod rules;
 pub mod secrets;
 pub mod store;

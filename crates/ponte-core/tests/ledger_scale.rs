@@ -15,7 +15,9 @@ fn a_page_of_a_hundred_thousand_orders_comes_back_at_once() {
             order_id: 1_000_000 + n,
             number: 100 + n,
             state: if n % 50 == 0 {
-                SeenState::Failed(ponte_core::Problem::new("STOCK_VALIDATION", "m", "h"))
+                SeenState::Failed(ponte_core::Problem::of(
+                    ponte_core::problem::ProblemCode::StockValidation,
+                ))
             } else {
                 SeenState::Queued
             },

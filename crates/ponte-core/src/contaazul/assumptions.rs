@@ -1,9 +1,20 @@
 //! What the Conta Azul documentation leaves UNCONFIRMED, and what Ponte assumes, in one place.
 
-/// How a CPF/CNPJ is sent in `documentos` on `GET /v1/pessoas`: the docs' create examples are
-/// formatted (`123.456.789-09`); whether search wants digits or punctuation is not documented.
-/// Ponte sends the formatted form and compares digits itself.
-pub const SEARCH_DOCUMENTS_FORMATTED: bool = true;
+// How a CPF/CNPJ is sent in `documentos` on `GET /v1/pessoas` is not documented: the create
+// examples are formatted (`123.456.789-09`), public clients of the API search with the digits.
+// Ponte searches with the digits, then, when nothing matches, with the formatted document, and
+// compares digits itself (`rules::customer`).
+
+/// A person's `nome`: at most 200 characters (documented).
+pub const PERSON_NAME_MAX_CHARS: usize = 200;
+/// A person's `email`: at most 100 characters (documented).
+pub const EMAIL_MAX_CHARS: usize = 100;
+/// A phone number's length is not documented; 40 characters hold any real one.
+pub const PHONE_MAX_CHARS: usize = 40;
+/// A product's `nome`: the limit is UNCONFIRMED; 120 characters is what Conta Azul's product
+/// screen has been seen to take. Ponte cuts descriptions to it, the same way for the search
+/// and for the creation, so a long description still finds the product it created.
+pub const PRODUCT_NAME_MAX_CHARS: usize = 120;
 
 // Whether `nomes` and `busca` match exactly or partially is not documented: Ponte treats every
 // search answer as candidates only and compares names and descriptions itself (`rules::same_text`,
@@ -24,6 +35,12 @@ pub fn is_product_problem(status: u16, message: &str) -> bool {
         && (lower.contains("produto") || lower.contains("item"))
         && (lower.contains("não encontrado") || lower.contains("inativo"))
 }
+
+/// Conta Azul refuses a sale whose `numero` another sale already has (UNCONFIRMED: the API
+/// hands out "the next free number" from `proximo-numero`, and refusals quoting the taken
+/// number have been reported). Ponte relies on it to send a sale again under the same number
+/// after an answer was lost; without it, Ponte waits `sync::LOOKUP_GRACE` first (R8).
+pub const SALE_NUMBERS_UNIQUE: bool = true;
 
 /// A sale number taken between `proximo-numero` and the create: try again with a fresh number.
 pub fn is_number_taken(status: u16, message: &str) -> bool {

@@ -115,9 +115,10 @@ impl ContaAzulClient {
         self.search_items("/v1/pessoas", &[("nomes", name)]).await
     }
 
-    /// Products whose name or code contains `text`, active or not.
-    pub async fn produtos_by_text(&self, text: &str) -> Result<Vec<ProdutoSummary>> {
-        self.search_items("/v1/produtos", &[("busca", text), ("status", "TODOS")])
+    /// Products whose name or code contains `text`, with this `status` (`ATIVO` or `INATIVO`,
+    /// the documented values).
+    pub async fn produtos_by_text(&self, text: &str, status: &str) -> Result<Vec<ProdutoSummary>> {
+        self.search_items("/v1/produtos", &[("busca", text), ("status", status)])
             .await
     }
 
@@ -170,34 +171,72 @@ impl ContaAzulClient {
         self.get_json(self.url("/v1/venda/vendedores", &[])).await
     }
 
+    /// The next free sale number. `proximo-numero` answers a bare number; should it answer
+    /// `null` (UNCONFIRMED: seen as possible for a company without sales), the number after
+    /// the highest sale listed, or 1.
     pub async fn next_sale_number(&self) -> Result<i64> {
         let value: Value = self
             .get_json(self.url("/v1/venda/proximo-numero", &[]))
             .await?;
-        value.as_i64().ok_or_else(|| Error::Unreadable {
-            service: Service::Contaazul,
-            detail: format!("proximo-numero answered {value}"),
-        })
+        if let Some(next) = value.as_i64().filter(|next| *next > 0) {
+            return Ok(next);
+        }
+        if !value.is_null() {
+            return Err(Error::Unreadable {
+                service: Service::Contaazul,
+                detail: format!("proximo-numero answered {value}"),
+            });
+        }
+        let url = self.url(
+            "/v1/venda/busca",
+            &[
+                ("campo_ordenado_descendente", "NUMERO"),
+                ("pagina", "1"),
+                ("tamanho_pagina", "10"),
+            ],
+        );
+        let found: Itens<VendaSummary> = self.get_json(url).await?;
+        Ok(found
+            .itens
+            .iter()
+            .map(|venda| venda.numero)
+            .max()
+            .unwrap_or(0)
+            + 1)
     }
 
     /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
+    /// `None` for a sale without notes, or one that no longer exists.
     pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {
-        let value: Value = self
-            .get_json(self.url(&format!("/v1/venda/{id}"), &[]))
+        let reply = self
+            .send(Request::get(self.url(&format!("/v1/venda/{id}"), &[])))
             .await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Contaazul));
+        }
+        let value: Value = reply.json(Service::Contaazul)?;
         Ok(value["venda"]["observacoes"].as_str().map(str::to_string))
     }
 
-    pub async fn venda_by_number(&self, numero: i64) -> Result<Option<VendaSummary>> {
-        let numero = numero.to_string();
+    /// Every sale the search lists with this number (more than one where numbers repeat).
+    pub async fn vendas_by_number(&self, numero: i64) -> Result<Vec<VendaSummary>> {
+        let text = numero.to_string();
         let url = self.url(
             "/v1/venda/busca",
-            &[("numeros", &numero), ("tamanho_pagina", "10")],
+            &[
+                ("numeros", &text),
+                ("pagina", "1"),
+                ("tamanho_pagina", "50"),
+            ],
         );
         let found: Itens<VendaSummary> = self.get_json(url).await?;
         Ok(found
             .itens
             .into_iter()
-            .find(|venda| venda.numero.to_string() == numero))
+            .filter(|venda| venda.numero == numero)
+            .collect())
     }
 }

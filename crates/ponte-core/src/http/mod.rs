@@ -214,14 +214,22 @@ impl Transport {
                     if let Some(reply) = reply {
                         return Ok(reply);
                     }
-                    return Err(Error::Unreachable {
-                        service: self.service,
-                        detail: format!(
-                            "{} {} failed after {attempt} attempt(s): {}",
-                            request.method,
-                            request.url,
-                            outcome.map(|o| o.describe()).unwrap_or("no answer")
-                        ),
+                    let detail = format!(
+                        "{} {} failed after {attempt} attempt(s): {}",
+                        request.method,
+                        request.url,
+                        outcome.map(|o| o.describe()).unwrap_or("no answer")
+                    );
+                    return Err(match outcome {
+                        // Never connected: the request cannot have taken effect.
+                        Some(Outcome::ConnectFailed) => Error::Unreachable {
+                            service: self.service,
+                            detail,
+                        },
+                        _ => Error::NoAnswer {
+                            service: self.service,
+                            detail,
+                        },
                     });
                 }
             }

@@ -11,17 +11,23 @@ use crate::secrets::Secret;
 use crate::time::nuvemshop_filter;
 
 pub const PER_PAGE: u32 = 200;
+/// Nuvemshop answers no query past its 10,000th result (documented in its changelog): a
+/// longer listing is read in narrower `updated_at` windows.
+pub const RESULT_WINDOW: u64 = 10_000;
 
 pub struct NuvemshopClient {
     transport: Transport,
     api_url: String,
     store_id: u64,
     token: Secret,
+    result_window: u64,
 }
 
 /// One page of orders, each still raw: a broken order must not hide the others.
 pub struct OrdersPage {
     pub orders: Vec<Value>,
+    /// `X-Total-Count`: how many orders the whole query matches, when the API says.
+    pub total: Option<u64>,
 }
 
 impl NuvemshopClient {
@@ -36,7 +42,13 @@ impl NuvemshopClient {
             api_url: config.nuvemshop_api_url.clone(),
             store_id,
             token,
+            result_window: config.nuvemshop_result_window,
         })
+    }
+
+    /// How many results one query may reach.
+    pub fn result_window(&self) -> u64 {
+        self.result_window
     }
 
     pub fn recorder(&self) -> &Recorder {
@@ -59,6 +71,10 @@ impl NuvemshopClient {
             // The app was uninstalled, or a newer token replaced this one (R5).
             return Err(Error::NuvemshopAccessRevoked);
         }
+        if reply.status == 402 {
+            // The store's plan or the app's charge is unpaid: every call is refused until paid.
+            return Err(Error::NuvemshopSuspended);
+        }
         Ok(reply)
     }
 
@@ -70,12 +86,14 @@ impl NuvemshopClient {
         reply.json(Service::Nuvemshop)
     }
 
-    /// One page of paid orders created since `created_min` and updated since `updated_min`;
-    /// `None` past the last page (the API answers 404 "Last page is N", also when empty).
+    /// One page of paid orders created since `created_min` and updated within
+    /// `updated_min..=updated_max`; `None` past the last page (the API answers 404 "Last page
+    /// is N", also when empty).
     pub async fn paid_orders_page(
         &self,
         created_min: DateTime<Utc>,
         updated_min: Option<DateTime<Utc>>,
+        updated_max: Option<DateTime<Utc>>,
         page: u32,
     ) -> Result<Option<OrdersPage>> {
         let mut url = url::Url::parse(&self.url("/orders"))
@@ -87,6 +105,9 @@ impl NuvemshopClient {
             if let Some(updated_min) = updated_min {
                 query.append_pair("updated_at_min", &nuvemshop_filter(updated_min));
             }
+            if let Some(updated_max) = updated_max {
+                query.append_pair("updated_at_max", &nuvemshop_filter(updated_max));
+            }
             query.append_pair("per_page", &PER_PAGE.to_string());
             query.append_pair("page", &page.to_string());
         }
@@ -97,8 +118,13 @@ impl NuvemshopClient {
         if !reply.is_success() {
             return Err(reply.into_error(Service::Nuvemshop));
         }
+        let total = reply
+            .headers
+            .get("x-total-count")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse().ok());
         let orders: Vec<Value> = reply.json(Service::Nuvemshop)?;
-        Ok(Some(OrdersPage { orders }))
+        Ok(Some(OrdersPage { orders, total }))
     }
 
     pub async fn order(&self, id: u64) -> Result<Value> {

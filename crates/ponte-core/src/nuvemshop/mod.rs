@@ -1,6 +1,6 @@
 //! Nuvemshop: the order payload, read leniently, and the API client.
 
-mod client;
+pub mod client;
 pub mod wire;
 
 pub use client::{NuvemshopClient, OrdersPage};

@@ -1,9 +1,11 @@
 //! R11 and R12: the customer a sale gets, reused or created.
 
+use crate::contaazul::assumptions::{EMAIL_MAX_CHARS, PERSON_NAME_MAX_CHARS, PHONE_MAX_CHARS};
 use crate::contaazul::wire::{NewPessoa, Perfil, PessoaSummary};
-use crate::error::Problem;
 use crate::nuvemshop::Order;
+use crate::problem::{Problem, ProblemCode};
 use crate::rules::same_text;
+use crate::rules::text::{clean_text, clean_text_within};
 
 /// A buyer's CPF or CNPJ, check digits verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,35 +99,34 @@ impl CustomerDraft {
 }
 
 pub fn customer_draft(order: &Order) -> Result<CustomerDraft, Problem> {
-    let Some(name) = order.buyer_name() else {
-        return Err(Problem::new(
-            "CUSTOMER_WITHOUT_NAME",
-            "O pedido não tem o nome do cliente.",
-            "Confira os dados do cliente no pedido na Nuvemshop e clique em Tentar novamente.",
-        ));
-    };
+    let name = order
+        .buyer_name()
+        .map(|name| clean_text_within(name, PERSON_NAME_MAX_CHARS))
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| Problem::of(ProblemCode::CustomerWithoutName))?;
     let document = match order.buyer_document() {
         None => None,
-        Some(text) => Some(Document::parse(text).ok_or_else(|| {
-            Problem::new(
-                "INVALID_DOCUMENT",
-                format!("O CPF/CNPJ do cliente no pedido não é válido ({text})."),
-                "Corrija o CPF ou CNPJ do cliente na Nuvemshop e clique em Tentar novamente, \
-                 ou lance esta venda manualmente na Conta Azul.",
-            )
-        })?),
+        Some(text) => Some(
+            Document::parse(text)
+                .ok_or_else(|| Problem::invalid_document(&clean_text_within(text, 40)))?,
+        ),
     };
-    let mobile_phone = order.buyer_phone().map(str::to_string);
-    let business_phone = order
-        .billing_phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|phone| !phone.is_empty() && Some(*phone) != mobile_phone.as_deref())
-        .map(str::to_string);
+    let phone = |text: Option<&str>| {
+        text.map(|phone| clean_text_within(phone, PHONE_MAX_CHARS))
+            .filter(|phone| !phone.is_empty())
+    };
+    let mobile_phone = phone(order.buyer_phone());
+    let business_phone =
+        phone(order.billing_phone.as_deref()).filter(|phone| Some(phone) != mobile_phone.as_ref());
+    // An address Conta Azul would refuse is left out: the sale matters more than the e-mail.
+    let email = order
+        .buyer_email()
+        .map(clean_text)
+        .filter(|email| email.contains('@') && email.chars().count() <= EMAIL_MAX_CHARS);
     Ok(CustomerDraft {
-        name: name.split_whitespace().collect::<Vec<_>>().join(" "),
+        name,
         document,
-        email: order.buyer_email().map(str::to_string),
+        email,
         mobile_phone,
         business_phone,
     })
@@ -240,12 +241,12 @@ mod tests {
         nameless.contact_name = None;
         assert_eq!(
             customer_draft(&nameless).unwrap_err().code,
-            "CUSTOMER_WITHOUT_NAME"
+            ProblemCode::CustomerWithoutName
         );
         let mut bad_cpf = order();
         bad_cpf.customer.as_mut().unwrap().identification = Some("123.456.789-00".into());
         let problem = customer_draft(&bad_cpf).unwrap_err();
-        assert_eq!(problem.code, "INVALID_DOCUMENT");
+        assert_eq!(problem.code, ProblemCode::InvalidDocument);
         assert!(problem.hint.contains("Tentar novamente"));
     }
 

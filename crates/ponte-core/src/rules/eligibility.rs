@@ -13,6 +13,14 @@ pub enum Eligibility {
     NotYet,
 }
 
+/// Why an order the listing sent without its id is kept aside: without it, Ponte cannot tell
+/// it from the others, read it again or import it exactly once.
+pub fn without_id_reason() -> String {
+    "A Nuvemshop enviou este pedido sem identificação, e sem ela o Ponte não consegue \
+     importá-lo com segurança. Lance esta venda manualmente na Conta Azul."
+        .into()
+}
+
 pub fn eligibility(order: &Order, activated_at: DateTime<Utc>) -> Eligibility {
     // R6: only orders whose payment is confirmed (*marcadas como recebidas*).
     if order.payment_status != "paid" {

@@ -6,6 +6,6 @@ pub mod eligibility;
 pub mod failure;
 pub mod product;
 pub mod sale;
-mod text;
+pub mod text;
 
-pub use text::{same_text, same_text_key};
+pub use text::{clean_text, same_text, same_text_key};

@@ -3,9 +3,17 @@
 
 use rust_decimal::Decimal;
 
+use crate::contaazul::assumptions::PRODUCT_NAME_MAX_CHARS;
 use crate::contaazul::wire::{NewProduto, NewProdutoEstoque, ProdutoSummary};
-use crate::error::Problem;
+use crate::problem::Problem;
 use crate::rules::same_text;
+use crate::rules::text::clean_text_within;
+
+/// A line's description as Conta Azul takes it for a product's name (R10): cleaned and cut to
+/// the field's length, the same for the search, the comparison and the creation.
+pub fn product_name(description: &str) -> String {
+    clean_text_within(description, PRODUCT_NAME_MAX_CHARS)
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProductMatch {
@@ -24,26 +32,9 @@ pub fn match_product(description: &str, candidates: &[ProdutoSummary]) -> Produc
     match (active.as_slice(), same.is_empty()) {
         ([only], _) => ProductMatch::Reuse(only.id.clone()),
         ([], true) => ProductMatch::Create,
-        ([], false) => ProductMatch::Unusable(product_problem(
-            "PRODUCT_INACTIVE",
-            format!("O produto “{description}” está inativo na Conta Azul."),
-        )),
-        (_, _) => ProductMatch::Unusable(product_problem(
-            "PRODUCT_AMBIGUOUS",
-            format!("Há mais de um produto com a descrição “{description}” na Conta Azul."),
-        )),
+        ([], false) => ProductMatch::Unusable(Problem::product_inactive(description)),
+        (_, _) => ProductMatch::Unusable(Problem::product_ambiguous(description)),
     }
-}
-
-/// The R20 hint: look the product up the way the article says.
-pub fn product_problem(code: &str, message: String) -> Problem {
-    Problem::new(
-        code,
-        message,
-        "Confira o cadastro em Estoque > Situação de estoque: pesquise pela descrição exata do \
-         produto e, em Exibir opções de busca avançada, marque Mostrar produtos com saldo zero. \
-         Ajuste o cadastro e clique em Tentar novamente.",
-    )
 }
 
 /// A product created for a line: its description, and the line's price as the sale price.
@@ -100,7 +91,7 @@ mod tests {
         let inactive = vec![produto("1", "Caneca", "INATIVO")];
         match match_product("Caneca", &inactive) {
             ProductMatch::Unusable(problem) => {
-                assert_eq!(problem.code, "PRODUCT_INACTIVE");
+                assert_eq!(problem.code, crate::problem::ProblemCode::ProductInactive);
                 assert!(problem.hint.contains("Estoque > Situação de estoque"));
                 assert!(problem.hint.contains("Mostrar produtos com saldo zero"));
             }
@@ -111,7 +102,7 @@ mod tests {
             produto("2", "caneca", "ATIVO"),
         ];
         assert!(
-            matches!(match_product("Caneca", &twice), ProductMatch::Unusable(p) if p.code == "PRODUCT_AMBIGUOUS")
+            matches!(match_product("Caneca", &twice), ProductMatch::Unusable(p) if p.code == crate::problem::ProblemCode::ProductAmbiguous)
         );
         let one_active = vec![
             produto("1", "Caneca", "INATIVO"),

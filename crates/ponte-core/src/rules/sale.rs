@@ -6,9 +6,10 @@ use rust_decimal::Decimal;
 use crate::contaazul::wire::{
     ComposicaoDeValor, CondicaoPagamento, Desconto, NewVenda, Parcela, VendaItem,
 };
-use crate::error::Problem;
-use crate::money::cents;
+use crate::money::{brl, cents};
 use crate::nuvemshop::Order;
+use crate::problem::{Problem, ProblemCode};
+use crate::rules::product::product_name;
 use crate::time::business_date;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,68 +30,92 @@ pub struct SaleDraft {
     pub sale_date: NaiveDate,
 }
 
+/// More lines than any real order of a small store has: a bigger one is more likely broken
+/// data than a sale, and is better entered by hand.
+pub const MAX_LINES: usize = 250;
+/// The most units of one line Ponte takes as plausible.
+pub const MAX_QUANTITY: i64 = 100_000;
+/// The largest amount (a price, the freight, the total) Ponte takes as plausible: R$ 100
+/// million. It also keeps every amount exact where Conta Azul reads JSON numbers as doubles.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
+
 pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
     if order.products.is_empty() {
-        return Err(Problem::new(
-            "ORDER_WITHOUT_PRODUCTS",
-            "O pedido não tem produtos.",
-            "Confira o pedido na Nuvemshop. Se estiver certo, lance a venda manualmente na Conta Azul.",
-        ));
+        return Err(Problem::of(ProblemCode::OrderWithoutProducts));
     }
+    if order.products.len() > MAX_LINES {
+        return Err(Problem::implausible_order(&format!(
+            "{} itens num só pedido (o limite é {MAX_LINES})",
+            order.products.len()
+        )));
+    }
+    let plausible = |amount: Decimal, what: &str| {
+        if amount.abs() > MAX_AMOUNT {
+            Err(Problem::implausible_order(&format!(
+                "{what} acima de R$ 100 milhões"
+            )))
+        } else {
+            Ok(amount)
+        }
+    };
+    let overflow = || Problem::implausible_order("a soma dos itens é grande demais");
     let mut lines = Vec::with_capacity(order.products.len());
+    let mut items = Decimal::ZERO;
     for (index, line) in order.products.iter().enumerate() {
-        let Some(description) = line
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-        else {
-            return Err(Problem::new(
-                "LINE_WITHOUT_NAME",
-                format!("O item {} do pedido não tem descrição.", index + 1),
-                "Confira os produtos do pedido na Nuvemshop e clique em Tentar novamente.",
-            ));
-        };
+        let description = line.name.as_deref().map(product_name).unwrap_or_default();
+        if description.is_empty() {
+            return Err(Problem::line_without_name(index + 1));
+        }
         if line.quantity <= 0 {
-            return Err(Problem::new(
-                "INVALID_QUANTITY",
-                format!("O item “{description}” tem quantidade {}.", line.quantity),
-                "Confira as quantidades do pedido na Nuvemshop e clique em Tentar novamente.",
-            ));
+            return Err(Problem::invalid_quantity(&description, line.quantity));
+        }
+        if line.quantity > MAX_QUANTITY {
+            return Err(Problem::implausible_order(&format!(
+                "o item “{description}” tem {} unidades",
+                line.quantity
+            )));
         }
         if line.price < Decimal::ZERO {
-            return Err(Problem::new(
-                "INVALID_PRICE",
-                format!("O item “{description}” tem preço negativo."),
-                "Confira os preços do pedido na Nuvemshop e clique em Tentar novamente.",
-            ));
+            return Err(Problem::negative_price(&description));
         }
+        // Cents first: Conta Azul totals each item from the unit price it is sent, so the
+        // installment computed here is the one it computes.
+        let unit_price = cents(plausible(line.price, "um preço")?);
+        let quantity = Decimal::from(line.quantity);
+        let line_total = unit_price.checked_mul(quantity).ok_or_else(overflow)?;
+        items = plausible(
+            items.checked_add(line_total).ok_or_else(overflow)?,
+            "a soma dos itens",
+        )?;
         lines.push(SaleLine {
-            description: description.to_string(),
-            quantity: Decimal::from(line.quantity),
-            unit_price: line.price,
+            description,
+            quantity,
+            unit_price,
         });
     }
-    let items: Decimal = lines.iter().map(|l| cents(l.quantity * l.unit_price)).sum();
     // R9: the buyer's shipping becomes the sale's freight.
-    let freight = cents(
+    let freight = cents(plausible(
         order
             .shipping_cost_customer
             .unwrap_or_default()
             .max(Decimal::ZERO),
-    );
+        "o frete",
+    )?);
+    let total = cents(plausible(order.total, "o total")?);
+    if total < Decimal::ZERO {
+        return Err(Problem::implausible_order("o total é negativo"));
+    }
     // BEYOND (R9): carry the order's discounts so the sale total is the order total. Whatever
     // the order took off (coupon, gateway, promotion) is the gap between items + freight and
-    // the total.
-    let gap = cents(items + freight - order.total);
-    let discount = gap.max(Decimal::ZERO);
-    let total = items + freight - discount;
-    if total < Decimal::ZERO {
-        return Err(Problem::new(
-            "INVALID_TOTAL",
-            "O total do pedido não confere com os itens.",
-            "Lance esta venda manualmente na Conta Azul.",
-        ));
+    // the total; a total above items + freight has no sale that matches it.
+    let gross = items.checked_add(freight).ok_or_else(overflow)?;
+    let discount = gross - total;
+    if discount < Decimal::ZERO {
+        return Err(Problem::implausible_order(&format!(
+            "o total ({}) é maior que a soma dos itens e do frete ({})",
+            brl(total),
+            brl(gross)
+        )));
     }
     let paid = order.paid_at.unwrap_or(order.created_at);
     Ok(SaleDraft {
@@ -101,6 +126,18 @@ pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
         total,
         sale_date: business_date(paid),
     })
+}
+
+/// The note that identifies the sale of an order in Conta Azul. Written here and matched by
+/// [`is_note_of`] only, so what Ponte writes is exactly what it recognises.
+pub fn order_note(order_number: u64) -> String {
+    format!("Pedido Nuvemshop #{order_number}")
+}
+
+/// Whether a sale's notes say it is the sale of this order: exactly the note, so `#12` is
+/// never taken for `#123` (surrounding spaces aside, should Conta Azul trim or pad them).
+pub fn is_note_of(notes: &str, order_number: u64) -> bool {
+    notes.trim() == order_note(order_number)
 }
 
 /// The request, once the customer, products (one id per line, in order), seller and sale
@@ -121,7 +158,7 @@ pub fn new_venda(
         data_venda: date.clone(),
         // R13: the seller chosen at activation.
         id_vendedor: seller_id.to_string(),
-        observacoes: format!("Pedido Nuvemshop #{}", draft.order_number),
+        observacoes: order_note(draft.order_number),
         itens: draft
             .lines
             .iter()
@@ -240,18 +277,94 @@ pub(crate) mod tests {
     fn bad_lines_fail_with_a_hint() {
         let mut zero = order();
         zero.products[0].quantity = 0;
-        assert_eq!(sale_draft(&zero).unwrap_err().code, "INVALID_QUANTITY");
+        assert_eq!(
+            sale_draft(&zero).unwrap_err().code,
+            ProblemCode::InvalidQuantity
+        );
         let mut negative = order();
         negative.products[1].quantity = -1;
-        assert_eq!(sale_draft(&negative).unwrap_err().code, "INVALID_QUANTITY");
+        assert_eq!(
+            sale_draft(&negative).unwrap_err().code,
+            ProblemCode::InvalidQuantity
+        );
         let mut unnamed = order();
         unnamed.products[0].name = None;
-        assert_eq!(sale_draft(&unnamed).unwrap_err().code, "LINE_WITHOUT_NAME");
+        assert_eq!(
+            sale_draft(&unnamed).unwrap_err().code,
+            ProblemCode::LineWithoutName
+        );
         let mut empty = order();
         empty.products.clear();
         assert_eq!(
             sale_draft(&empty).unwrap_err().code,
-            "ORDER_WITHOUT_PRODUCTS"
+            ProblemCode::OrderWithoutProducts
+        );
+    }
+
+    #[test]
+    fn r8_the_note_is_matched_exactly() {
+        assert_eq!(order_note(12), "Pedido Nuvemshop #12");
+        assert!(is_note_of("Pedido Nuvemshop #12", 12));
+        assert!(is_note_of(" Pedido Nuvemshop #12 ", 12));
+        assert!(!is_note_of("Pedido Nuvemshop #123", 12));
+        assert!(!is_note_of("Pedido Nuvemshop #12", 123));
+        assert!(!is_note_of("Pedido Nuvemshop #12 (cópia)", 12));
+        assert!(!is_note_of("", 12));
+    }
+
+    #[test]
+    fn overflowing_or_absurd_numbers_fail_as_invalid_order_data() {
+        let code = |order: Order| sale_draft(&order).unwrap_err().code;
+        let mut huge_quantity = order();
+        huge_quantity.products[0].quantity = i64::MAX;
+        assert_eq!(code(huge_quantity), ProblemCode::InvalidOrderData);
+        let mut huge_price = order();
+        huge_price.products[0].price = Decimal::MAX;
+        assert_eq!(code(huge_price), ProblemCode::InvalidOrderData);
+        let mut many_lines = order();
+        many_lines.products = vec![many_lines.products[1].clone(); MAX_LINES + 1];
+        assert_eq!(code(many_lines), ProblemCode::InvalidOrderData);
+        let mut too_much = order();
+        too_much.total = d("999.99");
+        let problem = sale_draft(&too_much).unwrap_err();
+        assert_eq!(problem.code, ProblemCode::InvalidOrderData);
+        assert!(problem.message.contains("R$ 999,99"), "{}", problem.message);
+        let mut negative_total = order();
+        negative_total.total = d("-1");
+        assert_eq!(code(negative_total), ProblemCode::InvalidOrderData);
+        let mut huge_freight = order();
+        huge_freight.shipping_cost_customer = Some(Decimal::MAX);
+        assert_eq!(code(huge_freight), ProblemCode::InvalidOrderData);
+    }
+
+    #[test]
+    fn unit_prices_are_rounded_to_cents_before_the_installment() {
+        let mut odd = order();
+        odd.products[0].price = d("10.005");
+        odd.products[0].quantity = 3;
+        odd.products.truncate(1);
+        odd.shipping_cost_customer = None;
+        odd.total = d("30.03");
+        let draft = sale_draft(&odd).unwrap();
+        assert_eq!(draft.lines[0].unit_price, d("10.01"));
+        let venda = new_venda(&draft, "c", &["p".into()], "s", 1);
+        let items: Decimal = venda.itens.iter().map(|i| i.quantidade * i.valor).sum();
+        assert_eq!(
+            items - draft.discount + draft.freight,
+            venda.condicao_pagamento.parcelas[0].valor
+        );
+        assert_eq!(draft.total, d("30.03"));
+    }
+
+    #[test]
+    fn long_descriptions_are_cut_the_same_way_for_product_and_item() {
+        let mut long = order();
+        long.products[0].name = Some("x".repeat(10_000));
+        let draft = sale_draft(&long).unwrap();
+        assert_eq!(draft.lines[0].description.chars().count(), 120);
+        assert_eq!(
+            draft.lines[0].description,
+            product_name(&"x".repeat(10_000))
         );
     }
 }

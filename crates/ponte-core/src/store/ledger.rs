@@ -6,8 +6,10 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::http::Exchange;
+use crate::problem::{Problem, ProblemCode};
+use crate::sync::Progress;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,6 +32,7 @@ impl OrderState {
         }
     }
 
+    /// The state as stored; anything else is a corrupt or newer ledger, never a guess.
     pub fn parse(text: &str) -> Option<OrderState> {
         Some(match text {
             "queued" => OrderState::Queued,
@@ -60,6 +63,23 @@ pub struct LedgerOrder {
     pub attempts: u32,
     pub updated_at: DateTime<Utc>,
     pub imported_at: Option<DateTime<Utc>>,
+    /// When the sale of an `importing` order was (or may have been) sent.
+    #[serde(skip)]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl LedgerOrder {
+    /// Where the order stands as far as sending its sale goes (R8).
+    pub fn progress(&self) -> Progress {
+        match (self.state, self.sale_number) {
+            // Without a recorded moment (a ledger older than it), the last change is when.
+            (OrderState::Importing, Some(numero)) => Progress::Sent {
+                numero,
+                sent_at: self.sent_at.unwrap_or(self.updated_at),
+            },
+            _ => Progress::Queued,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -99,13 +119,21 @@ fn time(text: Option<String>) -> Option<DateTime<Utc>> {
 const COLUMNS: &str =
     "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
     sale_number, sale_id, error_code, error_message, error_hint, error_details, skip_reason, \
-    attempts, updated_at, imported_at";
+    attempts, updated_at, imported_at, sent_at";
+
+fn corrupt(column: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown value {text:?}").into(),
+    )
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
     let state: String = row.get(2)?;
     let error = match row.get::<_, Option<String>>(10)? {
         Some(code) => Some(Problem {
-            code,
+            code: ProblemCode::parse(&code).ok_or_else(|| corrupt(10, &code))?,
             message: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
             hint: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
             details: row.get(13)?,
@@ -115,7 +143,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
     Ok(LedgerOrder {
         order_id: row.get::<_, i64>(0)? as u64,
         number: row.get::<_, i64>(1)? as u64,
-        state: OrderState::parse(&state).unwrap_or(OrderState::Queued),
+        state: OrderState::parse(&state).ok_or_else(|| corrupt(2, &state))?,
         customer_name: row.get(3)?,
         total: row.get(4)?,
         created_at: time(row.get(5)?),
@@ -128,6 +156,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
         attempts: row.get::<_, i64>(15)? as u32,
         updated_at: time(row.get(16)?).unwrap_or_default(),
         imported_at: time(row.get(17)?),
+        sent_at: time(row.get(18)?),
     })
 }
 
@@ -165,7 +194,7 @@ impl Store {
                         order.created_at.map(|t| t.to_rfc3339()),
                         order.paid_at.map(|t| t.to_rfc3339()),
                         order.payload,
-                        error.map(|p| p.code.clone()),
+                        error.map(|p| p.code.as_str()),
                         error.map(|p| p.message.clone()),
                         error.map(|p| p.hint.clone()),
                         error.and_then(|p| p.details.clone()),
@@ -213,20 +242,20 @@ impl Store {
         })
     }
 
-    /// The next order to import: oldest first, among those not waiting for a retry time.
-    pub fn next_queued(&self, now: DateTime<Utc>) -> Result<Option<LedgerOrder>> {
+    /// The orders a pass works on, in order: those whose sale may already exist first, then
+    /// the queue oldest first; none that waits for a later time.
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<u64>> {
         self.with(|conn| {
-            Ok(conn
-                .query_row(
-                    &format!(
-                        "SELECT {COLUMNS} FROM orders
-                         WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-                         ORDER BY created_at, order_id LIMIT 1"
-                    ),
-                    [now.to_rfc3339()],
-                    from_row,
-                )
-                .optional()?)
+            let mut statement = conn.prepare(
+                "SELECT order_id FROM orders
+                 WHERE state IN ('importing', 'queued')
+                   AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+                 ORDER BY state = 'queued', created_at, order_id",
+            )?;
+            let ids = statement.query_map([now.to_rfc3339()], |row| row.get::<_, i64>(0))?;
+            Ok(ids
+                .map(|id| id.map(|id| id as u64))
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
@@ -305,13 +334,26 @@ impl Store {
         })
     }
 
-    /// R8: the sale number is recorded before the sale is created, so that after a crash the
-    /// sale can be looked up before anything is created again.
+    /// R8: the sale number and the moment are on disk before the sale is sent, so that after
+    /// a crash or a lost answer the sale is looked up before anything is sent again. Sent
+    /// again under the same number, the order keeps the moment it was first sent.
     pub fn begin_import(&self, order_id: u64, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'importing', sale_number = ?2, updated_at = ?3
-             WHERE order_id = ?1 AND state = 'queued'",
+            "UPDATE orders SET state = 'importing', next_attempt_at = NULL, updated_at = ?3,
+                sent_at = CASE WHEN sale_number = ?2 AND sent_at IS NOT NULL THEN sent_at ELSE ?3 END,
+                sale_number = ?2
+             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
             params![order_id as i64, sale_number, now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    /// The sale may exist: nothing is sent for this order before `until`; it keeps its number.
+    pub fn wait(&self, order_id: u64, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3
+             WHERE order_id = ?1 AND state = 'importing'",
+            params![order_id as i64, until.to_rfc3339(), now.to_rfc3339()],
             order_id,
         )
     }
@@ -326,7 +368,7 @@ impl Store {
         self.transition(
             "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3, imported_at = ?4,
                 updated_at = ?4, error_code = NULL, error_message = NULL, error_hint = NULL,
-                error_details = NULL, next_attempt_at = NULL
+                error_details = NULL, next_attempt_at = NULL, sent_at = NULL
              WHERE order_id = ?1 AND state IN ('queued', 'importing')",
             params![order_id as i64, sale_id, sale_number, now.to_rfc3339()],
             order_id,
@@ -335,13 +377,13 @@ impl Store {
 
     pub fn mark_failed(&self, order_id: u64, problem: &Problem, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'failed', sale_number = NULL, error_code = ?2,
+            "UPDATE orders SET state = 'failed', sale_number = NULL, sent_at = NULL, error_code = ?2,
                 error_message = ?3, error_hint = ?4, error_details = ?5, attempts = attempts + 1,
                 updated_at = ?6
              WHERE order_id = ?1 AND state IN ('queued', 'importing')",
             params![
                 order_id as i64,
-                problem.code,
+                problem.code.as_str(),
                 problem.message,
                 problem.hint,
                 problem.details,
@@ -351,12 +393,12 @@ impl Store {
         )
     }
 
-    /// Back to the queue, to be tried again at `after` (a transient failure).
+    /// Tried again at `after` (a transient failure before any sale was sent). An order whose
+    /// sale may exist is never put back here: it keeps its number (R8).
     pub fn requeue(&self, order_id: u64, after: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'queued', sale_number = NULL, attempts = attempts + 1,
-                next_attempt_at = ?2, updated_at = ?3
-             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            "UPDATE orders SET attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3
+             WHERE order_id = ?1 AND state = 'queued'",
             params![order_id as i64, after.to_rfc3339(), now.to_rfc3339()],
             order_id,
         )
@@ -500,15 +542,15 @@ mod tests {
     fn failed_orders_go_back_to_the_queue_on_retry_only() {
         let store = Store::open_in_memory().unwrap();
         let now = Utc::now();
-        let problem = Problem::new("STOCK_VALIDATION", "m", "h");
+        let problem = Problem::of(ProblemCode::StockValidation);
         store
             .record_seen(&[seen(1, SeenState::Queued)], None, now)
             .unwrap();
         store.mark_failed(1, &problem, now).unwrap();
-        assert!(store.next_queued(now).unwrap().is_none());
+        assert!(store.due(now).unwrap().is_empty());
         assert_eq!(store.order(1).unwrap().unwrap().error, Some(problem));
         store.retry_failed(1, None, now).unwrap();
-        assert_eq!(store.next_queued(now).unwrap().unwrap().order_id, 1);
+        assert_eq!(store.due(now).unwrap(), vec![1]);
         assert!(
             store.retry_failed(1, None, now).is_err(),
             "only failed orders"
@@ -533,5 +575,92 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn r8_an_order_whose_sale_may_exist_keeps_its_number_and_goes_first() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        store
+            .record_seen(
+                &[seen(1, SeenState::Queued), seen(2, SeenState::Queued)],
+                None,
+                now,
+            )
+            .unwrap();
+        store.begin_import(2, 41, now).unwrap();
+        let sent = store.order(2).unwrap().unwrap();
+        assert_eq!(
+            sent.progress(),
+            Progress::Sent {
+                numero: 41,
+                sent_at: time(Some(now.to_rfc3339())).unwrap()
+            }
+        );
+        assert_eq!(
+            store.due(now).unwrap(),
+            vec![2, 1],
+            "the uncertain one first"
+        );
+        assert!(
+            store.requeue(2, now, now).is_err(),
+            "never back to the queue"
+        );
+        let later = now + chrono::Duration::minutes(3);
+        store.begin_import(2, 41, later).unwrap();
+        assert_eq!(
+            store.order(2).unwrap().unwrap().progress(),
+            sent.progress(),
+            "sent again under the same number: still the first moment"
+        );
+        store.begin_import(2, 42, later).unwrap();
+        assert_eq!(
+            store.order(2).unwrap().unwrap().progress(),
+            Progress::Sent {
+                numero: 42,
+                sent_at: time(Some(later.to_rfc3339())).unwrap()
+            }
+        );
+        store
+            .wait(2, now + chrono::Duration::minutes(5), now)
+            .unwrap();
+        assert_eq!(store.due(now).unwrap(), vec![1], "waits for its time");
+        assert_eq!(
+            store.due(now + chrono::Duration::minutes(5)).unwrap(),
+            vec![2, 1]
+        );
+        store.mark_imported(2, "sale", 41, now).unwrap();
+        assert_eq!(
+            store.order(2).unwrap().unwrap().progress(),
+            Progress::Queued
+        );
+    }
+
+    #[test]
+    fn an_unknown_state_or_problem_code_fails_loudly() {
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        store
+            .record_seen(&[seen(1, SeenState::Queued)], None, now)
+            .unwrap();
+        store
+            .with(|conn| {
+                conn.execute_batch(
+                    "PRAGMA ignore_check_constraints = ON;
+                     UPDATE orders SET state = 'archived' WHERE order_id = 1;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(store.order(1).is_err(), "never read as queued");
+        store
+            .with(|conn| {
+                conn.execute_batch(
+                    "UPDATE orders SET state = 'failed', error_code = 'MYSTERY' WHERE order_id = 1;",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(store.order(1).is_err());
     }
 }

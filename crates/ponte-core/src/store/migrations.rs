@@ -3,7 +3,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// In order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_ledger.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_ledger.sql"),
+    include_str!("../../migrations/0002_sent_at.sql"),
+];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {
     let known = MIGRATIONS.len() as i64;

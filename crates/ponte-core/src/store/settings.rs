@@ -175,7 +175,7 @@ mod tests {
     fn r5_switching_off_keeps_the_reason_until_switched_on() {
         let store = Store::open_in_memory().unwrap();
         store.set_enabled(true).unwrap();
-        let reason = Problem::new("NUVEMSHOP_ACCESS_CHANGED", "m", "h");
+        let reason = Problem::of(crate::problem::ProblemCode::NuvemshopAccessChanged);
         store.disable_with_reason(&reason).unwrap();
         let settings = store.settings().unwrap();
         assert!(!settings.enabled);

@@ -1,14 +1,16 @@
-//! The engine: poll → plan → apply, one order at a time, exactly once (R8).
+//! The engine: poll → recover → apply, one order at a time, exactly once (R8).
 //!
 //! 1. Poll: paid orders created since activation and updated since the cursor (minus an
-//!    overlap) are written to the ledger as `queued` in one transaction with the new cursor.
-//! 2. Recover: an order left `importing` by a crash is looked up in Conta Azul by the sale
-//!    number recorded before the sale was sent; found and ours, it is done; absent, it is
-//!    queued again.
-//! 3. Apply: customer (R11–R12), products (R10), the sale (R9, R13–R15). The sale number is
-//!    recorded before the sale is created. Failures are classified (R18–R21) and never block
-//!    the other orders; an authorization failure switches the integration off (R5).
+//!    overlap) are written to the ledger as `queued` in one transaction with the new cursor,
+//!    window by window under Nuvemshop's result cap.
+//! 2. Advance each due order, those whose sale may already exist first: `decide::next_step`
+//!    says what to do from the ledger row and Conta Azul's last answer; this module carries it
+//!    out (customer R11–R12, products R10, the sale R9, R13–R15, lookups by number and note).
+//! 3. Only what stops every order ends a pass: access revoked (R5), a suspended store, a
+//!    service that cannot be reached, the local database. Anything else that goes wrong with
+//!    one order becomes that order's failure or wait, and the pass goes on (R18).
 
+mod decide;
 mod events;
 
 use std::collections::HashMap;
@@ -17,36 +19,41 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+pub use decide::{next_step, Answer, Lookup, Progress, Step, LOOKUP_GRACE, RECHECK, RETRY_PAUSE};
 pub use events::{Event, Events};
 
 use crate::contaazul::ContaAzulClient;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result, Service};
 use crate::failpoint::fail_point;
 use crate::nuvemshop::{NuvemshopClient, Order};
+use crate::problem::Problem;
 use crate::rules::customer::{customer_draft, matching_customer, CustomerDraft};
-use crate::rules::eligibility::{eligibility, Eligibility};
+use crate::rules::eligibility::{eligibility, without_id_reason, Eligibility};
 use crate::rules::failure::classify_refusal;
 use crate::rules::product::{match_product, new_product, ProductMatch};
-use crate::rules::sale::{new_venda, sale_draft};
+use crate::rules::sale::{is_note_of, new_venda, sale_draft, SaleDraft};
 use crate::store::{LedgerOrder, OrderState, Seen, SeenState, Seller, Store};
 use crate::time::SharedClock;
 
 /// How far back each poll looks past the cursor, for orders that changed while a page was read.
 const OVERLAP: Duration = Duration::minutes(10);
-/// Pages per poll: Nuvemshop refuses to go past 10,000 results (200 × 50).
-const MAX_PAGES: u32 = 50;
-/// A transient failure that persists this many times is shown to the merchant.
+/// A transient failure before any sale was sent that persists this many times is shown to
+/// the merchant.
 const TRANSIENT_ATTEMPTS: u32 = 6;
+/// Steps one order may take in one pass; a bound, so that no answer can keep a pass busy.
+const MAX_STEPS: usize = 8;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PassReport {
     pub new_orders: usize,
     pub imported: usize,
     pub failed: usize,
-    /// Left for a later pass after a transient failure.
+    /// Left for a later pass: a transient failure, or a sale that may exist and is waited for.
     pub deferred: usize,
     /// The listing failed this time (the service was unreachable or sent a bad page).
     pub poll_failed: bool,
+    /// The integration was switched off during the pass; what was left waits for it.
+    pub interrupted: bool,
 }
 
 pub struct Engine {
@@ -71,6 +78,35 @@ struct PassCache {
     products: HashMap<String, String>,
 }
 
+/// An order's sale with everything resolved but its number.
+struct Prepared {
+    draft: SaleDraft,
+    customer_id: String,
+    product_ids: Vec<String>,
+}
+
+/// What a listing window gave.
+enum Window {
+    /// More results than one query may reach: narrow it.
+    TooBig,
+    Read {
+        seen: Vec<Seen>,
+        newest: Option<DateTime<Utc>>,
+        /// Every order of the window could be recorded.
+        complete: bool,
+    },
+}
+
+/// Whether an error stops every order, not only the one being imported: access revoked (R5),
+/// a suspended store, a service that cannot be reached, the local database. An answer about
+/// one order (a 4xx, a 5xx, a body that does not decode) concerns that order only.
+fn ends_the_pass(error: &Error) -> bool {
+    !matches!(
+        error,
+        Error::Api { .. } | Error::Unreadable { .. } | Error::NotFound(_)
+    )
+}
+
 impl Engine {
     /// One full pass. `Err` only when the pass could not run (switched off, not connected,
     /// access revoked); failed orders are recorded, not returned.
@@ -84,7 +120,11 @@ impl Engine {
         self.events.send(Event::SyncStarted);
         let result = self.pass(activated_at, settings.cursor, &seller).await;
         match &result {
-            Err(error @ (Error::NuvemshopAccessRevoked | Error::ContaAzulAccessRevoked)) => {
+            Err(
+                error @ (Error::NuvemshopAccessRevoked
+                | Error::ContaAzulAccessRevoked
+                | Error::NuvemshopSuspended),
+            ) => {
                 // R5: off, and why; nothing is lost, the cursor has not moved past anything.
                 let problem = error.problem();
                 self.store.disable_with_reason(&problem)?;
@@ -117,20 +157,27 @@ impl Engine {
             }
             Err(error) => return Err(error),
         }
-        for order in self.store.in_state(OrderState::Importing)? {
-            self.recover(&order).await?;
-        }
         let mut cache = PassCache::default();
-        let started = self.clock.now();
-        while let Some(order) = self.store.next_queued(started)? {
-            let outcome = self.import(&order, seller, &mut cache).await;
-            self.keep_audit(order.order_id)?;
+        for order_id in self.store.due(self.clock.now())? {
+            // R4: switched off between two orders, nothing more is sent.
+            if !self.store.settings()?.enabled {
+                report.interrupted = true;
+                break;
+            }
+            let Some(order) = self.store.order(order_id)? else {
+                continue;
+            };
+            if !matches!(order.state, OrderState::Queued | OrderState::Importing) {
+                continue;
+            }
+            let outcome = self.advance(&order, seller, &mut cache).await;
+            self.keep_audit(order_id)?;
             match outcome? {
                 Outcome::Imported => report.imported += 1,
                 Outcome::Failed => report.failed += 1,
                 Outcome::Deferred => report.deferred += 1,
             }
-            if let Some(now) = self.store.order(order.order_id)? {
+            if let Some(now) = self.store.order(order_id)? {
                 self.events.send(Event::OrderChanged {
                     order_id: now.order_id,
                     state: now.state,
@@ -147,151 +194,362 @@ impl Engine {
             .append_audit(order_id, &exchanges, self.clock.now())
     }
 
-    /// Lists what changed and records it; answers how many orders were new.
+    /// Lists what changed and records it; answers how many orders were new. The listing is
+    /// read in `updated_at` windows that each stay under Nuvemshop's result cap, and the cursor
+    /// moves after each window, so a flood of changes is read in several passes at worst and
+    /// never re-read from the start forever.
     async fn poll(
         &self,
         activated_at: DateTime<Utc>,
         cursor: Option<DateTime<Utc>>,
     ) -> Result<usize> {
-        let updated_min = cursor.map(|cursor| cursor - OVERLAP);
-        let mut seen = Vec::new();
+        let now = self.clock.now();
+        let mut from = cursor.map(|cursor| cursor - OVERLAP);
+        let mut upper: Option<DateTime<Utc>> = None;
         let mut newest = cursor;
-        let mut complete = true;
-        let mut page = 1;
+        let mut new = 0;
         loop {
-            let Some(found) = self
-                .nuvemshop
-                .paid_orders_page(activated_at, updated_min, page)
-                .await?
-            else {
-                break;
-            };
-            for value in found.orders {
-                match self.seen(&value, activated_at) {
-                    Ok((entry, updated_at)) => {
-                        newest = newest.max(Some(updated_at));
-                        seen.extend(entry);
+            let window = self.read_window(activated_at, from, upper).await;
+            // The listing itself is not an order's story: keep it out of the audits.
+            self.nuvemshop.recorder().take();
+            match window? {
+                Window::TooBig => {
+                    let start = from.unwrap_or(activated_at);
+                    let end = upper.unwrap_or(now).max(start);
+                    if end - start <= Duration::seconds(1) {
+                        tracing::warn!(%start, "more changed orders in one second than a query may list");
+                        return Ok(new);
                     }
-                    Err(()) => complete = false,
+                    upper = Some(start + (end - start) / 2);
+                }
+                Window::Read {
+                    seen,
+                    newest: seen_newest,
+                    complete,
+                } => {
+                    newest = newest.max(seen_newest);
+                    // Never move the cursor past an order that could not be recorded.
+                    let moved = match (complete, upper) {
+                        (false, _) => None,
+                        (true, Some(to)) => Some(to),
+                        (true, None) => newest,
+                    };
+                    fail_point!("poll_before_record");
+                    let recorded = self.store.record_seen(&seen, moved, self.clock.now())?;
+                    if recorded > 0 {
+                        self.events.send(Event::OrdersFound(recorded));
+                    }
+                    new += recorded;
+                    match (complete, upper) {
+                        (true, Some(to)) => {
+                            from = Some(to);
+                            newest = newest.max(Some(to));
+                            upper = None;
+                        }
+                        _ => return Ok(new),
+                    }
                 }
             }
-            if page >= MAX_PAGES {
-                tracing::warn!("more than 10,000 changed orders; the rest waits for the next poll");
-                complete = false;
-                break;
-            }
-            page += 1;
         }
-        // The listing itself is not an order's story: keep it out of the audits.
-        self.nuvemshop.recorder().take();
-        // Never move the cursor past an order that could not be recorded.
-        let cursor = if complete { newest } else { None };
-        fail_point!("poll_before_record");
-        let new = self.store.record_seen(&seen, cursor, self.clock.now())?;
-        if new > 0 {
-            self.events.send(Event::OrdersFound(new));
-        }
-        Ok(new)
     }
 
-    /// An order of the page as the ledger takes it, with its `updated_at`.
+    async fn read_window(
+        &self,
+        activated_at: DateTime<Utc>,
+        from: Option<DateTime<Utc>>,
+        upper: Option<DateTime<Utc>>,
+    ) -> Result<Window> {
+        let per_page = u64::from(crate::nuvemshop::client::PER_PAGE);
+        let last_page = (self.nuvemshop.result_window() / per_page).max(1) as u32;
+        let mut seen = Vec::new();
+        let mut newest = None;
+        let mut complete = true;
+        for page in 1..=last_page {
+            let Some(found) = self
+                .nuvemshop
+                .paid_orders_page(activated_at, from, upper, page)
+                .await?
+            else {
+                return Ok(Window::Read {
+                    seen,
+                    newest,
+                    complete,
+                });
+            };
+            if found
+                .total
+                .is_some_and(|total| total > self.nuvemshop.result_window())
+            {
+                return Ok(Window::TooBig);
+            }
+            let full = found.orders.len() as u64 >= per_page;
+            for value in found.orders {
+                let (entry, updated_at) = self.seen(&value, activated_at);
+                match updated_at {
+                    Some(updated_at) => newest = newest.max(Some(updated_at)),
+                    // Without a readable updated_at, this order cannot vouch for the cursor.
+                    None => complete = false,
+                }
+                seen.extend(entry);
+            }
+            if !full {
+                return Ok(Window::Read {
+                    seen,
+                    newest,
+                    complete,
+                });
+            }
+        }
+        // Every page the cap allows was full: there may be more than one query can list.
+        Ok(Window::TooBig)
+    }
+
+    /// An order of the page as the ledger takes it, with its `updated_at` when readable.
     fn seen(
         &self,
         value: &serde_json::Value,
         activated_at: DateTime<Utc>,
-    ) -> std::result::Result<(Option<Seen>, DateTime<Utc>), ()> {
+    ) -> (Option<Seen>, Option<DateTime<Utc>>) {
         let payload = value.to_string();
+        let number = value
+            .get("number")
+            .and_then(|n| n.as_u64().or_else(|| n.as_str()?.trim().parse().ok()));
         match Order::parse(value) {
             Ok(order) => {
                 let state = match eligibility(&order, activated_at) {
                     Eligibility::Import => SeenState::Queued,
                     Eligibility::Skip(reason) => SeenState::Skipped(reason),
-                    Eligibility::NotYet => return Ok((None, order.updated_at)),
+                    Eligibility::NotYet => return (None, Some(order.updated_at)),
                 };
-                Ok((
+                (
                     Some(Seen {
                         order_id: order.id,
                         number: order.number,
                         state,
-                        customer_name: order.buyer_name().map(str::to_string),
+                        customer_name: order.buyer_name().map(crate::rules::clean_text),
                         total: Some(format!("{:.2}", order.total)),
                         created_at: Some(order.created_at),
                         paid_at: order.paid_at,
                         payload,
                     }),
-                    order.updated_at,
-                ))
+                    Some(order.updated_at),
+                )
             }
-            Err((Some(id), detail)) => {
-                tracing::warn!(order = id, %detail, "unreadable order");
-                let number = value
-                    .get("number")
-                    .and_then(|n| n.as_u64().or_else(|| n.as_str()?.parse().ok()));
-                Ok((
+            Err((id, detail)) => {
+                tracing::warn!(order = ?id, %detail, "unreadable order");
+                let updated_at = value
+                    .get("updated_at")
+                    .and_then(|v| v.as_str())
+                    .and_then(crate::time::parse_timestamp);
+                let (order_id, state) = match id {
+                    Some(id) => (id, SeenState::Failed(Problem::invalid_order(detail))),
+                    None => (
+                        without_id_key(number, &payload),
+                        SeenState::Skipped(without_id_reason()),
+                    ),
+                };
+                (
                     Some(Seen {
-                        order_id: id,
+                        order_id,
                         number: number.unwrap_or(0),
-                        state: SeenState::Failed(unreadable_order(&detail)),
+                        state,
                         customer_name: None,
                         total: None,
                         created_at: None,
                         paid_at: None,
                         payload,
                     }),
-                    // Without a readable updated_at, keep the cursor where the others put it.
-                    activated_at,
-                ))
-            }
-            Err((None, detail)) => {
-                tracing::warn!(%detail, "an order without an id; the cursor stays");
-                Err(())
+                    // Recorded as failed or skipped: it no longer holds the cursor back.
+                    updated_at.or(Some(activated_at)),
+                )
             }
         }
     }
 
-    /// After a crash between recording the sale number and marking the order: is the sale in
-    /// Conta Azul?
-    async fn recover(&self, order: &LedgerOrder) -> Result<()> {
-        let now = self.clock.now();
-        let Some(numero) = order.sale_number else {
-            return self.store.requeue(order.order_id, now, now);
-        };
-        match self.find_own_sale(numero, order.number).await? {
-            Some(sale_id) => {
-                tracing::info!(
-                    order = order.order_id,
-                    numero,
-                    "recovered a sale created before a crash"
-                );
-                self.store
-                    .mark_imported(order.order_id, &sale_id, numero, now)
-            }
-            None => self.store.requeue(order.order_id, now, now),
-        }
-    }
-
-    /// The sale with this number, if it is the one Ponte made for this order.
-    async fn find_own_sale(&self, numero: i64, order_number: u64) -> Result<Option<String>> {
-        let Some(found) = self.contaazul.venda_by_number(numero).await? else {
-            return Ok(None);
-        };
-        let notes = self
-            .contaazul
-            .venda_notes(&found.id)
-            .await?
-            .unwrap_or_default();
-        Ok(notes
-            .contains(&format!("Pedido Nuvemshop #{order_number}"))
-            .then_some(found.id))
-    }
-
-    async fn import(
+    /// Takes one order as far as it can go in this pass. `Err` only for what ends the pass.
+    async fn advance(
         &self,
         ledger: &LedgerOrder,
         seller: &Seller,
         cache: &mut PassCache,
     ) -> Result<Outcome> {
+        let mut progress = ledger.progress();
+        match self.steps(ledger, &mut progress, seller, cache).await {
+            Ok(outcome) => Ok(outcome),
+            Err(error) if ends_the_pass(&error) => Err(error),
+            Err(error) => {
+                let now = self.clock.now();
+                match progress {
+                    // Before any sale was sent: a passing trouble is tried again, and shown if
+                    // it persists; anything else is this order's failure.
+                    Progress::Queued if error.is_transient() => self.defer(ledger, &error),
+                    Progress::Queued => self.fail(
+                        ledger.order_id,
+                        Problem::unexpected_answer(service_of(&error))
+                            .with_details(error.to_string()),
+                    ),
+                    // The sale may exist: never failed on a doubt (a retry would send it under
+                    // a new number). It keeps its number and is looked at again later.
+                    Progress::Sent { .. } => {
+                        let pause = backoff(ledger.attempts + 1);
+                        tracing::warn!(order = ledger.order_id, %error, ?pause, "waiting on an order whose sale may exist");
+                        self.store.wait(ledger.order_id, now + pause, now)?;
+                        Ok(Outcome::Deferred)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Carries out `decide::next_step` until the order is imported, failed or waiting.
+    async fn steps(
+        &self,
+        ledger: &LedgerOrder,
+        progress: &mut Progress,
+        seller: &Seller,
+        cache: &mut PassCache,
+    ) -> Result<Outcome> {
         let id = ledger.order_id;
+        let mut answer = Answer::Start;
+        let mut prepared: Option<Prepared> = None;
+        for _ in 0..MAX_STEPS {
+            let now = self.clock.now();
+            let unique = crate::contaazul::assumptions::SALE_NUMBERS_UNIQUE;
+            match next_step(progress, answer, now, unique) {
+                Step::Imported { sale_id, numero } => {
+                    self.store.mark_imported(id, &sale_id, numero, now)?;
+                    tracing::info!(order = ledger.number, sale = numero, "imported");
+                    return Ok(Outcome::Imported);
+                }
+                Step::Fail(problem) => return self.fail(id, problem),
+                Step::Wait { until } => {
+                    tracing::info!(order = ledger.number, %until, "the sale may exist; waiting before sending again");
+                    self.store.wait(id, until, now)?;
+                    return Ok(Outcome::Deferred);
+                }
+                Step::LookUp {
+                    numero,
+                    after_taken,
+                } => {
+                    answer = Answer::Found(self.look_up(numero, ledger.number, after_taken).await?);
+                }
+                Step::Send { numero } => {
+                    let sale = match prepared.take() {
+                        Some(sale) => sale,
+                        None => match self.prepare(ledger, cache).await? {
+                            Ok(sale) => sale,
+                            Err(problem) => return self.fail(id, problem),
+                        },
+                    };
+                    let numero = match numero {
+                        Some(numero) => numero,
+                        None => self.contaazul.next_sale_number().await?,
+                    };
+                    // R8: the number and the moment are on disk before the sale is sent.
+                    self.store.begin_import(id, numero, now)?;
+                    *progress = match progress {
+                        Progress::Sent {
+                            numero: kept,
+                            sent_at,
+                        } if *kept == numero => Progress::Sent {
+                            numero,
+                            sent_at: *sent_at,
+                        },
+                        _ => Progress::Sent {
+                            numero,
+                            sent_at: now,
+                        },
+                    };
+                    fail_point!("after_intent");
+                    answer = self.send(&sale, seller, numero).await?;
+                    prepared = Some(sale);
+                }
+            }
+        }
+        // Bounded, so no answer can keep a pass busy: the order is looked at again later.
+        let now = self.clock.now();
+        match progress {
+            Progress::Queued => self.defer(ledger, &Error::NotFound("too many steps".into())),
+            _ => {
+                self.store.wait(id, now + RECHECK, now)?;
+                Ok(Outcome::Deferred)
+            }
+        }
+    }
+
+    /// Sends the sale and says what Conta Azul's answer means for it.
+    async fn send(&self, sale: &Prepared, seller: &Seller, numero: i64) -> Result<Answer> {
+        let venda = new_venda(
+            &sale.draft,
+            &sale.customer_id,
+            &sale.product_ids,
+            &seller.id,
+            numero,
+        );
+        Ok(match self.contaazul.create_venda(&venda).await {
+            Ok(Ok(created)) => {
+                fail_point!("after_sale_created");
+                Answer::Created {
+                    sale_id: created.id,
+                    numero: created.numero,
+                }
+            }
+            Ok(Err(refused)) => {
+                let message = crate::contaazul::assumptions::error_message(&refused.body);
+                if crate::contaazul::assumptions::is_number_taken(refused.status, &message) {
+                    Answer::NumberTaken
+                } else {
+                    let descriptions: Vec<String> = sale
+                        .draft
+                        .lines
+                        .iter()
+                        .map(|l| l.description.clone())
+                        .collect();
+                    Answer::Refused(classify_refusal(
+                        refused.status,
+                        &refused.body,
+                        &descriptions,
+                    ))
+                }
+            }
+            // Never received: nothing can have been saved.
+            Err(Error::Unreachable { .. } | Error::Api { status: 429, .. }) => Answer::NotReceived,
+            // A 5xx, no answer, or an answer that does not decode: it may have been saved.
+            Err(
+                error @ (Error::NoAnswer { .. } | Error::Api { .. } | Error::Unreadable { .. }),
+            ) => {
+                tracing::warn!(%error, numero, "no trustworthy answer to a sale; looking before sending again");
+                Answer::Unknown
+            }
+            Err(error) => return Err(error),
+        })
+    }
+
+    /// Every sale listed with this number, and whether one of them is this order's (by its
+    /// note, read from each sale: R8).
+    async fn look_up(&self, numero: i64, order_number: u64, after_taken: bool) -> Result<Lookup> {
+        let holders = self.contaazul.vendas_by_number(numero).await?;
+        let mut ours = None;
+        for sale in &holders {
+            let notes = self.contaazul.venda_notes(&sale.id).await?;
+            if notes.is_some_and(|notes| is_note_of(&notes, order_number)) {
+                ours = Some(sale.id.clone());
+                break;
+            }
+        }
+        Ok(Lookup {
+            ours,
+            holders: holders.len(),
+            after_taken,
+        })
+    }
+
+    /// The sale of an order with its customer and products resolved, or the order's problem.
+    async fn prepare(
+        &self,
+        ledger: &LedgerOrder,
+        cache: &mut PassCache,
+    ) -> Result<std::result::Result<Prepared, Problem>> {
         let parsed = ledger
             .payload
             .as_deref()
@@ -302,35 +560,15 @@ impl Engine {
             .and_then(|value| Order::parse(&value).map_err(|(_, e)| e));
         let order = match parsed {
             Ok(order) => order,
-            Err(detail) => return self.fail(id, unreadable_order(&detail)),
+            Err(detail) => return Ok(Err(Problem::invalid_order(detail))),
         };
         let (customer, draft) = match (customer_draft(&order), sale_draft(&order)) {
             (Ok(customer), Ok(draft)) => (customer, draft),
-            (Err(problem), _) | (_, Err(problem)) => return self.fail(id, problem),
+            (Err(problem), _) | (_, Err(problem)) => return Ok(Err(problem)),
         };
-        match self
-            .create(&order, ledger, &customer, &draft, seller, cache)
-            .await
-        {
-            Ok(outcome) => Ok(outcome),
-            Err(error) if error.is_transient() => self.defer(ledger, &error),
-            Err(error) => Err(error),
-        }
-    }
-
-    async fn create(
-        &self,
-        order: &Order,
-        ledger: &LedgerOrder,
-        customer: &CustomerDraft,
-        draft: &crate::rules::sale::SaleDraft,
-        seller: &Seller,
-        cache: &mut PassCache,
-    ) -> Result<Outcome> {
-        let id = ledger.order_id;
-        let customer_id = match self.resolve_customer(customer, cache).await? {
+        let customer_id = match self.resolve_customer(&customer, cache).await? {
             Ok(customer_id) => customer_id,
-            Err(problem) => return self.fail(id, problem),
+            Err(problem) => return Ok(Err(problem)),
         };
         fail_point!("after_customer");
         let mut product_ids = Vec::with_capacity(draft.lines.len());
@@ -340,54 +578,15 @@ impl Engine {
                 .await?
             {
                 Ok(product_id) => product_ids.push(product_id),
-                Err(problem) => return self.fail(id, problem),
+                Err(problem) => return Ok(Err(problem)),
             }
             fail_point!("after_product");
         }
-        let numero = self.contaazul.next_sale_number().await?;
-        // R8: the intent is on disk before the sale is sent.
-        self.store.begin_import(id, numero, self.clock.now())?;
-        fail_point!("after_intent");
-        let venda = new_venda(draft, &customer_id, &product_ids, &seller.id, numero);
-        match self.contaazul.create_venda(&venda).await {
-            Ok(Ok(created)) => {
-                fail_point!("after_sale_created");
-                self.store
-                    .mark_imported(id, &created.id, created.numero, self.clock.now())?;
-                tracing::info!(order = order.number, sale = created.numero, "imported");
-                Ok(Outcome::Imported)
-            }
-            Ok(Err(refused)) => {
-                let message = crate::contaazul::assumptions::error_message(&refused.body);
-                if crate::contaazul::assumptions::is_number_taken(refused.status, &message) {
-                    // Someone took the number in between: queue again for a fresh one.
-                    let now = self.clock.now();
-                    self.store.requeue(id, now, now)?;
-                    return Ok(Outcome::Deferred);
-                }
-                let descriptions: Vec<String> =
-                    draft.lines.iter().map(|l| l.description.clone()).collect();
-                self.fail(
-                    id,
-                    classify_refusal(refused.status, &refused.body, &descriptions),
-                )
-            }
-            Err(error) if error.is_transient() => {
-                // The sale may or may not exist: look before anything is sent again.
-                match self.find_own_sale(numero, order.number).await {
-                    Ok(Some(sale_id)) => {
-                        self.store
-                            .mark_imported(id, &sale_id, numero, self.clock.now())?;
-                        Ok(Outcome::Imported)
-                    }
-                    Ok(None) => self.defer(ledger, &error),
-                    // Still unreachable: the order stays `importing` and the next pass looks.
-                    Err(lookup) if lookup.is_transient() => Ok(Outcome::Deferred),
-                    Err(lookup) => Err(lookup),
-                }
-            }
-            Err(error) => Err(error),
-        }
+        Ok(Ok(Prepared {
+            draft,
+            customer_id,
+            product_ids,
+        }))
     }
 
     /// R11–R12: the customer's id, reused or created; a refusal becomes the order's problem.
@@ -404,30 +603,39 @@ impl Engine {
         if let Some(id) = cache.customers.get(&key) {
             return Ok(Ok(id.clone()));
         }
-        let candidates = match &draft.document {
+        let found = match &draft.document {
+            // The digits first (what public clients of the API send), then the formatted
+            // document; either way the candidates are compared here, by digits and name.
             Some(document) => {
-                let query = if crate::contaazul::assumptions::SEARCH_DOCUMENTS_FORMATTED {
-                    document.formatted()
-                } else {
-                    document.digits().to_string()
-                };
-                self.contaazul.pessoas_by_document(&query).await?
+                let by_digits = self
+                    .contaazul
+                    .pessoas_by_document(document.digits())
+                    .await?;
+                match matching_customer(draft, &by_digits) {
+                    Some(found) => Some(found.id.clone()),
+                    None => {
+                        let formatted = self
+                            .contaazul
+                            .pessoas_by_document(&document.formatted())
+                            .await?;
+                        matching_customer(draft, &formatted).map(|found| found.id.clone())
+                    }
+                }
             }
-            None => self.contaazul.pessoas_by_name(&draft.name).await?,
+            None => {
+                let by_name = self.contaazul.pessoas_by_name(&draft.name).await?;
+                matching_customer(draft, &by_name).map(|found| found.id.clone())
+            }
         };
-        let id = match matching_customer(draft, &candidates) {
-            Some(found) => found.id.clone(),
+        let id = match found {
+            Some(id) => id,
             None => match self.contaazul.create_pessoa(&draft.to_new_pessoa()).await? {
                 Ok(id) => id,
                 Err(refused) => {
                     let message = crate::contaazul::assumptions::error_message(&refused.body);
-                    return Ok(Err(Problem::new(
-                        "CUSTOMER_REFUSED",
-                        format!("A Conta Azul não aceitou o cadastro do cliente “{}”: {message}", draft.name),
-                        "Confira os dados do cliente no pedido (nome, CPF/CNPJ, e-mail) e clique em \
-                         Tentar novamente. Se continuar, use Copiar relatório para o suporte.",
-                    )
-                    .with_details(refused.body)));
+                    return Ok(Err(
+                        Problem::customer_refused(&draft.name, &message).with_details(refused.body)
+                    ));
                 }
             },
         };
@@ -435,7 +643,9 @@ impl Engine {
         Ok(Ok(id))
     }
 
-    /// R10: the product with the same description, or a new one.
+    /// R10: the product with the same description, or a new one. Active products are asked
+    /// for first; only when none has the description are the inactive ones, so that an
+    /// inactive namesake is reported (R20) rather than duplicated.
     async fn resolve_product(
         &self,
         description: &str,
@@ -446,7 +656,20 @@ impl Engine {
         if let Some(id) = cache.products.get(&key) {
             return Ok(Ok(id.clone()));
         }
-        let candidates = self.contaazul.produtos_by_text(description).await?;
+        let mut candidates = self
+            .contaazul
+            .produtos_by_text(description, "ATIVO")
+            .await?;
+        if matches!(
+            match_product(description, &candidates),
+            ProductMatch::Create
+        ) {
+            candidates.extend(
+                self.contaazul
+                    .produtos_by_text(description, "INATIVO")
+                    .await?,
+            );
+        }
         let id = match match_product(description, &candidates) {
             ProductMatch::Reuse(id) => id,
             ProductMatch::Unusable(problem) => return Ok(Err(problem)),
@@ -480,25 +703,48 @@ impl Engine {
         Ok(Outcome::Failed)
     }
 
-    /// A transient failure: try again later, with growing pauses; shown only if it persists.
+    /// A transient failure before any sale was sent: try again later, with growing pauses;
+    /// shown only if it persists.
     fn defer(&self, ledger: &LedgerOrder, error: &Error) -> Result<Outcome> {
         let attempts = ledger.attempts + 1;
         if attempts >= TRANSIENT_ATTEMPTS {
             return self.fail(ledger.order_id, error.problem());
         }
         let now = self.clock.now();
-        let pause = Duration::seconds(30 * (1 << attempts.min(6)));
+        let pause = backoff(attempts);
         tracing::info!(order = ledger.order_id, %error, ?pause, "deferred");
         self.store.requeue(ledger.order_id, now + pause, now)?;
         Ok(Outcome::Deferred)
     }
 }
 
-fn unreadable_order(detail: &str) -> Problem {
-    Problem::new(
-        "INVALID_ORDER_DATA",
-        "Os dados deste pedido vieram num formato que o Ponte não entende.",
-        "Clique em Tentar novamente. Se continuar, use Copiar relatório para o suporte.",
-    )
-    .with_details(detail.to_string())
+/// 1, 2, 4… minutes, at most an hour.
+fn backoff(attempts: u32) -> Duration {
+    Duration::seconds(30 * (1 << attempts.clamp(1, 7)))
+}
+
+fn service_of(error: &Error) -> &'static str {
+    match error {
+        Error::Api { service, .. }
+        | Error::Unreadable { service, .. }
+        | Error::Unreachable { service, .. }
+        | Error::NoAnswer { service, .. } => service.name(),
+        _ => Service::Contaazul.name(),
+    }
+}
+
+/// A ledger key for an order the listing sent without its id: in a range no Nuvemshop id
+/// reaches, stable for the same order number (so seeing it again records it once).
+fn without_id_key(number: Option<u64>, payload: &str) -> u64 {
+    let source = match number {
+        Some(number) => format!("number:{number}"),
+        None => format!("payload:{payload}"),
+    };
+    // FNV-1a: small, and stable across Rust versions unlike the standard hasher.
+    let hash = source
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    (hash >> 2) | (1 << 61)
 }

@@ -6,6 +6,7 @@
 use ponte_core::config::{Config, Pacing, TokenStoreKind};
 use ponte_core::error::{Result, Service};
 use ponte_core::oauth::Browser;
+use ponte_core::time::Clock;
 use ponte_core::App;
 use ponte_sandbox::contaazul::{NewPessoa, NewProduto};
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
@@ -93,6 +94,10 @@ impl World {
         App::open(self.config.clone()).unwrap()
     }
 
+    pub fn app_with_clock(&self, clock: std::sync::Arc<ManualClock>) -> App {
+        App::open_with_clock(self.config.clone(), clock).unwrap()
+    }
+
     pub async fn connect(&self, app: &App) {
         let browser = ConsentingBrowser(self.control());
         app.connect(Service::Nuvemshop, &browser, |_| {})
@@ -112,6 +117,29 @@ impl World {
         self.connect(&app).await;
         app.enable(None).await.unwrap();
         app
+    }
+}
+
+/// A clock the test moves by hand, starting at the real now: the sandbox keeps real time, so
+/// orders it creates still fall after the activation date.
+pub struct ManualClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+impl ManualClock {
+    pub fn new() -> std::sync::Arc<ManualClock> {
+        std::sync::Arc::new(ManualClock(std::sync::Mutex::new(
+            ponte_core::time::SystemClock.now(),
+        )))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl ponte_core::time::Clock for ManualClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        // Never behind the real clock: the sandbox stamps orders with real time.
+        (*self.0.lock().unwrap()).max(ponte_core::time::SystemClock.now())
     }
 }
 

@@ -1,0 +1,523 @@
+//! What a merchant reads when something did not work: a stable [`ProblemCode`] the window and
+//! the CLI branch on, a Portuguese message and a Portuguese hint (what to do). Every sentence
+//! of that kind lives in this module, so the two shells say the same thing the same way.
+
+use serde::{Deserialize, Serialize};
+
+/// Why an order was not imported, or why a command did not work. Serialised as
+/// `SCREAMING_SNAKE_CASE` (`STOCK_VALIDATION`): the codes are part of the CLI's JSON contract
+/// and are stored in the ledger, so a code is never renamed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProblemCode {
+    // An order that cannot become a sale as it is (R18).
+    InvalidOrderData,
+    OrderWithoutProducts,
+    LineWithoutName,
+    InvalidQuantity,
+    InvalidPrice,
+    CustomerWithoutName,
+    InvalidDocument,
+    // Conta Azul refused something (R19–R21).
+    StockValidation,
+    ProductProblem,
+    ProductInactive,
+    ProductAmbiguous,
+    CustomerRefused,
+    ContaazulRefused,
+    // The integration as a whole.
+    NotConnected,
+    IntegrationDisabled,
+    NoSeller,
+    NuvemshopAccessChanged,
+    ContaazulAccessChanged,
+    NuvemshopSuspended,
+    Unreachable,
+    ServiceBusy,
+    UnexpectedAnswer,
+    AuthorizationFailed,
+    AuthorizationTimeout,
+    DataDirLocked,
+    DatabaseTooNew,
+    LocalStorage,
+    Configuration,
+    NotFound,
+    BadRequest,
+    BadInterval,
+    Crash,
+}
+
+const RETRY_OR_REPORT: &str =
+    "Clique em Tentar novamente. Se continuar, use Copiar relatório para o suporte.";
+
+/// The R20 hint: look the product up the way the article says.
+const PRODUCT_HINT: &str = "Confira o cadastro em Estoque > Situação de estoque: pesquise pela \
+     descrição exata do produto e, em Exibir opções de busca avançada, marque Mostrar produtos \
+     com saldo zero. Ajuste o cadastro e clique em Tentar novamente.";
+
+impl ProblemCode {
+    /// `STOCK_VALIDATION`: the code as the CLI prints it and the ledger stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::InvalidOrderData => "INVALID_ORDER_DATA",
+            ProblemCode::OrderWithoutProducts => "ORDER_WITHOUT_PRODUCTS",
+            ProblemCode::LineWithoutName => "LINE_WITHOUT_NAME",
+            ProblemCode::InvalidQuantity => "INVALID_QUANTITY",
+            ProblemCode::InvalidPrice => "INVALID_PRICE",
+            ProblemCode::CustomerWithoutName => "CUSTOMER_WITHOUT_NAME",
+            ProblemCode::InvalidDocument => "INVALID_DOCUMENT",
+            ProblemCode::StockValidation => "STOCK_VALIDATION",
+            ProblemCode::ProductProblem => "PRODUCT_PROBLEM",
+            ProblemCode::ProductInactive => "PRODUCT_INACTIVE",
+            ProblemCode::ProductAmbiguous => "PRODUCT_AMBIGUOUS",
+            ProblemCode::CustomerRefused => "CUSTOMER_REFUSED",
+            ProblemCode::ContaazulRefused => "CONTAAZUL_REFUSED",
+            ProblemCode::NotConnected => "NOT_CONNECTED",
+            ProblemCode::IntegrationDisabled => "INTEGRATION_DISABLED",
+            ProblemCode::NoSeller => "NO_SELLER",
+            ProblemCode::NuvemshopAccessChanged => "NUVEMSHOP_ACCESS_CHANGED",
+            ProblemCode::ContaazulAccessChanged => "CONTAAZUL_ACCESS_CHANGED",
+            ProblemCode::NuvemshopSuspended => "NUVEMSHOP_SUSPENDED",
+            ProblemCode::Unreachable => "UNREACHABLE",
+            ProblemCode::ServiceBusy => "SERVICE_BUSY",
+            ProblemCode::UnexpectedAnswer => "UNEXPECTED_ANSWER",
+            ProblemCode::AuthorizationFailed => "AUTHORIZATION_FAILED",
+            ProblemCode::AuthorizationTimeout => "AUTHORIZATION_TIMEOUT",
+            ProblemCode::DataDirLocked => "DATA_DIR_LOCKED",
+            ProblemCode::DatabaseTooNew => "DATABASE_TOO_NEW",
+            ProblemCode::LocalStorage => "LOCAL_STORAGE",
+            ProblemCode::Configuration => "CONFIGURATION",
+            ProblemCode::NotFound => "NOT_FOUND",
+            ProblemCode::BadRequest => "BAD_REQUEST",
+            ProblemCode::BadInterval => "BAD_INTERVAL",
+            ProblemCode::Crash => "CRASH",
+        }
+    }
+
+    pub const ALL: [ProblemCode; 32] = [
+        ProblemCode::InvalidOrderData,
+        ProblemCode::OrderWithoutProducts,
+        ProblemCode::LineWithoutName,
+        ProblemCode::InvalidQuantity,
+        ProblemCode::InvalidPrice,
+        ProblemCode::CustomerWithoutName,
+        ProblemCode::InvalidDocument,
+        ProblemCode::StockValidation,
+        ProblemCode::ProductProblem,
+        ProblemCode::ProductInactive,
+        ProblemCode::ProductAmbiguous,
+        ProblemCode::CustomerRefused,
+        ProblemCode::ContaazulRefused,
+        ProblemCode::NotConnected,
+        ProblemCode::IntegrationDisabled,
+        ProblemCode::NoSeller,
+        ProblemCode::NuvemshopAccessChanged,
+        ProblemCode::ContaazulAccessChanged,
+        ProblemCode::NuvemshopSuspended,
+        ProblemCode::Unreachable,
+        ProblemCode::ServiceBusy,
+        ProblemCode::UnexpectedAnswer,
+        ProblemCode::AuthorizationFailed,
+        ProblemCode::AuthorizationTimeout,
+        ProblemCode::DataDirLocked,
+        ProblemCode::DatabaseTooNew,
+        ProblemCode::LocalStorage,
+        ProblemCode::Configuration,
+        ProblemCode::NotFound,
+        ProblemCode::BadRequest,
+        ProblemCode::BadInterval,
+        ProblemCode::Crash,
+    ];
+
+    /// The code read back from the ledger; an unknown one is an error, never a guess.
+    pub fn parse(text: &str) -> Option<ProblemCode> {
+        ProblemCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == text)
+    }
+
+    /// What the merchant does about it, in Portuguese.
+    pub fn hint(self) -> &'static str {
+        match self {
+            ProblemCode::InvalidOrderData => {
+                "Confira o pedido na Nuvemshop (itens, quantidades, preços e total). Se estiver \
+                 certo, lance esta venda manualmente na Conta Azul; se não, corrija-o e clique em \
+                 Tentar novamente."
+            }
+            ProblemCode::OrderWithoutProducts => {
+                "Confira o pedido na Nuvemshop. Se estiver certo, lance a venda manualmente na \
+                 Conta Azul."
+            }
+            ProblemCode::LineWithoutName => {
+                "Confira os produtos do pedido na Nuvemshop e clique em Tentar novamente."
+            }
+            ProblemCode::InvalidQuantity => {
+                "Confira as quantidades do pedido na Nuvemshop e clique em Tentar novamente."
+            }
+            ProblemCode::InvalidPrice => {
+                "Confira os preços do pedido na Nuvemshop e clique em Tentar novamente."
+            }
+            ProblemCode::CustomerWithoutName => {
+                "Confira os dados do cliente no pedido na Nuvemshop e clique em Tentar novamente."
+            }
+            ProblemCode::InvalidDocument => {
+                "Corrija o CPF ou CNPJ do cliente na Nuvemshop e clique em Tentar novamente, ou \
+                 lance esta venda manualmente na Conta Azul."
+            }
+            ProblemCode::StockValidation => {
+                "Desative a verificação em Configurações e plano > Mais configurações > Estoque > \
+                 Configurações do estoque > Permissões do estoque, ou ajuste o estoque do produto. \
+                 Depois clique em Tentar novamente."
+            }
+            ProblemCode::ProductProblem
+            | ProblemCode::ProductInactive
+            | ProblemCode::ProductAmbiguous => PRODUCT_HINT,
+            ProblemCode::CustomerRefused => {
+                "Confira os dados do cliente no pedido (nome, CPF/CNPJ, e-mail) e clique em \
+                 Tentar novamente. Se continuar, use Copiar relatório para o suporte."
+            }
+            ProblemCode::ContaazulRefused => {
+                "Clique em Tentar novamente. Se o erro continuar, use Copiar relatório para o \
+                 suporte e envie o relatório com a URL do pedido na Nuvemshop."
+            }
+            ProblemCode::NotConnected => "Clique em Conectar e autorize o acesso no navegador.",
+            ProblemCode::IntegrationDisabled => {
+                "Ligue a chave Integração ativada para voltar a importar as vendas."
+            }
+            ProblemCode::NoSeller => {
+                "Escolha o vendedor que aparecerá nas vendas criadas pela integração."
+            }
+            ProblemCode::NuvemshopAccessChanged => {
+                "Clique em Refazer a integração e autorize o aplicativo na Nuvemshop de novo. \
+                 Os pedidos pagos nesse meio-tempo serão importados depois."
+            }
+            ProblemCode::ContaazulAccessChanged => {
+                "Clique em Refazer a integração e autorize o acesso à Conta Azul de novo. \
+                 Os pedidos pagos nesse meio-tempo serão importados depois."
+            }
+            ProblemCode::NuvemshopSuspended => {
+                "Regularize o pagamento do plano da loja ou do aplicativo na Nuvemshop e depois \
+                 ligue a chave Integração ativada. Os pedidos pagos nesse meio-tempo serão \
+                 importados depois."
+            }
+            ProblemCode::Unreachable => {
+                "Verifique a conexão com a internet. O Ponte tentará de novo sozinho."
+            }
+            ProblemCode::ServiceBusy => {
+                "Nada a fazer: o Ponte tentará de novo sozinho em instantes."
+            }
+            ProblemCode::UnexpectedAnswer => {
+                "Tente de novo. Se continuar, copie o relatório para o suporte."
+            }
+            ProblemCode::AuthorizationFailed => {
+                "Se a página não carregar, limpe o cache e verifique as configurações de cookies \
+                 do navegador. Depois tente conectar de novo."
+            }
+            ProblemCode::AuthorizationTimeout => {
+                "Tente conectar de novo e conclua a autorização no navegador. Se a página não \
+                 carregar, limpe o cache e verifique as configurações de cookies do navegador."
+            }
+            ProblemCode::DataDirLocked => {
+                "Feche a outra janela ou espere a sincronização dela terminar."
+            }
+            ProblemCode::DatabaseTooNew => "Instale a versão mais recente do Ponte.",
+            ProblemCode::LocalStorage => {
+                "Verifique se há espaço em disco e permissão na pasta de dados. Se continuar, \
+                 copie o relatório para o suporte."
+            }
+            ProblemCode::Configuration => {
+                "Confira as variáveis de ambiente PONTE_* e tente de novo."
+            }
+            ProblemCode::NotFound => "Confira o número informado.",
+            ProblemCode::BadRequest => "Confira o que foi pedido e tente de novo.",
+            ProblemCode::BadInterval => "Escolha um valor entre 1 e 1440 minutos.",
+            ProblemCode::Crash => "Tente de novo.",
+        }
+    }
+
+    /// The message when nothing more specific is known, in Portuguese.
+    pub fn message(self) -> &'static str {
+        match self {
+            ProblemCode::InvalidOrderData => {
+                "Os dados deste pedido vieram num formato que o Ponte não entende."
+            }
+            ProblemCode::OrderWithoutProducts => "O pedido não tem produtos.",
+            ProblemCode::LineWithoutName => "Um item do pedido não tem descrição.",
+            ProblemCode::InvalidQuantity => "Um item do pedido tem quantidade inválida.",
+            ProblemCode::InvalidPrice => "Um item do pedido tem preço negativo.",
+            ProblemCode::CustomerWithoutName => "O pedido não tem o nome do cliente.",
+            ProblemCode::InvalidDocument => "O CPF/CNPJ do cliente no pedido não é válido.",
+            ProblemCode::StockValidation => {
+                "A Conta Azul recusou a venda: Verificar estoque ao criar uma venda está ativado \
+                 e um produto do pedido não tem estoque suficiente."
+            }
+            ProblemCode::ProductProblem => "A Conta Azul recusou um produto do pedido.",
+            ProblemCode::ProductInactive => "Um produto do pedido está inativo na Conta Azul.",
+            ProblemCode::ProductAmbiguous => {
+                "Há mais de um produto com a mesma descrição na Conta Azul."
+            }
+            ProblemCode::CustomerRefused => "A Conta Azul não aceitou o cadastro do cliente.",
+            ProblemCode::ContaazulRefused => "A Conta Azul recusou a venda.",
+            ProblemCode::NotConnected => "Uma das contas ainda não está conectada.",
+            ProblemCode::IntegrationDisabled => "A integração está desativada.",
+            ProblemCode::NoSeller => "Nenhum vendedor foi escolhido.",
+            ProblemCode::NuvemshopAccessChanged => {
+                "A integração foi desativada porque o acesso à Nuvemshop mudou."
+            }
+            ProblemCode::ContaazulAccessChanged => {
+                "A integração foi desativada porque o acesso à Conta Azul mudou."
+            }
+            ProblemCode::NuvemshopSuspended => {
+                "Loja suspensa na Nuvemshop: a integração foi desativada porque a Nuvemshop \
+                 suspendeu o acesso da loja ou do aplicativo por falta de pagamento."
+            }
+            ProblemCode::Unreachable => "Não foi possível falar com o serviço.",
+            ProblemCode::ServiceBusy => "O serviço está instável ou ocupado no momento.",
+            ProblemCode::UnexpectedAnswer => "O serviço respondeu de um jeito inesperado.",
+            ProblemCode::AuthorizationFailed => "A autorização não foi concluída.",
+            ProblemCode::AuthorizationTimeout => "O navegador não voltou para o Ponte a tempo.",
+            ProblemCode::DataDirLocked => "Outro Ponte já está sincronizando com estes dados.",
+            ProblemCode::DatabaseTooNew => {
+                "Os dados foram gravados por uma versão mais nova do Ponte."
+            }
+            ProblemCode::LocalStorage => {
+                "O Ponte não conseguiu ler ou gravar seus dados neste computador."
+            }
+            ProblemCode::Configuration => "A configuração do Ponte está incompleta.",
+            ProblemCode::NotFound => "Não encontrado.",
+            ProblemCode::BadRequest => "Pedido inválido.",
+            ProblemCode::BadInterval => "O intervalo deve ficar entre 1 minuto e 24 horas.",
+            ProblemCode::Crash => "Interrompido.",
+        }
+    }
+}
+
+/// `problem.code == "STOCK_VALIDATION"`: codes compare with their names.
+impl PartialEq<&str> for ProblemCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub code: ProblemCode,
+    pub message: String,
+    pub hint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+impl From<ProblemCode> for Problem {
+    fn from(code: ProblemCode) -> Self {
+        Problem {
+            code,
+            message: code.message().to_string(),
+            hint: code.hint().to_string(),
+            details: None,
+        }
+    }
+}
+
+impl Problem {
+    /// The code's own message and hint.
+    pub fn of(code: ProblemCode) -> Self {
+        code.into()
+    }
+
+    /// The code's hint with a more precise message.
+    pub fn saying(code: ProblemCode, message: impl Into<String>) -> Self {
+        Problem {
+            message: message.into(),
+            ..code.into()
+        }
+    }
+
+    pub fn with_details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+
+    // --- Order problems that name what is wrong -----------------------------------------------
+
+    pub fn invalid_order(detail: impl Into<String>) -> Self {
+        Problem::of(ProblemCode::InvalidOrderData).with_details(detail)
+    }
+
+    /// The order can be read, but its numbers cannot be right (overflow, absurd sizes, a total
+    /// that does not match its lines).
+    pub fn implausible_order(what: &str) -> Self {
+        Problem::saying(
+            ProblemCode::InvalidOrderData,
+            format!("Os valores deste pedido não fecham: {what}."),
+        )
+    }
+
+    pub fn line_without_name(position: usize) -> Self {
+        Problem::saying(
+            ProblemCode::LineWithoutName,
+            format!("O item {position} do pedido não tem descrição."),
+        )
+    }
+
+    pub fn invalid_quantity(description: &str, quantity: i64) -> Self {
+        Problem::saying(
+            ProblemCode::InvalidQuantity,
+            format!("O item “{description}” tem quantidade {quantity}."),
+        )
+    }
+
+    pub fn negative_price(description: &str) -> Self {
+        Problem::saying(
+            ProblemCode::InvalidPrice,
+            format!("O item “{description}” tem preço negativo."),
+        )
+    }
+
+    pub fn invalid_document(text: &str) -> Self {
+        Problem::saying(
+            ProblemCode::InvalidDocument,
+            format!("O CPF/CNPJ do cliente no pedido não é válido ({text})."),
+        )
+    }
+
+    // --- Conta Azul refusals (R19–R21) ---------------------------------------------------------
+
+    pub fn stock_validation(product: Option<&str>) -> Self {
+        let product = product.unwrap_or("do pedido");
+        Problem::saying(
+            ProblemCode::StockValidation,
+            format!(
+                "A Conta Azul recusou a venda: Verificar estoque ao criar uma venda está ativado \
+                 e o produto “{product}” não tem estoque suficiente."
+            ),
+        )
+    }
+
+    pub fn product_refused(product: Option<&str>) -> Self {
+        match product {
+            Some(name) => Problem::saying(
+                ProblemCode::ProductProblem,
+                format!("A Conta Azul recusou o produto “{name}”."),
+            ),
+            None => Problem::of(ProblemCode::ProductProblem),
+        }
+    }
+
+    pub fn product_inactive(description: &str) -> Self {
+        Problem::saying(
+            ProblemCode::ProductInactive,
+            format!("O produto “{description}” está inativo na Conta Azul."),
+        )
+    }
+
+    pub fn product_ambiguous(description: &str) -> Self {
+        Problem::saying(
+            ProblemCode::ProductAmbiguous,
+            format!("Há mais de um produto com a descrição “{description}” na Conta Azul."),
+        )
+    }
+
+    pub fn customer_refused(name: &str, message: &str) -> Self {
+        Problem::saying(
+            ProblemCode::CustomerRefused,
+            format!("A Conta Azul não aceitou o cadastro do cliente “{name}”: {message}"),
+        )
+    }
+
+    pub fn sale_refused(message: &str) -> Self {
+        Problem::saying(
+            ProblemCode::ContaazulRefused,
+            format!("A Conta Azul recusou a venda: {message}"),
+        )
+    }
+
+    /// An answer Ponte did not expect while importing one order (a 4xx on a search, a body
+    /// that does not decode): that order fails, the others go on.
+    pub fn unexpected_answer(service: &str) -> Self {
+        Problem {
+            message: format!("A {service} respondeu de um jeito inesperado a este pedido."),
+            hint: RETRY_OR_REPORT.to_string(),
+            ..ProblemCode::UnexpectedAnswer.into()
+        }
+    }
+
+    // --- The integration -----------------------------------------------------------------------
+
+    pub fn not_connected(service: &str) -> Self {
+        Problem {
+            code: ProblemCode::NotConnected,
+            message: format!("A {service} ainda não está conectada."),
+            hint: format!("Clique em Conectar com {service} e autorize o acesso no navegador."),
+            details: None,
+        }
+    }
+
+    pub fn unreachable(service: &str) -> Self {
+        Problem::saying(
+            ProblemCode::Unreachable,
+            format!("Não foi possível falar com a {service}."),
+        )
+    }
+
+    pub fn service_busy(service: &str) -> Self {
+        Problem::saying(
+            ProblemCode::ServiceBusy,
+            format!("A {service} está instável ou ocupada no momento."),
+        )
+    }
+
+    pub fn unexpected_service_answer(service: &str) -> Self {
+        Problem::saying(
+            ProblemCode::UnexpectedAnswer,
+            format!("A {service} respondeu de um jeito inesperado."),
+        )
+    }
+
+    pub fn unknown_account(name: &str) -> Self {
+        Problem::saying(
+            ProblemCode::BadRequest,
+            format!("Conta desconhecida: {name}"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_and_serialises_as_its_name() {
+        for code in ProblemCode::ALL {
+            assert_eq!(ProblemCode::parse(code.as_str()), Some(code));
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().to_string())
+            );
+            assert!(
+                !code.hint().is_empty() && !code.message().is_empty(),
+                "{code}"
+            );
+        }
+        assert_eq!(ProblemCode::parse("SOMETHING_ELSE"), None);
+    }
+
+    #[test]
+    fn r19_r20_hints_say_where_to_look() {
+        assert!(ProblemCode::StockValidation
+            .hint()
+            .contains("Configurações do estoque > Permissões do estoque"));
+        assert!(ProblemCode::ProductInactive
+            .hint()
+            .contains("Mostrar produtos com saldo zero"));
+        assert!(Problem::stock_validation(Some("Caneca"))
+            .message
+            .contains("“Caneca”"));
+    }
+}

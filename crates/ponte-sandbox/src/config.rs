@@ -31,6 +31,9 @@ pub struct NuvemshopConfig {
     pub leak_per_second: f64,
     /// Authorization codes are single-use and short-lived.
     pub code_ttl: Duration,
+    /// How many results one query may reach (`assumptions::NUVEMSHOP_RESULT_WINDOW`; tests
+    /// shrink it to exercise narrowing without ten thousand orders).
+    pub result_window: u64,
 }
 
 /// The app registered in the (simulated) Conta Azul developer portal, and the company using it.
@@ -75,6 +78,7 @@ impl SandboxConfig {
                 store_name: "Loja Demonstração".into(),
                 bucket_size: 40,
                 leak_per_second: 2.0,
+                result_window: crate::assumptions::NUVEMSHOP_RESULT_WINDOW,
                 code_ttl: Duration::from_secs(300),
             },
             contaazul: ContaAzulConfig {

@@ -38,6 +38,12 @@ pub enum Fault {
     /// Lets the service handle the request (so it takes effect), then closes the connection
     /// without answering: the client cannot tell whether it worked.
     DropAfterHandling,
+    /// Answers this status and JSON body without touching the data: a refusal of a search
+    /// (`400`, `404`, `414`), or an odd success (`200` with `null`).
+    Answer {
+        status: u16,
+        body: serde_json::Value,
+    },
     /// Lets the service handle the request, then answers 500; a sale it created stays out of
     /// `GET /v1/venda/busca` for `hidden_millis`, as a lagging search index would keep it.
     SavedThenServerError { hidden_millis: u64 },
@@ -179,6 +185,10 @@ async fn apply(service: Service, state: AppState, request: Request, next: Next) 
             cut_connection(cut).await
         }
         Some(Fault::TruncateBody) => truncate(next.run(request).await).await,
+        Some(Fault::Answer { status, body }) => json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &body,
+        ),
         Some(Fault::SavedThenServerError { hidden_millis }) => {
             let response = next.run(request).await;
             if response.status().is_success() {

@@ -37,6 +37,9 @@ use crate::time::SharedClock;
 
 /// How far back each poll looks past the cursor, for orders that changed while a page was read.
 const OVERLAP: Duration = Duration::minutes(10);
+/// How far ahead of this computer's clock Nuvemshop's timestamps may run: the end of the open
+/// listing window when it has to be narrowed.
+const CLOCK_SKEW: Duration = Duration::hours(1);
 /// A transient failure before any sale was sent that persists this many times is shown to
 /// the merchant.
 const TRANSIENT_ATTEMPTS: u32 = 6;
@@ -215,7 +218,7 @@ impl Engine {
             match window? {
                 Window::TooBig => {
                     let start = from.unwrap_or(activated_at);
-                    let end = upper.unwrap_or(now).max(start);
+                    let end = upper.unwrap_or(now + CLOCK_SKEW).max(start);
                     if end - start <= Duration::seconds(1) {
                         tracing::warn!(%start, "more changed orders in one second than a query may list");
                         return Ok(new);

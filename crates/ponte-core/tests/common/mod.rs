@@ -110,10 +110,18 @@ impl World {
 
     /// Both accounts connected, one seller, the integration on.
     pub async fn ready_app(&self) -> App {
+        self.ready(self.app()).await
+    }
+
+    /// [`World::ready_app`] on a clock the test moves.
+    pub async fn ready_app_with_clock(&self, clock: std::sync::Arc<ManualClock>) -> App {
+        self.ready(self.app_with_clock(clock)).await
+    }
+
+    async fn ready(&self, app: App) -> App {
         if self.control().sellers().is_empty() {
             self.control().add_seller("Ana Souza");
         }
-        let app = self.app();
         self.connect(&app).await;
         app.enable(None).await.unwrap();
         app

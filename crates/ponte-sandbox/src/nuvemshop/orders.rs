@@ -12,7 +12,7 @@ use super::model::{Order, PaymentStatus};
 use super::wire::{render_order, select_fields, Rendering};
 use crate::assumptions::{
     nuvemshop_error, NUVEMSHOP_DATE_FILTERS_INCLUSIVE, NUVEMSHOP_MAX_PER_PAGE,
-    NUVEMSHOP_ORDERS_NEWEST_FIRST, NUVEMSHOP_RESULT_WINDOW,
+    NUVEMSHOP_ORDERS_NEWEST_FIRST,
 };
 use crate::http::{header_str, json_response, Rejection};
 use crate::query::Query;
@@ -235,12 +235,15 @@ pub(super) async fn list(
         Ok(per_page) => per_page.clamp(1, NUVEMSHOP_MAX_PER_PAGE),
         Err(rejection) => return rejection.into_response(),
     };
-    if u64::from(page) * u64::from(per_page) > NUVEMSHOP_RESULT_WINDOW {
+    if u64::from(page) * u64::from(per_page) > state.config.nuvemshop.result_window {
         return json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &nuvemshop_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "page * per_page cannot exceed 10000 results; narrow the query with filters",
+                &format!(
+                    "page * per_page cannot exceed {} results; narrow the query with filters",
+                    state.config.nuvemshop.result_window
+                ),
             ),
         );
     }

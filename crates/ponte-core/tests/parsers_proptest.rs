@@ -97,7 +97,7 @@ proptest! {
             let message = error_message(body);
             let _ = is_stock_validation(400, &message);
             let _ = is_number_taken(400, &message);
-            let problem = classify_refusal(400, body, &[text.clone()]);
+            let problem = classify_refusal(400, body, std::slice::from_ref(&text));
             prop_assert!(!problem.hint.is_empty());
         }
     }

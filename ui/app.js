@@ -32,6 +32,11 @@ function formatTime(iso) {
   const today = new Date().toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" });
   return formatDate(iso) === today ? time : `${formatDate(iso)} ${time}`;
 }
+/** A name from the store, as plain text in its own writing direction: an Arabic or Hebrew
+ * name, or a stray direction mark, never reorders the number or amount beside it. */
+function isolated(text, fallback = "—") {
+  return el("bdi", { class: "name", text: text || fallback });
+}
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -251,7 +256,7 @@ async function renderImported() {
   const rows = result.items.map((o) =>
     el("tr", { "data-order": o.order_id }, [
       el("td", { text: `#${o.number}` }),
-      el("td", { text: o.customer_name || "—" }),
+      el("td", {}, [isolated(o.customer_name)]),
       el("td", { class: "num", text: formatMoney(o.total) }),
       el("td", { text: formatDate(o.paid_at || o.created_at) }),
       el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
@@ -275,7 +280,7 @@ async function renderFailed() {
   const cards = result.items.map((o) => {
     const problem = o.error || { message: "", hint: "" };
     return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code || "" }, [
-      el("h4", { text: `Pedido #${o.number} · ${o.customer_name || "cliente sem nome"} · ${formatMoney(o.total)}` }),
+      el("h4", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
       el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
       el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),
       el("div", { class: "actions" }, [
@@ -294,7 +299,7 @@ async function renderSkipped() {
     ...result.items.map((o) =>
       el("tr", {}, [
         el("td", { text: `#${o.number}` }),
-        el("td", { text: o.customer_name || "—" }),
+        el("td", {}, [isolated(o.customer_name)]),
         el("td", { class: "num", text: formatMoney(o.total) }),
         el("td", { text: o.skip_reason || "" }),
       ])

@@ -144,7 +144,9 @@ fn new_order(rng: &mut StdRng) -> NewOrder {
             billing_phone: None,
         },
         products: lines,
-        shipping_cost_customer: ["0", "12.90", "18.50"][rng.gen_range(0..3)].parse().unwrap(),
+        shipping_cost_customer: ["0", "12.90", "18.50"][rng.gen_range(0..3)]
+            .parse()
+            .unwrap(),
         discount_coupon: ["0", "0", "5.00"][rng.gen_range(0..3)].parse().unwrap(),
         payment_status: Some(if rng.gen_bool(0.85) {
             PaymentStatus::Paid
@@ -326,16 +328,8 @@ impl Clock for LaterClock {
 
 fn reconcile(control: &Control, app: &App, customers_before: usize, products_before: usize) {
     let sales = control.sales();
-    let customers: HashMap<_, _> = control
-        .customers()
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let products: HashMap<_, _> = control
-        .products()
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let customers: HashMap<_, _> = control.customers().into_iter().map(|c| (c.id, c)).collect();
+    let products: HashMap<_, _> = control.products().into_iter().map(|p| (p.id, p)).collect();
     let activated_at = app.settings().unwrap().activated_at.unwrap();
     let paid: Vec<_> = control
         .orders()
@@ -349,10 +343,20 @@ fn reconcile(control: &Control, app: &App, customers_before: usize, products_bef
             .iter()
             .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
             .collect();
-        assert_eq!(mine.len(), 1, "order #{}: {} sales", order.number, mine.len());
+        assert_eq!(
+            mine.len(),
+            1,
+            "order #{}: {} sales",
+            order.number,
+            mine.len()
+        );
         let sale = mine[0];
         let customer = &customers[&sale.id_cliente];
-        assert_eq!(customer.nome, order.customer.name, "order #{}", order.number);
+        assert_eq!(
+            customer.nome, order.customer.name,
+            "order #{}",
+            order.number
+        );
         let digits: String = order
             .customer
             .identification
@@ -362,7 +366,12 @@ fn reconcile(control: &Control, app: &App, customers_before: usize, products_bef
             .filter(char::is_ascii_digit)
             .collect();
         assert_eq!(customer.documento.as_deref(), Some(digits.as_str()));
-        assert_eq!(sale.itens.len(), order.products.len(), "order #{}", order.number);
+        assert_eq!(
+            sale.itens.len(),
+            order.products.len(),
+            "order #{}",
+            order.number
+        );
         for (item, line) in sale.itens.iter().zip(&order.products) {
             assert_eq!(products[&item.id_produto].nome, line.name);
             assert_eq!(item.quantidade, line.quantity.into());

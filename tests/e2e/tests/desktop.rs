@@ -298,7 +298,10 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
         ..Default::default()
     });
     control.set_stock_validation(true);
-    let short = order(&control, "João Lima", "111.444.777-35", "Luminária de Mesa");
+    // A name written right to left stays in its own direction: the amount beside it reads
+    // R$ 89,90, not reversed.
+    let rtl_name = "فاطمة Lima";
+    let short = order(&control, rtl_name, "111.444.777-35", "Luminária de Mesa");
     desktop.click("#sync-now").await;
     desktop.wait_text("#count-failed", "1").await;
     desktop.click(".tab[data-tab=\"failed\"]").await;
@@ -314,6 +317,8 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
             "Permissões do estoque",
         )
         .await;
+    assert_eq!(desktop.text(".failure h4 bdi.name").await, rtl_name);
+    assert!(desktop.text(".failure h4").await.ends_with("· R$ 89,90"));
     desktop.snapshot("failed").await;
 
     // Switched off in Conta Azul and retried: imported.

@@ -119,7 +119,7 @@ function renderConnect() {
     } else if (ui.connecting[`${account}-error`]) {
       const problem = ui.connecting[`${account}-error`];
       stateNode.append(el("p", { class: "error", text: problem.message }));
-      stateNode.append(el("p", { class: "note", text: "Se a página não carregar, limpe o cache e verifique as configurações de cookies do navegador. " + (problem.hint || "") }));
+      stateNode.append(el("p", { class: "note", text: problem.hint || "" }));
       button.textContent = "Tentar novamente";
     }
   }

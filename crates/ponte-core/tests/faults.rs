@@ -415,3 +415,41 @@ async fn customers_are_searched_by_digits_then_by_the_formatted_document() {
     assert!(digits < formatted, "digits first");
     assert!(urls.iter().all(|url| !url.contains("status=TODOS")));
 }
+
+#[tokio::test]
+async fn r8_an_order_whose_sale_may_exist_is_never_failed_on_a_doubt() {
+    let world = world().await;
+    let control = world.control();
+    let clock = ManualClock::new();
+    let app = world.ready_app_with_clock(clock.clone()).await;
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    // Every sale sent in this pass is lost on the way: none saved, none answered.
+    control.add_fault(FaultRule::new(Sim::Contaazul, Fault::Drop).on("POST", "/v1/venda"));
+    app.sync_once().await.unwrap();
+    assert_eq!(control.sales().len(), 0);
+    let waiting = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(waiting.state, OrderState::Importing);
+    let numero = waiting.sale_number.unwrap();
+
+    // Meanwhile its product can no longer be sold: the sale cannot be rebuilt. It waits,
+    // keeping its number, instead of failing (a retry would give it a new number).
+    control.clear_faults();
+    control.set_product_active("Caneca", false).unwrap();
+    clock.advance(minutes(2));
+    app.sync_once().await.unwrap();
+    let still = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(still.state, OrderState::Importing);
+    assert_eq!(still.sale_number, Some(numero));
+
+    control.set_product_active("Caneca", true).unwrap();
+    clock.advance(minutes(120));
+    app.sync_once().await.unwrap();
+    let imported = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(imported.state, OrderState::Imported);
+    assert_eq!(
+        imported.sale_number,
+        Some(numero),
+        "under the number it kept"
+    );
+    assert_eq!(sales_for(&control, order.number), 1);
+}

@@ -441,6 +441,14 @@ impl Engine {
                         Some(sale) => sale,
                         None => match self.prepare(ledger, cache).await? {
                             Ok(sale) => sale,
+                            // Its sale may exist: never failed on that (a retry would send it
+                            // under a new number). It waits, and is looked up again.
+                            Err(problem) if matches!(progress, Progress::Sent { .. }) => {
+                                tracing::warn!(order = ledger.number, code = %problem.code, "cannot rebuild a sale that may exist; waiting");
+                                self.store
+                                    .wait(id, now + backoff(ledger.attempts + 1), now)?;
+                                return Ok(Outcome::Deferred);
+                            }
                             Err(problem) => return self.fail(id, problem),
                         },
                     };

@@ -1,3 +1,5 @@
--- R8: when the sale of an `importing` order was (or may have been) sent under its sale number.
--- NULL with a sale number: the number is kept, and nothing sent under it was received.
+-- R8: an `importing` order's sale may exist in Conta Azul under its sale number.
+-- sent_at: when it was last sent (or may have been) under that number.
+-- number_taken: Conta Azul has refused that number as already used; it is not sent under it again.
 ALTER TABLE orders ADD COLUMN sent_at TEXT;
+ALTER TABLE orders ADD COLUMN number_taken INTEGER NOT NULL DEFAULT 0;

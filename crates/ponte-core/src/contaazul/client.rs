@@ -196,13 +196,12 @@ impl ContaAzulClient {
             ],
         );
         let found: Itens<VendaSummary> = self.get_json(url).await?;
-        Ok(found
-            .itens
-            .iter()
-            .map(|venda| venda.numero)
-            .max()
-            .unwrap_or(0)
-            + 1)
+        let highest = found.itens.iter().map(|venda| venda.numero).max();
+        let highest = highest.unwrap_or(0);
+        highest.checked_add(1).ok_or_else(|| Error::Unreadable {
+            service: Service::Contaazul,
+            detail: format!("the highest sale number is {highest}"),
+        })
     }
 
     /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).

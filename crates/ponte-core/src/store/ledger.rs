@@ -63,9 +63,12 @@ pub struct LedgerOrder {
     pub attempts: u32,
     pub updated_at: DateTime<Utc>,
     pub imported_at: Option<DateTime<Utc>>,
-    /// When the sale of an `importing` order was (or may have been) sent.
+    /// When the sale of an `importing` order was last (or may have been) sent.
     #[serde(skip)]
     pub sent_at: Option<DateTime<Utc>>,
+    /// Conta Azul refused the order's sale number as already used.
+    #[serde(skip)]
+    pub number_taken: bool,
 }
 
 impl LedgerOrder {
@@ -76,6 +79,7 @@ impl LedgerOrder {
             (OrderState::Importing, Some(numero)) => Progress::Sent {
                 numero,
                 sent_at: self.sent_at.unwrap_or(self.updated_at),
+                taken: self.number_taken,
             },
             _ => Progress::Queued,
         }
@@ -119,7 +123,7 @@ fn time(text: Option<String>) -> Option<DateTime<Utc>> {
 const COLUMNS: &str =
     "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
     sale_number, sale_id, error_code, error_message, error_hint, error_details, skip_reason, \
-    attempts, updated_at, imported_at, sent_at";
+    attempts, updated_at, imported_at, sent_at, number_taken";
 
 fn corrupt(column: usize, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -131,6 +135,7 @@ fn corrupt(column: usize, text: &str) -> rusqlite::Error {
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
     let state: String = row.get(2)?;
+    let state = OrderState::parse(&state).ok_or_else(|| corrupt(2, &state))?;
     let error = match row.get::<_, Option<String>>(10)? {
         Some(code) => Some(Problem {
             code: ProblemCode::parse(&code).ok_or_else(|| corrupt(10, &code))?,
@@ -143,13 +148,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
     Ok(LedgerOrder {
         order_id: row.get::<_, i64>(0)? as u64,
         number: row.get::<_, i64>(1)? as u64,
-        state: OrderState::parse(&state).ok_or_else(|| corrupt(2, &state))?,
+        state,
         customer_name: row.get(3)?,
         total: row.get(4)?,
         created_at: time(row.get(5)?),
         paid_at: time(row.get(6)?),
         payload: row.get(7)?,
-        sale_number: row.get(8)?,
+        // A failed order may keep the number its sale may exist under (R8): it is resumed
+        // under it, but it is no sale number to show.
+        sale_number: match state {
+            OrderState::Failed => None,
+            _ => row.get(8)?,
+        },
         sale_id: row.get(9)?,
         error,
         skip_reason: row.get(14)?,
@@ -157,6 +167,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
         updated_at: time(row.get(16)?).unwrap_or_default(),
         imported_at: time(row.get(17)?),
         sent_at: time(row.get(18)?),
+        number_taken: row.get::<_, i64>(19)? != 0,
     })
 }
 
@@ -335,15 +346,25 @@ impl Store {
     }
 
     /// R8: the sale number and the moment are on disk before the sale is sent, so that after
-    /// a crash or a lost answer the sale is looked up before anything is sent again. Sent
-    /// again under the same number, the order keeps the moment it was first sent.
+    /// a crash or a lost answer the sale is looked up before anything is sent again.
     pub fn begin_import(&self, order_id: u64, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
         self.transition(
             "UPDATE orders SET state = 'importing', next_attempt_at = NULL, updated_at = ?3,
-                sent_at = CASE WHEN sale_number = ?2 AND sent_at IS NOT NULL THEN sent_at ELSE ?3 END,
+                sent_at = ?3,
+                number_taken = CASE WHEN sale_number = ?2 THEN number_taken ELSE 0 END,
                 sale_number = ?2
              WHERE order_id = ?1 AND state IN ('queued', 'importing')",
             params![order_id as i64, sale_number, now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    /// Conta Azul refused the order's number as already used: it is not sent under it again.
+    pub fn mark_number_taken(&self, order_id: u64, now: DateTime<Utc>) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET number_taken = 1, updated_at = ?2
+             WHERE order_id = ?1 AND state = 'importing'",
+            params![order_id as i64, now.to_rfc3339()],
             order_id,
         )
     }
@@ -352,6 +373,21 @@ impl Store {
     pub fn wait(&self, order_id: u64, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
         self.transition(
             "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3
+             WHERE order_id = ?1 AND state = 'importing'",
+            params![order_id as i64, until.to_rfc3339(), now.to_rfc3339()],
+            order_id,
+        )
+    }
+
+    /// As [`Store::wait`], after a trouble: counted, so that the pauses grow.
+    pub fn wait_after_trouble(
+        &self,
+        order_id: u64,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.transition(
+            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3, attempts = attempts + 1
              WHERE order_id = ?1 AND state = 'importing'",
             params![order_id as i64, until.to_rfc3339(), now.to_rfc3339()],
             order_id,
@@ -368,7 +404,7 @@ impl Store {
         self.transition(
             "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3, imported_at = ?4,
                 updated_at = ?4, error_code = NULL, error_message = NULL, error_hint = NULL,
-                error_details = NULL, next_attempt_at = NULL, sent_at = NULL
+                error_details = NULL, next_attempt_at = NULL, sent_at = NULL, number_taken = 0
              WHERE order_id = ?1 AND state IN ('queued', 'importing')",
             params![order_id as i64, sale_id, sale_number, now.to_rfc3339()],
             order_id,
@@ -377,7 +413,10 @@ impl Store {
 
     pub fn mark_failed(&self, order_id: u64, problem: &Problem, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'failed', sale_number = NULL, sent_at = NULL, error_code = ?2,
+            "UPDATE orders SET state = 'failed',
+                -- An order whose sale may exist keeps its number, to be resumed under it (R8).
+                sale_number = CASE WHEN state = 'importing' THEN sale_number END,
+                sent_at = CASE WHEN state = 'importing' THEN sent_at END, error_code = ?2,
                 error_message = ?3, error_hint = ?4, error_details = ?5, attempts = attempts + 1,
                 updated_at = ?6
              WHERE order_id = ?1 AND state IN ('queued', 'importing')",
@@ -413,7 +452,8 @@ impl Store {
     ) -> Result<()> {
         let changed = self.with(|conn| {
             Ok(conn.execute(
-                "UPDATE orders SET state = 'queued', next_attempt_at = NULL, updated_at = ?2,
+                "UPDATE orders SET next_attempt_at = NULL, updated_at = ?2,
+                    state = CASE WHEN sale_number IS NULL THEN 'queued' ELSE 'importing' END,
                     payload = COALESCE(?3, payload), error_code = NULL, error_message = NULL,
                     error_hint = NULL, error_details = NULL
                  WHERE order_id = ?1 AND state = 'failed'",
@@ -589,12 +629,14 @@ mod tests {
             )
             .unwrap();
         store.begin_import(2, 41, now).unwrap();
-        let sent = store.order(2).unwrap().unwrap();
+        let at = |t: DateTime<Utc>| time(Some(t.to_rfc3339())).unwrap();
+        let progress = |id| store.order(id).unwrap().unwrap().progress();
         assert_eq!(
-            sent.progress(),
+            progress(2),
             Progress::Sent {
                 numero: 41,
-                sent_at: time(Some(now.to_rfc3339())).unwrap()
+                sent_at: at(now),
+                taken: false
             }
         );
         assert_eq!(
@@ -606,19 +648,44 @@ mod tests {
             store.requeue(2, now, now).is_err(),
             "never back to the queue"
         );
+        store.mark_number_taken(2, now).unwrap();
         let later = now + chrono::Duration::minutes(3);
         store.begin_import(2, 41, later).unwrap();
         assert_eq!(
-            store.order(2).unwrap().unwrap().progress(),
-            sent.progress(),
-            "sent again under the same number: still the first moment"
+            progress(2),
+            Progress::Sent {
+                numero: 41,
+                sent_at: at(later),
+                taken: true
+            },
+            "sent again under the same number: the last moment, still taken"
         );
         store.begin_import(2, 42, later).unwrap();
         assert_eq!(
-            store.order(2).unwrap().unwrap().progress(),
+            progress(2),
             Progress::Sent {
                 numero: 42,
-                sent_at: time(Some(later.to_rfc3339())).unwrap()
+                sent_at: at(later),
+                taken: false
+            }
+        );
+        // Failed while its sale may exist, it keeps the number and is resumed under it.
+        store
+            .mark_failed(2, &Problem::of(ProblemCode::ContaazulRefused), later)
+            .unwrap();
+        let failed = store.order(2).unwrap().unwrap();
+        assert_eq!(
+            (failed.state, failed.sale_number),
+            (OrderState::Failed, None),
+            "not shown"
+        );
+        store.retry_failed(2, None, later).unwrap();
+        assert_eq!(
+            progress(2),
+            Progress::Sent {
+                numero: 42,
+                sent_at: at(later),
+                taken: false
             }
         );
         store

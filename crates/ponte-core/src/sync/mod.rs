@@ -19,7 +19,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-pub use decide::{next_step, Answer, Lookup, Progress, Step, LOOKUP_GRACE, RECHECK, RETRY_PAUSE};
+pub use decide::{
+    next_step, Answer, Lookup, Progress, Step, Why, INDEX_SETTLE, LOOKUP_GRACE, RECHECK,
+    RETRY_PAUSE,
+};
 pub use events::{Event, Events};
 
 use crate::contaazul::ContaAzulClient;
@@ -43,8 +46,8 @@ const CLOCK_SKEW: Duration = Duration::hours(1);
 /// A transient failure before any sale was sent that persists this many times is shown to
 /// the merchant.
 const TRANSIENT_ATTEMPTS: u32 = 6;
-/// Steps one order may take in one pass; a bound, so that no answer can keep a pass busy.
-const MAX_STEPS: usize = 8;
+/// Sales one order may send in one pass; a bound, so that no run of answers keeps a pass busy.
+const MAX_SENDS: usize = 3;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PassReport {
@@ -154,7 +157,7 @@ impl Engine {
         match self.poll(activated_at, cursor).await {
             Ok(new) => report.new_orders = new,
             // A bad or missing page only delays the listing: what is queued still goes out.
-            Err(error) if error.is_transient() => {
+            Err(error) if error.is_transient() || !ends_the_pass(&error) => {
                 tracing::warn!(%error, "could not list the orders this time");
                 report.poll_failed = true;
             }
@@ -234,7 +237,8 @@ impl Engine {
                     // Never move the cursor past an order that could not be recorded.
                     let moved = match (complete, upper) {
                         (false, _) => None,
-                        (true, Some(to)) => Some(to),
+                        // Never back: a window may start before the cursor (the overlap).
+                        (true, Some(to)) => Some(to).max(cursor),
                         (true, None) => newest,
                     };
                     fail_point!("poll_before_record");
@@ -268,11 +272,19 @@ impl Engine {
         let mut newest = None;
         let mut complete = true;
         for page in 1..=last_page {
-            let Some(found) = self
+            let found = match self
                 .nuvemshop
                 .paid_orders_page(activated_at, from, upper, page)
-                .await?
-            else {
+                .await
+            {
+                // Past the first page, a refusal is the result cap's (its answer is not
+                // documented): narrow the window.
+                Err(Error::Api {
+                    status: 400 | 422, ..
+                }) if page > 1 => return Ok(Window::TooBig),
+                other => other?,
+            };
+            let Some(found) = found else {
                 return Ok(Window::Read {
                     seen,
                     newest,
@@ -396,7 +408,8 @@ impl Engine {
                     Progress::Sent { .. } => {
                         let pause = backoff(ledger.attempts + 1);
                         tracing::warn!(order = ledger.order_id, %error, ?pause, "waiting on an order whose sale may exist");
-                        self.store.wait(ledger.order_id, now + pause, now)?;
+                        self.store
+                            .wait_after_trouble(ledger.order_id, now + pause, now)?;
                         Ok(Outcome::Deferred)
                     }
                 }
@@ -415,7 +428,8 @@ impl Engine {
         let id = ledger.order_id;
         let mut answer = Answer::Start;
         let mut prepared: Option<Prepared> = None;
-        for _ in 0..MAX_STEPS {
+        let mut sends = 0;
+        loop {
             let now = self.clock.now();
             let unique = crate::contaazul::assumptions::SALE_NUMBERS_UNIQUE;
             match next_step(progress, answer, now, unique) {
@@ -430,11 +444,20 @@ impl Engine {
                     self.store.wait(id, until, now)?;
                     return Ok(Outcome::Deferred);
                 }
-                Step::LookUp {
-                    numero,
-                    after_taken,
-                } => {
-                    answer = Answer::Found(self.look_up(numero, ledger.number, after_taken).await?);
+                Step::LookUp { numero, why } => {
+                    answer = Answer::Found(self.look_up(numero, ledger.number, why).await?);
+                }
+                // Bounded, so that no run of answers keeps the pass on one order.
+                Step::Send { .. } if sends >= MAX_SENDS => {
+                    return match progress {
+                        Progress::Queued => {
+                            self.defer(ledger, &Error::NotFound("too many sends".into()))
+                        }
+                        Progress::Sent { .. } => {
+                            self.store.wait(id, now + RECHECK, now)?;
+                            Ok(Outcome::Deferred)
+                        }
+                    };
                 }
                 Step::Send { numero } => {
                     let sale = match prepared.take() {
@@ -445,8 +468,8 @@ impl Engine {
                             // under a new number). It waits, and is looked up again.
                             Err(problem) if matches!(progress, Progress::Sent { .. }) => {
                                 tracing::warn!(order = ledger.number, code = %problem.code, "cannot rebuild a sale that may exist; waiting");
-                                self.store
-                                    .wait(id, now + backoff(ledger.attempts + 1), now)?;
+                                let pause = backoff(ledger.attempts + 1);
+                                self.store.wait_after_trouble(id, now + pause, now)?;
                                 return Ok(Outcome::Deferred);
                             }
                             Err(problem) => return self.fail(id, problem),
@@ -458,32 +481,23 @@ impl Engine {
                     };
                     // R8: the number and the moment are on disk before the sale is sent.
                     self.store.begin_import(id, numero, now)?;
-                    *progress = match progress {
-                        Progress::Sent {
-                            numero: kept,
-                            sent_at,
-                        } if *kept == numero => Progress::Sent {
-                            numero,
-                            sent_at: *sent_at,
-                        },
-                        _ => Progress::Sent {
-                            numero,
-                            sent_at: now,
-                        },
+                    let taken = matches!(progress, Progress::Sent { numero: kept, taken: true, .. } if *kept == numero);
+                    *progress = Progress::Sent {
+                        numero,
+                        sent_at: now,
+                        taken,
                     };
                     fail_point!("after_intent");
+                    sends += 1;
                     answer = self.send(&sale, seller, numero).await?;
+                    if answer == Answer::NumberTaken {
+                        self.store.mark_number_taken(id, now)?;
+                        if let Progress::Sent { taken, .. } = progress {
+                            *taken = true;
+                        }
+                    }
                     prepared = Some(sale);
                 }
-            }
-        }
-        // Bounded, so no answer can keep a pass busy: the order is looked at again later.
-        let now = self.clock.now();
-        match progress {
-            Progress::Queued => self.defer(ledger, &Error::NotFound("too many steps".into())),
-            _ => {
-                self.store.wait(id, now + RECHECK, now)?;
-                Ok(Outcome::Deferred)
             }
         }
     }
@@ -538,7 +552,7 @@ impl Engine {
 
     /// Every sale listed with this number, and whether one of them is this order's (by its
     /// note, read from each sale: R8).
-    async fn look_up(&self, numero: i64, order_number: u64, after_taken: bool) -> Result<Lookup> {
+    async fn look_up(&self, numero: i64, order_number: u64, why: Why) -> Result<Lookup> {
         let holders = self.contaazul.vendas_by_number(numero).await?;
         let mut ours = None;
         for sale in &holders {
@@ -551,7 +565,7 @@ impl Engine {
         Ok(Lookup {
             ours,
             holders: holders.len(),
-            after_taken,
+            why,
         })
     }
 

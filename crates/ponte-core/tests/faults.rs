@@ -453,3 +453,86 @@ async fn r8_an_order_whose_sale_may_exist_is_never_failed_on_a_doubt() {
     );
     assert_eq!(sales_for(&control, order.number), 1);
 }
+
+#[tokio::test]
+async fn r8_a_refused_resend_keeps_its_number_and_tentar_novamente_resumes_under_it() {
+    let world = world().await;
+    let control = world.control();
+    let clock = ManualClock::new();
+    let app = world.ready_app_with_clock(clock.clone()).await;
+    control.add_product(product("Caneca", "0"));
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    // The first send is lost on the way: its sale may exist.
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::Drop)
+            .on("POST", "/v1/venda")
+            .times(1),
+    );
+    app.sync_once().await.unwrap();
+    let numero = app
+        .store()
+        .order(order.id)
+        .unwrap()
+        .unwrap()
+        .sale_number
+        .unwrap();
+    // Sent again later under the same number, and refused for stock (R19).
+    control.set_stock_validation(true);
+    clock.advance(minutes(3));
+    app.sync_once().await.unwrap();
+    let failed = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(failed.state, OrderState::Failed);
+    assert_eq!(failed.error.unwrap().code, "STOCK_VALIDATION");
+    // Meanwhile another order takes the next number from Conta Azul.
+    control.set_stock_validation(false);
+    let other = caneca_for(&control, "João Lima", CPF_JOAO);
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, other.number), 1);
+
+    app.retry(order.id).await.unwrap();
+    app.sync_once().await.unwrap();
+    let imported = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(imported.state, OrderState::Imported);
+    assert_eq!(sales_for(&control, order.number), 1);
+    assert_ne!(
+        imported.sale_number,
+        Some(numero),
+        "the kept number had been given to the other order: looked up, then a fresh one"
+    );
+}
+
+#[tokio::test]
+async fn r18_a_listing_refusal_does_not_hold_up_the_queue() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::ServerError)
+            .on("POST", "/v1/pessoas")
+            .times(20),
+    );
+    app.sync_once().await.unwrap();
+    assert_eq!(
+        app.store().order(order.id).unwrap().unwrap().state,
+        OrderState::Queued
+    );
+    control.clear_faults();
+    control.add_fault(FaultRule::new(
+        Sim::Nuvemshop,
+        Fault::Answer {
+            status: 400,
+            body: json!({"code": 400, "message": "Bad Request", "description": "?"}),
+        },
+    ));
+    let deferred = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(deferred.attempts, 1);
+    // The deferral's pause has to pass: a fresh app on a later clock.
+    let later = ManualClock::new();
+    later.advance(minutes(30));
+    let app = world.app_with_clock(later);
+    let report = app.sync_once().await.unwrap();
+    assert!(report.poll_failed);
+    assert_eq!(report.imported, 1);
+    assert_eq!(sales_for(&control, order.number), 1);
+}

@@ -1,90 +1,19 @@
 //! The `ponte` commands as other tools use them: names, JSON shapes and exit codes, against
 //! ponte-sandbox, including a sync killed with SIGKILL mid-way.
 
+mod common;
+
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::{cli, Cli};
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
-use ponte_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, Service};
+use ponte_sandbox::{Fault, FaultRule, Service};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-struct Cli {
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-}
-
-async fn cli() -> Cli {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sandbox = Sandbox::start(SandboxConfig::with_redirect_port(port))
-        .await
-        .unwrap();
-    Cli {
-        sandbox,
-        dir: tempfile::tempdir().unwrap(),
-    }
-}
-
 impl Cli {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
-        command
-            .args(args)
-            .envs(self.sandbox.env_lines())
-            .env("PONTE_DATA_DIR", self.dir.path())
-            .env("PONTE_TOKEN_STORE", "file")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        let output = self.command(args).output().await.unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    /// `ponte connect X --no-browser`, with this test clicking the consent button.
-    async fn connect(&self, account: &str) {
-        let mut child = self
-            .command(&["connect", account, "--no-browser"])
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next_line().await.unwrap().unwrap();
-        let url = first
-            .strip_prefix("Open: ")
-            .unwrap_or_else(|| panic!("{first}"));
-        let redirect = self.sandbox.control().consent(url).unwrap();
-        let landing = reqwest::get(redirect).await.unwrap();
-        assert!(landing.text().await.unwrap().contains("Conectado"));
-        let status = child.wait().await.unwrap();
-        assert!(status.success(), "connect {account}: {status}");
-    }
-
     fn order(&self, name: &str, cpf: &str, product: &str) -> u64 {
         self.sandbox
             .control()

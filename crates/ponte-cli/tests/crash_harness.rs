@@ -14,9 +14,12 @@
 //!
 //! `PONTE_CRASH_SEED` replays one sequence of kills and faults.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+use common::{cli_with, Cli};
 
 use ponte_core::config::{Config, TokenStoreKind};
 use ponte_core::store::OrderState;
@@ -24,11 +27,9 @@ use ponte_core::time::{Clock, SystemClock};
 use ponte_core::App;
 use ponte_sandbox::contaazul::{NewPessoa, NewProduto};
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
-use ponte_sandbox::{Control, Fault, FaultRule, Sandbox, SandboxConfig, Service};
+use ponte_sandbox::{Control, Fault, FaultRule, Service};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 const CPFS: &[&str] = &[
     "529.982.247-25",
@@ -56,40 +57,12 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-struct Harness {
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
+/// The `ponte` binary's environment, with the finishing app's configuration beside it.
+trait Finishing {
+    fn config(&self) -> Config;
 }
 
-impl Harness {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
-        command
-            .args(args)
-            .envs(self.sandbox.env_lines())
-            .env("PONTE_DATA_DIR", self.dir.path())
-            .env("PONTE_TOKEN_STORE", "file")
-            .env("PONTE_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn connect(&self, account: &str) {
-        let mut child = self
-            .command(&["connect", account, "--no-browser"])
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next_line().await.unwrap().unwrap();
-        let url = first.strip_prefix("Open: ").unwrap().to_string();
-        let redirect = self.sandbox.control().consent(&url).unwrap();
-        reqwest::get(redirect).await.unwrap();
-        assert!(child.wait().await.unwrap().success(), "connect {account}");
-    }
-
+impl Finishing for Cli {
     fn config(&self) -> Config {
         let env: Vec<(String, String)> = self
             .sandbox
@@ -206,20 +179,13 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
     println!("crash harness: {runs} runs, {total_orders} orders, seed {seed}");
     let mut rng = StdRng::seed_from_u64(seed);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut sandbox_config = SandboxConfig::with_redirect_port(port);
-    sandbox_config.contaazul.requests_per_second = 1_000;
-    sandbox_config.contaazul.requests_per_minute = 1_000_000;
-    sandbox_config.nuvemshop.bucket_size = 1_000;
-    sandbox_config.nuvemshop.leak_per_second = 500.0;
-    let harness = Harness {
-        sandbox: Sandbox::start(sandbox_config).await.unwrap(),
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let harness = cli_with(|config| {
+        config.contaazul.requests_per_second = 1_000;
+        config.contaazul.requests_per_minute = 1_000_000;
+        config.nuvemshop.bucket_size = 1_000;
+        config.nuvemshop.leak_per_second = 500.0;
+    })
+    .await;
     let control = harness.sandbox.control();
     control.add_seller("Ana Souza");
     // Some customers and products exist before Ponte does.
@@ -236,8 +202,7 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
     });
     harness.connect("nuvemshop").await;
     harness.connect("contaazul").await;
-    let enabled = harness.command(&["enable"]).output().await.unwrap();
-    assert!(enabled.status.success());
+    assert_eq!(harness.run(&["enable"]).await.code, 0);
     let customers_before = control.customers().len();
     let products_before = control.products().len();
 
@@ -268,7 +233,11 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
                 control.pay_order(*id).unwrap();
             }
         }
-        let mut child = harness.command(&["sync", "--once"]).spawn().unwrap();
+        let mut child = harness
+            .command(&["sync", "--once"])
+            .env("PONTE_LOG", "error")
+            .spawn()
+            .unwrap();
         let deadline = Duration::from_millis(rng.gen_range(30..2_500));
         match tokio::time::timeout(deadline, child.wait()).await {
             Ok(status) => {
@@ -288,10 +257,14 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
             }
         }
     }
+    let calls = control.calls();
     println!(
-        "{runs} runs in {:.1} s: {killed} killed, {finished} finished; {} sales so far",
+        "{runs} runs in {:.1} s: {killed} killed, {finished} finished; {} sales so far, \
+         {} sales sent, {} sale searches",
         started.elapsed().as_secs_f64(),
-        control.sales().len()
+        control.sales().len(),
+        calls.get(Service::Contaazul, "POST /v1/venda"),
+        calls.get(Service::Contaazul, "GET /v1/venda/busca"),
     );
 
     // Later, the app finishes what was left: faults off, indexes caught up, time moved on past

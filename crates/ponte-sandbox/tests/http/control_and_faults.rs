@@ -216,11 +216,13 @@ async fn a_dropped_connection_gets_no_answer_at_all() {
     );
 }
 
-#[tokio::test]
-async fn a_sale_can_take_effect_while_its_answer_is_lost() {
-    let h = start().await;
-    let access = h.contaazul_access().await;
-    let control = h.sandbox.control();
+/// Maria Silva and a *Caneca* at R$ 10, for tests that create a sale.
+fn customer_and_product(
+    control: &ponte_sandbox::Control,
+) -> (
+    ponte_sandbox::contaazul::model::Pessoa,
+    ponte_sandbox::contaazul::model::Produto,
+) {
     let customer = control.add_customer(ponte_sandbox::contaazul::NewPessoa {
         nome: "Maria Silva".into(),
         ..Default::default()
@@ -230,6 +232,15 @@ async fn a_sale_can_take_effect_while_its_answer_is_lost() {
         valor_venda: "10".parse().unwrap(),
         ..Default::default()
     });
+    (customer, product)
+}
+
+#[tokio::test]
+async fn a_sale_can_take_effect_while_its_answer_is_lost() {
+    let h = start().await;
+    let access = h.contaazul_access().await;
+    let control = h.sandbox.control();
+    let (customer, product) = customer_and_product(&control);
     control.add_fault(
         FaultRule::new(Service::Contaazul, Fault::DropAfterHandling)
             .on("POST", "/v1/venda")
@@ -265,15 +276,7 @@ async fn a_sale_saved_then_answered_500_stays_out_of_searches_for_a_while() {
     let h = start().await;
     let access = h.contaazul_access().await;
     let control = h.sandbox.control();
-    let customer = control.add_customer(ponte_sandbox::contaazul::NewPessoa {
-        nome: "Maria Silva".into(),
-        ..Default::default()
-    });
-    let product = control.add_product(ponte_sandbox::contaazul::NewProduto {
-        nome: "Caneca".into(),
-        valor_venda: "10".parse().unwrap(),
-        ..Default::default()
-    });
+    let (customer, product) = customer_and_product(&control);
     control.add_fault(
         FaultRule::new(
             Service::Contaazul,
@@ -315,15 +318,7 @@ async fn a_search_lag_hides_every_new_sale_for_a_while() {
     let access = h.contaazul_access().await;
     let control = h.sandbox.control();
     control.set_sale_search_lag(Duration::from_millis(500));
-    let customer = control.add_customer(ponte_sandbox::contaazul::NewPessoa {
-        nome: "Maria Silva".into(),
-        ..Default::default()
-    });
-    let product = control.add_product(ponte_sandbox::contaazul::NewProduto {
-        nome: "Caneca".into(),
-        valor_venda: "10".parse().unwrap(),
-        ..Default::default()
-    });
+    let (customer, product) = customer_and_product(&control);
     let sale = json!({
         "id_cliente": customer.id, "numero": 78, "situacao": "EM_ANDAMENTO", "data_venda": "2026-11-29",
         "itens": [{ "id": product.id, "quantidade": 1, "valor": 10 }],

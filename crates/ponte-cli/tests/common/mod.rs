@@ -1,0 +1,91 @@
+//! The `ponte` binary against an in-process sandbox: a data directory of its own, the
+//! sandbox's environment, and the merchant's click on the consent pages.
+
+#![allow(dead_code)]
+
+use std::process::Stdio;
+
+use ponte_sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+pub struct Cli {
+    pub sandbox: Sandbox,
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+pub async fn cli() -> Cli {
+    cli_with(|_| {}).await
+}
+
+/// A sandbox adjusted by the test (its limits, for one).
+pub async fn cli_with(adjust: impl FnOnce(&mut SandboxConfig)) -> Cli {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = SandboxConfig::with_redirect_port(port);
+    adjust(&mut config);
+    let sandbox = Sandbox::start(config).await.unwrap();
+    Cli {
+        sandbox,
+        dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl Cli {
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
+        command
+            .args(args)
+            .envs(self.sandbox.env_lines())
+            .env("PONTE_DATA_DIR", self.dir.path())
+            .env("PONTE_TOKEN_STORE", "file")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        command
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let output = self.command(args).output().await.unwrap();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `ponte connect X --no-browser`, with this test clicking the consent button.
+    pub async fn connect(&self, account: &str) {
+        let mut child = self
+            .command(&["connect", account, "--no-browser"])
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next_line().await.unwrap().unwrap();
+        let url = first
+            .strip_prefix("Open: ")
+            .unwrap_or_else(|| panic!("{first}"));
+        let redirect = self.sandbox.control().consent(url).unwrap();
+        let landing = reqwest::get(redirect).await.unwrap();
+        assert!(landing.text().await.unwrap().contains("Conectado"));
+        let status = child.wait().await.unwrap();
+        assert!(status.success(), "connect {account}: {status}");
+    }
+}

@@ -371,12 +371,7 @@ impl Store {
 
     /// The sale may exist: nothing is sent for this order before `until`; it keeps its number.
     pub fn wait(&self, order_id: u64, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
-        self.transition(
-            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3
-             WHERE order_id = ?1 AND state = 'importing'",
-            params![order_id as i64, until.to_rfc3339(), now.to_rfc3339()],
-            order_id,
-        )
+        self.hold(order_id, until, now, 0)
     }
 
     /// As [`Store::wait`], after a trouble: counted, so that the pauses grow.
@@ -386,10 +381,20 @@ impl Store {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.hold(order_id, until, now, 1)
+    }
+
+    fn hold(
+        &self,
+        order_id: u64,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+        count: i64,
+    ) -> Result<()> {
         self.transition(
-            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3, attempts = attempts + 1
+            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3, attempts = attempts + ?4
              WHERE order_id = ?1 AND state = 'importing'",
-            params![order_id as i64, until.to_rfc3339(), now.to_rfc3339()],
+            params![order_id as i64, until.to_rfc3339(), now.to_rfc3339(), count],
             order_id,
         )
     }

@@ -1,10 +1,11 @@
-//! The commands the window calls: each a few lines over `ponte_core::App`. Errors cross as
+//! The commands the window calls, every one of them in this module and registered from the
+//! list in [`handler`]: each a few lines over `ponte_core::App`. Errors cross as
 //! `{code, message, hint, details}`, never as a bare string.
 
-use ponte_core::app::Status;
-use ponte_core::error::{Problem, ProblemCode, Service};
+use ponte_core::app::{OrderFilter, OrdersPage, Status};
+use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
-use ponte_core::store::{LedgerOrder, OrderState, Seller};
+use ponte_core::store::{OrderState, Seller};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 
@@ -12,6 +13,24 @@ use crate::runner::Schedule;
 use crate::Shell;
 
 type Answer<T> = Result<T, Problem>;
+
+/// The window's whole interface.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        overview,
+        connect,
+        disconnect,
+        sellers,
+        activate,
+        set_enabled,
+        set_seller,
+        set_poll_interval,
+        sync_now,
+        orders,
+        retry_order,
+        support_report,
+    ]
+}
 
 fn problem(error: ponte_core::Error) -> Problem {
     tracing::warn!(%error, "command failed");
@@ -82,16 +101,7 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
         })
         .await
         .map_err(problem)?;
-    // After *Refazer a integração*, switch back on if it had been on.
-    let status = shell.app.status().map_err(problem)?;
-    if status.activated_at.is_some()
-        && status.disabled_reason.is_some()
-        && status.nuvemshop.connected
-        && status.contaazul.connected
-    {
-        shell.app.enable(None).await.map_err(problem)?;
-        shell.runner.sync_now();
-    }
+    shell.runner.sync_now();
     Ok(())
 }
 
@@ -134,13 +144,7 @@ pub async fn set_seller(shell: State<'_, Shell>, seller_id: String) -> Answer<Se
 
 #[tauri::command]
 pub fn set_poll_interval(shell: State<'_, Shell>, minutes: u64) -> Answer<()> {
-    if !(1..=1440).contains(&minutes) {
-        return Err(Problem::of(ProblemCode::BadInterval));
-    }
-    shell
-        .app
-        .set_poll_interval(std::time::Duration::from_secs(minutes * 60))
-        .map_err(problem)?;
+    shell.app.set_poll_interval_minutes(minutes)?;
     shell.runner.sync_now();
     Ok(())
 }
@@ -150,30 +154,19 @@ pub fn sync_now(shell: State<'_, Shell>) {
     shell.runner.sync_now();
 }
 
-#[derive(Serialize)]
-pub struct OrdersPage {
-    items: Vec<LedgerOrder>,
-    total: u64,
-}
-
 #[tauri::command]
 pub fn orders(
     shell: State<'_, Shell>,
-    state: Option<String>,
+    state: Option<OrderState>,
     search: Option<String>,
     page: u32,
     page_size: u32,
 ) -> Answer<OrdersPage> {
-    let state = state.as_deref().and_then(OrderState::parse);
-    let search = search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let page_size = page_size.clamp(1, 200);
-    let store = shell.app.store();
-    Ok(OrdersPage {
-        items: store
-            .list(state, search, page_size, page.saturating_mul(page_size))
-            .map_err(problem)?,
-        total: store.count_matching(state, search).map_err(problem)?,
-    })
+    let filter = OrderFilter { state, search };
+    shell
+        .app
+        .orders_page(&filter, page, page_size)
+        .map_err(problem)
 }
 
 #[tauri::command]
@@ -186,4 +179,55 @@ pub async fn retry_order(shell: State<'_, Shell>, order_id: u64) -> Answer<()> {
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The names between `generate_handler![` and `]` in this file.
+    fn registered() -> Vec<String> {
+        let source = include_str!("commands.rs");
+        let start = source.find("generate_handler![").expect("a handler list") + 18;
+        let end = start + source[start..].find(']').expect("the list ends");
+        source[start..end]
+            .split(',')
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    /// Every `call("name"` and `invoke("name"` of the window's script.
+    fn called_by_the_window() -> Vec<String> {
+        let script = include_str!("../../ui/app.js");
+        let mut names = Vec::new();
+        for marker in ["call(\"", "invoke(\""] {
+            for (at, _) in script.match_indices(marker) {
+                let rest = &script[at + marker.len()..];
+                if let Some(end) = rest.find('"') {
+                    names.push(rest[..end].to_string());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_command_the_window_calls_exists() {
+        let registered = registered();
+        let called = called_by_the_window();
+        assert!(called.len() >= 10, "{called:?}");
+        for name in &called {
+            assert!(
+                registered.contains(name),
+                "the window calls {name}, which is not registered"
+            );
+        }
+        for name in &registered {
+            assert!(
+                called.contains(name),
+                "{name} is registered but the window never calls it"
+            );
+        }
+    }
 }

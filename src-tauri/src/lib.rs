@@ -2,8 +2,23 @@
 //! lines over `ponte_core::App`. All the logic lives in `ponte-core`.
 
 mod commands;
+#[cfg(feature = "sandbox")]
 mod demo;
 mod runner;
+
+/// A build without the simulators has no *Modo demonstração*.
+#[cfg(not(feature = "sandbox"))]
+mod demo {
+    pub struct Demo {
+        pub config: ponte_core::Config,
+    }
+
+    impl Demo {
+        pub async fn start() -> Result<Demo, Box<dyn std::error::Error>> {
+            Err("Este Ponte foi instalado sem o modo demonstração.".into())
+        }
+    }
+}
 
 use std::sync::Arc;
 
@@ -89,20 +104,7 @@ pub fn run() {
                 let _ = window.hide();
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::overview,
-            commands::connect,
-            commands::disconnect,
-            commands::sellers,
-            commands::activate,
-            commands::set_enabled,
-            commands::set_seller,
-            commands::set_poll_interval,
-            commands::sync_now,
-            commands::orders,
-            commands::retry_order,
-            commands::support_report,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!("../tauri.conf.json"))
         .expect("Ponte could not start")
         .run(|_handle, event| {

@@ -1,28 +1,20 @@
-//! The background sync while the app is open: a pass at every poll interval (R7) or on
-//! *Sincronizar agora*; the core's events forwarded to the window, and a notification when an
-//! order fails or the integration switches itself off.
+//! The background sync while the app is open: the core's scheduler (a pass at every poll
+//! interval, R7, or on *Sincronizar agora*), its schedule and the engine's events forwarded to
+//! the window, and a notification when an order fails or the integration switches itself off.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use ponte_core::error::Error;
+use ponte_core::scheduler::{Scheduler, Turn};
 use ponte_core::sync::Event;
 use ponte_core::App;
-use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
-use tokio::sync::Notify;
 
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Schedule {
-    pub running: bool,
-    pub last_check_at: Option<DateTime<Utc>>,
-    pub next_check_at: Option<DateTime<Utc>>,
-}
+pub use ponte_core::scheduler::Schedule;
 
+/// The core's scheduler, with its schedule and the engine's events forwarded to the window.
 pub struct Runner {
-    trigger: Arc<Notify>,
-    schedule: Arc<Mutex<Schedule>>,
+    scheduler: Arc<Scheduler>,
 }
 
 pub const EVENT: &str = "ponte://event";
@@ -42,8 +34,7 @@ fn notify(handle: &AppHandle, title: &str, body: &str) {
 
 impl Runner {
     pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
-        let trigger = Arc::new(Notify::new());
-        let schedule = Arc::new(Mutex::new(Schedule::default()));
+        let scheduler = Scheduler::new(app.clone());
 
         let mut events = app.subscribe();
         let forward = handle.clone();
@@ -69,61 +60,39 @@ impl Runner {
             }
         });
 
-        let loop_trigger = trigger.clone();
-        let loop_schedule = schedule.clone();
+        let mut schedules = scheduler.subscribe();
         tauri::async_runtime::spawn(async move {
-            loop {
-                let settings = app.settings().ok();
-                let ready = app
-                    .status()
-                    .map(|s| s.enabled && s.nuvemshop.connected && s.contaazul.connected)
-                    .unwrap_or(false);
-                if ready {
-                    set(&handle, &loop_schedule, |s| s.running = true);
-                    match app.sync_once().await {
-                        Ok(report) => tracing::info!(?report, "pass"),
-                        Err(Error::Disabled) => {}
-                        Err(error) => tracing::warn!(%error, "pass stopped"),
-                    }
-                }
-                let interval = settings
-                    .map(|s| s.poll_interval())
-                    .unwrap_or(ponte_core::config::DEFAULT_POLL_INTERVAL);
-                let now = Utc::now();
-                set(&handle, &loop_schedule, |s| {
-                    s.running = false;
-                    if ready {
-                        s.last_check_at = Some(now);
-                    }
-                    s.next_check_at = ready
-                        .then(|| now + chrono::Duration::from_std(interval).unwrap_or_default());
-                });
-                tokio::select! {
-                    _ = tokio::time::sleep(interval) => {}
-                    _ = loop_trigger.notified() => {}
-                }
+            while let Ok(schedule) = schedules.recv().await {
+                let _ = handle.emit(SCHEDULE, &schedule);
             }
         });
-        Runner { trigger, schedule }
+
+        let running = scheduler.clone();
+        tauri::async_runtime::spawn(async move {
+            running
+                .run(|turn| {
+                    match turn {
+                        Turn::Pass(Ok(report)) => tracing::info!(?report, "pass"),
+                        Turn::Pass(Err(error)) => tracing::warn!(%error, "pass stopped"),
+                        Turn::NotReady(_) => {}
+                    }
+                    true
+                })
+                .await;
+        });
+        Runner { scheduler }
     }
 
     pub fn sync_now(&self) {
-        self.trigger.notify_one();
+        self.scheduler.sync_now();
     }
 
     pub fn schedule(&self) -> Schedule {
-        self.schedule
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.scheduler.schedule()
     }
-}
 
-fn set(handle: &AppHandle, schedule: &Mutex<Schedule>, change: impl FnOnce(&mut Schedule)) {
-    let snapshot = {
-        let mut schedule = schedule.lock().unwrap_or_else(|p| p.into_inner());
-        change(&mut schedule);
-        schedule.clone()
-    };
-    let _ = handle.emit(SCHEDULE, &snapshot);
+    /// Stops between two orders, for *Sair*.
+    pub fn stop(&self) {
+        self.scheduler.stop();
+    }
 }

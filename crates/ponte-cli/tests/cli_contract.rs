@@ -263,3 +263,98 @@ async fn the_environment_is_checked_with_a_clear_message() {
         .collect();
     assert!(stderr.values().any(|l| l.contains("PONTE_*")), "{stderr:?}");
 }
+
+#[tokio::test]
+async fn usage_errors_exit_2_and_errors_are_told_once_in_portuguese() {
+    let cli = cli().await;
+    let retry = cli.run(&["retry"]).await;
+    assert_eq!(retry.code, 2, "retry needs an order id or --failed");
+    let both = cli.run(&["retry", "12", "--failed"]).await;
+    assert_eq!(both.code, 2);
+    let interval = cli.run(&["settings", "--interval", "0"]).await;
+    assert_eq!(interval.code, 2);
+    assert_eq!(
+        interval.stderr.lines().collect::<Vec<_>>(),
+        vec![
+            "O intervalo deve ficar entre 1 minuto e 24 horas.",
+            "Escolha um valor entre 1 e 1440 minutos."
+        ],
+        "the message and the hint, once, and no log line"
+    );
+    let not_connected = cli.run(&["sync", "--once"]).await;
+    assert_eq!(not_connected.code, 3);
+    assert_eq!(
+        not_connected.stderr.lines().count(),
+        2,
+        "{}",
+        not_connected.stderr
+    );
+}
+
+#[tokio::test]
+async fn r7_r13_settings_set_what_the_window_sets() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    control.add_seller("Ana Souza");
+    let carlos = control.add_seller("Carlos Mendes").id.to_string();
+    cli.connect("nuvemshop").await;
+    cli.connect("contaazul").await;
+    let shown = cli.run(&["settings", "--json"]).await.json();
+    assert_eq!(shown["poll_interval_minutes"], 2, "two minutes by default");
+    let changed = cli
+        .run(&[
+            "settings",
+            "--interval",
+            "15",
+            "--seller",
+            &carlos,
+            "--json",
+        ])
+        .await;
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let changed = changed.json();
+    assert_eq!(changed["poll_interval_minutes"], 15);
+    assert_eq!(changed["seller"]["name"], "Carlos Mendes");
+    let status = cli.run(&["status", "--json"]).await.json();
+    assert_eq!(status["seller"]["id"], carlos.as_str());
+}
+
+#[tokio::test]
+async fn r7_ponte_sync_imports_and_stops_cleanly_on_ctrl_c() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    control.add_seller("Ana Souza");
+    cli.connect("nuvemshop").await;
+    cli.connect("contaazul").await;
+    assert_eq!(cli.run(&["enable"]).await.code, 0);
+    let number = {
+        let id = cli.order("Maria Silva", "529.982.247-25", "Caneca");
+        control.orders().iter().find(|o| o.id == id).unwrap().number
+    };
+    let mut sync = cli.command(&["sync"]).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while control.sales().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no sale imported");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = sync.id().unwrap().to_string();
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), sync.wait())
+        .await
+        .expect("stopped within seconds")
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let note = format!("Pedido Nuvemshop #{number}");
+    assert_eq!(
+        control
+            .sales()
+            .iter()
+            .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .count(),
+        1
+    );
+}

@@ -1,6 +1,7 @@
 //! The one entry point the CLI and the desktop app share: connect, pick the seller, switch on
 //! and off, sync, list, retry, report. Nothing here knows about terminals or windows.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::contaazul::{ContaAzulAuth, ContaAzulClient};
-use crate::error::{Error, Problem, Result, Service};
+use crate::error::{Error, Problem, ProblemCode, Result, Service};
 use crate::nuvemshop::NuvemshopClient;
 use crate::oauth::{self, Browser};
 use crate::rules::customer::mask_document;
@@ -27,6 +28,23 @@ pub struct App {
     clock: SharedClock,
     events: Events,
     contaazul_auth: Arc<ContaAzulAuth>,
+    /// Set to stop the running pass between two orders.
+    interrupt: Arc<AtomicBool>,
+}
+
+/// A page of the ledger, as the dashboard and `ponte orders` ask for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub state: Option<OrderState>,
+    /// The order number, the customer's name or the Conta Azul sale number.
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrdersPage {
+    pub items: Vec<LedgerOrder>,
+    /// How many orders match the filter, on every page.
+    pub total: u64,
 }
 
 /// `ponte status --json`.
@@ -69,6 +87,7 @@ impl App {
             clock,
             events: Events::default(),
             contaazul_auth,
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -82,6 +101,63 @@ impl App {
 
     pub fn settings(&self) -> Result<Settings> {
         self.store.settings()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Whether a pass can run: switched on (R4), both accounts connected, a seller chosen.
+    pub fn ready(&self) -> Result<()> {
+        let status = self.status()?;
+        if !status.enabled {
+            return Err(Error::Disabled);
+        }
+        if !status.nuvemshop.connected {
+            return Err(Error::NotConnected(Service::Nuvemshop));
+        }
+        if !status.contaazul.connected {
+            return Err(Error::NotConnected(Service::Contaazul));
+        }
+        if status.seller.is_none() {
+            return Err(Error::NoSeller);
+        }
+        Ok(())
+    }
+
+    /// Stops the running pass between two orders (the scheduler stopping).
+    pub fn interrupt_pass(&self) {
+        self.interrupt.store(true, Ordering::SeqCst);
+    }
+
+    /// R7: how often a pass runs, within 1 minute and 24 hours.
+    pub fn set_poll_interval_minutes(&self, minutes: u64) -> std::result::Result<(), Problem> {
+        let interval = crate::scheduler::interval_from_minutes(minutes)?;
+        self.set_poll_interval(interval).map_err(|e| e.problem())
+    }
+
+    /// A page of the ledger, newest first, and how many orders match in all.
+    pub fn orders_page(
+        &self,
+        filter: &OrderFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<OrdersPage> {
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let page_size = page_size.clamp(1, 500);
+        Ok(OrdersPage {
+            items: self.store.list(
+                filter.state,
+                search,
+                page_size,
+                page.saturating_mul(page_size),
+            )?,
+            total: self.store.count_matching(filter.state, search)?,
+        })
     }
 
     /// R1: the authorize page in the browser, the code back on the loopback listener, the
@@ -143,7 +219,30 @@ impl App {
             Service::Contaazul => self.contaazul_auth.exchange_code(&code).await?,
         }
         tracing::info!(service = service.name(), "connected");
+        self.resume_after_reconnect().await?;
         self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    /// R5: after *Refazer a integração*, an integration that switched itself off because an
+    /// account's access changed comes back on, with its seller, once both accounts are
+    /// connected. One the merchant switched off stays off.
+    async fn resume_after_reconnect(&self) -> Result<()> {
+        let status = self.status()?;
+        let switched_itself_off = status.disabled_reason.as_ref().is_some_and(|reason| {
+            matches!(
+                reason.code,
+                ProblemCode::NuvemshopAccessChanged | ProblemCode::ContaazulAccessChanged
+            )
+        });
+        if status.activated_at.is_some()
+            && switched_itself_off
+            && status.nuvemshop.connected
+            && status.contaazul.connected
+        {
+            self.enable(None).await?;
+            tracing::info!("integration back on after reconnecting (R5)");
+        }
         Ok(())
     }
 
@@ -246,6 +345,7 @@ impl App {
             contaazul: self.contaazul_client()?,
             clock: self.clock.clone(),
             events: self.events.clone(),
+            interrupt: self.interrupt.clone(),
         })
     }
 
@@ -255,6 +355,7 @@ impl App {
         if !settings.enabled {
             return Err(Error::Disabled);
         }
+        self.interrupt.store(false, Ordering::SeqCst);
         self.engine()?.run_pass().await
     }
 

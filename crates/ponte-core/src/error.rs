@@ -72,6 +72,9 @@ pub enum Error {
     NotFound(String),
     #[error("simulated crash at {0}")]
     SimulatedCrash(&'static str),
+    /// A value the merchant gave is out of bounds (a usage error: exit 2 in the CLI).
+    #[error("invalid input: {}", .0.message)]
+    Invalid(Problem),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -115,6 +118,7 @@ impl Error {
             Error::Config(_) => Problem::of(ProblemCode::Configuration),
             Error::NotFound(_) => Problem::of(ProblemCode::NotFound),
             Error::SimulatedCrash(_) => Problem::of(ProblemCode::Crash),
+            Error::Invalid(problem) => return problem.clone(),
         };
         problem.with_details(details)
     }

@@ -16,6 +16,7 @@ pub mod nuvemshop;
 pub mod oauth;
 pub mod problem;
 pub mod rules;
+pub mod scheduler;
 pub mod secrets;
 pub mod store;
 pub mod sync;

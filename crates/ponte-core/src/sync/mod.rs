@@ -68,6 +68,8 @@ pub struct Engine {
     pub contaazul: ContaAzulClient,
     pub clock: SharedClock,
     pub events: Events,
+    /// Set when the pass must stop between two orders (the scheduler stopping).
+    pub interrupt: Arc<std::sync::atomic::AtomicBool>,
 }
 
 enum Outcome {
@@ -165,8 +167,9 @@ impl Engine {
         }
         let mut cache = PassCache::default();
         for order_id in self.store.due(self.clock.now())? {
-            // R4: switched off between two orders, nothing more is sent.
-            if !self.store.settings()?.enabled {
+            // R4: switched off (or stopping) between two orders, nothing more is sent.
+            let stopping = self.interrupt.load(std::sync::atomic::Ordering::SeqCst);
+            if stopping || !self.store.settings()?.enabled {
                 report.interrupted = true;
                 break;
             }

@@ -1,0 +1,42 @@
+//! `ponte connect nuvemshop|contaazul [--no-browser]`
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use ponte_core::error::Service;
+use ponte_core::oauth::{Browser, NoBrowser, SystemBrowser};
+use ponte_core::{App, Error};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Account {
+    Nuvemshop,
+    Contaazul,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    account: Account,
+    /// Only print the authorization URL; do not open the browser.
+    #[arg(long)]
+    no_browser: bool,
+}
+
+pub async fn run(app: &App, args: Args) -> Result<(), Error> {
+    let service = match args.account {
+        Account::Nuvemshop => Service::Nuvemshop,
+        Account::Contaazul => Service::Contaazul,
+    };
+    let browser: &dyn Browser = if args.no_browser {
+        &NoBrowser
+    } else {
+        &SystemBrowser
+    };
+    app.connect(service, browser, |url| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Open: {url}");
+        let _ = out.flush();
+    })
+    .await?;
+    println!("Conectado com {}.", service.name());
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! `ponte disable`
+
+use ponte_core::{App, Error};
+
+pub fn run(app: &App) -> Result<(), Error> {
+    app.disable()?;
+    println!("Integração desativada.");
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! One file per command, each the same shape: its arguments, a call to `ponte_core::App`,
+//! what it prints. What a command decides, the core decides; what it prints in JSON is the
+//! core's own serialisation of the types the window receives.
+
+mod connect;
+mod disable;
+mod enable;
+mod orders;
+mod report;
+mod retry;
+mod sellers;
+mod settings;
+mod status;
+mod sync;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use ponte_core::{App, Config, Error};
+use serde::Serialize;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Connects an account: opens its authorization page in the browser and waits for it to
+    /// come back.
+    Connect(connect::Args),
+    /// Lists the Conta Azul sellers (vendedores).
+    Sellers(sellers::Args),
+    /// Switches the integration on; the first time, records the activation date.
+    Enable(enable::Args),
+    /// Switches the integration off: nothing is imported until it is switched on again.
+    Disable,
+    /// Shows or changes the settings the window has: the poll interval and the seller.
+    Settings(settings::Args),
+    /// Imports the paid orders: one pass with --once, otherwise at the configured interval.
+    Sync(sync::Args),
+    /// Shows whether the integration is on, the connections and the counts.
+    Status(status::Args),
+    /// Lists the orders Ponte has seen.
+    Orders(orders::Args),
+    /// Puts a failed order (or every failed order) back in the queue.
+    Retry(retry::Args),
+    /// Prints the support report of an order (personal data masked).
+    Report(report::Args),
+    /// Runs simulated Nuvemshop and Conta Azul on 127.0.0.1 until interrupted, and prints the
+    /// environment lines that point Ponte at them.
+    #[cfg(feature = "sandbox")]
+    Sandbox(crate::sandbox::SandboxArgs),
+}
+
+pub async fn run(command: Command) -> ExitCode {
+    #[cfg(feature = "sandbox")]
+    if let Command::Sandbox(args) = command {
+        return match crate::sandbox::run(args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let result = match Config::from_env().and_then(App::open) {
+        Ok(app) => execute(app, command).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Once, in Portuguese; the English detail goes to the log when PONTE_LOG asks.
+            let problem = error.problem();
+            tracing::debug!(%error, "command failed");
+            eprintln!("{}\n{}", problem.message, problem.hint);
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+async fn execute(app: App, command: Command) -> Result<(), Error> {
+    match command {
+        Command::Connect(args) => connect::run(&app, args).await,
+        Command::Sellers(args) => sellers::run(&app, args).await,
+        Command::Enable(args) => enable::run(&app, args).await,
+        Command::Disable => disable::run(&app),
+        Command::Settings(args) => settings::run(&app, args).await,
+        Command::Sync(args) => sync::run(app, args).await,
+        Command::Status(args) => status::run(&app, args),
+        Command::Orders(args) => orders::run(&app, args),
+        Command::Retry(args) => retry::run(&app, args).await,
+        Command::Report(args) => report::run(&app, args),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(_) => unreachable!("run before opening the app"),
+    }
+}
+
+/// 0 done; 1 failed; 2 wrong usage (clap's own); 3 not ready; 4 the data directory is in use.
+fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::NotConnected(_) | Error::Disabled | Error::NoSeller => 3,
+        Error::NuvemshopAccessRevoked
+        | Error::ContaAzulAccessRevoked
+        | Error::NuvemshopSuspended => 3,
+        Error::Locked(_) => 4,
+        Error::Invalid(_) => 2,
+        _ => 1,
+    }
+}
+
+/// The core's own serialisation, pretty-printed: the same fields the window receives.
+fn print_json(value: &impl Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|error| Error::Config(format!("JSON: {error}")))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}

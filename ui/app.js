@@ -160,12 +160,14 @@ async function renderActivate() {
 
 function renderDashboard() {
   const { status, schedule, poll_interval_minutes: interval } = ui.overview;
-  const reason = status.disabled_reason || disconnectedReason(status);
-  $("disabled-banner").hidden = !reason;
-  if (reason) {
-    $("disabled-message").textContent = reason.message;
-    $("disabled-hint").textContent = reason.hint;
-    $("redo").textContent = reason.action || "Refazer a integração";
+  const attention = status.attention;
+  $("disabled-banner").hidden = !attention;
+  if (attention) {
+    $("disabled-message").textContent = attention.problem.message;
+    $("disabled-hint").textContent = attention.problem.hint;
+    const account = attention.reconnect;
+    $("redo").hidden = !account;
+    $("redo").textContent = account && attention.problem.code === "NOT_CONNECTED" ? `Conectar com ${NAMES[account]}` : "Refazer a integração";
   }
   for (const account of ["nuvemshop", "contaazul"]) {
     const connected = status[account].connected;
@@ -193,18 +195,6 @@ function renderDashboard() {
 }
 
 const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };
-
-/** An account disconnected after activation: nothing is imported until it is back. */
-function disconnectedReason(status) {
-  const account = ["nuvemshop", "contaazul"].find((a) => !status[a].connected);
-  if (!account) return null;
-  return {
-    code: account === "nuvemshop" ? "NUVEMSHOP_ACCESS_CHANGED" : "CONTAAZUL_ACCESS_CHANGED",
-    message: `A ${NAMES[account]} não está conectada: nenhuma venda é importada até reconectar.`,
-    hint: "Os pedidos pagos nesse meio-tempo serão importados depois de conectar.",
-    action: `Conectar com ${NAMES[account]}`,
-  };
-}
 
 /** Shows the authorization link while the browser step is under way. */
 function showAuthLink(service, url) {
@@ -365,9 +355,8 @@ function wire() {
     toast("Verificando novos pedidos…");
   });
   $("redo").addEventListener("click", async () => {
-    const status = ui.overview.status;
-    const reason = status.disabled_reason || disconnectedReason(status);
-    const account = reason && reason.code === "CONTAAZUL_ACCESS_CHANGED" ? "contaazul" : "nuvemshop";
+    const attention = ui.overview.status.attention;
+    const account = (attention && attention.reconnect) || "nuvemshop";
     $("redo").disabled = true;
     try {
       await connectFromDashboard(account);

@@ -15,6 +15,7 @@ use crate::nuvemshop::NuvemshopClient;
 use crate::oauth::{self, Browser};
 use crate::rules::customer::mask_document;
 use crate::secrets::{open_store, Secret, TokenStore};
+pub use crate::store::OrderFilter;
 use crate::store::{Counts, LedgerOrder, OrderState, Seller, Settings, Store};
 use crate::sync::{Engine, Event, Events, PassReport};
 use crate::time::{system_clock, SharedClock};
@@ -30,14 +31,6 @@ pub struct App {
     contaazul_auth: Arc<ContaAzulAuth>,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
-}
-
-/// A page of the ledger, as the dashboard and `ponte orders` ask for it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OrderFilter {
-    pub state: Option<OrderState>,
-    /// The order number, the customer's name or the Conta Azul sale number.
-    pub search: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -58,6 +51,51 @@ pub struct Status {
     pub seller: Option<Seller>,
     pub counts: Counts,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// What the dashboard's banner says, when something needs the merchant.
+    pub attention: Option<Attention>,
+}
+
+impl Status {
+    fn with_attention(mut self) -> Status {
+        self.attention = Attention::of(&self);
+        self
+    }
+}
+
+/// Something that stops the imports until the merchant acts (R5): why, and which account to
+/// connect again, when connecting again is the cure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attention {
+    pub problem: Problem,
+    pub reconnect: Option<Service>,
+}
+
+impl Attention {
+    fn of(status: &Status) -> Option<Attention> {
+        if let Some(reason) = &status.disabled_reason {
+            let reconnect = match reason.code {
+                ProblemCode::NuvemshopAccessChanged => Some(Service::Nuvemshop),
+                ProblemCode::ContaazulAccessChanged => Some(Service::Contaazul),
+                _ => None,
+            };
+            return Some(Attention {
+                problem: reason.clone(),
+                reconnect,
+            });
+        }
+        status.activated_at?;
+        let missing = if !status.nuvemshop.connected {
+            Service::Nuvemshop
+        } else if !status.contaazul.connected {
+            Service::Contaazul
+        } else {
+            return None;
+        };
+        Some(Attention {
+            problem: Problem::disconnected(missing.name()),
+            reconnect: Some(missing),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -143,20 +181,12 @@ impl App {
         page: u32,
         page_size: u32,
     ) -> Result<OrdersPage> {
-        let search = filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
         let page_size = page_size.clamp(1, 500);
         Ok(OrdersPage {
-            items: self.store.list(
-                filter.state,
-                search,
-                page_size,
-                page.saturating_mul(page_size),
-            )?,
-            total: self.store.count_matching(filter.state, search)?,
+            items: self
+                .store
+                .list(filter, page_size, page.saturating_mul(page_size))?,
+            total: self.store.count_matching(filter)?,
         })
     }
 
@@ -376,17 +406,18 @@ impl App {
             seller: settings.seller,
             counts: self.store.counts()?,
             last_sync_at: settings.last_sync_at,
-        })
+            attention: None,
+        }
+        .with_attention())
     }
 
-    pub fn orders(
-        &self,
-        state: Option<OrderState>,
-        search: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<LedgerOrder>> {
-        self.store.list(state, search, limit, offset)
+    /// Every order in a state (or all), newest first.
+    pub fn orders(&self, state: Option<OrderState>) -> Result<Vec<LedgerOrder>> {
+        let filter = OrderFilter {
+            state,
+            search: None,
+        };
+        self.store.list(&filter, u32::MAX, 0)
     }
 
     /// *Tentar novamente*: the order is read again from Nuvemshop (it may have been corrected)

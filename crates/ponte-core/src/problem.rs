@@ -459,6 +459,19 @@ impl Problem {
         }
     }
 
+    /// An account disconnected after activation: nothing is imported until it is back.
+    pub fn disconnected(service: &str) -> Self {
+        Problem {
+            code: ProblemCode::NotConnected,
+            message: format!(
+                "A {service} não está conectada: nenhuma venda é importada até reconectar."
+            ),
+            hint: "Os pedidos pagos nesse meio-tempo serão importados depois de conectar."
+                .to_string(),
+            details: None,
+        }
+    }
+
     pub fn unreachable(service: &str) -> Self {
         Problem::saying(
             ProblemCode::Unreachable,

@@ -29,6 +29,13 @@ pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&Sao_Paulo).date_naive()
 }
 
+/// A moment as Ponte stores it (RFC 3339, written by `to_rfc3339`); `None` when absent or
+/// unreadable.
+pub fn stored_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// Nuvemshop sends `+0000`, `-03:00` and `Z` offsets (and the odd bare date); one parser takes
 /// them all and answers UTC.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {

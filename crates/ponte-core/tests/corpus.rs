@@ -56,9 +56,7 @@ async fn r18_every_hostile_order_ends_with_a_reason_and_the_others_are_imported(
             "a good order behind the odd ones"
         );
     }
-    let skipped = app
-        .orders(Some(OrderState::Skipped), None, 1000, 0)
-        .unwrap();
+    let skipped = app.orders(Some(OrderState::Skipped)).unwrap();
     for (case, order) in cases.iter().zip(&created) {
         let name = &case.name;
         let (expected_state, expected_code) = match case.expect.split_once(':') {

@@ -345,7 +345,7 @@ async fn an_order_without_an_id_is_skipped_with_a_reason_and_does_not_hold_the_c
     app.sync_once().await.unwrap();
     assert_eq!(sales_for(&control, good.number), 1);
     assert_eq!(sales_for(&control, broken.number), 0);
-    let skipped = app.orders(Some(OrderState::Skipped), None, 10, 0).unwrap();
+    let skipped = app.orders(Some(OrderState::Skipped)).unwrap();
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].number, broken.number);
     assert!(skipped[0]
@@ -356,9 +356,7 @@ async fn an_order_without_an_id_is_skipped_with_a_reason_and_does_not_hold_the_c
     assert!(app.settings().unwrap().cursor.is_some(), "the cursor moved");
     app.sync_once().await.unwrap();
     assert_eq!(
-        app.orders(Some(OrderState::Skipped), None, 10, 0)
-            .unwrap()
-            .len(),
+        app.orders(Some(OrderState::Skipped)).unwrap().len(),
         1,
         "seen again, recorded once"
     );
@@ -535,4 +533,49 @@ async fn r18_a_listing_refusal_does_not_hold_up_the_queue() {
     assert!(report.poll_failed);
     assert_eq!(report.imported, 1);
     assert_eq!(sales_for(&control, order.number), 1);
+}
+
+#[tokio::test]
+async fn r5_the_banner_says_why_and_which_account_to_connect_again() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    assert!(app.status().unwrap().attention.is_none(), "all well");
+    app.disable().unwrap();
+    assert!(
+        app.status().unwrap().attention.is_none(),
+        "switched off by the merchant: nothing to fix"
+    );
+    app.enable(None).await.unwrap();
+
+    control.revoke_nuvemshop_token();
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
+    assert!(app.sync_once().await.is_err());
+    let attention = app.status().unwrap().attention.unwrap();
+    assert_eq!(attention.problem.code, "NUVEMSHOP_ACCESS_CHANGED");
+    assert_eq!(
+        attention.reconnect,
+        Some(ponte_core::error::Service::Nuvemshop)
+    );
+    // Reconnecting switches it back on by itself (R5), in the core, for both shells.
+    app.connect(
+        ponte_core::error::Service::Nuvemshop,
+        &ConsentingBrowser(control.clone()),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let status = app.status().unwrap();
+    assert!(status.enabled && status.attention.is_none());
+
+    app.disconnect(ponte_core::error::Service::Contaazul)
+        .await
+        .unwrap();
+    let attention = app.status().unwrap().attention.unwrap();
+    assert_eq!(attention.problem.code, "NOT_CONNECTED");
+    assert!(attention.problem.message.contains("Conta Azul"));
+    assert_eq!(
+        attention.reconnect,
+        Some(ponte_core::error::Service::Contaazul)
+    );
 }

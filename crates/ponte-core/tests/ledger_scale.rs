@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ponte_core::store::{OrderState, Seen, SeenState, Store};
+use ponte_core::store::{OrderFilter, OrderState, Seen, SeenState, Store};
 
 #[test]
 fn a_page_of_a_hundred_thousand_orders_comes_back_at_once() {
@@ -30,6 +30,14 @@ fn a_page_of_a_hundred_thousand_orders_comes_back_at_once() {
         .collect();
     store.record_seen(&seen, Some(now), now).unwrap();
 
+    let queued = OrderFilter {
+        state: Some(OrderState::Queued),
+        search: None,
+    };
+    let search = OrderFilter {
+        state: None,
+        search: Some("cliente 4999".into()),
+    };
     let timed = |what: &str, f: &dyn Fn() -> usize| {
         let started = Instant::now();
         let found = f();
@@ -38,37 +46,28 @@ fn a_page_of_a_hundred_thousand_orders_comes_back_at_once() {
         found
     };
     assert_eq!(
-        timed("a page", &|| store
-            .list(Some(OrderState::Queued), None, 25, 0)
-            .unwrap()
-            .len()),
+        timed("a page", &|| store.list(&queued, 25, 0).unwrap().len()),
         25
     );
     assert_eq!(
         timed("a deep page", &|| store
-            .list(Some(OrderState::Queued), None, 25, 90_000)
+            .list(&queued, 25, 90_000)
             .unwrap()
             .len()),
         25
     );
     assert_eq!(
-        timed("the count", &|| store
-            .count_matching(Some(OrderState::Queued), None)
-            .unwrap() as usize),
+        timed("the count", &|| store.count_matching(&queued).unwrap()
+            as usize),
         98_000
     );
     assert_eq!(
-        timed("a search", &|| store
-            .list(None, Some("cliente 4999"), 25, 0)
-            .unwrap()
-            .len()),
+        timed("a search", &|| store.list(&search, 25, 0).unwrap().len()),
         20
     );
     assert_eq!(
-        timed(
-            "a search count",
-            &|| store.count_matching(None, Some("cliente 4999")).unwrap() as usize
-        ),
+        timed("a search count", &|| store.count_matching(&search).unwrap()
+            as usize),
         20
     );
     assert_eq!(

@@ -177,10 +177,10 @@ impl Desktop {
                     break url;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "{css} never showed an authorization link"
-            );
+            if Instant::now() >= deadline {
+                self.snapshot(&format!("no-link-{account}")).await;
+                panic!("{css} never showed an authorization link");
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         let http = reqwest::Client::builder()
@@ -423,6 +423,13 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     let desktop = Desktop::start(&["--sandbox"]).await;
     desktop.click("button[data-account=\"nuvemshop\"]").await;
     desktop.consent("nuvemshop").await;
+    // As a merchant does: the first step says Conectado before the second is clicked.
+    desktop
+        .wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
     desktop.click("button[data-account=\"contaazul\"]").await;
     desktop.consent("contaazul").await;
     desktop.wait_text("#activate-seller", "Ana Souza").await;

@@ -115,59 +115,84 @@ pub enum SeenState {
     Skipped(String),
 }
 
-fn time(text: Option<String>) -> Option<DateTime<Utc>> {
-    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc))
+use crate::time::stored_time as time;
+
+/// Which orders a page of the ledger shows: the dashboard's tabs and search box, and
+/// `ponte orders`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub state: Option<OrderState>,
+    /// A piece of the order number, the customer's name or the Conta Azul sale number.
+    pub search: Option<String>,
 }
+
+impl OrderFilter {
+    /// The state and the search pattern, as the one WHERE clause below takes them.
+    fn params(&self) -> (Option<&'static str>, Option<String>) {
+        let pattern = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(|text| format!("%{}%", text.to_lowercase()));
+        (self.state.map(OrderState::as_str), pattern)
+    }
+}
+
+/// The filter's WHERE clause, shared by the page and its count.
+const MATCHING: &str = "(?1 IS NULL OR state = ?1)
+    AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
+         OR CAST(sale_number AS TEXT) LIKE ?2)";
 
 const COLUMNS: &str =
     "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
     sale_number, sale_id, error_code, error_message, error_hint, error_details, skip_reason, \
     attempts, updated_at, imported_at, sent_at, number_taken";
 
-fn corrupt(column: usize, text: &str) -> rusqlite::Error {
+fn corrupt(column: &str, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
-        column,
+        0,
         rusqlite::types::Type::Text,
-        format!("unknown value {text:?}").into(),
+        format!("unknown {column} {text:?}").into(),
     )
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<LedgerOrder> {
-    let state: String = row.get(2)?;
-    let state = OrderState::parse(&state).ok_or_else(|| corrupt(2, &state))?;
-    let error = match row.get::<_, Option<String>>(10)? {
+    let text = |name: &str| row.get::<_, Option<String>>(name);
+    let state_text: String = row.get("state")?;
+    let state = OrderState::parse(&state_text).ok_or_else(|| corrupt("state", &state_text))?;
+    let error = match text("error_code")? {
         Some(code) => Some(Problem {
-            code: ProblemCode::parse(&code).ok_or_else(|| corrupt(10, &code))?,
-            message: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
-            hint: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
-            details: row.get(13)?,
+            code: ProblemCode::parse(&code).ok_or_else(|| corrupt("error_code", &code))?,
+            message: text("error_message")?.unwrap_or_default(),
+            hint: text("error_hint")?.unwrap_or_default(),
+            details: text("error_details")?,
         }),
         None => None,
     };
     Ok(LedgerOrder {
-        order_id: row.get::<_, i64>(0)? as u64,
-        number: row.get::<_, i64>(1)? as u64,
+        order_id: row.get::<_, i64>("order_id")? as u64,
+        number: row.get::<_, i64>("number")? as u64,
         state,
-        customer_name: row.get(3)?,
-        total: row.get(4)?,
-        created_at: time(row.get(5)?),
-        paid_at: time(row.get(6)?),
-        payload: row.get(7)?,
+        customer_name: text("customer_name")?,
+        total: text("total")?,
+        created_at: time(text("created_at")?),
+        paid_at: time(text("paid_at")?),
+        payload: text("payload")?,
         // A failed order may keep the number its sale may exist under (R8): it is resumed
         // under it, but it is no sale number to show.
         sale_number: match state {
             OrderState::Failed => None,
-            _ => row.get(8)?,
+            _ => row.get("sale_number")?,
         },
-        sale_id: row.get(9)?,
+        sale_id: text("sale_id")?,
         error,
-        skip_reason: row.get(14)?,
-        attempts: row.get::<_, i64>(15)? as u32,
-        updated_at: time(row.get(16)?).unwrap_or_default(),
-        imported_at: time(row.get(17)?),
-        sent_at: time(row.get(18)?),
-        number_taken: row.get::<_, i64>(19)? != 0,
+        skip_reason: text("skip_reason")?,
+        attempts: row.get::<_, i64>("attempts")? as u32,
+        updated_at: time(text("updated_at")?).unwrap_or_default(),
+        imported_at: time(text("imported_at")?),
+        sent_at: time(text("sent_at")?),
+        number_taken: row.get::<_, i64>("number_taken")? != 0,
     })
 }
 
@@ -271,50 +296,36 @@ impl Store {
     }
 
     pub fn in_state(&self, state: OrderState) -> Result<Vec<LedgerOrder>> {
-        self.list(Some(state), None, u32::MAX, 0)
+        let filter = OrderFilter {
+            state: Some(state),
+            search: None,
+        };
+        self.list(&filter, u32::MAX, 0)
     }
 
-    /// A page of the ledger, newest first; `search` matches the order number, the customer
-    /// name or the Conta Azul sale number.
-    pub fn list(
-        &self,
-        state: Option<OrderState>,
-        search: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<LedgerOrder>> {
+    /// A page of the ledger, newest first.
+    pub fn list(&self, filter: &OrderFilter, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
         self.with(|conn| {
-            let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
+            let (state, pattern) = filter.params();
             let mut statement = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM orders
-                 WHERE (?1 IS NULL OR state = ?1)
-                   AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
-                        OR CAST(sale_number AS TEXT) LIKE ?2)
+                "SELECT {COLUMNS} FROM orders WHERE {MATCHING}
                  ORDER BY created_at DESC, order_id DESC LIMIT ?3 OFFSET ?4"
             ))?;
             let rows = statement.query_map(
-                params![
-                    state.map(OrderState::as_str),
-                    pattern,
-                    limit as i64,
-                    offset as i64
-                ],
+                params![state, pattern, limit as i64, offset as i64],
                 from_row,
             )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
-    /// How many orders `list` would page through.
-    pub fn count_matching(&self, state: Option<OrderState>, search: Option<&str>) -> Result<u64> {
+    /// How many orders `list` pages through.
+    pub fn count_matching(&self, filter: &OrderFilter) -> Result<u64> {
         self.with(|conn| {
-            let pattern = search.map(|s| format!("%{}%", s.trim().to_lowercase()));
+            let (state, pattern) = filter.params();
             let count: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM orders
-                 WHERE (?1 IS NULL OR state = ?1)
-                   AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
-                        OR CAST(sale_number AS TEXT) LIKE ?2)",
-                params![state.map(OrderState::as_str), pattern],
+                &format!("SELECT COUNT(*) FROM orders WHERE {MATCHING}"),
+                params![state, pattern],
                 |row| row.get(0),
             )?;
             Ok(count as u64)
@@ -604,6 +615,10 @@ mod tests {
 
     #[test]
     fn the_list_searches_by_number_customer_and_sale_number() {
+        let search = |text: &str| OrderFilter {
+            state: None,
+            search: Some(text.into()),
+        };
         let store = Store::open_in_memory().unwrap();
         let now = Utc::now();
         let mut joana = seen(2, SeenState::Queued);
@@ -611,11 +626,18 @@ mod tests {
         store
             .record_seen(&[seen(1, SeenState::Queued), joana], None, now)
             .unwrap();
-        assert_eq!(store.list(None, Some("joana"), 50, 0).unwrap().len(), 1);
-        assert_eq!(store.list(None, Some("101"), 50, 0).unwrap()[0].order_id, 1);
+        assert_eq!(store.list(&search("joana"), 50, 0).unwrap().len(), 1);
+        assert_eq!(store.list(&search("101"), 50, 0).unwrap()[0].order_id, 1);
         assert_eq!(
             store
-                .list(Some(OrderState::Queued), None, 1, 1)
+                .list(
+                    &OrderFilter {
+                        state: Some(OrderState::Queued),
+                        search: None
+                    },
+                    1,
+                    1
+                )
                 .unwrap()
                 .len(),
             1

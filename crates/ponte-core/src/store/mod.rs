@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
-pub use ledger::{Counts, LedgerOrder, OrderState, Seen, SeenState};
+pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
 pub use settings::{Seller, Settings};
 
 use crate::error::Result;

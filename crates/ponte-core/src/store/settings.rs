@@ -38,10 +38,7 @@ impl Settings {
     }
 }
 
-fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
-    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
+use crate::time::stored_time as parse_time;
 
 impl Store {
     pub(crate) fn get_setting(&self, key: &str) -> Result<Option<String>> {

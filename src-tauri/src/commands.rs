@@ -50,7 +50,7 @@ pub fn overview(shell: State<'_, Shell>) -> Answer<Overview> {
     let settings = shell.app.settings().map_err(problem)?;
     Ok(Overview {
         status: shell.app.status().map_err(problem)?,
-        poll_interval_minutes: settings.poll_interval().as_secs().div_ceil(60),
+        poll_interval_minutes: settings.poll_interval_minutes(),
         schedule: shell.runner.schedule(),
         demo: shell.demo.is_some(),
     })

@@ -1,5 +1,6 @@
 //! `ponte enable [--seller ID]`
 
+use ponte_core::rules::eligibility::BEFORE_ACTIVATION;
 use ponte_core::time::{br_date, business_date};
 use ponte_core::{App, Error};
 
@@ -26,10 +27,7 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
                 .map(|at| br_date(business_date(at)))
                 .unwrap_or_default();
             println!("Integração ativada. Data de ativação: {activated}.");
-            println!(
-                "Vendas realizadas antes da data de ativação devem ser lançadas manualmente na \
-                 Conta Azul."
-            );
+            println!("{BEFORE_ACTIVATION}");
             Ok(())
         }
     }

@@ -32,7 +32,7 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     }
     let settings = app.settings()?;
     let shown = Shown {
-        poll_interval_minutes: settings.poll_interval().as_secs().div_ceil(60),
+        poll_interval_minutes: settings.poll_interval_minutes(),
         seller: settings.seller,
     };
     if args.json {

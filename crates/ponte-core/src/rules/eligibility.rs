@@ -13,6 +13,10 @@ pub enum Eligibility {
     NotYet,
 }
 
+/// R3, as the article says it, wherever a merchant is told about the activation date.
+pub const BEFORE_ACTIVATION: &str =
+    "Vendas realizadas antes da data de ativação devem ser lançadas manualmente na Conta Azul.";
+
 /// Why an order the listing sent without its id is kept aside: without it, Ponte cannot tell
 /// it from the others, read it again or import it exactly once.
 pub fn without_id_reason() -> String {
@@ -28,11 +32,9 @@ pub fn eligibility(order: &Order, activated_at: DateTime<Utc>) -> Eligibility {
     }
     // R3: no retroactive import.
     if order.created_at < activated_at {
-        return Eligibility::Skip(
-            "Pedido feito antes da data de ativação. Vendas realizadas antes da data de ativação \
-             devem ser lançadas manualmente na Conta Azul."
-                .into(),
-        );
+        return Eligibility::Skip(format!(
+            "Pedido feito antes da data de ativação. {BEFORE_ACTIVATION}"
+        ));
     }
     match order.currency.as_deref() {
         None | Some("BRL") => Eligibility::Import,

@@ -36,6 +36,11 @@ impl Settings {
     pub fn poll_interval(&self) -> Duration {
         self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL)
     }
+
+    /// The interval as *Configurações* and `ponte settings` show it.
+    pub fn poll_interval_minutes(&self) -> u64 {
+        self.poll_interval().as_secs().div_ceil(60)
+    }
 }
 
 use crate::time::stored_time as parse_time;

@@ -240,7 +240,10 @@ impl App {
                 // The store's domain makes the admin links of the support report (R21).
                 match self.nuvemshop_client()?.store().await {
                     Ok(store) => {
-                        let domain = store.get("original_domain").and_then(|d| d.as_str());
+                        let domain = store
+                            .get("original_domain")
+                            .and_then(|d| d.as_str())
+                            .filter(|d| crate::nuvemshop::client::is_host_name(d));
                         self.store.set_nuvemshop_domain(domain)?;
                     }
                     Err(error) => tracing::warn!(%error, "could not read the store's domain"),
@@ -482,7 +485,9 @@ impl App {
         if let Some(problem) = &order.error {
             report.push_str(&format!(
                 "Motivo: {}\nO que fazer: {}\nCódigo: {}\n",
-                problem.message, problem.hint, problem.code
+                redact(&problem.message),
+                problem.hint,
+                problem.code
             ));
             if let Some(details) = &problem.details {
                 report.push_str(&format!("Detalhes: {}\n", redact(details)));
@@ -541,11 +546,17 @@ fn redact_token(token: &str) -> String {
     let only_document_chars = token
         .chars()
         .all(|c| c.is_ascii_digit() || ".-/+".contains(c));
-    if only_document_chars
-        && (digits == 11 || digits == 14)
-        && token.chars().any(|c| ".-/".contains(c))
-    {
+    // CPF and CNPJ with or without punctuation (11 digits is also a mobile number with DDD).
+    if only_document_chars && !token.starts_with('+') && (digits == 11 || digits == 14) {
         return mask_document(token);
+    }
+    // A local phone number: 9876-5432, 98765-4321.
+    if let Some((head, tail)) = token.split_once('-') {
+        let all_digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+        if all_digits(head) && all_digits(tail) && (4..=5).contains(&head.len()) && tail.len() == 4
+        {
+            return "****-****".into();
+        }
     }
     if only_document_chars && digits >= 10 && token.starts_with('+') {
         return format!("{}****", &token[..token.len().min(6)]);
@@ -567,5 +578,21 @@ mod tests {
         assert!(redacted.contains("***@exemplo.com.br"));
         assert!(!redacted.contains("987654321"));
         assert!(redacted.contains("\"nome\":\"Maria\""), "{redacted}");
+    }
+
+    #[test]
+    fn r21_documents_and_phones_are_masked_with_or_without_punctuation() {
+        let text = "GET /v1/pessoas?documentos=52998224725&pagina=1 \
+                    cnpj 11222333000181, fone (11) 98765-4321, pedido 1450789401 de 2026-11-30";
+        let redacted = redact(text);
+        for personal in ["52998224725", "11222333000181", "98765-4321"] {
+            assert!(!redacted.contains(personal), "{personal}: {redacted}");
+        }
+        assert!(redacted.contains("documentos=***982247**"), "{redacted}");
+        assert!(
+            redacted.contains("pedido 1450789401"),
+            "order ids stay: {redacted}"
+        );
+        assert!(redacted.contains("2026-11-30"), "dates stay: {redacted}");
     }
 }

@@ -59,6 +59,18 @@ pub struct Config {
 }
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 47800;
+
+/// Creates the data directory (and its parents) readable by this user only: it holds the
+/// ledger, with customers' names, and the token file.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(120);
 
 impl Config {

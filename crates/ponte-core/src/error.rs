@@ -44,13 +44,14 @@ pub enum Error {
     /// connection cut mid-way): what it asked for may or may not have happened.
     #[error("no answer from {}: {detail}", .service.name())]
     NoAnswer { service: Service, detail: String },
-    #[error("{} answered {status}: {body}", .service.name())]
+    // Logs see the answer with personal data masked.
+    #[error("{} answered {status}: {}", .service.name(), crate::app::redact(.body))]
     Api {
         service: Service,
         status: u16,
         body: String,
     },
-    #[error("{} sent an answer Ponte cannot read: {detail}", .service.name())]
+    #[error("{} sent an answer Ponte cannot read: {}", .service.name(), crate::app::redact(.detail))]
     Unreadable { service: Service, detail: String },
     #[error("authorization failed: {0}")]
     Authorization(String),

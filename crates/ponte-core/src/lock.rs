@@ -13,7 +13,7 @@ pub struct DataDirLock {
 
 impl DataDirLock {
     pub fn acquire(data_dir: &Path) -> Result<DataDirLock> {
-        std::fs::create_dir_all(data_dir)?;
+        crate::config::create_private_dir(data_dir)?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -114,7 +114,7 @@ impl FileStore {
 
     fn write(&self, tokens: &BTreeMap<String, String>) -> Result<()> {
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::config::create_private_dir(dir)?;
         }
         let temporary = self.path.with_extension("json.tmp");
         let bytes = serde_json::to_vec(tokens).map_err(|e| Error::Secrets(e.to_string()))?;
@@ -133,6 +133,11 @@ impl FileStore {
             file.sync_all()?;
         }
         std::fs::rename(&temporary, &self.path)?;
+        // The rename itself must survive a crash too: sync the directory that holds it.
+        #[cfg(unix)]
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(())
     }
 }
@@ -173,8 +178,9 @@ mod tests {
 
     #[test]
     fn the_file_store_keeps_tokens_in_an_owner_only_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path().join("tokens.json"));
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("Ponte");
+        let store = FileStore::new(dir.join("tokens.json"));
         assert_eq!(store.get("contaazul").unwrap(), None);
         store.set("contaazul", &Secret::new("r1")).unwrap();
         store.set("nuvemshop", &Secret::new("n1")).unwrap();
@@ -186,11 +192,14 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("tokens.json"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+            let mode = |path: &std::path::Path| {
+                std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&dir.join("tokens.json")), 0o600);
+            assert_eq!(mode(&dir), 0o700, "the data directory is the user's only");
+            let tokens = "x".repeat(4_000);
+            store.set("long", &Secret::new(tokens.clone())).unwrap();
+            assert_eq!(store.get("long").unwrap(), Some(Secret::new(tokens)));
         }
     }
 }

@@ -183,6 +183,19 @@ impl Desktop {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
+        // However long the link, it wraps inside its card: nothing runs off the window.
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "the {account} link pushes the window sideways by {overflow} px"
+        );
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

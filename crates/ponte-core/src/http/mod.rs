@@ -56,6 +56,33 @@ impl Reply {
     }
 }
 
+/// The largest answer Ponte reads. Its biggest pages are well under a megabyte; a service (or
+/// something pretending to be one) sending more is not read into memory.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// A URL as logs and error messages show it: without its query, which may carry a CPF.
+pub(crate) fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+/// The body, or `None` when it is larger than [`MAX_BODY_BYTES`].
+async fn read_capped(mut response: reqwest::Response) -> reqwest::Result<Option<String>> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+    {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
 pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
@@ -161,8 +188,18 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    match response.text().await {
-                        Ok(body) => (
+                    match read_capped(response).await {
+                        Ok(None) => {
+                            return Err(Error::Unreadable {
+                                service: self.service,
+                                detail: format!(
+                                    "{} {} answered more than {MAX_BODY_BYTES} bytes",
+                                    request.method,
+                                    without_query(&request.url)
+                                ),
+                            })
+                        }
+                        Ok(Some(body)) => (
                             None,
                             Some(Reply {
                                 status,
@@ -207,7 +244,7 @@ impl Transport {
                     })
                 }
                 Decision::RetryAfter(wait) => {
-                    tracing::info!(service = ?self.service, attempt, ?wait, url = %request.url, "retrying");
+                    tracing::info!(service = ?self.service, attempt, ?wait, url = %without_query(&request.url), "retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Decision::GiveUp => {
@@ -217,7 +254,7 @@ impl Transport {
                     let detail = format!(
                         "{} {} failed after {attempt} attempt(s): {}",
                         request.method,
-                        request.url,
+                        without_query(&request.url),
                         outcome.map(|o| o.describe()).unwrap_or("no answer")
                     );
                     return Err(match outcome {

@@ -136,11 +136,25 @@ impl NuvemshopClient {
     }
 
     pub fn admin_order_url(store_domain: Option<&str>, order_id: u64) -> String {
-        match store_domain {
+        match store_domain.filter(|domain| is_host_name(domain)) {
             Some(domain) => format!("https://{domain}/admin/orders/{order_id}"),
             None => format!("https://www.nuvemshop.com.br/admin/orders/{order_id}"),
         }
     }
+}
+
+/// A plain host name (`minhaloja.lojavirtualnuvem.com.br`): what the store's domain must be
+/// before it goes into a link the merchant clicks.
+pub fn is_host_name(text: &str) -> bool {
+    text.len() <= 253
+        && text.contains('.')
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 /// The end of the list is a 404 whose description reads "Last page is N" (observed, not
@@ -160,6 +174,30 @@ fn is_past_last_page(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r21_only_a_plain_host_name_goes_into_the_admin_link() {
+        let url = |domain| NuvemshopClient::admin_order_url(Some(domain), 7);
+        assert_eq!(
+            url("minhaloja.lojavirtualnuvem.com.br"),
+            "https://minhaloja.lojavirtualnuvem.com.br/admin/orders/7"
+        );
+        for hostile in [
+            "evil.com/phish?x=",
+            "javascript:alert(1)",
+            "a b.com",
+            "exemplo.com@evil.com",
+            "-x.com",
+            "localhost",
+            "",
+        ] {
+            assert_eq!(
+                url(hostile),
+                "https://www.nuvemshop.com.br/admin/orders/7",
+                "{hostile}"
+            );
+        }
+    }
 
     #[test]
     fn only_the_last_page_404_ends_the_list() {

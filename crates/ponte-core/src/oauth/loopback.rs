@@ -60,6 +60,10 @@ pub async fn wait_for_code(
         .map_err(|_| Error::AuthorizationTimeout)?
 }
 
+/// How long one connection may take to send its request line: a client that connects and
+/// says nothing must not hold the connect.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn accept_callback(
     listener: TcpListener,
     path: &str,
@@ -67,11 +71,15 @@ async fn accept_callback(
 ) -> Result<String> {
     loop {
         let (mut stream, _) = listener.accept().await?;
-        let Some(target) = read_target(&mut stream).await else {
+        let Ok(Some(target)) =
+            tokio::time::timeout(REQUEST_TIMEOUT, read_target(&mut stream)).await
+        else {
             continue;
         };
-        let url = url::Url::parse(&format!("http://127.0.0.1{target}"))
-            .map_err(|e| Error::Authorization(format!("bad callback: {e}")))?;
+        let Ok(url) = url::Url::parse(&format!("http://127.0.0.1{target}")) else {
+            answer(&mut stream, "400 Bad Request", "").await;
+            continue;
+        };
         if url.path() != path {
             // The browser asks for a favicon and the like: not ours.
             answer(&mut stream, "404 Not Found", "").await;
@@ -79,6 +87,21 @@ async fn accept_callback(
         }
         let params: std::collections::HashMap<String, String> =
             url.query_pairs().into_owned().collect();
+        if params.get("state").map(String::as_str) != Some(expected_state) {
+            // Not this connect's callback (a stale tab, another program, a forgery): it is
+            // answered and ignored; the connect goes on waiting for its own.
+            tracing::warn!("a callback without this connect's state was ignored");
+            answer(
+                &mut stream,
+                "400 Bad Request",
+                &page(
+                    "Link de autorização inválido",
+                    "Volte ao Ponte e clique em Conectar de novo.",
+                ),
+            )
+            .await;
+            continue;
+        }
         if let Some(error) = params.get("error") {
             answer(
                 &mut stream,
@@ -92,20 +115,6 @@ async fn accept_callback(
             return Err(Error::Authorization(format!(
                 "the service answered {error}"
             )));
-        }
-        if params.get("state").map(String::as_str) != Some(expected_state) {
-            answer(
-                &mut stream,
-                "400 Bad Request",
-                &page(
-                    "Link de autorização inválido",
-                    "Volte ao Ponte e clique em Conectar de novo.",
-                ),
-            )
-            .await;
-            return Err(Error::Authorization(
-                "the callback's state does not match".into(),
-            ));
         }
         let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
             answer(
@@ -166,20 +175,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn r1_a_wrong_state_or_an_error_is_refused() {
+    async fn r1_a_wrong_state_is_ignored_and_the_connect_goes_on() {
         let (listener, port) = bind().await;
         let waiting = tokio::spawn(wait_for_code(
             listener,
             "/callback/x",
             "s1",
-            Duration::from_secs(5),
+            Duration::from_secs(10),
         ));
-        get(port, "/callback/x?code=abc&state=forged").await;
-        assert!(matches!(
-            waiting.await.unwrap(),
-            Err(Error::Authorization(_))
-        ));
+        // A client that connects and says nothing does not hold the listener.
+        let _silent = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let forged = get(port, "/callback/x?code=abc&state=forged").await;
+        assert!(forged.starts_with("HTTP/1.1 400"));
+        let stale_error = get(port, "/callback/x?error=access_denied&state=old").await;
+        assert!(stale_error.starts_with("HTTP/1.1 400"));
+        assert!(!waiting.is_finished(), "still waiting for its own callback");
+        let page = get(port, "/callback/x?code=good&state=s1").await;
+        assert!(page.contains("Conectado!"));
+        assert_eq!(waiting.await.unwrap().unwrap(), "good");
+    }
 
+    #[tokio::test]
+    async fn r1_an_error_with_this_connects_state_ends_it() {
         let (listener, port) = bind().await;
         let waiting = tokio::spawn(wait_for_code(
             listener,

@@ -523,6 +523,14 @@ impl Store {
         })
     }
 
+    /// Forgets the exchanges recorded before `before`: they carry personal data, and a support
+    /// report is asked for within days, not years.
+    pub fn prune_audit(&self, before: DateTime<Utc>) -> Result<usize> {
+        self.with(
+            |conn| Ok(conn.execute("DELETE FROM audit WHERE at < ?1", [before.to_rfc3339()])?),
+        )
+    }
+
     pub fn audit(&self, order_id: u64) -> Result<Vec<Exchange>> {
         self.with(|conn| {
             let mut statement = conn.prepare(
@@ -756,5 +764,31 @@ mod tests {
             })
             .unwrap();
         assert!(store.order(1).is_err());
+    }
+
+    #[test]
+    fn r21_old_exchanges_are_forgotten() {
+        let store = Store::open_in_memory().unwrap();
+        let exchange = Exchange {
+            method: "GET".into(),
+            url: "/v1/pessoas".into(),
+            request_body: None,
+            status: Some(200),
+            response_body: "{}".into(),
+        };
+        let now = Utc::now();
+        let old = now - chrono::Duration::days(120);
+        store
+            .append_audit(1, std::slice::from_ref(&exchange), old)
+            .unwrap();
+        store
+            .append_audit(2, std::slice::from_ref(&exchange), now)
+            .unwrap();
+        assert_eq!(
+            store.prune_audit(now - chrono::Duration::days(90)).unwrap(),
+            1
+        );
+        assert!(store.audit(1).unwrap().is_empty());
+        assert_eq!(store.audit(2).unwrap().len(), 1);
     }
 }

@@ -96,18 +96,30 @@ impl Store {
         })
     }
 
-    /// R2: the first activation is recorded; later ones keep the original date.
+    /// R2, R4, R13 in one transaction: the activation date (kept from the first time), the
+    /// seller, switched on, and no reason left for having been off.
     pub fn activate(&self, seller: &Seller, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-        let activated_at = match parse_time(self.get_setting("activated_at")?) {
-            Some(at) => at,
-            None => {
-                self.set_setting("activated_at", Some(&now.to_rfc3339()))?;
-                now
-            }
-        };
-        self.set_seller(seller)?;
-        self.set_enabled(true)?;
-        Ok(activated_at)
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let upsert = "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                          ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('activated_at', ?1)
+                 ON CONFLICT (key) DO NOTHING",
+                [now.to_rfc3339()],
+            )?;
+            tx.execute(upsert, params!["seller_id", seller.id])?;
+            tx.execute(upsert, params!["seller_name", seller.name])?;
+            tx.execute(upsert, params!["enabled", "true"])?;
+            tx.execute("DELETE FROM settings WHERE key = 'disabled_reason'", [])?;
+            let activated: String = tx.query_row(
+                "SELECT value FROM settings WHERE key = 'activated_at'",
+                [],
+                |row| row.get(0),
+            )?;
+            tx.commit()?;
+            Ok(parse_time(Some(activated)).unwrap_or(now))
+        })
     }
 
     pub fn set_seller(&self, seller: &Seller) -> Result<()> {
@@ -165,8 +177,10 @@ mod tests {
         let first = crate::time::parse_timestamp("2026-11-29T10:00:00Z").unwrap();
         let later = crate::time::parse_timestamp("2026-12-05T10:00:00Z").unwrap();
         assert_eq!(store.activate(&seller, first).unwrap(), first);
-        store.set_enabled(false).unwrap();
+        let reason = Problem::of(crate::problem::ProblemCode::NuvemshopAccessChanged);
+        store.disable_with_reason(&reason).unwrap();
         assert_eq!(store.activate(&seller, later).unwrap(), first);
+        assert_eq!(store.settings().unwrap().disabled_reason, None);
         let settings = store.settings().unwrap();
         assert_eq!(settings.activated_at, Some(first));
         assert!(settings.enabled);

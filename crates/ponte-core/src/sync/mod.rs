@@ -38,6 +38,8 @@ use crate::rules::sale::{is_note_of, new_venda, sale_draft, SaleDraft};
 use crate::store::{LedgerOrder, OrderState, Seen, SeenState, Seller, Store};
 use crate::time::SharedClock;
 
+/// How long the exchanges of an order are kept for its support report (R21).
+const AUDIT_RETENTION: Duration = Duration::days(90);
 /// How far back each poll looks past the cursor, for orders that changed while a page was read.
 const OVERLAP: Duration = Duration::minutes(10);
 /// How far ahead of this computer's clock Nuvemshop's timestamps may run: the end of the open
@@ -144,6 +146,7 @@ impl Engine {
         }
         if !matches!(result, Err(Error::SimulatedCrash(_))) {
             self.store.set_last_sync(self.clock.now())?;
+            self.store.prune_audit(self.clock.now() - AUDIT_RETENTION)?;
         }
         self.events.send(Event::SyncFinished);
         result

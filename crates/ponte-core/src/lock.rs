@@ -6,6 +6,38 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Held while Conta Azul's tokens are refreshed: the refresh token is single-use, so two
+/// processes on one data directory (the app and a `ponte` command) take turns, and the second
+/// reads what the first stored instead of spending a dead token.
+pub struct RefreshLock {
+    _file: File,
+}
+
+impl RefreshLock {
+    /// Waits for the other process, up to `patience`.
+    pub async fn acquire(data_dir: &Path, patience: std::time::Duration) -> Result<RefreshLock> {
+        crate::config::create_private_dir(data_dir)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data_dir.join("contaazul-refresh.lock"))?;
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(RefreshLock { _file: file }),
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(Error::Locked(data_dir.display().to_string()))
+                }
+                Err(TryLockError::Error(error)) => return Err(Error::Io(error)),
+            }
+        }
+    }
+}
+
 /// Held while the engine writes; released when dropped (or when the process dies).
 pub struct DataDirLock {
     _file: File,

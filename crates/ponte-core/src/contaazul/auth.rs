@@ -47,6 +47,8 @@ pub struct ContaAzulAuth {
     store: Arc<dyn TokenStore>,
     clock: SharedClock,
     current: Mutex<Option<StoredTokens>>,
+    /// Where the cross-process refresh lock lives.
+    data_dir: std::path::PathBuf,
 }
 
 impl ContaAzulAuth {
@@ -71,6 +73,7 @@ impl ContaAzulAuth {
             store,
             clock,
             current: Mutex::new(None),
+            data_dir: config.data_dir.clone(),
         })
     }
 
@@ -168,8 +171,26 @@ impl ContaAzulAuth {
         Ok(access)
     }
 
-    /// Called with the lock held: never two refreshes at once.
+    /// Called with the in-process lock held; takes the cross-process one too: never two
+    /// refreshes at once, and never with a refresh token another process already spent.
     async fn refresh(&self, tokens: &StoredTokens) -> Result<StoredTokens> {
+        let _turn =
+            crate::lock::RefreshLock::acquire(&self.data_dir, std::time::Duration::from_secs(60))
+                .await?;
+        if let Some(stored) = self.load()? {
+            if stored.refresh_token != tokens.refresh_token {
+                // Another process refreshed since these were read: its tokens are the live ones.
+                tracing::info!("Conta Azul tokens refreshed by another Ponte; using those");
+                if stored.expires_at - EXPIRY_MARGIN > self.clock.now() {
+                    return Ok(stored);
+                }
+                return self.refresh_with(&stored).await;
+            }
+        }
+        self.refresh_with(tokens).await
+    }
+
+    async fn refresh_with(&self, tokens: &StoredTokens) -> Result<StoredTokens> {
         let result = self
             .oauth
             .exchange_refresh_token(&RefreshToken::new(tokens.refresh_token.clone()))

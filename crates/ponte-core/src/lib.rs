@@ -23,6 +23,14 @@ pub mod sync;
 pub mod time;
 
 pub use app::App;
+
+/// FNV-1a: a small hash that stays the same across Rust releases (the standard hasher does
+/// not promise to), for names that must not change: keychain entries, ledger keys.
+pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
 pub use config::Config;
 pub use error::{Error, Problem};
 #[cfg(feature = "fail-points")]

@@ -1,6 +1,6 @@
-//! Tokens. A [`Secret`] never prints and cannot be serialised; tokens live in the OS keychain,
-//! or in a 0600 file when the configuration asks for it (tests, headless machines). They never
-//! reach a log, the database or the UI.
+//! Tokens. A [`Secret`] never prints and cannot be serialised. Tokens live in a 0600 file of the
+//! data directory, sealed under a key kept in the OS keychain (or, when the configuration asks
+//! for it, plain: tests, headless machines). They never reach a log, the database or the UI.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,72 +40,129 @@ pub trait TokenStore: Send + Sync {
 pub fn open_store(config: &Config) -> Box<dyn TokenStore> {
     match config.token_store {
         TokenStoreKind::File => Box::new(FileStore::new(config.data_dir.join("tokens.json"))),
-        TokenStoreKind::Keychain => Box::new(KeychainStore::new(&config.data_dir)),
+        TokenStoreKind::Keychain => Box::new(FileStore::sealed(
+            config.data_dir.join("tokens.sealed"),
+            Box::new(KeychainKey::new(&config.data_dir)),
+        )),
     }
 }
 
-/// The OS keychain. Entries are namespaced by data directory, so two profiles (or a test run
-/// and the merchant's real app) never share a token.
-pub struct KeychainStore {
-    profile: String,
+/// The key that seals the token file.
+pub trait KeySource: Send + Sync {
+    /// The key, made (and kept) the first time.
+    fn key(&self) -> Result<[u8; 32]>;
 }
 
-impl KeychainStore {
+/// The sealing key in the OS keychain: 44 bytes of base64, within Windows Credential Manager's
+/// 2,560 bytes an entry whatever the size of the tokens it protects (Conta Azul's two tokens
+/// together are about 3 KB).
+pub struct KeychainKey {
+    /// Stable for one data directory across Ponte versions and Rust toolchains.
+    user: String,
+}
+
+impl KeychainKey {
     pub fn new(data_dir: &std::path::Path) -> Self {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        data_dir.hash(&mut hasher);
-        KeychainStore {
-            profile: format!("{:016x}", hasher.finish()),
+        let profile = crate::stable_hash(data_dir.to_string_lossy().as_bytes());
+        KeychainKey {
+            user: format!("{profile:016x}:key"),
         }
     }
-
-    fn entry(&self, name: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new("Ponte", &format!("{}:{name}", self.profile))
-            .map_err(|error| Error::Secrets(format!("keychain unavailable: {error}")))
-    }
 }
 
-impl TokenStore for KeychainStore {
-    fn get(&self, name: &str) -> Result<Option<Secret>> {
-        match self.entry(name)?.get_password() {
-            Ok(value) => Ok(Some(Secret::new(value))),
-            Err(keyring::Error::NoEntry) => Ok(None),
+impl KeySource for KeychainKey {
+    fn key(&self) -> Result<[u8; 32]> {
+        use base64::Engine;
+        let entry = keyring::Entry::new("Ponte", &self.user)
+            .map_err(|error| Error::Secrets(format!("keychain unavailable: {error}")))?;
+        match entry.get_password() {
+            Ok(text) => base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .ok()
+                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                .ok_or_else(|| Error::Secrets("the keychain's key for Ponte is damaged".into())),
+            Err(keyring::Error::NoEntry) => {
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                entry
+                    .set_password(&base64::engine::general_purpose::STANDARD.encode(key))
+                    .map_err(|error| Error::Secrets(format!("keychain write failed: {error}")))?;
+                Ok(key)
+            }
             Err(error) => Err(Error::Secrets(format!("keychain read failed: {error}"))),
         }
     }
-
-    fn set(&self, name: &str, value: &Secret) -> Result<()> {
-        self.entry(name)?
-            .set_password(value.expose())
-            .map_err(|error| Error::Secrets(format!("keychain write failed: {error}")))
-    }
-
-    fn delete(&self, name: &str) -> Result<()> {
-        match self.entry(name)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(error) => Err(Error::Secrets(format!("keychain delete failed: {error}"))),
-        }
-    }
 }
 
-/// A JSON file readable only by its owner, replaced atomically on every write.
+/// A JSON file readable only by its owner, replaced atomically on every write, and sealed
+/// (ChaCha20-Poly1305) when it has a key.
 pub struct FileStore {
     path: PathBuf,
+    seal: Option<Box<dyn KeySource>>,
     guard: Mutex<()>,
 }
+
+/// What a sealed file starts with: a version, so that a later format can be told apart.
+const SEALED: &[u8] = b"PONTE-SEALED-1\n";
 
 impl FileStore {
     pub fn new(path: PathBuf) -> Self {
         FileStore {
             path,
+            seal: None,
             guard: Mutex::new(()),
         }
     }
 
+    pub fn sealed(path: PathBuf, key: Box<dyn KeySource>) -> Self {
+        FileStore {
+            path,
+            seal: Some(key),
+            guard: Mutex::new(()),
+        }
+    }
+
+    fn cipher(&self) -> Result<Option<chacha20poly1305::ChaCha20Poly1305>> {
+        use chacha20poly1305::KeyInit;
+        Ok(match &self.seal {
+            Some(source) => Some(chacha20poly1305::ChaCha20Poly1305::new(
+                &source.key()?.into(),
+            )),
+            None => None,
+        })
+    }
+
+    fn open_bytes(&self, bytes: Vec<u8>) -> Result<Vec<u8>> {
+        use chacha20poly1305::aead::Aead;
+        let Some(cipher) = self.cipher()? else {
+            return Ok(bytes);
+        };
+        let damaged = || Error::Secrets("the sealed token file cannot be opened".into());
+        let body = bytes.strip_prefix(SEALED).ok_or_else(damaged)?;
+        if body.len() < 12 {
+            return Err(damaged());
+        }
+        let (nonce, sealed) = body.split_at(12);
+        cipher
+            .decrypt(chacha20poly1305::Nonce::from_slice(nonce), sealed)
+            .map_err(|_| damaged())
+    }
+
+    fn seal_bytes(&self, plain: Vec<u8>) -> Result<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, AeadCore};
+        let Some(cipher) = self.cipher()? else {
+            return Ok(plain);
+        };
+        let nonce = chacha20poly1305::ChaCha20Poly1305::generate_nonce(&mut rand::rngs::OsRng);
+        let sealed = cipher
+            .encrypt(&nonce, plain.as_slice())
+            .map_err(|_| Error::Secrets("the token file could not be sealed".into()))?;
+        Ok([SEALED, nonce.as_slice(), &sealed].concat())
+    }
+
     fn read(&self) -> Result<BTreeMap<String, String>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
+            Ok(bytes) => serde_json::from_slice(&self.open_bytes(bytes)?)
                 .map_err(|error| Error::Secrets(format!("token file is damaged: {error}"))),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(error) => Err(Error::Io(error)),
@@ -116,8 +173,9 @@ impl FileStore {
         if let Some(dir) = self.path.parent() {
             crate::config::create_private_dir(dir)?;
         }
-        let temporary = self.path.with_extension("json.tmp");
+        let temporary = self.path.with_extension("tmp");
         let bytes = serde_json::to_vec(tokens).map_err(|e| Error::Secrets(e.to_string()))?;
+        let bytes = self.seal_bytes(bytes)?;
         {
             use std::io::Write;
             let mut options = std::fs::OpenOptions::new();
@@ -201,5 +259,65 @@ mod tests {
             store.set("long", &Secret::new(tokens.clone())).unwrap();
             assert_eq!(store.get("long").unwrap(), Some(Secret::new(tokens)));
         }
+    }
+
+    struct FixedKey([u8; 32]);
+
+    impl KeySource for FixedKey {
+        fn key(&self) -> Result<[u8; 32]> {
+            Ok(self.0)
+        }
+    }
+
+    #[test]
+    fn sealed_tokens_of_any_size_round_trip_and_never_lie_in_the_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.sealed");
+        let store = FileStore::sealed(path.clone(), Box::new(FixedKey([7; 32])));
+        let refresh = format!("eyJ{}", "r".repeat(4_000));
+        let nuvemshop = "n".repeat(4_000);
+        store
+            .set("contaazul", &Secret::new(refresh.clone()))
+            .unwrap();
+        store
+            .set("nuvemshop", &Secret::new(nuvemshop.clone()))
+            .unwrap();
+        assert_eq!(store.get("contaazul").unwrap(), Some(Secret::new(refresh)));
+        assert_eq!(
+            store.get("nuvemshop").unwrap(),
+            Some(Secret::new(nuvemshop))
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(SEALED));
+        assert!(
+            !bytes.windows(40).any(|w| w == "r".repeat(40).as_bytes()),
+            "sealed"
+        );
+
+        let wrong = FileStore::sealed(path.clone(), Box::new(FixedKey([8; 32])));
+        assert!(matches!(wrong.get("contaazul"), Err(Error::Secrets(_))));
+        let mut tampered = bytes.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        std::fs::write(&path, tampered).unwrap();
+        assert!(matches!(store.get("contaazul"), Err(Error::Secrets(_))));
+    }
+
+    #[test]
+    fn the_keychain_entry_name_is_stable() {
+        // Not the standard hasher: it may change between Rust releases and lose the key.
+        let key = KeychainKey::new(std::path::Path::new("/home/ana/.local/share/Ponte"));
+        assert_eq!(
+            key.user,
+            format!(
+                "{:016x}:key",
+                crate::stable_hash(b"/home/ana/.local/share/Ponte")
+            )
+        );
+        assert_eq!(
+            crate::stable_hash(b"a"),
+            0xaf63dc4c8601ec8c,
+            "FNV-1a, fixed"
+        );
     }
 }

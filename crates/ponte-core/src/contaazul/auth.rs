@@ -49,6 +49,9 @@ pub struct ContaAzulAuth {
     current: Mutex<Option<StoredTokens>>,
     /// Where the cross-process refresh lock lives.
     data_dir: std::path::PathBuf,
+    /// Rotated tokens that could not be saved yet: kept in memory and saved at the next chance,
+    /// since the refresh token they replace is already spent.
+    unsaved: std::sync::atomic::AtomicBool,
 }
 
 impl ContaAzulAuth {
@@ -74,6 +77,7 @@ impl ContaAzulAuth {
             clock,
             current: Mutex::new(None),
             data_dir: config.data_dir.clone(),
+            unsaved: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -144,6 +148,7 @@ impl ContaAzulAuth {
         let Some(tokens) = current.as_ref() else {
             return Err(Error::NotConnected(Service::Contaazul));
         };
+        self.save_if_unsaved(tokens);
         if tokens.expires_at - EXPIRY_MARGIN > self.clock.now() {
             return Ok(Secret::new(tokens.access_token.clone()));
         }
@@ -177,7 +182,8 @@ impl ContaAzulAuth {
         let _turn =
             crate::lock::RefreshLock::acquire(&self.data_dir, std::time::Duration::from_secs(60))
                 .await?;
-        if let Some(stored) = self.load()? {
+        let unsaved = self.unsaved.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some(stored) = self.load()?.filter(|_| !unsaved) {
             if stored.refresh_token != tokens.refresh_token {
                 // Another process refreshed since these were read: its tokens are the live ones.
                 tracing::info!("Conta Azul tokens refreshed by another Ponte; using those");
@@ -219,9 +225,31 @@ impl ContaAzulAuth {
         };
         let renewed = self.tokens_from(&response, Some(&tokens.refresh_token))?;
         // The old refresh token is dead from here on: keep the new one before anything else.
-        self.persist(&renewed)?;
+        // Should saving fail, the new tokens stay in memory and are saved at the next chance;
+        // failing here would lose the only refresh token that still works.
+        if let Err(error) = self.persist(&renewed) {
+            tracing::error!(%error, "rotated Conta Azul tokens not saved yet; kept in memory");
+            self.unsaved
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        } else {
+            self.unsaved
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
         tracing::info!(expires_at = %renewed.expires_at, "Conta Azul tokens refreshed");
         Ok(renewed)
+    }
+
+    fn save_if_unsaved(&self, tokens: &StoredTokens) {
+        if self.unsaved.load(std::sync::atomic::Ordering::SeqCst) {
+            match self.persist(tokens) {
+                Ok(()) => {
+                    tracing::info!("rotated Conta Azul tokens saved");
+                    self.unsaved
+                        .store(false, std::sync::atomic::Ordering::SeqCst);
+                }
+                Err(error) => tracing::error!(%error, "rotated Conta Azul tokens still not saved"),
+            }
+        }
     }
 
     pub async fn forget(&self) -> Result<()> {

@@ -771,11 +771,5 @@ fn without_id_key(number: Option<u64>, payload: &str) -> u64 {
         Some(number) => format!("number:{number}"),
         None => format!("payload:{payload}"),
     };
-    // FNV-1a: small, and stable across Rust versions unlike the standard hasher.
-    let hash = source
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-    (hash >> 2) | (1 << 61)
+    (crate::stable_hash(source.as_bytes()) >> 2) | (1 << 61)
 }

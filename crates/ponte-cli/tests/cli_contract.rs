@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{cli, Cli};
+use common::{cli, sales_for, Cli};
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
 use ponte_sandbox::{Fault, FaultRule, Service};
@@ -233,13 +233,7 @@ async fn r8_a_sync_killed_mid_way_leaves_no_duplicate_and_no_lost_sale() {
     let rerun = cli.run(&["sync", "--once"]).await;
     assert_eq!(rerun.code, 0, "{}", rerun.stderr);
     for number in numbers {
-        let note = format!("Pedido Nuvemshop #{number}");
-        let count = control
-            .sales()
-            .iter()
-            .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
-            .count();
-        assert_eq!(count, 1, "order #{number}");
+        assert_eq!(sales_for(&control, number), 1, "order #{number}");
     }
     let status = cli.run(&["status", "--json"]).await.json();
     assert_eq!(status["counts"]["imported"], 6);
@@ -348,13 +342,5 @@ async fn r7_ponte_sync_imports_and_stops_cleanly_on_ctrl_c() {
         .expect("stopped within seconds")
         .unwrap();
     assert_eq!(status.code(), Some(0));
-    let note = format!("Pedido Nuvemshop #{number}");
-    assert_eq!(
-        control
-            .sales()
-            .iter()
-            .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
-            .count(),
-        1
-    );
+    assert_eq!(sales_for(&control, number), 1);
 }

@@ -6,6 +6,16 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// A lock file of the data directory (the lock is the OS's, on the open file).
+fn lock_file(data_dir: &Path, name: &str) -> Result<File> {
+    crate::config::create_private_dir(data_dir)?;
+    Ok(OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join(name))?)
+}
+
 /// Held while Conta Azul's tokens are refreshed: the refresh token is single-use, so two
 /// processes on one data directory (the app and a `ponte` command) take turns, and the second
 /// reads what the first stored instead of spending a dead token.
@@ -16,12 +26,7 @@ pub struct RefreshLock {
 impl RefreshLock {
     /// Waits for the other process, up to `patience`.
     pub async fn acquire(data_dir: &Path, patience: std::time::Duration) -> Result<RefreshLock> {
-        crate::config::create_private_dir(data_dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(data_dir.join("contaazul-refresh.lock"))?;
+        let file = lock_file(data_dir, "contaazul-refresh.lock")?;
         let deadline = std::time::Instant::now() + patience;
         loop {
             match file.try_lock() {
@@ -45,12 +50,7 @@ pub struct DataDirLock {
 
 impl DataDirLock {
     pub fn acquire(data_dir: &Path) -> Result<DataDirLock> {
-        crate::config::create_private_dir(data_dir)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(data_dir.join("ponte.lock"))?;
+        let file = lock_file(data_dir, "ponte.lock")?;
         match file.try_lock() {
             Ok(()) => Ok(DataDirLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(Error::Locked(data_dir.display().to_string())),

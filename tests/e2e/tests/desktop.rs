@@ -166,6 +166,19 @@ impl Desktop {
         }
     }
 
+    /// How far the page runs off the side of the window, in pixels (0 or less: it fits).
+    async fn horizontal_overflow(&self) -> i64 {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap_or(1)
+    }
+
     /// Plays the merchant in the browser: the consent page, then the button.
     async fn consent(&self, account: &str) {
         let css = format!("code.authorize-url[data-account=\"{account}\"]");
@@ -184,16 +197,9 @@ impl Desktop {
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         // However long the link, it wraps inside its card: nothing runs off the window.
-        let overflow = self
-            .client
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth;",
-                vec![],
-            )
-            .await
-            .unwrap();
+        let overflow = self.horizontal_overflow().await;
         assert!(
-            overflow.as_i64().unwrap_or(1) <= 0,
+            overflow <= 0,
             "the {account} link pushes the window sideways by {overflow} px"
         );
         let http = reqwest::Client::builder()
@@ -474,16 +480,9 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     // Legible at the smallest window too: nothing runs off the side at 1024×700.
     desktop.client.set_window_size(1024, 700).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let overflow = desktop
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let overflow = desktop.horizontal_overflow().await;
     assert!(
-        overflow.as_i64().unwrap_or(1) <= 0,
+        overflow <= 0,
         "horizontal overflow of {overflow} px at 1024×700"
     );
     desktop.snapshot("dashboard-1024x700").await;

@@ -89,3 +89,13 @@ impl Cli {
         assert!(status.success(), "connect {account}: {status}");
     }
 }
+
+/// How many sales Conta Azul holds for the Nuvemshop order number.
+pub fn sales_for(control: &ponte_sandbox::Control, number: u64) -> usize {
+    let note = format!("Pedido Nuvemshop #{number}");
+    control
+        .sales()
+        .iter()
+        .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
+        .count()
+}

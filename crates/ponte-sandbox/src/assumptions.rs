@@ -75,6 +75,29 @@ pub fn contaazul_too_many_requests() -> Value {
     json!({ "message": "Too Many Requests" })
 }
 
+/// Conta Azul's tokens are as large as observed (reference: access ≈ 1.1 KB, a JWT; refresh
+/// ≈ 1.8 KB, opaque): a client must store them without truncating, and Windows' 2,560-byte
+/// credential entries cannot hold both.
+pub const CONTAAZUL_ACCESS_TOKEN_BYTES: usize = 1_100;
+pub const CONTAAZUL_REFRESH_TOKEN_BYTES: usize = 1_800;
+
+/// A JWT-shaped access token of the observed size (header, payload, signature).
+pub fn contaazul_access_token(random_hex: impl Fn(usize) -> String) -> String {
+    let header = "eyJraWQiOiJzYW5kYm94IiwiYWxnIjoiUlMyNTYifQ";
+    let signature = random_hex(342);
+    let payload = random_hex(CONTAAZUL_ACCESS_TOKEN_BYTES - header.len() - signature.len() - 2);
+    format!("{header}.{payload}.{signature}")
+}
+
+/// An opaque refresh token of the observed size.
+pub fn contaazul_refresh_token(random_hex: impl Fn(usize) -> String) -> String {
+    let prefix = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.";
+    format!(
+        "{prefix}{}",
+        random_hex(CONTAAZUL_REFRESH_TOKEN_BYTES - prefix.len())
+    )
+}
+
 /// The token endpoint's error status is UNCONFIRMED; Cognito answers 400 for `invalid_grant`
 /// and `invalid_request`, and 401 for `invalid_client`.
 pub const CONTAAZUL_INVALID_GRANT_STATUS: StatusCode = StatusCode::BAD_REQUEST;

@@ -188,8 +188,8 @@ pub(super) async fn token(
             _ => Err("unsupported"),
         }
         .map(|()| {
-            let access = format!("ca.{}", random_hex(48));
-            let refresh = format!("car.{}", random_hex(48));
+            let access = crate::assumptions::contaazul_access_token(random_hex);
+            let refresh = crate::assumptions::contaazul_refresh_token(random_hex);
             company
                 .access_tokens
                 .insert(access.clone(), Instant::now() + ttl);

@@ -105,6 +105,20 @@ async fn the_code_exchange_answers_the_documented_shape() {
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
     assert!(tokens["access_token"].is_string() && tokens["refresh_token"].is_string());
+    // As large as the real ones: about 1.1 KB and 1.8 KB.
+    assert_eq!(
+        tokens["access_token"].as_str().unwrap().len(),
+        ponte_sandbox::assumptions::CONTAAZUL_ACCESS_TOKEN_BYTES
+    );
+    assert_eq!(
+        tokens["access_token"].as_str().unwrap().split('.').count(),
+        3,
+        "a JWT"
+    );
+    assert_eq!(
+        tokens["refresh_token"].as_str().unwrap().len(),
+        ponte_sandbox::assumptions::CONTAAZUL_REFRESH_TOKEN_BYTES
+    );
 }
 
 #[tokio::test]

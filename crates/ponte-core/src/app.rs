@@ -56,8 +56,8 @@ pub struct Status {
 }
 
 impl Status {
-    fn with_attention(mut self) -> Status {
-        self.attention = Attention::of(&self);
+    fn with_attention(mut self, unsaved_tokens: bool) -> Status {
+        self.attention = Attention::of(&self, unsaved_tokens);
         self
     }
 }
@@ -71,7 +71,13 @@ pub struct Attention {
 }
 
 impl Attention {
-    fn of(status: &Status) -> Option<Attention> {
+    fn of(status: &Status, unsaved_tokens: bool) -> Option<Attention> {
+        if unsaved_tokens {
+            return Some(Attention {
+                problem: Problem::tokens_not_saved(),
+                reconnect: None,
+            });
+        }
         if let Some(reason) = &status.disabled_reason {
             let reconnect = match reason.code {
                 ProblemCode::NuvemshopAccessChanged => Some(Service::Nuvemshop),
@@ -411,7 +417,7 @@ impl App {
             last_sync_at: settings.last_sync_at,
             attention: None,
         }
-        .with_attention())
+        .with_attention(self.contaazul_auth.has_unsaved_tokens()))
     }
 
     /// Every order in a state (or all), newest first.
@@ -594,5 +600,28 @@ mod tests {
             "order ids stay: {redacted}"
         );
         assert!(redacted.contains("2026-11-30"), "dates stay: {redacted}");
+    }
+
+    #[test]
+    fn r5_unsaved_tokens_come_first_on_the_banner() {
+        let status = Status {
+            enabled: true,
+            activated_at: Some(Utc::now()),
+            disabled_reason: None,
+            nuvemshop: NuvemshopStatus {
+                connected: true,
+                store_id: Some("1".into()),
+            },
+            contaazul: ContaAzulStatus { connected: true },
+            seller: None,
+            counts: Counts::default(),
+            last_sync_at: None,
+            attention: None,
+        };
+        assert!(status.clone().with_attention(false).attention.is_none());
+        let attention = status.with_attention(true).attention.unwrap();
+        assert_eq!(attention.problem.code, ProblemCode::LocalStorage);
+        assert!(attention.problem.message.contains("Conta Azul"));
+        assert_eq!(attention.reconnect, None);
     }
 }

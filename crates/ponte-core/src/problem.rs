@@ -472,6 +472,19 @@ impl Problem {
         }
     }
 
+    /// Conta Azul's rotated access could not be written to this computer yet.
+    pub fn tokens_not_saved() -> Self {
+        Problem {
+            message: "O Ponte não conseguiu gravar neste computador o novo acesso à Conta Azul."
+                .to_string(),
+            hint: "Verifique se há espaço em disco e permissão na pasta de dados. A integração \
+                   continua enquanto o Ponte estiver aberto; se ele for fechado antes de gravar, \
+                   será preciso conectar a Conta Azul de novo."
+                .to_string(),
+            ..ProblemCode::LocalStorage.into()
+        }
+    }
+
     pub fn unreachable(service: &str) -> Self {
         Problem::saying(
             ProblemCode::Unreachable,

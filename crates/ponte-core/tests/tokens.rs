@@ -80,8 +80,10 @@ async fn r5_a_rotated_token_that_cannot_be_saved_is_kept_and_saved_later() {
         ponte_core::contaazul::ContaAzulAuth::new(&world.config, store.clone(), clock.clone())
             .unwrap();
     clock.advance(chrono::Duration::minutes(65));
-    // The refresh works; saving its answer does not: the new tokens are kept in memory.
+    // The refresh works; saving its answer does not: the new tokens are kept in memory, and
+    // the merchant is told.
     auth.access_token().await.unwrap();
+    assert!(auth.has_unsaved_tokens());
     clock.advance(chrono::Duration::minutes(65));
     auth.access_token()
         .await
@@ -91,6 +93,7 @@ async fn r5_a_rotated_token_that_cannot_be_saved_is_kept_and_saved_later() {
         .failing
         .store(false, std::sync::atomic::Ordering::SeqCst);
     auth.access_token().await.unwrap();
+    assert!(!auth.has_unsaved_tokens());
     clock.advance(chrono::Duration::minutes(65));
     let later = world.app_with_clock(clock.clone());
     assert_eq!(later.sellers().await.unwrap().len(), 1, "not locked out");

@@ -239,6 +239,12 @@ impl ContaAzulAuth {
         Ok(renewed)
     }
 
+    /// Rotated tokens are waiting in memory to be saved: the merchant is told (R5 would follow
+    /// if Ponte closed now).
+    pub fn has_unsaved_tokens(&self) -> bool {
+        self.unsaved.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn save_if_unsaved(&self, tokens: &StoredTokens) {
         if self.unsaved.load(std::sync::atomic::Ordering::SeqCst) {
             match self.persist(tokens) {

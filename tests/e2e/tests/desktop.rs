@@ -196,6 +196,7 @@ impl Desktop {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
+        self.snapshot(&format!("link-{account}")).await;
         // However long the link, it wraps inside its card: nothing runs off the window.
         let overflow = self.horizontal_overflow().await;
         assert!(

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{cli, sales_for, Cli};
+use common::{cli, sales_for, Cli, CPFS};
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
 use ponte_sandbox::{Fault, FaultRule, Service};
@@ -187,18 +187,8 @@ fn ponte_core_lock(dir: &std::path::Path) -> std::fs::File {
 async fn r8_a_sync_killed_mid_way_leaves_no_duplicate_and_no_lost_sale() {
     let cli = cli().await;
     let control = cli.sandbox.control();
-    control.add_seller("Ana Souza");
-    cli.connect("nuvemshop").await;
-    cli.connect("contaazul").await;
-    assert_eq!(cli.run(&["enable"]).await.code, 0);
-    let cpfs = [
-        "529.982.247-25",
-        "111.444.777-35",
-        "390.533.447-05",
-        "714.602.380-01",
-        "853.513.468-93",
-        "248.438.034-80",
-    ];
+    cli.ready().await;
+    let cpfs = CPFS;
     let numbers: Vec<u64> = cpfs
         .iter()
         .enumerate()
@@ -317,10 +307,7 @@ async fn r7_r13_settings_set_what_the_window_sets() {
 async fn r7_ponte_sync_imports_and_stops_cleanly_on_ctrl_c() {
     let cli = cli().await;
     let control = cli.sandbox.control();
-    control.add_seller("Ana Souza");
-    cli.connect("nuvemshop").await;
-    cli.connect("contaazul").await;
-    assert_eq!(cli.run(&["enable"]).await.code, 0);
+    cli.ready().await;
     let number = {
         let id = cli.order("Maria Silva", "529.982.247-25", "Caneca");
         control.orders().iter().find(|o| o.id == id).unwrap().number

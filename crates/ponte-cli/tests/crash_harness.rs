@@ -19,7 +19,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::{cli_with, Cli};
+use common::{cli_with, Cli, CPFS};
 
 use ponte_core::config::{Config, TokenStoreKind};
 use ponte_core::store::OrderState;
@@ -31,14 +31,6 @@ use ponte_sandbox::{Control, Fault, FaultRule, Service};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const CPFS: &[&str] = &[
-    "529.982.247-25",
-    "111.444.777-35",
-    "390.533.447-05",
-    "714.602.380-01",
-    "853.513.468-93",
-    "248.438.034-80",
-];
 const PRODUCTS: &[(&str, &str)] = &[
     ("Caneca Cerâmica 350 ml", "39.90"),
     ("Camiseta Básica (M, Preta)", "59.90"),

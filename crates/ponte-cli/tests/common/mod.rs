@@ -71,6 +71,14 @@ impl Cli {
         }
     }
 
+    /// A seller, both accounts connected and the integration on, as `ponte enable` leaves it.
+    pub async fn ready(&self) {
+        self.sandbox.control().add_seller("Ana Souza");
+        self.connect("nuvemshop").await;
+        self.connect("contaazul").await;
+        assert_eq!(self.run(&["enable"]).await.code, 0);
+    }
+
     /// `ponte connect X --no-browser`, with this test clicking the consent button.
     pub async fn connect(&self, account: &str) {
         let mut child = self
@@ -99,3 +107,13 @@ pub fn sales_for(control: &ponte_sandbox::Control, number: u64) -> usize {
         .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
         .count()
 }
+
+/// Valid CPFs of six different buyers.
+pub const CPFS: &[&str] = &[
+    "529.982.247-25",
+    "111.444.777-35",
+    "390.533.447-05",
+    "714.602.380-01",
+    "853.513.468-93",
+    "248.438.034-80",
+];

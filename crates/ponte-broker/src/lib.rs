@@ -15,6 +15,8 @@ mod limit;
 mod pages;
 mod pairing;
 mod routes;
+#[cfg(feature = "sandbox")]
+pub mod sandboxed;
 mod seal;
 
 use std::net::SocketAddr;

@@ -43,6 +43,10 @@ pub struct ContaAzulConfig {
     pub client_secret: String,
     /// Must equal the `redirect_uri` of the authorize and token requests.
     pub redirect_uri: String,
+    /// The portal registers HTTPS redirects only; `http://` on a loopback host is accepted
+    /// when this is on, as Cognito accepts `http://localhost` "for testing purposes only".
+    /// Whether the real portal does so is UNCONFIRMED: Ponte in production never relies on it.
+    pub allow_loopback_redirect: bool,
     pub company_name: String,
     pub access_token_ttl: Duration,
     pub code_ttl: Duration,
@@ -60,7 +64,55 @@ impl Default for SandboxConfig {
     }
 }
 
+/// Why the simulated portals would not register an app.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RegistrationError {
+    #[error("Conta Azul registers one exact https redirect URL, not {0}")]
+    ContaAzulRedirect(String),
+    #[error("Nuvemshop's redirect URL must be an absolute http(s) URL, not {0}")]
+    NuvemshopRedirect(String),
+}
+
+fn is_loopback_http(url: &url::Url) -> bool {
+    url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name == "localhost",
+            None => false,
+        }
+}
+
 impl SandboxConfig {
+    /// A sandbox whose registered redirects are a broker's callbacks
+    /// (`{broker_url}/callback/nuvemshop` and `/callback/contaazul`), as in production.
+    pub fn with_broker(broker_url: &str) -> Self {
+        let base = broker_url.trim_end_matches('/');
+        let mut config = SandboxConfig::with_redirect_port(DEFAULT_REDIRECT_PORT);
+        config.nuvemshop.redirect_url = format!("{base}/callback/nuvemshop");
+        config.contaazul.redirect_uri = format!("{base}/callback/contaazul");
+        config.contaazul.allow_loopback_redirect = url::Url::parse(base)
+            .map(|url| is_loopback_http(&url))
+            .unwrap_or(false);
+        config
+    }
+
+    /// The portals' registration rules: Conta Azul wants `https` (loopback `http` only with
+    /// `allow_loopback_redirect`); Nuvemshop takes any absolute http(s) URL.
+    pub fn check_registration(&self) -> Result<(), RegistrationError> {
+        let contaazul = &self.contaazul.redirect_uri;
+        match url::Url::parse(contaazul) {
+            Ok(url) if url.scheme() == "https" => {}
+            Ok(url) if is_loopback_http(&url) && self.contaazul.allow_loopback_redirect => {}
+            _ => return Err(RegistrationError::ContaAzulRedirect(contaazul.clone())),
+        }
+        let nuvemshop = &self.nuvemshop.redirect_url;
+        match url::Url::parse(nuvemshop) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+            _ => Err(RegistrationError::NuvemshopRedirect(nuvemshop.clone())),
+        }
+    }
+
     /// A sandbox on free ports whose registered redirect URLs point at Ponte's loopback
     /// listener on `redirect_port`.
     pub fn with_redirect_port(redirect_port: u16) -> Self {
@@ -85,6 +137,7 @@ impl SandboxConfig {
                 client_id: "sandbox-contaazul-client".into(),
                 client_secret: "sandbox-contaazul-secret".into(),
                 redirect_uri: format!("http://127.0.0.1:{redirect_port}/callback/contaazul"),
+                allow_loopback_redirect: true,
                 company_name: "Empresa Demonstração Ltda".into(),
                 access_token_ttl: Duration::from_secs(3600),
                 code_ttl: Duration::from_secs(180),
@@ -93,5 +146,39 @@ impl SandboxConfig {
                 first_sale_number: 1,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conta_azul_registers_https_and_loopback_only_with_the_testing_flag() {
+        let mut config = SandboxConfig::with_broker("https://conectar.ponte.app.br");
+        assert_eq!(config.check_registration(), Ok(()));
+        assert!(!config.contaazul.allow_loopback_redirect);
+        config.contaazul.redirect_uri = "http://127.0.0.1:47800/callback/contaazul".into();
+        assert!(matches!(
+            config.check_registration(),
+            Err(RegistrationError::ContaAzulRedirect(_))
+        ));
+        config.contaazul.allow_loopback_redirect = true;
+        assert_eq!(config.check_registration(), Ok(()));
+        config.contaazul.redirect_uri = "http://conectar.ponte.app.br/callback/contaazul".into();
+        assert!(
+            config.check_registration().is_err(),
+            "plain http is never registered"
+        );
+        config.contaazul.redirect_uri = "ponte://callback".into();
+        assert!(config.check_registration().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_sandbox_with_an_unregistrable_redirect_does_not_start() {
+        let mut config = SandboxConfig::default();
+        config.contaazul.allow_loopback_redirect = false;
+        let error = crate::Sandbox::start(config).await.err().unwrap();
+        assert!(error.to_string().contains("https"));
     }
 }

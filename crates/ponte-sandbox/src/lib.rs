@@ -38,7 +38,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use calls::CallCounts;
-pub use config::{ContaAzulConfig, NuvemshopConfig, SandboxConfig};
+pub use config::{ContaAzulConfig, NuvemshopConfig, RegistrationError, SandboxConfig};
 pub use control::{Control, ControlError};
 pub use faults::{Fault, FaultRule, Service};
 
@@ -75,6 +75,9 @@ pub struct Sandbox {
 impl Sandbox {
     /// Binds the three listeners (port 0 picks a free port) and starts serving.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        config
+            .check_registration()
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
         let nuvemshop_listener = TcpListener::bind((config.host, config.nuvemshop_port)).await?;
         let contaazul_listener = TcpListener::bind((config.host, config.contaazul_port)).await?;
         let control_listener = TcpListener::bind((config.host, config.control_port)).await?;

@@ -31,6 +31,7 @@ pub(crate) fn router(state: AppState) -> Router {
             put(payment_status),
         )
         .route("/control/nuvemshop/revoke-token", post(revoke))
+        .route("/control/nuvemshop/install", post(install_from_admin))
         .route("/control/nuvemshop/suspended", put(set_suspended))
         .route("/control/contaazul/sale-search-lag", put(set_search_lag))
         .route("/control/contaazul/sellers", get(sellers).post(add_seller))
@@ -102,6 +103,7 @@ async fn index() -> Response {
             "GET|POST /control/nuvemshop/orders",
             "POST /control/nuvemshop/orders/{id}/pay|cancel|refund",
             "PUT /control/nuvemshop/orders/{id}/payment-status {status}",
+            "POST /control/nuvemshop/install",
             "POST /control/nuvemshop/revoke-token",
             "GET|POST /control/contaazul/sellers {nome}",
             "GET|POST /control/contaazul/customers",
@@ -158,6 +160,12 @@ async fn payment_status(
     Json(body): Json<PaymentStatusBody>,
 ) -> Response {
     answer(control(&state).set_payment_status(id, body.status))
+}
+
+/// `{"redirect": URL}`: where the browser goes after an install started in the store's admin
+/// (a code, no `state`).
+async fn install_from_admin(State(state): State<AppState>) -> Response {
+    ok(serde_json::json!({ "redirect": control(&state).install_from_admin() }))
 }
 
 async fn revoke(State(state): State<AppState>) -> Response {

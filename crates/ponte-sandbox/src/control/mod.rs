@@ -112,6 +112,13 @@ impl Control {
     }
 
     /// As if the merchant uninstalled the app: the current token stops working (401).
+    /// The merchant installs the app from the Nuvemshop admin or App Store: consent happens
+    /// there, and the browser goes to the registered redirect URL with a code and no `state`.
+    /// Returns that URL (what the browser would open).
+    pub fn install_from_admin(&self) -> String {
+        crate::nuvemshop::oauth::approve(&self.state, None)
+    }
+
     pub fn revoke_nuvemshop_token(&self) {
         self.state
             .with(|world| world.nuvemshop.current_token = None);

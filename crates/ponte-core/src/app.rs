@@ -22,6 +22,15 @@ use crate::time::{system_clock, SharedClock};
 
 const NUVEMSHOP_TOKEN: &str = "nuvemshop";
 
+/// Stops a background task when the connect that started it ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct App {
     pub config: Config,
     store: Arc<Store>,
@@ -196,9 +205,151 @@ impl App {
         })
     }
 
-    /// R1: the authorize page in the browser, the code back on the loopback listener, the
-    /// token kept. `show_url` receives the authorize URL before the browser opens.
+    /// R1: the authorize page in the system browser, and the token kept. Through the broker
+    /// (a merchant's Ponte) or direct (development, the README's CLI contract): see
+    /// [`Config::broker_url`]. `show_url` receives the authorize URL before the browser opens.
     pub async fn connect(
+        &self,
+        service: Service,
+        browser: &dyn Browser,
+        show_url: impl FnOnce(&str),
+    ) -> Result<()> {
+        match self.config.broker_url.clone() {
+            Some(broker) => {
+                self.connect_through_broker(&broker, service, browser, show_url)
+                    .await?
+            }
+            None => self.connect_direct(service, browser, show_url).await?,
+        }
+        tracing::info!(service = service.name(), "connected");
+        self.resume_after_reconnect().await?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    /// An install that started in the Nuvemshop admin: the broker showed the merchant a
+    /// pairing code, typed here.
+    pub async fn connect_with_pairing_code(&self, code: &str) -> Result<()> {
+        let Some(broker) = self.config.broker_url.clone() else {
+            return Err(Error::Config(
+                "pairing codes need the connect broker (PONTE_BROKER_URL)".into(),
+            ));
+        };
+        let claimed = oauth::broker::BrokerClient::new(&self.config, &broker)?
+            .pair(code)
+            .await?;
+        if claimed.service() != Service::Nuvemshop {
+            return Err(Error::Authorization(
+                "a pairing code for another service".into(),
+            ));
+        }
+        self.keep_claimed(claimed).await?;
+        tracing::info!("connected to Nuvemshop with a pairing code");
+        self.resume_after_reconnect().await?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    /// The broker holds the secrets and receives the redirect; Ponte registers the connect,
+    /// opens the browser, and claims the tokens with its verifier: at once when the broker's
+    /// page sends the browser back to the loopback listener, and every few seconds anyway, so
+    /// that a browser which never comes back does not hold the connect.
+    async fn connect_through_broker(
+        &self,
+        broker: &str,
+        service: Service,
+        browser: &dyn Browser,
+        show_url: impl FnOnce(&str),
+    ) -> Result<()> {
+        const CLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+        let (client_id, variable) = match service {
+            Service::Nuvemshop => (&self.config.nuvemshop_client_id, "NUVEMSHOP_CLIENT_ID"),
+            Service::Contaazul => (&self.config.contaazul_client_id, "CONTAAZUL_CLIENT_ID"),
+        };
+        if client_id.trim().is_empty() {
+            return Err(Error::Config(format!(
+                "this build has no {} client id (PONTE_BUILD_{variable} at build time, or \
+                 PONTE_{variable})",
+                service.name()
+            )));
+        }
+        let client = oauth::broker::BrokerClient::new(&self.config, broker)?;
+        // RFC 8252 §7.3: any free loopback port; the broker's page names it.
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let port = listener.local_addr()?.port();
+        let state = oauth::new_state();
+        let verifier = oauth::broker::new_verifier();
+        client.start(service, &state, &verifier, port).await?;
+        let url = oauth::authorize_url(&self.config, service, &state);
+        show_url(&url);
+        browser.open(&url)?;
+
+        let (arrived, mut returns) = tokio::sync::mpsc::channel(4);
+        let path = match service {
+            Service::Nuvemshop => "/connected/nuvemshop",
+            Service::Contaazul => "/connected/contaazul",
+        };
+        let listening = tokio::spawn(oauth::serve_returns(
+            listener,
+            path.into(),
+            state.clone(),
+            arrived,
+        ));
+        let _stop_listening = AbortOnDrop(listening);
+        let deadline = tokio::time::Instant::now() + self.config.authorization_timeout;
+        let claimed = loop {
+            match client.claim(&state, &verifier).await {
+                Ok(oauth::broker::ClaimAnswer::Ready(claimed)) => break claimed,
+                Ok(oauth::broker::ClaimAnswer::Refused(error)) => {
+                    return Err(Error::Authorization(format!(
+                        "the service answered {error}"
+                    )))
+                }
+                Ok(oauth::broker::ClaimAnswer::Pending) => {}
+                // A blip on the way to the broker: the connect is still there.
+                Err(error) if error.is_transient() => {
+                    tracing::warn!(%error, "claim failed; trying again");
+                }
+                Err(error) => return Err(error),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::AuthorizationTimeout);
+            }
+            tokio::select! {
+                Some(()) = returns.recv() => {}
+                _ = tokio::time::sleep(CLAIM_EVERY) => {}
+                _ = tokio::time::sleep_until(deadline) => {}
+            }
+        };
+        if claimed.service() != service {
+            return Err(Error::Authorization(
+                "the broker answered for another service".into(),
+            ));
+        }
+        self.keep_claimed(claimed).await
+    }
+
+    async fn keep_claimed(&self, claimed: oauth::broker::Claimed) -> Result<()> {
+        match claimed {
+            oauth::broker::Claimed::Nuvemshop {
+                access_token,
+                store_id,
+            } => self.keep_nuvemshop(&access_token, &store_id).await,
+            oauth::broker::Claimed::Contaazul {
+                access_token,
+                refresh_token,
+                expires_in,
+            } => {
+                self.contaazul_auth
+                    .keep_claimed(&access_token, &refresh_token, expires_in)
+                    .await
+            }
+        }
+    }
+
+    /// Development and the README's CLI contract: the secrets from `PONTE_*`, the code back on
+    /// the loopback listener, exchanged here.
+    async fn connect_direct(
         &self,
         service: Service,
         browser: &dyn Browser,
@@ -241,25 +392,26 @@ impl App {
         match service {
             Service::Nuvemshop => {
                 let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
-                self.tokens.set(NUVEMSHOP_TOKEN, &token)?;
-                self.store.set_nuvemshop_store_id(Some(&store_id))?;
-                // The store's domain makes the admin links of the support report (R21).
-                match self.nuvemshop_client()?.store().await {
-                    Ok(store) => {
-                        let domain = store
-                            .get("original_domain")
-                            .and_then(|d| d.as_str())
-                            .filter(|d| crate::nuvemshop::client::is_host_name(d));
-                        self.store.set_nuvemshop_domain(domain)?;
-                    }
-                    Err(error) => tracing::warn!(%error, "could not read the store's domain"),
-                }
+                self.keep_nuvemshop(&token, &store_id).await
             }
-            Service::Contaazul => self.contaazul_auth.exchange_code(&code).await?,
+            Service::Contaazul => self.contaazul_auth.exchange_code(&code).await,
         }
-        tracing::info!(service = service.name(), "connected");
-        self.resume_after_reconnect().await?;
-        self.events.send(Event::SettingsChanged);
+    }
+
+    async fn keep_nuvemshop(&self, token: &Secret, store_id: &str) -> Result<()> {
+        self.tokens.set(NUVEMSHOP_TOKEN, token)?;
+        self.store.set_nuvemshop_store_id(Some(store_id))?;
+        // The store's domain makes the admin links of the support report (R21).
+        match self.nuvemshop_client()?.store().await {
+            Ok(store) => {
+                let domain = store
+                    .get("original_domain")
+                    .and_then(|d| d.as_str())
+                    .filter(|d| crate::nuvemshop::client::is_host_name(d));
+                self.store.set_nuvemshop_domain(domain)?;
+            }
+            Err(error) => tracing::warn!(%error, "could not read the store's domain"),
+        }
         Ok(())
     }
 

@@ -1,5 +1,13 @@
 //! Where Ponte talks to and where it keeps its data. The defaults are the production services;
 //! every URL can be pointed elsewhere (the sandbox, tests) through `PONTE_*` variables.
+//!
+//! Two ways to connect the accounts:
+//! - **through the broker** (what a merchant's Ponte does): the app holds only the public client
+//!   ids; `ponte-broker` holds the secrets, receives the services' redirects, exchanges the
+//!   codes and forwards Conta Azul's refreshes. The broker's URL and the client ids are compiled
+//!   in (`PONTE_BUILD_*` at build time) and may be overridden at run time.
+//! - **direct** (development and the README's CLI contract): with `PONTE_*_CLIENT_SECRET` set
+//!   and no `PONTE_BROKER_URL`, Ponte exchanges codes itself with a loopback redirect.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +56,8 @@ pub struct Config {
     pub contaazul_client_id: String,
     pub contaazul_client_secret: String,
     pub redirect_port: u16,
+    /// `Some`: connect through this broker (no secret on this machine). `None`: direct.
+    pub broker_url: Option<String>,
     pub token_store: TokenStoreKind,
     /// How long the loopback listener waits for the browser to come back.
     pub authorization_timeout: Duration,
@@ -59,6 +69,44 @@ pub struct Config {
 }
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 47800;
+
+/// What a release build carries: set at build time, public by nature (never a secret).
+pub mod build {
+    /// `PONTE_BUILD_BROKER_URL`: the broker the services' portals register.
+    pub const BROKER_URL: &str = match option_env!("PONTE_BUILD_BROKER_URL") {
+        Some(url) => url,
+        None => "https://conectar.ponte.app.br",
+    };
+    /// `PONTE_BUILD_NUVEMSHOP_CLIENT_ID`: the app id in the Nuvemshop Partners portal.
+    pub const NUVEMSHOP_CLIENT_ID: &str = match option_env!("PONTE_BUILD_NUVEMSHOP_CLIENT_ID") {
+        Some(id) => id,
+        None => "",
+    };
+    /// `PONTE_BUILD_CONTAAZUL_CLIENT_ID`: the app's client id in Conta Azul's portal.
+    pub const CONTAAZUL_CLIENT_ID: &str = match option_env!("PONTE_BUILD_CONTAAZUL_CLIENT_ID") {
+        Some(id) => id,
+        None => "",
+    };
+}
+
+/// The broker's URL is `https://`, or `http://` on a loopback host (the sandbox, development).
+pub fn check_broker_url(url: &str) -> Result<String> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| Error::Config(format!("PONTE_BROKER_URL is not a URL: {url}")))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(url.trim_end_matches('/').to_string()),
+        "http" if loopback => Ok(url.trim_end_matches('/').to_string()),
+        _ => Err(Error::Config(format!(
+            "PONTE_BROKER_URL must be https (http only on 127.0.0.1): {url}"
+        ))),
+    }
+}
 
 /// Creates the data directory (and its parents) readable by this user only: it holds the
 /// ledger, with customers' names, and the token file.
@@ -106,6 +154,17 @@ impl Config {
             }
         };
         let trim = |url: String| url.trim_end_matches('/').to_string();
+        let has_secret = [
+            "PONTE_NUVEMSHOP_CLIENT_SECRET",
+            "PONTE_CONTAAZUL_CLIENT_SECRET",
+        ]
+        .iter()
+        .any(|name| lookup(name).is_some_and(|v| !v.trim().is_empty()));
+        let broker_url = match lookup("PONTE_BROKER_URL").filter(|v| !v.trim().is_empty()) {
+            Some(url) => Some(check_broker_url(url.trim())?),
+            None if has_secret => None,
+            None => Some(build::BROKER_URL.to_string()),
+        };
         Ok(Config {
             data_dir,
             nuvemshop_auth_url: trim(get(
@@ -124,11 +183,12 @@ impl Config {
                 "PONTE_CONTAAZUL_API_URL",
                 "https://api-v2.contaazul.com",
             )),
-            nuvemshop_client_id: get("PONTE_NUVEMSHOP_CLIENT_ID", ""),
+            nuvemshop_client_id: get("PONTE_NUVEMSHOP_CLIENT_ID", build::NUVEMSHOP_CLIENT_ID),
             nuvemshop_client_secret: get("PONTE_NUVEMSHOP_CLIENT_SECRET", ""),
-            contaazul_client_id: get("PONTE_CONTAAZUL_CLIENT_ID", ""),
+            contaazul_client_id: get("PONTE_CONTAAZUL_CLIENT_ID", build::CONTAAZUL_CLIENT_ID),
             contaazul_client_secret: get("PONTE_CONTAAZUL_CLIENT_SECRET", ""),
             redirect_port,
+            broker_url,
             token_store,
             authorization_timeout: Duration::from_secs(300),
             user_agent: "Ponte (suporte@ponte.app.br)".into(),
@@ -137,12 +197,28 @@ impl Config {
         })
     }
 
+    /// Where the service sends the browser back: the broker's registered callback, or (direct)
+    /// Ponte's loopback listener.
     pub fn redirect_url(&self, service: crate::error::Service) -> String {
         let path = match service {
             crate::error::Service::Nuvemshop => "nuvemshop",
             crate::error::Service::Contaazul => "contaazul",
         };
-        format!("http://127.0.0.1:{}/callback/{path}", self.redirect_port)
+        match &self.broker_url {
+            Some(broker) => format!("{broker}/callback/{path}"),
+            None => format!("http://127.0.0.1:{}/callback/{path}", self.redirect_port),
+        }
+    }
+
+    /// A shipped app: connects through the broker only, whatever the environment says about
+    /// secrets (a secret inside a merchant's machine is not a secret).
+    pub fn through_broker_only(mut self) -> Config {
+        if self.broker_url.is_none() {
+            self.broker_url = Some(build::BROKER_URL.to_string());
+        }
+        self.nuvemshop_client_secret.clear();
+        self.contaazul_client_secret.clear();
+        self
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -155,18 +231,61 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    fn config(env: &[(&str, &str)]) -> Result<Config> {
+        let env: HashMap<&str, &str> = env.iter().copied().collect();
+        Config::from_lookup(|name| env.get(name).map(|v| v.to_string()))
+    }
+
     #[test]
-    fn defaults_are_the_production_services() {
-        let env: HashMap<&str, &str> = HashMap::from([("PONTE_DATA_DIR", "/tmp/p")]);
-        let config = Config::from_lookup(|name| env.get(name).map(|v| v.to_string())).unwrap();
+    fn defaults_are_the_production_services_through_the_broker() {
+        let config = config(&[("PONTE_DATA_DIR", "/tmp/p")]).unwrap();
         assert_eq!(config.nuvemshop_api_url, "https://api.nuvemshop.com.br/v1");
         assert_eq!(config.contaazul_api_url, "https://api-v2.contaazul.com");
         assert_eq!(config.contaazul_auth_url, "https://auth.contaazul.com");
         assert_eq!(config.token_store, TokenStoreKind::Keychain);
+        assert_eq!(config.broker_url.as_deref(), Some(build::BROKER_URL));
         assert_eq!(
             config.redirect_url(crate::error::Service::Contaazul),
+            format!("{}/callback/contaazul", build::BROKER_URL)
+        );
+        assert!(config.contaazul_client_secret.is_empty());
+    }
+
+    #[test]
+    fn secrets_in_the_environment_mean_direct_mode_with_the_loopback_redirect() {
+        let direct = config(&[
+            ("PONTE_DATA_DIR", "/tmp/p"),
+            ("PONTE_CONTAAZUL_CLIENT_SECRET", "s"),
+        ])
+        .unwrap();
+        assert_eq!(direct.broker_url, None);
+        assert_eq!(
+            direct.redirect_url(crate::error::Service::Contaazul),
             "http://127.0.0.1:47800/callback/contaazul"
         );
+        // A shipped app ignores them.
+        let shipped = direct.through_broker_only();
+        assert!(shipped.broker_url.is_some() && shipped.contaazul_client_secret.is_empty());
+        // An explicit broker wins over secrets.
+        let brokered = config(&[
+            ("PONTE_DATA_DIR", "/tmp/p"),
+            ("PONTE_CONTAAZUL_CLIENT_SECRET", "s"),
+            ("PONTE_BROKER_URL", "http://127.0.0.1:47900/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            brokered.broker_url.as_deref(),
+            Some("http://127.0.0.1:47900")
+        );
+    }
+
+    #[test]
+    fn the_broker_is_https_or_loopback() {
+        for bad in ["http://conectar.ponte.app.br", "ftp://x", "nonsense"] {
+            let error =
+                config(&[("PONTE_DATA_DIR", "/tmp/p"), ("PONTE_BROKER_URL", bad)]).unwrap_err();
+            assert!(error.to_string().contains("PONTE_BROKER_URL"), "{bad}");
+        }
     }
 
     #[test]

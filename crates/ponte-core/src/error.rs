@@ -57,6 +57,11 @@ pub enum Error {
     Authorization(String),
     #[error("the authorization did not come back in time")]
     AuthorizationTimeout,
+    /// Ponte's connect broker did not answer (its URL is compiled in, or `PONTE_BROKER_URL`).
+    #[error("the connect broker could not be reached: {0}")]
+    BrokerUnreachable(String),
+    #[error("the pairing code was refused: {0:?}")]
+    PairingCode(PairingRefusal),
     #[error("another Ponte is using the data directory {0}")]
     Locked(String),
     #[error("database: {0}")]
@@ -78,13 +83,40 @@ pub enum Error {
     Invalid(Problem),
 }
 
+/// Why a pairing code (an install started in the Nuvemshop admin) was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairingRefusal {
+    /// Not 8 letters and digits.
+    Malformed,
+    Unknown,
+    /// Older than 10 minutes, or already used.
+    ExpiredOrUsed,
+    TooManyAttempts,
+}
+
+impl PairingRefusal {
+    fn message(self) -> &'static str {
+        match self {
+            PairingRefusal::Malformed => "O código tem 8 letras e números, como ABCD-2345.",
+            PairingRefusal::Unknown => "Código não encontrado.",
+            PairingRefusal::ExpiredOrUsed => "Este código expirou ou já foi usado.",
+            PairingRefusal::TooManyAttempts => {
+                "Muitas tentativas seguidas. Espere um minuto e tente de novo."
+            }
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Transient: worth trying again later without the merchant doing anything.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Unreachable { .. } | Error::NoAnswer { .. } | Error::Unreadable { .. } => true,
+            Error::Unreachable { .. }
+            | Error::NoAnswer { .. }
+            | Error::Unreadable { .. }
+            | Error::BrokerUnreachable(_) => true,
             Error::Api { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -111,6 +143,11 @@ impl Error {
             }
             Error::Authorization(_) => Problem::of(ProblemCode::AuthorizationFailed),
             Error::AuthorizationTimeout => Problem::of(ProblemCode::AuthorizationTimeout),
+            Error::BrokerUnreachable(_) => Problem::of(ProblemCode::ConnectServiceUnreachable),
+            Error::PairingCode(refusal) => Problem {
+                message: refusal.message().to_string(),
+                ..Problem::of(ProblemCode::PairingCodeRefused)
+            },
             Error::Locked(_) => Problem::of(ProblemCode::DataDirLocked),
             Error::DatabaseTooNew { .. } => Problem::of(ProblemCode::DatabaseTooNew),
             Error::Database(_) | Error::Io(_) | Error::Secrets(_) => {

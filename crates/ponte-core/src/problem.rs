@@ -45,6 +45,8 @@ pub enum ProblemCode {
     BadRequest,
     BadInterval,
     Crash,
+    ConnectServiceUnreachable,
+    PairingCodeRefused,
 }
 
 const RETRY_OR_REPORT: &str =
@@ -91,10 +93,12 @@ impl ProblemCode {
             ProblemCode::BadRequest => "BAD_REQUEST",
             ProblemCode::BadInterval => "BAD_INTERVAL",
             ProblemCode::Crash => "CRASH",
+            ProblemCode::ConnectServiceUnreachable => "CONNECT_SERVICE_UNREACHABLE",
+            ProblemCode::PairingCodeRefused => "PAIRING_CODE_REFUSED",
         }
     }
 
-    pub const ALL: [ProblemCode; 32] = [
+    pub const ALL: [ProblemCode; 34] = [
         ProblemCode::InvalidOrderData,
         ProblemCode::OrderWithoutProducts,
         ProblemCode::LineWithoutName,
@@ -127,6 +131,8 @@ impl ProblemCode {
         ProblemCode::BadRequest,
         ProblemCode::BadInterval,
         ProblemCode::Crash,
+        ProblemCode::ConnectServiceUnreachable,
+        ProblemCode::PairingCodeRefused,
     ];
 
     /// The code read back from the ledger; an unknown one is an error, never a guess.
@@ -232,6 +238,14 @@ impl ProblemCode {
             ProblemCode::BadRequest => "Confira o que foi pedido e tente de novo.",
             ProblemCode::BadInterval => "Escolha um valor entre 1 e 1440 minutos.",
             ProblemCode::Crash => "Tente de novo.",
+            ProblemCode::ConnectServiceUnreachable => {
+                "Verifique a conexão com a internet e clique em Conectar de novo."
+            }
+            ProblemCode::PairingCodeRefused => {
+                "Confira o código na página da Nuvemshop. Se passou de 10 minutos, instale o \
+                 aplicativo de novo pela Nuvemshop para receber outro, ou clique em Conectar \
+                 com Nuvemshop."
+            }
         }
     }
 
@@ -288,6 +302,10 @@ impl ProblemCode {
             ProblemCode::BadRequest => "Pedido inválido.",
             ProblemCode::BadInterval => "O intervalo deve ficar entre 1 minuto e 24 horas.",
             ProblemCode::Crash => "Interrompido.",
+            ProblemCode::ConnectServiceUnreachable => {
+                "Não foi possível falar com o serviço de conexão do Ponte."
+            }
+            ProblemCode::PairingCodeRefused => "O código de conexão não foi aceito.",
         }
     }
 }

@@ -56,15 +56,24 @@ pub struct ContaAzulAuth {
 
 impl ContaAzulAuth {
     pub fn new(config: &Config, store: Arc<dyn TokenStore>, clock: SharedClock) -> Result<Self> {
-        let token_url = TokenUrl::new(format!("{}/oauth2/token", config.contaazul_auth_url))
-            .map_err(|error| Error::Config(format!("PONTE_CONTAAZUL_AUTH_URL: {error}")))?;
+        // Through the broker, refreshes go to it without a secret (the client id travels in the
+        // body) and it adds the app's Basic authentication; direct, Basic is oauth2's default,
+        // as Conta Azul requires.
+        let token_url = match &config.broker_url {
+            Some(broker) => format!("{broker}/refresh/contaazul"),
+            None => format!("{}/oauth2/token", config.contaazul_auth_url),
+        };
+        let token_url = TokenUrl::new(token_url)
+            .map_err(|error| Error::Config(format!("Conta Azul token URL: {error}")))?;
         let redirect = RedirectUrl::new(config.redirect_url(Service::Contaazul))
             .map_err(|error| Error::Config(format!("redirect URL: {error}")))?;
-        // Basic client authentication is oauth2's default, as Conta Azul requires.
-        let oauth = BasicClient::new(ClientId::new(config.contaazul_client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.contaazul_client_secret.clone()))
+        let mut oauth = BasicClient::new(ClientId::new(config.contaazul_client_id.clone()))
             .set_redirect_uri(redirect)
             .set_token_uri(token_url);
+        if config.broker_url.is_none() {
+            oauth =
+                oauth.set_client_secret(ClientSecret::new(config.contaazul_client_secret.clone()));
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
@@ -134,7 +143,29 @@ impl ContaAzulAuth {
                 other => Error::Authorization(format!("token exchange failed: {other}")),
             })?;
         let tokens = self.tokens_from(&response, None)?;
+        self.keep(tokens).await
+    }
+
+    /// Tokens a connect through the broker claimed.
+    pub async fn keep_claimed(
+        &self,
+        access_token: &Secret,
+        refresh_token: &Secret,
+        expires_in: u64,
+    ) -> Result<()> {
+        let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(3600).min(86_400));
+        self.keep(StoredTokens {
+            access_token: access_token.expose().to_string(),
+            refresh_token: refresh_token.expose().to_string(),
+            expires_at: self.clock.now() + lifetime,
+        })
+        .await
+    }
+
+    async fn keep(&self, tokens: StoredTokens) -> Result<()> {
         self.persist(&tokens)?;
+        self.unsaved
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         *self.current.lock().await = Some(tokens);
         Ok(())
     }

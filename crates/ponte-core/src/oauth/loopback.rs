@@ -64,11 +64,13 @@ pub async fn wait_for_code(
 /// says nothing must not hold the connect.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn accept_callback(
-    listener: TcpListener,
+/// Accepts connections until one asks for `path` with the expected `state`; everything else
+/// is answered and ignored. Returns that connection (still to be answered) and its query.
+async fn accept_matching(
+    listener: &TcpListener,
     path: &str,
     expected_state: &str,
-) -> Result<String> {
+) -> Result<(TcpStream, std::collections::HashMap<String, String>)> {
     loop {
         let (mut stream, _) = listener.accept().await?;
         let Ok(Some(target)) =
@@ -102,39 +104,73 @@ async fn accept_callback(
             .await;
             continue;
         }
-        if let Some(error) = params.get("error") {
-            answer(
-                &mut stream,
-                "200 OK",
-                &page(
-                    "Autorização não concluída",
-                    "Volte ao Ponte para tentar de novo.",
-                ),
-            )
-            .await;
-            return Err(Error::Authorization(format!(
-                "the service answered {error}"
-            )));
-        }
-        let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
-            answer(
-                &mut stream,
-                "400 Bad Request",
-                &page(
-                    "Autorização incompleta",
-                    "Volte ao Ponte e clique em Conectar de novo.",
-                ),
-            )
-            .await;
-            return Err(Error::Authorization("the callback has no code".into()));
+        return Ok((stream, params));
+    }
+}
+
+async fn accept_callback(
+    listener: TcpListener,
+    path: &str,
+    expected_state: &str,
+) -> Result<String> {
+    let (mut stream, params) = accept_matching(&listener, path, expected_state).await?;
+    if let Some(error) = params.get("error") {
+        answer(
+            &mut stream,
+            "200 OK",
+            &page(
+                "Autorização não concluída",
+                "Volte ao Ponte para tentar de novo.",
+            ),
+        )
+        .await;
+        return Err(Error::Authorization(format!(
+            "the service answered {error}"
+        )));
+    }
+    let Some(code) = params.get("code").filter(|c| !c.is_empty()) else {
+        answer(
+            &mut stream,
+            "400 Bad Request",
+            &page(
+                "Autorização incompleta",
+                "Volte ao Ponte e clique em Conectar de novo.",
+            ),
+        )
+        .await;
+        return Err(Error::Authorization("the callback has no code".into()));
+    };
+    answer(
+        &mut stream,
+        "200 OK",
+        &page("Conectado!", "Pode fechar esta aba e voltar ao Ponte."),
+    )
+    .await;
+    Ok(code.clone())
+}
+
+/// Through the broker: its page sends the browser here once the service answered, to say
+/// "claim now". Each such visit is answered and reported on `arrived`; the claim itself goes
+/// to the broker, so a visit that never comes costs only the polling delay.
+pub async fn serve_returns(
+    listener: TcpListener,
+    path: String,
+    state: String,
+    arrived: tokio::sync::mpsc::Sender<()>,
+) {
+    loop {
+        let Ok((mut stream, _)) = accept_matching(&listener, &path, &state).await else {
+            return;
         };
         answer(
             &mut stream,
             "200 OK",
-            &page("Conectado!", "Pode fechar esta aba e voltar ao Ponte."),
+            &page("Pronto!", "Pode fechar esta aba e voltar ao Ponte."),
         )
         .await;
-        return Ok(code.clone());
+        if arrived.send(()).await.is_err() {
+            return;
+        }
     }
 }
 

@@ -1,12 +1,13 @@
 //! Connecting an account: the authorize page in the system browser, the loopback listener that
 //! receives the code, and the code exchange.
 
+pub mod broker;
 mod loopback;
 mod nuvemshop;
 
 use rand::Rng;
 
-pub use loopback::wait_for_code;
+pub use loopback::{serve_returns, wait_for_code};
 pub use nuvemshop::exchange_code as exchange_nuvemshop_code;
 
 use crate::config::Config;
@@ -44,7 +45,8 @@ pub fn new_state() -> String {
 }
 
 /// The authorize page. Conta Azul's `redirect_uri` goes literally and scopes are joined with
-/// `+`, as its auth server expects (reference §1.1).
+/// `+`, as its auth server expects (reference §1.1). The redirect is the broker's callback, or
+/// in direct mode the loopback listener; Nuvemshop's is registered, never sent.
 pub fn authorize_url(config: &Config, service: Service, state: &str) -> String {
     match service {
         Service::Nuvemshop => format!(

@@ -1,0 +1,266 @@
+//! Connecting as a merchant's Ponte does (issue 9): no secret on this machine, the services'
+//! redirects to the broker, the tokens claimed from it with the verifier, Conta Azul's
+//! refreshes through it, and installs from the Nuvemshop admin by pairing code.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use common::{buyer, line, paid, ManualClock};
+use ponte_broker::sandboxed::SandboxWithBroker;
+use ponte_core::config::Config;
+use ponte_core::error::{ProblemCode, Result, Service};
+use ponte_core::oauth::Browser;
+use ponte_core::{App, Error};
+use ponte_sandbox::Control;
+
+struct BrokerWorld {
+    both: SandboxWithBroker,
+    _dir: tempfile::TempDir,
+    config: Config,
+}
+
+async fn broker_world() -> BrokerWorld {
+    let both = SandboxWithBroker::start(|sandbox| {
+        sandbox.contaazul.requests_per_second = 200;
+        sandbox.contaazul.requests_per_minute = 100_000;
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = both
+        .env_lines()
+        .into_iter()
+        .chain([
+            ("PONTE_DATA_DIR".into(), dir.path().display().to_string()),
+            ("PONTE_TOKEN_STORE".into(), "file".into()),
+        ])
+        .collect();
+    let mut config =
+        Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    config.authorization_timeout = std::time::Duration::from_secs(15);
+    BrokerWorld {
+        both,
+        _dir: dir,
+        config,
+    }
+}
+
+/// The merchant consents; the browser lands on the broker's page and, when `follows_script`,
+/// runs its navigation back to Ponte's loopback listener. Records that it did.
+struct BrokerBrowser {
+    control: Control,
+    follows_script: bool,
+    returned: Arc<AtomicBool>,
+}
+
+impl Browser for BrokerBrowser {
+    fn open(&self, url: &str) -> Result<()> {
+        let landing = self
+            .control
+            .consent(url)
+            .expect("a sandbox authorization page");
+        let follows_script = self.follows_script;
+        let returned = self.returned.clone();
+        tokio::spawn(async move {
+            let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
+            assert!(page.contains("Pronto, volte ao Ponte"), "{page}");
+            if follows_script {
+                let target = page
+                    .split("location.replace(\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("a navigation back to Ponte")
+                    .to_string();
+                assert!(target.starts_with("http://127.0.0.1:"));
+                let back = reqwest::get(target).await.unwrap();
+                assert_eq!(back.status(), 200);
+                returned.store(true, Ordering::SeqCst);
+            }
+        });
+        Ok(())
+    }
+}
+
+fn browser(world: &BrokerWorld, follows_script: bool) -> BrokerBrowser {
+    BrokerBrowser {
+        control: world.both.sandbox.control(),
+        follows_script,
+        returned: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+#[tokio::test]
+async fn r1_a_shipped_ponte_connects_both_accounts_through_the_broker_and_imports() {
+    let world = broker_world().await;
+    assert!(world.config.contaazul_client_secret.is_empty());
+    assert!(world.config.nuvemshop_client_secret.is_empty());
+    assert!(world
+        .config
+        .redirect_url(Service::Contaazul)
+        .starts_with(&world.both.broker.url()));
+    let control = world.both.sandbox.control();
+    control.add_seller("Ana Souza");
+    let clock = ManualClock::new();
+    let app = App::open_with_clock(world.config.clone(), clock.clone()).unwrap();
+
+    let nudged = browser(&world, true);
+    let started = std::time::Instant::now();
+    let mut shown = String::new();
+    app.connect(Service::Nuvemshop, &nudged, |url| shown = url.to_string())
+        .await
+        .unwrap();
+    assert!(shown.contains("/apps/8132/authorize?state="));
+    app.connect(Service::Contaazul, &nudged, |url| shown = url.to_string())
+        .await
+        .unwrap();
+    assert!(shown.contains(&format!(
+        "redirect_uri={}/callback/contaazul",
+        world.both.broker.url()
+    )));
+    assert!(nudged.returned.load(Ordering::SeqCst));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the return to the loopback listener claims at once ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(world.both.broker.sealed_rows(), 0, "claimed, nothing left");
+
+    app.enable(None).await.unwrap();
+    control.create_order(paid(
+        buyer("Maria Silva", "39053344705"),
+        vec![line("Camiseta", "59.90", 1)],
+    ));
+    app.sync_once().await.unwrap();
+    assert_eq!(control.sales().len(), 1);
+
+    // An hour on, the access token is refreshed through the broker (which adds the secret).
+    let refreshes = || {
+        control
+            .calls()
+            .get(ponte_sandbox::Service::Contaazul, "POST /oauth2/token")
+    };
+    let before = refreshes();
+    clock.advance(chrono::Duration::minutes(65));
+    control.create_order(paid(
+        buyer("João Souza", "52998224725"),
+        vec![line("Caneca", "29.90", 2)],
+    ));
+    app.sync_once().await.unwrap();
+    assert_eq!(refreshes(), before + 1);
+    assert_eq!(control.sales().len(), 2);
+    assert!(app.status().unwrap().disabled_reason.is_none());
+    world.both.shutdown().await;
+}
+
+#[tokio::test]
+async fn r1_the_connect_completes_by_polling_when_the_browser_never_comes_back() {
+    let world = broker_world().await;
+    let app = App::open(world.config.clone()).unwrap();
+    let stays = browser(&world, false);
+    app.connect(Service::Contaazul, &stays, |_| {})
+        .await
+        .unwrap();
+    assert!(!stays.returned.load(Ordering::SeqCst));
+    assert!(app.status().unwrap().contaazul.connected);
+    world.both.shutdown().await;
+}
+
+/// Declines on the consent page: the broker's callback gets `error=access_denied`.
+struct DecliningBrowser(String);
+
+impl Browser for DecliningBrowser {
+    fn open(&self, url: &str) -> Result<()> {
+        let state = url::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let callback = format!(
+            "{}/callback/contaazul?error=access_denied&state={state}",
+            self.0
+        );
+        tokio::spawn(async move {
+            reqwest::get(callback).await.unwrap();
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn r1_a_declined_consent_ends_the_connect_with_nothing_kept() {
+    let world = broker_world().await;
+    let app = App::open(world.config.clone()).unwrap();
+    let error = app
+        .connect(
+            Service::Contaazul,
+            &DecliningBrowser(world.both.broker.url()),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Authorization(e) if e.contains("access_denied")),
+        "{error}"
+    );
+    assert_eq!(error.problem().code, ProblemCode::AuthorizationFailed);
+    assert!(!app.status().unwrap().contaazul.connected);
+    world.both.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
+    let world = broker_world().await;
+    let app = App::open(world.config.clone()).unwrap();
+    let landing = world.both.sandbox.control().install_from_admin();
+    let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
+    let code = page
+        .split("id=\"codigo\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+
+    let malformed = app.connect_with_pairing_code("ABC").await.unwrap_err();
+    assert_eq!(malformed.problem().code, ProblemCode::PairingCodeRefused);
+    assert!(malformed.problem().message.contains("8 letras"));
+    let unknown = app
+        .connect_with_pairing_code("ZZZZ-ZZZZ")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.problem().message, "Código não encontrado.");
+
+    app.connect_with_pairing_code(&format!(" {} ", code.to_lowercase()))
+        .await
+        .unwrap();
+    let status = app.status().unwrap();
+    assert!(status.nuvemshop.connected);
+    assert_eq!(status.nuvemshop.store_id.as_deref(), Some("5120101"));
+    let again = app.connect_with_pairing_code(&code).await.unwrap_err();
+    assert!(again.problem().message.contains("expirou ou já foi usado"));
+    world.both.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_broker_is_told_in_portuguese_and_nothing_is_kept() {
+    let world = broker_world().await;
+    let mut config = world.config.clone();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.broker_url = Some(format!("http://{}", closed.local_addr().unwrap()));
+    drop(closed);
+    let app = App::open(config).unwrap();
+    let error = app
+        .connect(Service::Nuvemshop, &browser(&world, true), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.problem().code, ProblemCode::ConnectServiceUnreachable);
+    assert!(error
+        .problem()
+        .message
+        .contains("serviço de conexão do Ponte"));
+    assert!(!app.status().unwrap().nuvemshop.connected);
+    world.both.shutdown().await;
+}

@@ -59,13 +59,26 @@ pub trait KeySource: Send + Sync {
 pub struct KeychainKey {
     /// Stable for one data directory across Ponte versions and Rust toolchains.
     user: String,
+    entry: EntryOpener,
+}
+
+/// Opens a keychain entry: the OS's own store, or another `keyring-core` store in tests.
+pub type EntryOpener = fn(&str, &str) -> keyring_core::Result<keyring_core::Entry>;
+
+fn os_keychain_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {
+    keyring::Entry::new(service, user).map(|entry| entry.inner)
 }
 
 impl KeychainKey {
     pub fn new(data_dir: &std::path::Path) -> Self {
+        Self::with_entries(data_dir, os_keychain_entry)
+    }
+
+    pub fn with_entries(data_dir: &std::path::Path, entry: EntryOpener) -> Self {
         let profile = crate::stable_hash(data_dir.to_string_lossy().as_bytes());
         KeychainKey {
             user: format!("{profile:016x}:key"),
+            entry,
         }
     }
 }
@@ -73,7 +86,7 @@ impl KeychainKey {
 impl KeySource for KeychainKey {
     fn key(&self) -> Result<[u8; 32]> {
         use base64::Engine;
-        let entry = keyring::Entry::new("Ponte", &self.user)
+        let entry = (self.entry)("Ponte", &self.user)
             .map_err(|error| Error::Secrets(format!("keychain unavailable: {error}")))?;
         match entry.get_password() {
             Ok(text) => base64::engine::general_purpose::STANDARD
@@ -81,7 +94,7 @@ impl KeySource for KeychainKey {
                 .ok()
                 .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
                 .ok_or_else(|| Error::Secrets("the keychain's key for Ponte is damaged".into())),
-            Err(keyring::Error::NoEntry) => {
+            Err(keyring_core::Error::NoEntry) => {
                 let mut key = [0u8; 32];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
                 entry
@@ -301,6 +314,64 @@ mod tests {
         tampered[last] ^= 1;
         std::fs::write(&path, tampered).unwrap();
         assert!(matches!(store.get("contaazul"), Err(Error::Secrets(_))));
+    }
+
+    fn mock_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {
+        use std::sync::OnceLock;
+        static STORE: OnceLock<std::sync::Arc<keyring_core::mock::Store>> = OnceLock::new();
+        let store = STORE.get_or_init(|| keyring_core::mock::Store::new().unwrap());
+        keyring_core::api::CredentialStoreApi::build(store.as_ref(), service, user, None)
+    }
+
+    /// Issue 9: a 4,000-character token through every store Ponte has: the plain file (tests,
+    /// headless machines), the sealed file under a fixed key, and the sealed file under a key
+    /// the keychain keeps, whose entry stays far within Windows' 2,560 bytes (UTF-16).
+    #[test]
+    fn a_4000_character_token_round_trips_through_every_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = Secret::new(format!("eyJ{}", "x".repeat(3_997)));
+        assert_eq!(token.expose().len(), 4_000);
+        let keychain = KeychainKey::with_entries(dir.path(), mock_entry);
+        let stores: Vec<(&str, FileStore)> = vec![
+            ("plain", FileStore::new(dir.path().join("tokens.json"))),
+            (
+                "sealed",
+                FileStore::sealed(dir.path().join("a.sealed"), Box::new(FixedKey([3; 32]))),
+            ),
+            (
+                "keychain",
+                FileStore::sealed(
+                    dir.path().join("b.sealed"),
+                    Box::new(KeychainKey::with_entries(dir.path(), mock_entry)),
+                ),
+            ),
+        ];
+        for (name, store) in &stores {
+            store.set("contaazul", &token).unwrap();
+            store.set("nuvemshop", &token).unwrap();
+            assert_eq!(
+                store.get("contaazul").unwrap().as_ref(),
+                Some(&token),
+                "{name}"
+            );
+            assert_eq!(
+                store.get("nuvemshop").unwrap().as_ref(),
+                Some(&token),
+                "{name}"
+            );
+        }
+        // The keychain holds only the key, the same one on every read.
+        let key = keychain.key().unwrap();
+        assert_eq!(keychain.key().unwrap(), key);
+        let stored = mock_entry("Ponte", &keychain.user)
+            .unwrap()
+            .get_password()
+            .unwrap();
+        assert!(
+            stored.encode_utf16().count() * 2 <= 2_560,
+            "{} bytes",
+            stored.len()
+        );
     }
 
     #[test]

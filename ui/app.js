@@ -98,6 +98,8 @@ async function refresh() {
 
 function renderConnect() {
   const { status } = ui.overview;
+  // Installs that start in the Nuvemshop admin come back with a code (through the broker only).
+  document.getElementById("pairing").hidden = !ui.overview.pairing_codes || status.nuvemshop.connected;
   for (const account of ["nuvemshop", "contaazul"]) {
     const step = document.querySelector(`.step[data-account="${account}"]`);
     const stateNode = step.querySelector('[data-role="state"]');
@@ -139,6 +141,26 @@ async function connect(account) {
   }
   await refresh();
   // The step may no longer be on screen: still drop its stale link.
+  renderConnect();
+}
+
+async function usePairingCode(event) {
+  event.preventDefault();
+  const input = document.getElementById("pairing-code");
+  const error = document.getElementById("pairing-error");
+  const submit = document.getElementById("pairing-submit");
+  error.hidden = true;
+  submit.disabled = true;
+  try {
+    await invoke("connect_with_pairing_code", { code: input.value });
+    input.value = "";
+  } catch (problem) {
+    error.textContent = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "O código não foi aceito.";
+    error.hidden = false;
+  } finally {
+    submit.disabled = false;
+  }
+  await refresh();
   renderConnect();
 }
 
@@ -332,6 +354,7 @@ function refreshSoon() {
 }
 
 function wire() {
+  document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
   for (const button of document.querySelectorAll('[data-role="connect"]')) {
     button.addEventListener("click", () => connect(button.dataset.account));
   }

@@ -19,6 +19,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
     tauri::generate_handler![
         overview,
         connect,
+        connect_with_pairing_code,
         disconnect,
         sellers,
         activate,
@@ -43,6 +44,8 @@ pub struct Overview {
     poll_interval_minutes: u64,
     schedule: Schedule,
     demo: bool,
+    /// Connecting through the broker: installs from the Nuvemshop admin bring a code.
+    pairing_codes: bool,
 }
 
 #[tauri::command]
@@ -53,6 +56,7 @@ pub fn overview(shell: State<'_, Shell>) -> Answer<Overview> {
         poll_interval_minutes: settings.poll_interval_minutes(),
         schedule: shell.runner.schedule(),
         demo: shell.demo.is_some(),
+        pairing_codes: shell.app.config.broker_url.is_some(),
     })
 }
 
@@ -99,6 +103,17 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
                 },
             );
         })
+        .await
+        .map_err(problem)?;
+    shell.runner.sync_now();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn connect_with_pairing_code(shell: State<'_, Shell>, code: String) -> Answer<()> {
+    shell
+        .app
+        .connect_with_pairing_code(&code)
         .await
         .map_err(problem)?;
     shell.runner.sync_now();

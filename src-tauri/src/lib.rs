@@ -65,7 +65,12 @@ pub fn run() {
                 let demo = tauri::async_runtime::block_on(demo::Demo::start())?;
                 (demo.config.clone(), Some(demo))
             } else {
-                (Config::from_env().map_err(|e| e.to_string())?, None)
+                let config = Config::from_env().map_err(|e| e.to_string())?;
+                // A merchant's build connects through the broker only: no secret on the
+                // machine. Development builds keep the direct mode (secrets from PONTE_*).
+                #[cfg(not(debug_assertions))]
+                let config = config.through_broker_only();
+                (config, None)
             };
             let lock = DataDirLock::acquire(&config.data_dir).map_err(|e| e.problem().message)?;
             let app = Arc::new(App::open(config).map_err(|e| e.to_string())?);

@@ -1,4 +1,4 @@
-//! `ponte connect nuvemshop|contaazul [--no-browser]`
+//! `ponte connect nuvemshop|contaazul [--no-browser]` · `ponte connect nuvemshop --code CODE`
 
 use std::io::Write;
 
@@ -19,6 +19,10 @@ pub struct Args {
     /// Only print the authorization URL; do not open the browser.
     #[arg(long)]
     no_browser: bool,
+    /// Nuvemshop only: the pairing code the broker's page showed after an install started in
+    /// the Nuvemshop admin (through the broker only).
+    #[arg(long, value_name = "CODE")]
+    code: Option<String>,
 }
 
 pub async fn run(app: &App, args: Args) -> Result<(), Error> {
@@ -26,6 +30,17 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
         Account::Nuvemshop => Service::Nuvemshop,
         Account::Contaazul => Service::Contaazul,
     };
+    if let Some(code) = &args.code {
+        if service != Service::Nuvemshop {
+            return Err(Error::Invalid(ponte_core::Problem {
+                message: "O código de conexão vale só para a Nuvemshop.".into(),
+                ..ponte_core::error::ProblemCode::BadRequest.into()
+            }));
+        }
+        app.connect_with_pairing_code(code).await?;
+        println!("Conectado com {}.", service.name());
+        return Ok(());
+    }
     let browser: &dyn Browser = if args.no_browser {
         &NoBrowser
     } else {

@@ -355,6 +355,9 @@ function refreshSoon() {
 
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
+  document.getElementById("pairing-code").addEventListener("input", () => {
+    document.getElementById("pairing-error").hidden = true;
+  });
   for (const button of document.querySelectorAll('[data-role="connect"]')) {
     button.addEventListener("click", () => connect(button.dataset.account));
   }

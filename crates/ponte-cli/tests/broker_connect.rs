@@ -26,16 +26,26 @@ fn ponte(world: &SandboxWithBroker, dir: &std::path::Path, args: &[&str]) -> Com
 #[tokio::test]
 async fn r1_connect_goes_through_the_broker_without_any_secret() {
     let world = SandboxWithBroker::start(|_| {}).await.unwrap();
-    assert!(world.env_lines().iter().all(|(name, _)| !name.contains("SECRET")));
+    assert!(world
+        .env_lines()
+        .iter()
+        .all(|(name, _)| !name.contains("SECRET")));
     let dir = tempfile::tempdir().unwrap();
 
-    let mut child = ponte(&world, dir.path(), &["connect", "contaazul", "--no-browser"])
-        .spawn()
-        .unwrap();
+    let mut child = ponte(
+        &world,
+        dir.path(),
+        &["connect", "contaazul", "--no-browser"],
+    )
+    .spawn()
+    .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next_line().await.unwrap().unwrap();
     let url = first.strip_prefix("Open: ").unwrap();
-    assert!(url.contains(&format!("redirect_uri={}/callback/contaazul", world.broker.url())));
+    assert!(url.contains(&format!(
+        "redirect_uri={}/callback/contaazul",
+        world.broker.url()
+    )));
     let landing = world.sandbox.control().consent(url).unwrap();
     let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
     assert!(page.contains("Pronto, volte ao Ponte"));
@@ -51,22 +61,38 @@ async fn r1_connect_goes_through_the_broker_without_any_secret() {
         .and_then(|rest| rest.split('<').next())
         .unwrap()
         .to_string();
-    let wrong = ponte(&world, dir.path(), &["connect", "nuvemshop", "--code", "ZZZZ-ZZZZ"])
-        .output()
-        .await
-        .unwrap();
+    let wrong = ponte(
+        &world,
+        dir.path(),
+        &["connect", "nuvemshop", "--code", "ZZZZ-ZZZZ"],
+    )
+    .output()
+    .await
+    .unwrap();
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("Código não encontrado"));
-    let misused = ponte(&world, dir.path(), &["connect", "contaazul", "--code", &code])
-        .output()
-        .await
-        .unwrap();
+    let misused = ponte(
+        &world,
+        dir.path(),
+        &["connect", "contaazul", "--code", &code],
+    )
+    .output()
+    .await
+    .unwrap();
     assert_eq!(misused.status.code(), Some(2));
-    let paired = ponte(&world, dir.path(), &["connect", "nuvemshop", "--code", &code])
-        .output()
-        .await
-        .unwrap();
-    assert!(paired.status.success(), "{}", String::from_utf8_lossy(&paired.stderr));
+    let paired = ponte(
+        &world,
+        dir.path(),
+        &["connect", "nuvemshop", "--code", &code],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        paired.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paired.stderr)
+    );
 
     let status = ponte(&world, dir.path(), &["status", "--json"])
         .output()

@@ -1,5 +1,6 @@
 //! The built app in a real window (Xvfb on Linux), driven through tauri-driver and
-//! WebKitWebDriver, against a sandbox this test owns. Needs `DISPLAY`, `tauri-driver` on the
+//! WebKitWebDriver, against a sandbox and a connect broker this test owns, wired as production
+//! is: the app holds no secret and connects through the broker. Needs `DISPLAY`, `tauri-driver` on the
 //! PATH and a built `target/debug/ponte-app` (scripts/test.sh provides all three).
 
 use std::path::PathBuf;
@@ -7,9 +8,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use ponte_broker::sandboxed::SandboxWithBroker;
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
-use ponte_sandbox::{Control, Sandbox, SandboxConfig};
+use ponte_sandbox::Control;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -38,7 +40,7 @@ fn free_port() -> u16 {
 struct Desktop {
     client: Client,
     driver: Child,
-    sandbox: Sandbox,
+    world: SandboxWithBroker,
     _data: tempfile::TempDir,
 }
 
@@ -51,10 +53,7 @@ impl Desktop {
         );
         // Two TLS back-ends are linked (reqwest's and the WebDriver client's): pick one.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let redirect = free_port();
-        let sandbox = Sandbox::start(SandboxConfig::with_redirect_port(redirect))
-            .await
-            .unwrap();
+        let world = SandboxWithBroker::start(|_| {}).await.unwrap();
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let native = free_port();
@@ -65,7 +64,7 @@ impl Desktop {
                 "--native-port",
                 &native.to_string(),
             ])
-            .envs(sandbox.env_lines())
+            .envs(world.env_lines())
             .env("PONTE_DATA_DIR", data.path())
             .env("PONTE_TOKEN_STORE", "file")
             .env("PONTE_BROWSER", "none")
@@ -99,13 +98,13 @@ impl Desktop {
         Desktop {
             client,
             driver,
-            sandbox,
+            world,
             _data: data,
         }
     }
 
     fn control(&self) -> Control {
-        self.sandbox.control()
+        self.world.sandbox.control()
     }
 
     async fn text(&self, css: &str) -> String {
@@ -224,8 +223,14 @@ impl Desktop {
             .await
             .unwrap();
         let location = redirect.headers()["location"].to_str().unwrap().to_string();
+        // The broker's page; its script would send the browser back to the app, which claims
+        // the tokens either way.
         let landing = http.get(location).send().await.unwrap();
-        assert!(landing.text().await.unwrap().contains("Conectado"));
+        assert!(landing
+            .text()
+            .await
+            .unwrap()
+            .contains("Pronto, volte ao Ponte"));
     }
 
     async fn connect_and_activate(&self) {
@@ -432,6 +437,47 @@ async fn sandbox_mode_shows_the_demo_banner_and_the_first_run() {
             "Conectar com Nuvemshop",
         )
         .await;
+    desktop.end().await;
+}
+
+/// Issue 9: an install that started in the Nuvemshop admin reaches Ponte as a pairing code,
+/// typed in the first step's *Já instalou pela Nuvemshop?*.
+#[tokio::test]
+async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
+    let desktop = Desktop::start(&[]).await;
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    let landing = desktop.control().install_from_admin();
+    let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
+    let code = page
+        .split("id=\"codigo\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    desktop.click("#pairing summary").await;
+    let input = desktop
+        .client
+        .find(Locator::Css("#pairing-code"))
+        .await
+        .unwrap();
+    input.send_keys("ZZZZ-ZZZZ").await.unwrap();
+    desktop.click("#pairing-submit").await;
+    desktop
+        .wait_text("#pairing-error", "Código não encontrado")
+        .await;
+    input.clear().await.unwrap();
+    input.send_keys(&code.to_lowercase()).await.unwrap();
+    desktop.snapshot("pairing-code").await;
+    desktop.click("#pairing-submit").await;
+    desktop
+        .wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
+    desktop.wait_visible("#pairing", false).await;
     desktop.end().await;
 }
 

@@ -1,0 +1,144 @@
+//! `cargo run -p ponte-broker` as an operator runs it, and the container it ships in.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use ponte_sandbox::{Sandbox, SandboxConfig};
+
+const SETTINGS: &[&str] = &[
+    "PONTE_BROKER_LISTEN",
+    "PONTE_BROKER_PUBLIC_URL",
+    "PONTE_BROKER_DATABASE",
+    "PONTE_BROKER_KEY",
+    "PONTE_NUVEMSHOP_AUTH_URL",
+    "PONTE_NUVEMSHOP_CLIENT_ID",
+    "PONTE_NUVEMSHOP_CLIENT_SECRET",
+    "PONTE_CONTAAZUL_AUTH_URL",
+    "PONTE_CONTAAZUL_CLIENT_ID",
+    "PONTE_CONTAAZUL_CLIENT_SECRET",
+    "PONTE_BROKER_CLAIMS_PER_MINUTE",
+    "PONTE_BROKER_TRUST_FORWARDED_FOR",
+];
+
+#[test]
+fn help_lists_every_setting_and_no_secret_value() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ponte-broker"))
+        .arg("--help")
+        .env("PONTE_CONTAAZUL_CLIENT_SECRET", "do-not-print-me")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for setting in SETTINGS {
+        assert!(help.contains(setting), "--help lacks {setting}");
+    }
+    assert!(!help.contains("do-not-print-me"));
+}
+
+#[test]
+fn missing_credentials_or_a_plain_http_public_url_stop_it_at_start() {
+    let run = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ponte-broker"));
+        for setting in SETTINGS {
+            command.env_remove(setting);
+        }
+        command
+            .args(["--database", ":memory:", "--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let credentials = [
+        ("PONTE_NUVEMSHOP_CLIENT_ID", "1"),
+        ("PONTE_NUVEMSHOP_CLIENT_SECRET", "s"),
+        ("PONTE_CONTAAZUL_CLIENT_ID", "c"),
+        ("PONTE_CONTAAZUL_CLIENT_SECRET", "s"),
+    ];
+    assert!(!run(&credentials[..2]).status.success());
+    let mut plain_http = credentials.to_vec();
+    plain_http.push(("PONTE_BROKER_PUBLIC_URL", "http://conectar.example.com"));
+    let output = run(&plain_http);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("https"));
+}
+
+#[tokio::test]
+async fn it_serves_healthz_and_stops_cleanly_on_sigterm() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ponte-broker"))
+        .env("PONTE_BROKER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PONTE_BROKER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("PONTE_BROKER_DATABASE", dir.path().join("broker.sqlite3"))
+        .env("PONTE_BROKER_KEY", "ab".repeat(32))
+        .env("PONTE_NUVEMSHOP_AUTH_URL", sandbox.nuvemshop_url())
+        .env("PONTE_NUVEMSHOP_CLIENT_ID", "8132")
+        .env("PONTE_NUVEMSHOP_CLIENT_SECRET", "sandbox-nuvemshop-secret")
+        .env("PONTE_CONTAAZUL_AUTH_URL", sandbox.contaazul_url())
+        .env("PONTE_CONTAAZUL_CLIENT_ID", "sandbox-contaazul-client")
+        .env("PONTE_CONTAAZUL_CLIENT_SECRET", "sandbox-contaazul-secret")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(answer) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
+            assert_eq!(answer.status(), 200);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the broker never answered /healthz");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dir.path().join("broker.sqlite3").exists());
+    #[cfg(unix)]
+    {
+        let pid = child.id().unwrap().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .expect("stopped within 10 s")
+            .unwrap();
+        assert!(status.success(), "{status}");
+    }
+    sandbox.shutdown().await;
+}
+
+#[test]
+fn the_container_runs_the_broker_unprivileged_on_the_port_it_exposes() {
+    let dockerfile = include_str!("../Dockerfile");
+    let instructions: Vec<&str> = dockerfile
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    let has = |prefix: &str| instructions.iter().any(|line| line.starts_with(prefix));
+    assert!(has("FROM rust:") && has("FROM debian:"), "a build stage and a slim runtime");
+    assert!(dockerfile.contains("cargo build --release --locked -p ponte-broker"));
+    assert!(has("USER ponte"), "not root");
+    assert!(has("EXPOSE 8080"));
+    assert!(dockerfile.contains("PONTE_BROKER_LISTEN=0.0.0.0:8080"));
+    assert!(dockerfile.contains("PONTE_BROKER_DATABASE=/data/"));
+    assert!(has("ENTRYPOINT [\"/usr/local/bin/ponte-broker\"]"));
+    assert!(!dockerfile.contains("SECRET="), "no secret baked in");
+    // The rust image is at least the workspace's rust-version.
+    let manifest = include_str!("../../../Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap();
+    assert!(dockerfile.contains(&format!("FROM rust:{version}")));
+    let ignore = include_str!("../../../.dockerignore");
+    assert!(ignore.lines().any(|line| line.trim() == "target/"));
+}

@@ -45,7 +45,7 @@ pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trust_forwarded_for
             .filter_map(|value| value.to_str().ok())
             .flat_map(|value| value.split(','))
             .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-            .last()
+            .next_back()
         {
             return address;
         }

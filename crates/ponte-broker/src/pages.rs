@@ -30,12 +30,12 @@ fn layout(title: &str, body: &str, script: Option<&str>) -> String {
          justify-content: center; }}
   main {{ background: #fff; border-radius: 12px; box-shadow: 0 2px 16px rgba(0,0,0,.08);
           padding: 32px 40px; max-width: 460px; width: 100%; box-sizing: border-box; }}
-  .brand {{ color: #0f766e; font-weight: 700; margin-bottom: 16px; }}
+  .brand {{ color: #0b6bcb; font-weight: 700; margin-bottom: 16px; }}
   h1 {{ font-size: 1.35rem; margin: 0 0 8px; }}
   .code {{ font: 700 2rem/1.2 ui-monospace, "SF Mono", Consolas, monospace; letter-spacing: .12em;
-           background: #eef6f5; border-radius: 8px; padding: 12px 16px; text-align: center;
+           background: #e8f1fb; border-radius: 8px; padding: 12px 16px; text-align: center;
            margin: 16px 0; user-select: all; }}
-  a.button {{ display: inline-block; margin-top: 16px; background: #0f766e; color: #fff;
+  a.button {{ display: inline-block; margin-top: 16px; background: #0b6bcb; color: #fff;
               border-radius: 8px; padding: 10px 20px; text-decoration: none; font-weight: 600; }}
   .error {{ color: #a4161a; }}
 </style>
@@ -80,8 +80,8 @@ pub fn ready(service_name: &str, return_to: Option<&str>) -> Response {
         })
         .unwrap_or_default();
     let body = format!(
-        "<h1>Pronto, volte ao Ponte</h1><p>A conta {} foi autorizada. O Ponte termina a conexão \
-         sozinho; pode fechar esta aba.</p>{link}",
+        "<h1>Pronto, volte ao Ponte</h1><p>O acesso à {} foi autorizado. O Ponte termina a \
+         conexão sozinho; pode fechar esta aba.</p>{link}",
         escape(service_name)
     );
     let script = return_to.map(|url| {

@@ -73,7 +73,10 @@ async fn it_serves_healthz_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ponte-broker"))
         .env("PONTE_BROKER_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PONTE_BROKER_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env(
+            "PONTE_BROKER_PUBLIC_URL",
+            format!("http://127.0.0.1:{port}"),
+        )
         .env("PONTE_BROKER_DATABASE", dir.path().join("broker.sqlite3"))
         .env("PONTE_BROKER_KEY", "ab".repeat(32))
         .env("PONTE_NUVEMSHOP_AUTH_URL", sandbox.nuvemshop_url())
@@ -93,7 +96,10 @@ async fn it_serves_healthz_and_stops_cleanly_on_sigterm() {
             assert_eq!(answer.status(), 200);
             break;
         }
-        assert!(Instant::now() < deadline, "the broker never answered /healthz");
+        assert!(
+            Instant::now() < deadline,
+            "the broker never answered /healthz"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(dir.path().join("broker.sqlite3").exists());
@@ -123,7 +129,10 @@ fn the_container_runs_the_broker_unprivileged_on_the_port_it_exposes() {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .collect();
     let has = |prefix: &str| instructions.iter().any(|line| line.starts_with(prefix));
-    assert!(has("FROM rust:") && has("FROM debian:"), "a build stage and a slim runtime");
+    assert!(
+        has("FROM rust:") && has("FROM debian:"),
+        "a build stage and a slim runtime"
+    );
     assert!(dockerfile.contains("cargo build --release --locked -p ponte-broker"));
     assert!(has("USER ponte"), "not root");
     assert!(has("EXPOSE 8080"));

@@ -232,7 +232,8 @@ impl ProblemCode {
                  copie o relatório para o suporte."
             }
             ProblemCode::Configuration => {
-                "Confira as variáveis de ambiente PONTE_* e tente de novo."
+                "Instale a versão mais recente do Ponte. Se você configurou o Ponte com \
+                 variáveis de ambiente (PONTE_*), confira-as e tente de novo."
             }
             ProblemCode::NotFound => "Confira o número informado.",
             ProblemCode::BadRequest => "Confira o que foi pedido e tente de novo.",
@@ -297,7 +298,7 @@ impl ProblemCode {
             ProblemCode::LocalStorage => {
                 "O Ponte não conseguiu ler ou gravar seus dados neste computador."
             }
-            ProblemCode::Configuration => "A configuração do Ponte está incompleta.",
+            ProblemCode::Configuration => "Esta instalação do Ponte está incompleta.",
             ProblemCode::NotFound => "Não encontrado.",
             ProblemCode::BadRequest => "Pedido inválido.",
             ProblemCode::BadInterval => "O intervalo deve ficar entre 1 minuto e 24 horas.",

@@ -478,6 +478,32 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
         )
         .await;
     desktop.wait_visible("#pairing", false).await;
+
+    // The broker's pages, as the merchant's browser shows them (rendered here by the same
+    // WebKit, for people to look at).
+    if std::env::var("PONTE_SCREENSHOT_DIR").is_ok() {
+        let landing = desktop.control().install_from_admin();
+        desktop.client.goto(&landing).await.unwrap();
+        desktop.snapshot("broker-pairing-code").await;
+        let state = "screenshot-state-0123456789";
+        reqwest::Client::new()
+            .post(format!(
+                "{}/connect/contaazul/start",
+                desktop.world.broker.url()
+            ))
+            .json(&json!({"state": state, "verifier_hash": "0".repeat(64)}))
+            .send()
+            .await
+            .unwrap();
+        let authorize = format!(
+            "{}/oauth2/authorize?response_type=code&client_id=sandbox-contaazul-client&redirect_uri={}/callback/contaazul&state={state}",
+            desktop.world.sandbox.contaazul_url(),
+            desktop.world.broker.url()
+        );
+        let landing = desktop.control().consent(&authorize).unwrap();
+        desktop.client.goto(&landing).await.unwrap();
+        desktop.snapshot("broker-ready").await;
+    }
     desktop.end().await;
 }
 

@@ -1,4 +1,5 @@
-//! Pending connects, in SQLite: a row per started connect (under the digest of its `state`) or
+//! The broker's SQLite database (its tables: `connects` here, `installations` and `events` in
+//! `feed.rs`). Pending connects: a row per started connect (under the digest of its `state`) or
 //! per pairing code (under the digest of the code), holding the sealed tokens once the service
 //! sent the browser back, until the app claims them once or ten minutes pass.
 //!
@@ -48,7 +49,7 @@ pub enum Claim {
     Refused(String),
 }
 
-pub struct Claims {
+pub struct Db {
     db: Mutex<Connection>,
 }
 
@@ -58,8 +59,8 @@ pub struct DbError(#[from] rusqlite::Error);
 
 type Result<T> = std::result::Result<T, DbError>;
 
-impl Claims {
-    pub fn open(path: &Path) -> Result<Claims> {
+impl Db {
+    pub fn open(path: &Path) -> Result<Db> {
         let db = Connection::open(path)?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         if path != Path::new(":memory:") {
@@ -77,12 +78,29 @@ impl Claims {
                 refusal TEXT,
                 wrong_verifiers INTEGER NOT NULL DEFAULT 0
             );
-            CREATE INDEX IF NOT EXISTS connects_expiry ON connects (expires_at);",
+            CREATE INDEX IF NOT EXISTS connects_expiry ON connects (expires_at);
+            CREATE TABLE IF NOT EXISTS installations (
+                key_digest TEXT PRIMARY KEY,
+                store_id TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                seen_at INTEGER NOT NULL,
+                acked INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX IF NOT EXISTS installations_by_store ON installations (store_id);
+            CREATE TABLE IF NOT EXISTS events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                store_id TEXT NOT NULL,
+                event TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                orders TEXT,
+                received_at INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events (store_id, event, resource_id);",
         )?;
-        Ok(Claims { db: Mutex::new(db) })
+        Ok(Db { db: Mutex::new(db) })
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -278,8 +296,8 @@ mod tests {
     use super::*;
     use crate::seal::digest;
 
-    fn claims() -> Claims {
-        Claims::open(Path::new(":memory:")).unwrap()
+    fn claims() -> Db {
+        Db::open(Path::new(":memory:")).unwrap()
     }
 
     #[test]

@@ -10,7 +10,9 @@
 
 mod claims;
 pub mod config;
+mod events;
 mod exchange;
+mod feed;
 mod limit;
 mod pages;
 mod pairing;
@@ -18,6 +20,7 @@ mod routes;
 #[cfg(feature = "sandbox")]
 pub mod sandboxed;
 mod seal;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,7 +32,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use claims::Claims;
+pub use claims::Db;
 pub use config::{AppCredentials, BrokerArgs, BrokerConfig, Rate};
 pub use exchange::Tokens;
 pub use pairing::normalise as normalise_pairing_code;
@@ -70,11 +73,13 @@ impl Service {
 #[derive(Clone)]
 pub(crate) struct BrokerState {
     config: Arc<BrokerConfig>,
-    claims: Arc<Claims>,
+    claims: Arc<Db>,
     sealer: Arc<seal::Sealer>,
     http: reqwest::Client,
     claim_limit: Arc<limit::Limiter>,
     start_limit: Arc<limit::Limiter>,
+    /// Wakes the long polls of `/events` when a webhook is queued.
+    new_events: Arc<tokio::sync::Notify>,
 }
 
 pub(crate) fn router(state: BrokerState) -> Router {
@@ -85,8 +90,16 @@ pub(crate) fn router(state: BrokerState) -> Router {
         .route("/connect/claim", post(routes::claim))
         .route("/connect/pair", post(routes::pair))
         .route("/refresh/{service}", post(routes::refresh))
+        .route("/events", get(events::read))
+        .route("/events/ack", post(events::ack))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .merge(
+            Router::new()
+                .route("/webhooks/nuvemshop", post(webhooks::order_event))
+                .route("/webhooks/nuvemshop/{kind}", post(webhooks::lgpd))
+                .layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY)),
+        )
         .layer(axum::middleware::from_fn(routes::log_requests))
         .with_state(state)
 }
@@ -94,7 +107,7 @@ pub(crate) fn router(state: BrokerState) -> Router {
 /// A running broker.
 pub struct Broker {
     addr: SocketAddr,
-    claims: Arc<Claims>,
+    claims: Arc<Db>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -103,11 +116,12 @@ impl Broker {
     /// Serves on `listener` (bound by the caller, so that its address can be registered with
     /// the services before the broker knows theirs).
     pub async fn start(config: BrokerConfig, listener: TcpListener) -> anyhow::Result<Broker> {
-        let claims = Arc::new(Claims::open(&config.database)?);
+        let claims = Arc::new(Db::open(&config.database)?);
         let state = BrokerState {
             sealer: Arc::new(seal::Sealer::new(&config.key)),
             claim_limit: Arc::new(limit::Limiter::new(config.claim_rate)),
             start_limit: Arc::new(limit::Limiter::new(config.start_rate)),
+            new_events: Arc::new(tokio::sync::Notify::new()),
             config: Arc::new(config),
             claims: claims.clone(),
             http: exchange::http_client(),
@@ -135,7 +149,8 @@ impl Broker {
                         _ = every.tick() => {}
                         _ = shutdown.cancelled() => break,
                     }
-                    if let Err(error) = state.claims.purge(claims::now_seconds()) {
+                    let now = claims::now_seconds();
+                    if let Err(error) = state.claims.purge(now).and(state.claims.purge_feed(now)) {
                         tracing::warn!(%error, "purge failed");
                     }
                     state.claim_limit.tidy();
@@ -167,6 +182,11 @@ impl Broker {
 
     pub fn rows(&self) -> i64 {
         self.claims.rows().unwrap_or(-1)
+    }
+
+    /// Webhook events waiting to be read (tests: what was stored).
+    pub fn queued_events(&self) -> i64 {
+        self.claims.queued_events().unwrap_or(-1)
     }
 
     pub async fn shutdown(mut self) {

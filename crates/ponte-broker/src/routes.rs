@@ -359,8 +359,23 @@ fn claim_answer(broker: &BrokerState, id: &str, claim: Claim) -> Response {
             .and_then(|plain| serde_json::from_slice::<Tokens>(&plain).ok())
         {
             Some(tokens) => {
-                let mut response =
-                    Json(json!({ "status": "ready", "tokens": tokens })).into_response();
+                let mut answer = json!({ "status": "ready", "tokens": tokens });
+                // A store's installation of Ponte gets its own key to read the store's
+                // webhook events, starting after those already queued.
+                if let Tokens::Nuvemshop { store_id, .. } = &tokens {
+                    let key = hex::encode(rand::random::<[u8; 32]>());
+                    match broker
+                        .claims
+                        .add_installation(&key, store_id)
+                        .and_then(|()| broker.claims.last_event_id(store_id))
+                    {
+                        Ok(cursor) => {
+                            answer["events"] = json!({ "key": key, "cursor": cursor });
+                        }
+                        Err(e) => tracing::error!(error = %e, "installation not recorded"),
+                    }
+                }
+                let mut response = Json(answer).into_response();
                 response
                     .headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -610,3 +610,189 @@ async fn tokens_of_4000_characters_pass_through_the_broker() {
     assert_eq!(body["tokens"]["refresh_token"], refresh);
     world.shutdown().await;
 }
+
+// ---- Webhooks (issue 10) -----------------------------------------------------------------
+
+/// Connects the store through the broker: its installation's events key and cursor.
+async fn installed(world: &SandboxWithBroker) -> (String, i64) {
+    let connect = Connect::new("events");
+    start(world, "nuvemshop", &connect, None).await;
+    consent_and_land(world, "nuvemshop", &connect.state).await;
+    let (_, body) = claim(world, &connect.state, &connect.verifier).await;
+    (
+        body["events"]["key"].as_str().unwrap().to_string(),
+        body["events"]["cursor"].as_i64().unwrap(),
+    )
+}
+
+fn signature(body: &str, secret: &str) -> Vec<u8> {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    ring::hmac::sign(&key, body.as_bytes()).as_ref().to_vec()
+}
+
+async fn deliver(
+    world: &SandboxWithBroker,
+    path: &str,
+    body: &str,
+    signature: Option<String>,
+) -> u16 {
+    let mut request = http()
+        .post(format!("{}/webhooks/nuvemshop{path}", world.broker.url()))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(signature) = signature {
+        request = request.header("X-Linkedstore-HMAC-SHA256", signature);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn hex_signed(body: &str) -> Option<String> {
+    Some(hex::encode(signature(body, "sandbox-nuvemshop-secret")))
+}
+
+async fn read_events(world: &SandboxWithBroker, key: &str, after: i64, wait: u64) -> (u16, Value) {
+    let answer = http()
+        .get(format!(
+            "{}/events?after={after}&wait={wait}",
+            world.broker.url()
+        ))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    (
+        answer.status().as_u16(),
+        answer.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_installation() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    let (key, cursor) = installed(&world).await;
+    let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
+
+    // Refused, nothing stored: no signature, a wrong one, an unknown store, a huge body.
+    assert_eq!(deliver(&world, "", paid, None).await, 401);
+    assert_eq!(
+        deliver(
+            &world,
+            "",
+            paid,
+            Some(hex::encode(signature(paid, "guess")))
+        )
+        .await,
+        401
+    );
+    let stranger = r#"{"store_id":999,"event":"order/paid","id":1}"#;
+    assert_eq!(
+        deliver(&world, "", stranger, hex_signed(stranger)).await,
+        404
+    );
+    let huge = format!(
+        r#"{{"store_id":5120101,"event":"order/paid","id":1,"pad":"{}"}}"#,
+        "x".repeat(300_000)
+    );
+    assert_eq!(deliver(&world, "", &huge, hex_signed(&huge)).await, 413);
+    assert_eq!(
+        deliver(&world, "/unknown-kind", "{}", hex_signed("{}")).await,
+        404
+    );
+    assert_eq!(world.broker.queued_events(), 0);
+
+    // A long poll started before the webhook returns as soon as it is queued.
+    let reading = {
+        let url = format!("{}/events?after={cursor}&wait=20", world.broker.url());
+        let key = key.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let body: Value = http()
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (started.elapsed(), body)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    let (waited, body) = reading.await.unwrap();
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert_eq!(body["events"][0]["event"], "order/paid");
+    assert_eq!(body["events"][0]["resource_id"], "901");
+
+    // Duplicates are expected: one event. base64 signatures are accepted too. Events Ponte
+    // does not use are acknowledged and dropped.
+    let base64 = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        signature(paid, "sandbox-nuvemshop-secret"),
+    );
+    assert_eq!(deliver(&world, "", paid, Some(base64)).await, 200);
+    let created = r#"{"store_id":5120101,"event":"product/created","id":5}"#;
+    assert_eq!(deliver(&world, "", created, hex_signed(created)).await, 200);
+    assert_eq!(world.broker.queued_events(), 1);
+
+    // LGPD: only the customer's id and the orders' ids are kept.
+    let redact = r#"{"store_id":5120101,"customer":{"id":77,"email":"maria@exemplo.com.br","phone":"+5511987654321","identification":"39053344705"},"orders_to_redact":[901,902]}"#;
+    assert_eq!(
+        deliver(&world, "/customers-redact", redact, hex_signed(redact)).await,
+        200
+    );
+    let request = r#"{"store_id":5120101,"customer":{"id":77,"email":"maria@exemplo.com.br"},"orders_requested":[901],"checkouts_requested":[],"drafts_orders_requested":[],"data_request":{"id":4242}}"#;
+    assert_eq!(
+        deliver(
+            &world,
+            "/customers-data-request",
+            request,
+            hex_signed(request)
+        )
+        .await,
+        200
+    );
+    let store = r#"{"store_id":5120101}"#;
+    assert_eq!(
+        deliver(&world, "/store-redact", store, hex_signed(store)).await,
+        200
+    );
+    let (status, body) = read_events(&world, &key, cursor, 0).await;
+    assert_eq!(status, 200);
+    let text = body.to_string();
+    for personal in ["maria@", "98765", "39053344705"] {
+        assert!(!text.contains(personal), "{text}");
+    }
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[1]["event"], "customers/redact");
+    assert_eq!(events[1]["resource_id"], "77");
+    assert_eq!(events[1]["orders"], json!(["901", "902"]));
+    assert_eq!(events[2]["event"], "customers/data_request");
+    assert_eq!(events[2]["resource_id"], "4242");
+    assert_eq!(events[3]["event"], "store/redact");
+
+    // Keys: none, wrong → 401. Acknowledged events leave the queue.
+    assert_eq!(read_events(&world, "wrong", 0, 0).await.0, 401);
+    assert_eq!(
+        http()
+            .get(format!("{}/events", world.broker.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let last = body["cursor"].as_i64().unwrap();
+    let acked = http()
+        .post(format!("{}/events/ack", world.broker.url()))
+        .bearer_auth(&key)
+        .json(&json!({ "up_to": last }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acked.status(), 200);
+    assert_eq!(world.broker.queued_events(), 0);
+    world.shutdown().await;
+}

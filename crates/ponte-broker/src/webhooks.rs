@@ -1,0 +1,208 @@
+//! Nuvemshop's webhooks: the order events Ponte registers for each store, and the three LGPD
+//! requests every app must serve. Each delivery is checked (HMAC-SHA256 of the raw body under
+//! the app's secret, in constant time), answered at once, and queued as `{store_id, event,
+//! id}` (plus order ids for LGPD) for the store's installations to read: never the customer's
+//! e-mail, phone or document that LGPD payloads carry.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::BrokerState;
+
+/// The events Ponte acts on; others are acknowledged and dropped.
+pub const ORDER_EVENTS: [&str; 3] = ["order/paid", "order/updated", "order/cancelled"];
+/// Webhook bodies are small, but an LGPD request may list many orders.
+pub const MAX_WEBHOOK_BODY: usize = 256 * 1024;
+const SIGNATURE_HEADER: &str = "x-linkedstore-hmac-sha256";
+
+/// `true` when `signature` is the HMAC-SHA256 of `body` under `secret`, written in hex (the
+/// documented form) or base64 (one SDK's form).
+pub fn signature_is_valid(secret: &str, body: &[u8], signature: &str) -> bool {
+    let signature = signature.trim();
+    let Some(tag) = hex::decode(signature)
+        .ok()
+        .filter(|tag| tag.len() == 32)
+        .or_else(|| {
+            base64::engine::general_purpose::STANDARD
+                .decode(signature)
+                .ok()
+                .filter(|tag| tag.len() == 32)
+        })
+    else {
+        return false;
+    };
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    // ring compares in constant time.
+    ring::hmac::verify(&key, body, &tag).is_ok()
+}
+
+fn refuse(status: StatusCode, code: &str) -> Response {
+    (status, Json(json!({ "error": code }))).into_response()
+}
+
+fn id_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Number(number) => Some(number.to_string()),
+        Value::String(text) if !text.is_empty() && text.len() <= 64 => Some(text.clone()),
+        _ => None,
+    }
+}
+
+fn ids(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|v| id_text(Some(v))).collect())
+        .unwrap_or_default()
+}
+
+/// Checks the signature and the store; the parsed body.
+fn accept(
+    broker: &BrokerState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, String), Response> {
+    let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
+        tracing::warn!("webhook without a signature refused");
+        return Err(refuse(StatusCode::UNAUTHORIZED, "missing_signature"));
+    };
+    if !signature_is_valid(&broker.config.nuvemshop.client_secret, body, signature) {
+        tracing::warn!("webhook with a wrong signature refused");
+        return Err(refuse(StatusCode::UNAUTHORIZED, "bad_signature"));
+    }
+    let Ok(payload) = serde_json::from_slice::<Value>(body) else {
+        return Err(refuse(StatusCode::BAD_REQUEST, "invalid_json"));
+    };
+    let Some(store_id) = id_text(payload.get("store_id")) else {
+        return Err(refuse(StatusCode::BAD_REQUEST, "no_store_id"));
+    };
+    match broker.claims.knows_store(&store_id) {
+        Ok(true) => Ok((payload, store_id)),
+        Ok(false) => {
+            tracing::warn!("webhook for a store without Ponte refused");
+            Err(refuse(StatusCode::NOT_FOUND, "unknown_store"))
+        }
+        Err(error) => {
+            tracing::error!(%error, "webhook not recorded");
+            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+        }
+    }
+}
+
+fn queued(
+    broker: &BrokerState,
+    store_id: &str,
+    event: &str,
+    id: &str,
+    orders: &[String],
+) -> Response {
+    match broker.claims.queue_event(store_id, event, id, orders) {
+        Ok(fresh) => {
+            tracing::info!(event, fresh, "webhook queued");
+            broker.new_events.notify_waiters();
+            Json(json!({})).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "webhook not recorded");
+            // Nuvemshop retries for two days: a 5xx is a later delivery, not a loss.
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+}
+
+/// `POST /webhooks/nuvemshop`: `{store_id, event, id}`.
+pub(crate) async fn order_event(
+    State(broker): State<BrokerState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (payload, store_id) = match accept(&broker, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refusal) => return refusal,
+    };
+    let event = payload.get("event").and_then(Value::as_str).unwrap_or("");
+    if !ORDER_EVENTS.contains(&event) {
+        tracing::info!(
+            event,
+            "webhook for an event Ponte does not use: acknowledged, dropped"
+        );
+        return Json(json!({})).into_response();
+    }
+    let Some(id) = id_text(payload.get("id")) else {
+        return refuse(StatusCode::BAD_REQUEST, "no_id");
+    };
+    queued(&broker, &store_id, event, &id, &[])
+}
+
+/// `POST /webhooks/nuvemshop/{store-redact|customers-redact|customers-data-request}`: the
+/// URLs set in the app's panel.
+pub(crate) async fn lgpd(
+    State(broker): State<BrokerState>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let event = match kind.as_str() {
+        "store-redact" => "store/redact",
+        "customers-redact" => "customers/redact",
+        "customers-data-request" => "customers/data_request",
+        _ => return refuse(StatusCode::NOT_FOUND, "unknown_webhook"),
+    };
+    let (payload, store_id) = match accept(&broker, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refusal) => return refusal,
+    };
+    let customer = payload.get("customer").and_then(|c| c.get("id"));
+    let (id, orders) = match event {
+        "store/redact" => (store_id.clone(), Vec::new()),
+        "customers/redact" => (
+            match id_text(customer) {
+                Some(id) => id,
+                None => return refuse(StatusCode::BAD_REQUEST, "no_customer"),
+            },
+            ids(payload.get("orders_to_redact")),
+        ),
+        _ => (
+            // The request's own id: two requests of one customer are two files.
+            match id_text(payload.get("data_request").and_then(|r| r.get("id")))
+                .or_else(|| id_text(customer))
+            {
+                Some(id) => id,
+                None => return refuse(StatusCode::BAD_REQUEST, "no_request_id"),
+            },
+            ids(payload.get("orders_requested")),
+        ),
+    };
+    queued(&broker, &store_id, event, &id, &orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &str, body: &[u8]) -> Vec<u8> {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+        ring::hmac::sign(&key, body).as_ref().to_vec()
+    }
+
+    #[test]
+    fn hex_and_base64_signatures_are_accepted_and_nothing_else() {
+        let body = br#"{"store_id":1,"event":"order/paid","id":2}"#;
+        let tag = sign("s3cret", body);
+        assert!(signature_is_valid("s3cret", body, &hex::encode(&tag)));
+        assert!(signature_is_valid("s3cret", body, &hex::encode_upper(&tag)));
+        assert!(signature_is_valid(
+            "s3cret",
+            body,
+            &base64::engine::general_purpose::STANDARD.encode(&tag)
+        ));
+        assert!(!signature_is_valid("other", body, &hex::encode(&tag)));
+        assert!(!signature_is_valid("s3cret", b"{}", &hex::encode(&tag)));
+        assert!(!signature_is_valid("s3cret", body, "abc"));
+        assert!(!signature_is_valid("s3cret", body, ""));
+    }
+}

@@ -170,3 +170,7 @@ pub fn nuvemshop_payment_required() -> Value {
 /// refused with 400 (the sales API's own `proximo-numero` exists for this; the exact rule and
 /// message are UNCONFIRMED). Sales hidden from searches by index lag still hold their number.
 pub const CONTAAZUL_SALE_NUMBERS_UNIQUE: bool = true;
+
+/// Registering a webhook whose event and URL are already registered is refused with 422
+/// (UNCONFIRMED: the docs show 422 only for invalid events and URLs).
+pub const NUVEMSHOP_DUPLICATE_WEBHOOK_REFUSED: bool = true;

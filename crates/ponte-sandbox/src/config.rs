@@ -34,6 +34,12 @@ pub struct NuvemshopConfig {
     /// How many results one query may reach (`assumptions::NUVEMSHOP_RESULT_WINDOW`; tests
     /// shrink it to exercise narrowing without ten thousand orders).
     pub result_window: u64,
+    /// Webhook URLs must be `https` and not on localhost or a Nuvemshop domain; a loopback
+    /// `http` URL is accepted only with this on (a broker on 127.0.0.1 in tests).
+    pub allow_loopback_webhooks: bool,
+    /// The LGPD webhooks' base URL, as set in the app's panel (`{base}/store-redact`,
+    /// `/customers-redact`, `/customers-data-request`); none when the panel has none.
+    pub lgpd_webhook_base: Option<String>,
 }
 
 /// The app registered in the (simulated) Conta Azul developer portal, and the company using it.
@@ -73,7 +79,7 @@ pub enum RegistrationError {
     NuvemshopRedirect(String),
 }
 
-fn is_loopback_http(url: &url::Url) -> bool {
+pub(crate) fn is_loopback_http(url: &url::Url) -> bool {
     url.scheme() == "http"
         && match url.host() {
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -91,9 +97,12 @@ impl SandboxConfig {
         let mut config = SandboxConfig::with_redirect_port(DEFAULT_REDIRECT_PORT);
         config.nuvemshop.redirect_url = format!("{base}/callback/nuvemshop");
         config.contaazul.redirect_uri = format!("{base}/callback/contaazul");
-        config.contaazul.allow_loopback_redirect = url::Url::parse(base)
+        let loopback = url::Url::parse(base)
             .map(|url| is_loopback_http(&url))
             .unwrap_or(false);
+        config.contaazul.allow_loopback_redirect = loopback;
+        config.nuvemshop.allow_loopback_webhooks = loopback;
+        config.nuvemshop.lgpd_webhook_base = Some(format!("{base}/webhooks/nuvemshop"));
         config
     }
 
@@ -132,6 +141,8 @@ impl SandboxConfig {
                 leak_per_second: 2.0,
                 result_window: crate::assumptions::NUVEMSHOP_RESULT_WINDOW,
                 code_ttl: Duration::from_secs(300),
+                allow_loopback_webhooks: false,
+                lgpd_webhook_base: None,
             },
             contaazul: ContaAzulConfig {
                 client_id: "sandbox-contaazul-client".into(),

@@ -13,6 +13,9 @@ pub(crate) struct World {
     pub faults: Faults,
     pub calls: CallCounts,
     pub demo: Option<DemoHandle>,
+    pub webhook_faults: crate::nuvemshop::webhooks::WebhookFaults,
+    /// Webhook POSTs sent (attempts included).
+    pub webhook_deliveries: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl World {
@@ -23,6 +26,8 @@ impl World {
             faults: Faults::default(),
             calls: CallCounts::default(),
             demo: None,
+            webhook_faults: Default::default(),
+            webhook_deliveries: Default::default(),
         }
     }
 }

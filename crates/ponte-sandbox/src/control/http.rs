@@ -32,6 +32,9 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/control/nuvemshop/revoke-token", post(revoke))
         .route("/control/nuvemshop/install", post(install_from_admin))
+        .route("/control/nuvemshop/webhooks", get(webhooks))
+        .route("/control/nuvemshop/webhook-faults", put(set_webhook_faults))
+        .route("/control/nuvemshop/lgpd/{kind}", post(send_lgpd))
         .route("/control/nuvemshop/suspended", put(set_suspended))
         .route("/control/contaazul/sale-search-lag", put(set_search_lag))
         .route("/control/contaazul/sellers", get(sellers).post(add_seller))
@@ -104,6 +107,9 @@ async fn index() -> Response {
             "POST /control/nuvemshop/orders/{id}/pay|cancel|refund",
             "PUT /control/nuvemshop/orders/{id}/payment-status {status}",
             "POST /control/nuvemshop/install",
+            "GET /control/nuvemshop/webhooks",
+            "PUT /control/nuvemshop/webhook-faults {drop_next, duplicate, delay_millis, out_of_order, base64_signature}",
+            "POST /control/nuvemshop/lgpd/store-redact|customers-redact|customers-data-request {order_ids}",
             "POST /control/nuvemshop/revoke-token",
             "GET|POST /control/contaazul/sellers {nome}",
             "GET|POST /control/contaazul/customers",
@@ -166,6 +172,39 @@ async fn payment_status(
 /// (a code, no `state`).
 async fn install_from_admin(State(state): State<AppState>) -> Response {
     ok(serde_json::json!({ "redirect": control(&state).install_from_admin() }))
+}
+
+async fn webhooks(State(state): State<AppState>) -> Response {
+    ok(control(&state).webhooks())
+}
+
+async fn set_webhook_faults(
+    State(state): State<AppState>,
+    Json(faults): Json<crate::nuvemshop::webhooks::WebhookFaults>,
+) -> Response {
+    control(&state).set_webhook_faults(faults);
+    done()
+}
+
+#[derive(Deserialize, Default)]
+struct LgpdBody {
+    #[serde(default)]
+    order_ids: Vec<u64>,
+}
+
+async fn send_lgpd(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    body: Option<Json<LgpdBody>>,
+) -> Response {
+    let body = body.map(|Json(body)| body).unwrap_or_default();
+    match control(&state).send_lgpd_webhook(&kind, &body.order_ids) {
+        Ok(()) => done(),
+        Err(error) => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({ "error": error.to_string() }),
+        ),
+    }
 }
 
 async fn revoke(State(state): State<AppState>) -> Response {

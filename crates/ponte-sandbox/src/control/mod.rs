@@ -24,6 +24,8 @@ pub enum ControlError {
     ProductNotFound(String),
     #[error("not an authorization page of this sandbox: {0}")]
     NotAnAuthorizePage(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 #[derive(Clone)]
@@ -117,6 +119,35 @@ impl Control {
     /// Returns that URL (what the browser would open).
     pub fn install_from_admin(&self) -> String {
         crate::nuvemshop::oauth::approve(&self.state, None)
+    }
+
+    /// The webhooks registered through the API.
+    pub fn webhooks(&self) -> Vec<crate::nuvemshop::webhooks::Webhook> {
+        self.state.with(|world| world.nuvemshop.webhooks.clone())
+    }
+
+    /// How unreliable webhook delivery is from now on.
+    pub fn set_webhook_faults(&self, faults: crate::nuvemshop::webhooks::WebhookFaults) {
+        self.state.with(|world| world.webhook_faults = faults);
+    }
+
+    /// Webhook POSTs sent so far (retries included).
+    pub fn webhook_deliveries(&self) -> u64 {
+        self.state.with(|world| {
+            world
+                .webhook_deliveries
+                .load(std::sync::atomic::Ordering::SeqCst)
+        })
+    }
+
+    /// Sends an LGPD webhook as the app's panel would: `store-redact`, or `customers-redact` /
+    /// `customers-data-request` for the customer of these orders (their e-mail, phone and
+    /// document go in the payload, as Nuvemshop sends them).
+    pub fn send_lgpd_webhook(&self, kind: &str, order_ids: &[u64]) -> Result<(), ControlError> {
+        let delivery = crate::nuvemshop::webhooks::lgpd_delivery(&self.state, kind, order_ids)
+            .map_err(ControlError::Invalid)?;
+        self.state.with(|world| world.nuvemshop.outbox.push(delivery));
+        Ok(())
     }
 
     pub fn revoke_nuvemshop_token(&self) {

@@ -4,6 +4,7 @@ pub(crate) mod bucket;
 pub mod model;
 pub(crate) mod oauth;
 mod orders;
+pub mod webhooks;
 pub(crate) mod wire;
 
 use axum::extract::{Request, State};
@@ -24,6 +25,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/store", get(orders::store))
         .route("/orders", get(orders::list))
         .route("/orders/{id}", get(orders::get_one).put(orders::update))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route_layer(from_fn(require_json_writes))
         .route_layer(from_fn_with_state(state.clone(), rate_limit))
         .route_layer(from_fn_with_state(state.clone(), suspended))

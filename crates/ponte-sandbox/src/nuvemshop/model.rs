@@ -219,6 +219,13 @@ pub(crate) struct NuvemshopState {
     next_product_id: u64,
     customers: HashMap<String, Customer>,
     products: HashMap<String, (u64, u64)>,
+    /// Registered through `POST /webhooks`, per app and store.
+    pub webhooks: Vec<crate::nuvemshop::webhooks::Webhook>,
+    next_webhook_id: u64,
+    /// Deliveries raised and not yet handed to the deliverer.
+    pub outbox: Vec<crate::nuvemshop::webhooks::Delivery>,
+    /// Where the app's panel sends the LGPD webhooks (`{base}/store-redact`, …).
+    pub lgpd_webhook_base: Option<String>,
 }
 
 pub(crate) fn now() -> DateTime<Utc> {
@@ -241,7 +248,41 @@ impl NuvemshopState {
             next_product_id: 58_208_701,
             customers: HashMap::new(),
             products: HashMap::new(),
+            webhooks: Vec::new(),
+            next_webhook_id: 3_100_001,
+            outbox: Vec::new(),
+            lgpd_webhook_base: config.lgpd_webhook_base.clone(),
         }
+    }
+
+    pub fn add_webhook(&mut self, event: &str, url: &str) -> crate::nuvemshop::webhooks::Webhook {
+        let webhook = crate::nuvemshop::webhooks::Webhook {
+            id: self.next_webhook_id,
+            event: event.to_string(),
+            url: url.to_string(),
+            created_at: now(),
+            updated_at: now(),
+        };
+        self.next_webhook_id += 1;
+        self.webhooks.push(webhook.clone());
+        webhook
+    }
+
+    /// An order event: one delivery per webhook registered for it, `{store_id, event, id}`.
+    fn raise(&mut self, event: &str, id: u64) {
+        let body = serde_json::json!({ "store_id": self.store_id, "event": event, "id": id });
+        for webhook in self.webhooks.iter().filter(|w| w.event == event) {
+            self.outbox.push(crate::nuvemshop::webhooks::Delivery {
+                url: webhook.url.clone(),
+                body: body.to_string(),
+            });
+        }
+    }
+
+    /// A customer of the store, by one of their orders (LGPD requests name customers).
+    pub fn customer_of(&self, order_id: u64) -> Option<Customer> {
+        let order = self.orders.get(&order_id)?;
+        Some(order.customer.clone())
     }
 
     /// Forgets orders and customers; OAuth state and tokens stay.
@@ -346,6 +387,10 @@ impl NuvemshopState {
             raw_patch: new.raw_patch,
         };
         self.orders.insert(id, order.clone());
+        self.raise("order/created", id);
+        if order.payment_status == PaymentStatus::Paid {
+            self.raise("order/paid", id);
+        }
         order
     }
 
@@ -358,35 +403,45 @@ impl NuvemshopState {
 
     /// The buyer's payment is confirmed (*marcada como recebida*).
     pub fn mark_paid(&mut self, id: u64) -> Option<Order> {
-        self.touch(id, |order| {
+        let order = self.touch(id, |order| {
             order.payment_status = PaymentStatus::Paid;
             order.paid_at = Some(now());
-        })
+        })?;
+        self.raise("order/paid", id);
+        Some(order)
     }
 
     pub fn set_payment_status(&mut self, id: u64, status: PaymentStatus) -> Option<Order> {
         if status == PaymentStatus::Paid {
             return self.mark_paid(id);
         }
-        self.touch(id, |order| order.payment_status = status)
+        let order = self.touch(id, |order| order.payment_status = status)?;
+        self.raise("order/updated", id);
+        Some(order)
     }
 
     pub fn cancel(&mut self, id: u64) -> Option<Order> {
-        self.touch(id, |order| {
+        let order = self.touch(id, |order| {
             order.status = OrderStatus::Cancelled;
             order.cancelled_at = Some(now());
             order.cancel_reason = Some("customer".into());
             if !crate::assumptions::NUVEMSHOP_CANCEL_KEEPS_PAYMENT_STATUS {
                 order.payment_status = PaymentStatus::Voided;
             }
-        })
+        })?;
+        self.raise("order/cancelled", id);
+        Some(order)
     }
 
     pub fn refund(&mut self, id: u64) -> Option<Order> {
-        self.touch(id, |order| order.payment_status = PaymentStatus::Refunded)
+        let order = self.touch(id, |order| order.payment_status = PaymentStatus::Refunded)?;
+        self.raise("order/updated", id);
+        Some(order)
     }
 
     pub fn set_owner_note(&mut self, id: u64, note: String) -> Option<Order> {
-        self.touch(id, |order| order.owner_note = Some(note))
+        let order = self.touch(id, |order| order.owner_note = Some(note))?;
+        self.raise("order/updated", id);
+        Some(order)
     }
 }

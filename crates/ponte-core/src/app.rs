@@ -20,7 +20,7 @@ use crate::store::{Counts, LedgerOrder, OrderState, Seller, Settings, Store};
 use crate::sync::{Engine, Event, Events, PassReport};
 use crate::time::{system_clock, SharedClock};
 
-const NUVEMSHOP_TOKEN: &str = "nuvemshop";
+pub(crate) const NUVEMSHOP_TOKEN: &str = "nuvemshop";
 
 /// Stops a background task when the connect that started it ends, however it ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -33,10 +33,12 @@ impl Drop for AbortOnDrop {
 
 pub struct App {
     pub config: Config,
-    store: Arc<Store>,
-    tokens: Arc<dyn TokenStore>,
-    clock: SharedClock,
-    events: Events,
+    pub(crate) store: Arc<Store>,
+    pub(crate) tokens: Arc<dyn TokenStore>,
+    pub(crate) clock: SharedClock,
+    pub(crate) events: Events,
+    /// Instant import's state, as the listener last found it.
+    pub(crate) instant: std::sync::Mutex<crate::problem::InstantState>,
     contaazul_auth: Arc<ContaAzulAuth>,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
@@ -62,6 +64,10 @@ pub struct Status {
     pub last_sync_at: Option<DateTime<Utc>>,
     /// What the dashboard's banner says, when something needs the merchant.
     pub attention: Option<Attention>,
+    /// Whether sales arrive within seconds (webhooks through the broker) or at the next check.
+    pub instant: crate::instant::InstantStatus,
+    /// A `store/redact` waits for the merchant's confirmation.
+    pub store_erasure_requested: bool,
 }
 
 impl Status {
@@ -139,6 +145,7 @@ impl App {
             tokens,
             clock,
             events: Events::default(),
+            instant: std::sync::Mutex::new(crate::problem::InstantState::Starting),
             contaazul_auth,
             interrupt: Arc::new(AtomicBool::new(false)),
         })
@@ -334,7 +341,18 @@ impl App {
             oauth::broker::Claimed::Nuvemshop {
                 access_token,
                 store_id,
-            } => self.keep_nuvemshop(&access_token, &store_id).await,
+                events,
+            } => {
+                self.keep_nuvemshop(&access_token, &store_id).await?;
+                match events {
+                    Some((key, cursor)) => {
+                        self.tokens.set(crate::instant::EVENTS_KEY, &key)?;
+                        self.store.set_events_cursor(cursor)?;
+                    }
+                    None => self.tokens.delete(crate::instant::EVENTS_KEY)?,
+                }
+                Ok(())
+            }
             oauth::broker::Claimed::Contaazul {
                 access_token,
                 refresh_token,
@@ -441,6 +459,7 @@ impl App {
         match service {
             Service::Nuvemshop => {
                 self.tokens.delete(NUVEMSHOP_TOKEN)?;
+                self.tokens.delete(crate::instant::EVENTS_KEY)?;
                 self.store.set_nuvemshop_store_id(None)?;
                 self.store.set_nuvemshop_domain(None)?;
             }
@@ -450,7 +469,7 @@ impl App {
         Ok(())
     }
 
-    fn nuvemshop_client(&self) -> Result<NuvemshopClient> {
+    pub(crate) fn nuvemshop_client(&self) -> Result<NuvemshopClient> {
         let token: Secret = self
             .tokens
             .get(NUVEMSHOP_TOKEN)?
@@ -568,8 +587,34 @@ impl App {
             counts: self.store.counts()?,
             last_sync_at: settings.last_sync_at,
             attention: None,
+            instant: self.instant_status(),
+            store_erasure_requested: self
+                .store
+                .lgpd_requests()?
+                .iter()
+                .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
         }
         .with_attention(self.contaazul_auth.has_unsaved_tokens()))
+    }
+
+    /// The LGPD requests received, newest first.
+    pub fn lgpd_requests(&self) -> Result<Vec<crate::store::LgpdRequest>> {
+        self.store.lgpd_requests()
+    }
+
+    /// Where data requests are written (an absolute folder), or back to the default.
+    pub fn set_lgpd_folder(&self, folder: Option<&std::path::Path>) -> Result<()> {
+        if let Some(folder) = folder {
+            if !folder.is_absolute() {
+                return Err(Error::Invalid(Problem {
+                    message: "Informe o caminho completo da pasta.".into(),
+                    ..ProblemCode::BadRequest.into()
+                }));
+            }
+        }
+        self.store.set_lgpd_folder(folder)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
     }
 
     /// Every order in a state (or all), newest first.

@@ -10,6 +10,7 @@ pub mod contaazul;
 pub mod error;
 mod failpoint;
 pub mod http;
+pub mod instant;
 pub mod lock;
 pub mod money;
 pub mod nuvemshop;

@@ -566,3 +566,44 @@ mod tests {
             .contains("“Caneca”"));
     }
 }
+
+/// Whether sales arrive within seconds (the broker's webhooks) or at the next periodic check,
+/// and why; the dashboard's line under the toggle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InstantState {
+    Active,
+    Starting,
+    /// Ponte connects directly (development): no broker, no webhooks.
+    NoBroker,
+    NotConnected,
+    /// Connected before instant import existed, or the broker forgot this installation.
+    NeedsReconnect,
+    BrokerUnreachable,
+    /// Nuvemshop did not accept the webhook registration.
+    NotRegistered,
+}
+
+impl InstantState {
+    pub fn is_active(self) -> bool {
+        self == InstantState::Active
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            InstantState::Active => "Importação instantânea ativa: as vendas pagas chegam à \
+                 Conta Azul em segundos, e a verificação periódica continua como garantia.",
+            InstantState::Starting => "Ligando a importação instantânea…",
+            InstantState::NoBroker => "Só a verificação periódica está funcionando: este Ponte \
+                 foi configurado sem o serviço de conexão, que recebe os avisos da Nuvemshop.",
+            InstantState::NotConnected => "Só a verificação periódica está funcionando: conecte \
+                 a Nuvemshop para receber os avisos de vendas pagas.",
+            InstantState::NeedsReconnect => "Só a verificação periódica está funcionando: \
+                 desconecte e conecte a Nuvemshop de novo para ativar a importação instantânea.",
+            InstantState::BrokerUnreachable => "Só a verificação periódica está funcionando: o \
+                 serviço de conexão do Ponte não responde agora. O Ponte tenta de novo sozinho.",
+            InstantState::NotRegistered => "Só a verificação periódica está funcionando: a \
+                 Nuvemshop ainda não aceitou o aviso de vendas pagas. O Ponte tenta de novo sozinho.",
+        }
+    }
+}

@@ -90,7 +90,11 @@ impl Scheduler {
         self.changes.subscribe()
     }
 
-    fn is_stopped(&self) -> bool {
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    pub fn is_stopped(&self) -> bool {
         self.stopped.load(std::sync::atomic::Ordering::SeqCst)
     }
 

@@ -107,7 +107,10 @@ impl Sandbox {
                 control::router(state.clone()),
                 shutdown.clone(),
             )),
-            tokio::spawn(nuvemshop::webhooks::deliver(state.clone(), shutdown.clone())),
+            tokio::spawn(nuvemshop::webhooks::deliver(
+                state.clone(),
+                shutdown.clone(),
+            )),
         ];
         tracing::info!(%nuvemshop_addr, %contaazul_addr, %control_addr, "sandbox listening");
         Ok(Sandbox {

@@ -60,10 +60,14 @@ impl NuvemshopClient {
     }
 
     async fn get(&self, url: String) -> Result<Reply> {
+        self.call(Request::get(url)).await
+    }
+
+    async fn call(&self, request: Request) -> Result<Reply> {
         let token = self.token.expose().to_string();
         let reply = self
             .transport
-            .send(&Request::get(url), |builder| {
+            .send(&request, |builder| {
                 builder.header("Authentication", format!("bearer {token}"))
             })
             .await?;
@@ -125,6 +129,38 @@ impl NuvemshopClient {
             .and_then(|value| value.trim().parse().ok());
         let orders: Vec<Value> = reply.json(Service::Nuvemshop)?;
         Ok(Some(OrdersPage { orders, total }))
+    }
+
+    /// The store's webhooks for this app: `(event, url)`.
+    pub async fn webhooks(&self) -> Result<Vec<(String, String)>> {
+        let reply = self.get(self.url("/webhooks")).await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        let hooks: Vec<Value> = reply.json(Service::Nuvemshop)?;
+        Ok(hooks
+            .iter()
+            .filter_map(|hook| {
+                Some((
+                    hook.get("event")?.as_str()?.to_string(),
+                    hook.get("url")?.as_str()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Registers a webhook (`POST /webhooks {event, url}`).
+    pub async fn register_webhook(&self, event: &str, url: &str) -> Result<()> {
+        let reply = self
+            .call(Request::post(
+                self.url("/webhooks"),
+                serde_json::json!({ "event": event, "url": url }),
+            ))
+            .await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        Ok(())
     }
 
     pub async fn order(&self, id: u64) -> Result<Value> {

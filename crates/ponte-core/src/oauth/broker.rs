@@ -20,6 +20,8 @@ pub enum Claimed {
     Nuvemshop {
         access_token: Secret,
         store_id: String,
+        /// The installation's key to the store's webhook events, and where they start.
+        events: Option<(Secret, i64)>,
     },
     Contaazul {
         access_token: Secret,
@@ -66,6 +68,15 @@ struct WireClaim {
     tokens: Option<WireTokens>,
     #[serde(default)]
     error: Option<String>,
+    #[serde(default)]
+    events: Option<WireEvents>,
+}
+
+#[derive(Deserialize)]
+struct WireEvents {
+    key: String,
+    #[serde(default)]
+    cursor: i64,
 }
 
 /// The secret half of a connect: 32 random bytes, hex.
@@ -213,6 +224,9 @@ impl BrokerClient {
             ) => Ok(ClaimAnswer::Ready(Claimed::Nuvemshop {
                 access_token: Secret::new(access_token),
                 store_id,
+                events: claim
+                    .events
+                    .map(|events| (Secret::new(events.key), events.cursor)),
             })),
             (
                 "ready",

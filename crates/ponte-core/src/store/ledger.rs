@@ -543,7 +543,8 @@ impl Store {
                     url: row.get(1)?,
                     request_body: row.get(2)?,
                     status: row.get(3)?,
-                    response_body: row.get(4)?,
+                    // Emptied when a customer asked to be forgotten (LGPD).
+                    response_body: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

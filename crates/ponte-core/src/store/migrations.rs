@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_ledger.sql"),
     include_str!("../../migrations/0002_sent_at.sql"),
+    include_str!("../../migrations/0003_lgpd.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

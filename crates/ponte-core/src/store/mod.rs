@@ -2,6 +2,7 @@
 //! binary, applied in one transaction; a database written by a newer Ponte is refused.
 
 mod ledger;
+mod lgpd;
 mod migrations;
 mod settings;
 
@@ -11,6 +12,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
+pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
 pub use settings::{Seller, Settings};
 
 use crate::error::Result;

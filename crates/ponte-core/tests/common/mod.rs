@@ -14,6 +14,11 @@ use ponte_sandbox::{Control, Sandbox, SandboxConfig};
 use rust_decimal::Decimal;
 use tempfile::TempDir;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use ponte_broker::sandboxed::SandboxWithBroker;
+
 pub struct World {
     pub sandbox: Sandbox,
     pub dir: TempDir,
@@ -223,4 +228,83 @@ pub fn caneca_for(
     document: &str,
 ) -> ponte_sandbox::nuvemshop::model::Order {
     control.create_order(paid(buyer(name, document), vec![line("Caneca", "10", 1)]))
+}
+
+// ---- Through the broker (issue 9) ----
+
+pub struct BrokerWorld {
+    pub both: SandboxWithBroker,
+    pub _dir: tempfile::TempDir,
+    pub config: Config,
+}
+
+pub async fn broker_world() -> BrokerWorld {
+    let both = SandboxWithBroker::start(|sandbox| {
+        sandbox.contaazul.requests_per_second = 200;
+        sandbox.contaazul.requests_per_minute = 100_000;
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env: Vec<(String, String)> = both
+        .env_lines()
+        .into_iter()
+        .chain([
+            ("PONTE_DATA_DIR".into(), dir.path().display().to_string()),
+            ("PONTE_TOKEN_STORE".into(), "file".into()),
+        ])
+        .collect();
+    let mut config =
+        Config::from_lookup(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    config.authorization_timeout = std::time::Duration::from_secs(15);
+    BrokerWorld {
+        both,
+        _dir: dir,
+        config,
+    }
+}
+
+/// The merchant consents; the browser lands on the broker's page and, when `follows_script`,
+/// runs its navigation back to Ponte's loopback listener. Records that it did.
+pub struct BrokerBrowser {
+    pub control: Control,
+    pub follows_script: bool,
+    pub returned: Arc<AtomicBool>,
+}
+
+impl Browser for BrokerBrowser {
+    fn open(&self, url: &str) -> Result<()> {
+        let landing = self
+            .control
+            .consent(url)
+            .expect("a sandbox authorization page");
+        let follows_script = self.follows_script;
+        let returned = self.returned.clone();
+        tokio::spawn(async move {
+            let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
+            assert!(page.contains("Pronto, volte ao Ponte"), "{page}");
+            if follows_script {
+                let target = page
+                    .split("location.replace(\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("a navigation back to Ponte")
+                    .to_string();
+                assert!(target.starts_with("http://127.0.0.1:"));
+                let back = reqwest::get(target).await.unwrap();
+                assert_eq!(back.status(), 200);
+                returned.store(true, Ordering::SeqCst);
+            }
+        });
+        Ok(())
+    }
+}
+
+pub fn browser(world: &BrokerWorld, follows_script: bool) -> BrokerBrowser {
+    BrokerBrowser {
+        control: world.both.sandbox.control(),
+        follows_script,
+        returned: Arc::new(AtomicBool::new(false)),
+    }
 }

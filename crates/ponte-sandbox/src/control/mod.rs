@@ -146,7 +146,8 @@ impl Control {
     pub fn send_lgpd_webhook(&self, kind: &str, order_ids: &[u64]) -> Result<(), ControlError> {
         let delivery = crate::nuvemshop::webhooks::lgpd_delivery(&self.state, kind, order_ids)
             .map_err(ControlError::Invalid)?;
-        self.state.with(|world| world.nuvemshop.outbox.push(delivery));
+        self.state
+            .with(|world| world.nuvemshop.outbox.push(delivery));
         Ok(())
     }
 

@@ -118,11 +118,17 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         return refuse("event", "is invalid");
     }
     if !url_is_acceptable(url, state.config.nuvemshop.allow_loopback_webhooks) {
-        return refuse("url", "must be a valid https URL outside the platform's domains");
+        return refuse(
+            "url",
+            "must be a valid https URL outside the platform's domains",
+        );
     }
     let created = state.with(|world| {
         let store = &mut world.nuvemshop;
-        let taken = store.webhooks.iter().any(|w| w.event == event && w.url == url);
+        let taken = store
+            .webhooks
+            .iter()
+            .any(|w| w.event == event && w.url == url);
         (!(taken && NUVEMSHOP_DUPLICATE_WEBHOOK_REFUSED)).then(|| store.add_webhook(event, url))
     });
     match created {
@@ -131,7 +137,10 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
     }
 }
 
-pub(super) async fn delete(State(state): State<AppState>, Path((_, id)): Path<(String, u64)>) -> Response {
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, u64)>,
+) -> Response {
     let removed = state.with(|world| {
         let before = world.nuvemshop.webhooks.len();
         world.nuvemshop.webhooks.retain(|w| w.id != id);
@@ -158,7 +167,13 @@ fn sign(secret: &str, body: &str, base64: bool) -> String {
 }
 
 /// Sends one delivery, retried a few times on failure as Nuvemshop does (faster here).
-async fn send(http: reqwest::Client, secret: String, delivery: Delivery, faults: WebhookFaults, sent: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+async fn send(
+    http: reqwest::Client,
+    secret: String,
+    delivery: Delivery,
+    faults: WebhookFaults,
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) {
     if faults.delay_millis > 0 {
         tokio::time::sleep(Duration::from_millis(faults.delay_millis)).await;
     }
@@ -222,20 +237,38 @@ pub(crate) async fn deliver(state: AppState, shutdown: CancellationToken) {
                 let copies = if faults.duplicate { 2 } else { 1 };
                 for _ in 0..copies {
                     // Sent one after the other, so that reordering is what the switch says.
-                    send(http.clone(), secret.clone(), delivery.clone(), faults.clone(), sent.clone()).await;
+                    send(
+                        http.clone(),
+                        secret.clone(),
+                        delivery.clone(),
+                        faults.clone(),
+                        sent.clone(),
+                    )
+                    .await;
                 }
             }
         }
         if !faults.out_of_order {
             if let Some(delivery) = held.take() {
-                send(http.clone(), secret.clone(), delivery, faults.clone(), sent.clone()).await;
+                send(
+                    http.clone(),
+                    secret.clone(),
+                    delivery,
+                    faults.clone(),
+                    sent.clone(),
+                )
+                .await;
             }
         }
     }
 }
 
 /// The LGPD requests of the app's panel, for a customer named by their orders.
-pub(crate) fn lgpd_delivery(state: &AppState, kind: &str, order_ids: &[u64]) -> Result<Delivery, String> {
+pub(crate) fn lgpd_delivery(
+    state: &AppState,
+    kind: &str,
+    order_ids: &[u64],
+) -> Result<Delivery, String> {
     state.with(|world| {
         let store = &world.nuvemshop;
         let base = store
@@ -293,10 +326,19 @@ mod tests {
 
     #[test]
     fn webhook_urls_follow_the_documented_rules() {
-        assert!(url_is_acceptable("https://conectar.ponte.app.br/webhooks/nuvemshop", false));
-        assert!(!url_is_acceptable("http://conectar.ponte.app.br/webhooks", false));
+        assert!(url_is_acceptable(
+            "https://conectar.ponte.app.br/webhooks/nuvemshop",
+            false
+        ));
+        assert!(!url_is_acceptable(
+            "http://conectar.ponte.app.br/webhooks",
+            false
+        ));
         assert!(!url_is_acceptable("https://localhost/webhooks", false));
-        assert!(!url_is_acceptable("https://minhaloja.lojanuvem.com.br/x", false));
+        assert!(!url_is_acceptable(
+            "https://minhaloja.lojanuvem.com.br/x",
+            false
+        ));
         assert!(!url_is_acceptable("https://api.tiendanube.com/x", false));
         assert!(!url_is_acceptable("http://127.0.0.1:47900/webhooks", false));
         assert!(url_is_acceptable("http://127.0.0.1:47900/webhooks", true));
@@ -306,7 +348,9 @@ mod tests {
     fn signatures_are_lowercase_hex_or_base64_of_the_hmac() {
         let hex = sign("k", "{}", false);
         assert_eq!(hex.len(), 64);
-        assert!(hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(hex
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
         assert_eq!(sign("k", "{}", true).len(), 44);
     }
 }

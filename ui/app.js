@@ -213,6 +213,10 @@ function renderDashboard() {
   $("badge-failed").hidden = c.failed === 0;
   $("badge-failed").textContent = c.failed;
   $("store-id").textContent = status.nuvemshop.store_id ? `Loja ${status.nuvemshop.store_id}` : "";
+  // Webhooks through the broker, or only the periodic check, and why.
+  $("instant").classList.toggle("active", status.instant.active);
+  $("instant-message").textContent = status.instant.message;
+  $("erasure-banner").hidden = !status.store_erasure_requested;
   $("interval").value = String(interval);
 }
 
@@ -323,6 +327,44 @@ async function renderSkipped() {
 async function renderSettings() {
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
+  await renderLgpd();
+}
+
+const LGPD_KINDS = {
+  customers_redact: "Exclusão de dados de cliente",
+  customers_data_request: "Pedido de dados de cliente",
+  store_redact: "Exclusão dos dados da loja",
+};
+
+async function renderLgpd() {
+  const { folder, requests } = await call("lgpd");
+  if (document.activeElement !== $("lgpd-folder")) $("lgpd-folder").value = folder;
+  $("lgpd-empty").hidden = requests.length > 0;
+  $("lgpd-list").replaceChildren(
+    ...requests.map((request) => {
+      const state = request.state === "done" ? "feito" : "aguardando sua confirmação";
+      const orders = request.orders === 1 ? "1 pedido" : `${request.orders} pedidos`;
+      const item = el("li", {}, [
+        el("strong", { text: LGPD_KINDS[request.kind] || request.kind }),
+        el("span", { class: "muted", text: `${formatDate(request.received_at)} · ${orders} · ${state}` }),
+      ]);
+      if (request.file) item.append(el("span", { class: "muted", text: `Arquivo: ${request.file}` }));
+      return item;
+    })
+  );
+}
+
+async function saveLgpdFolder() {
+  const folder = $("lgpd-folder").value.trim();
+  await call("set_lgpd_folder", { folder: folder || null });
+  toast("Pasta salva.");
+  await renderLgpd();
+}
+
+async function confirmErasure() {
+  const erased = await call("confirm_store_erasure");
+  toast(`Dados da loja apagados deste computador (${erased} pedidos).`);
+  await refresh();
 }
 
 async function retry(orderId) {
@@ -355,6 +397,8 @@ function refreshSoon() {
 
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
+  $("lgpd-folder-save").addEventListener("click", () => saveLgpdFolder().catch(() => {}));
+  $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));
   document.getElementById("pairing-code").addEventListener("input", () => {
     document.getElementById("pairing-error").hidden = true;
   });

@@ -30,6 +30,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         orders,
         retry_order,
         support_report,
+        lgpd,
+        set_lgpd_folder,
+        confirm_store_erasure,
     ]
 }
 
@@ -196,6 +199,39 @@ pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> 
     shell.app.support_report(order_id).map_err(problem)
 }
 
+#[derive(Serialize)]
+pub struct Lgpd {
+    folder: String,
+    requests: Vec<ponte_core::store::LgpdRequest>,
+}
+
+/// *Configurações › Pedidos LGPD*: what Nuvemshop asked for and what was done.
+#[tauri::command]
+pub fn lgpd(shell: State<'_, Shell>) -> Answer<Lgpd> {
+    Ok(Lgpd {
+        folder: shell
+            .app
+            .lgpd_folder()
+            .map_err(problem)?
+            .display()
+            .to_string(),
+        requests: shell.app.lgpd_requests().map_err(problem)?,
+    })
+}
+
+#[tauri::command]
+pub fn set_lgpd_folder(shell: State<'_, Shell>, folder: Option<String>) -> Answer<()> {
+    shell
+        .app
+        .set_lgpd_folder(folder.as_deref().map(std::path::Path::new))
+        .map_err(problem)
+}
+
+#[tauri::command]
+pub async fn confirm_store_erasure(shell: State<'_, Shell>) -> Answer<u64> {
+    shell.app.confirm_store_erasure().await.map_err(problem)
+}
+
 #[cfg(test)]
 mod tests {
     /// The names between `generate_handler![` and `]` in this file.
@@ -244,5 +280,26 @@ mod tests {
                 "{name} is registered but the window never calls it"
             );
         }
+    }
+
+    /// Every element the script looks up by id is in the page: a missing one stops the whole
+    /// window at *Carregando…*.
+    #[test]
+    fn every_element_the_window_looks_up_exists() {
+        let script = include_str!("../../ui/app.js");
+        let page = include_str!("../../ui/index.html");
+        let mut looked_up = 0;
+        for marker in ["$(\"", "getElementById(\""] {
+            for (at, _) in script.match_indices(marker) {
+                let rest = &script[at + marker.len()..];
+                let id = &rest[..rest.find('"').expect("a closing quote")];
+                looked_up += 1;
+                assert!(
+                    page.contains(&format!("id=\"{id}\"")),
+                    "the script looks up #{id}, which the page does not have"
+                );
+            }
+        }
+        assert!(looked_up > 30, "{looked_up}");
     }
 }

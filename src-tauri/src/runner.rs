@@ -67,6 +67,9 @@ impl Runner {
             }
         });
 
+        // Instant import: the broker's events wake the scheduler; LGPD requests are carried out.
+        tauri::async_runtime::spawn(ponte_core::instant::listen(scheduler.clone()));
+
         let running = scheduler.clone();
         tauri::async_runtime::spawn(async move {
             running

@@ -25,16 +25,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty()).then(|| key.trim())
 }
 
-fn store_of(broker: &BrokerState, headers: &HeaderMap) -> Result<String, Response> {
+/// A refusal's status and error code, made into a response by the handler.
+type Refusal = (StatusCode, &'static str);
+
+fn store_of(broker: &BrokerState, headers: &HeaderMap) -> Result<String, Refusal> {
     let Some(key) = bearer(headers) else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "missing_key"));
+        return Err((StatusCode::UNAUTHORIZED, "missing_key"));
     };
     match broker.claims.installation(key) {
         Ok(Some(store)) => Ok(store),
-        Ok(None) => Err(refuse(StatusCode::UNAUTHORIZED, "unknown_key")),
+        Ok(None) => Err((StatusCode::UNAUTHORIZED, "unknown_key")),
         Err(error) => {
             tracing::error!(%error, "events: lookup failed");
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+            Err((StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
         }
     }
 }
@@ -54,7 +57,7 @@ pub(crate) async fn read(
 ) -> Response {
     let store = match store_of(&broker, &headers) {
         Ok(store) => store,
-        Err(refusal) => return refusal,
+        Err((status, code)) => return refuse(status, code),
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(read.wait).min(MAX_WAIT);
     loop {
@@ -91,8 +94,8 @@ pub(crate) async fn ack(
     headers: HeaderMap,
     body: Result<Json<Ack>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err(refusal) = store_of(&broker, &headers) {
-        return refusal;
+    if let Err((status, code)) = store_of(&broker, &headers) {
+        return refuse(status, code);
     }
     let Ok(Json(ack)) = body else {
         return refuse(StatusCode::BAD_REQUEST, "invalid_request");

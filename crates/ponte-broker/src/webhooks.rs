@@ -60,35 +60,38 @@ fn ids(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A refusal's status and error code, made into a response by the handler.
+type Refusal = (StatusCode, &'static str);
+
 /// Checks the signature and the store; the parsed body.
 fn accept(
     broker: &BrokerState,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(Value, String), Response> {
+) -> Result<(Value, String), Refusal> {
     let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
         tracing::warn!("webhook without a signature refused");
-        return Err(refuse(StatusCode::UNAUTHORIZED, "missing_signature"));
+        return Err((StatusCode::UNAUTHORIZED, "missing_signature"));
     };
     if !signature_is_valid(&broker.config.nuvemshop.client_secret, body, signature) {
         tracing::warn!("webhook with a wrong signature refused");
-        return Err(refuse(StatusCode::UNAUTHORIZED, "bad_signature"));
+        return Err((StatusCode::UNAUTHORIZED, "bad_signature"));
     }
     let Ok(payload) = serde_json::from_slice::<Value>(body) else {
-        return Err(refuse(StatusCode::BAD_REQUEST, "invalid_json"));
+        return Err((StatusCode::BAD_REQUEST, "invalid_json"));
     };
     let Some(store_id) = id_text(payload.get("store_id")) else {
-        return Err(refuse(StatusCode::BAD_REQUEST, "no_store_id"));
+        return Err((StatusCode::BAD_REQUEST, "no_store_id"));
     };
     match broker.claims.knows_store(&store_id) {
         Ok(true) => Ok((payload, store_id)),
         Ok(false) => {
             tracing::warn!("webhook for a store without Ponte refused");
-            Err(refuse(StatusCode::NOT_FOUND, "unknown_store"))
+            Err((StatusCode::NOT_FOUND, "unknown_store"))
         }
         Err(error) => {
             tracing::error!(%error, "webhook not recorded");
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+            Err((StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
         }
     }
 }
@@ -122,7 +125,7 @@ pub(crate) async fn order_event(
 ) -> Response {
     let (payload, store_id) = match accept(&broker, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refusal) => return refusal,
+        Err((status, code)) => return refuse(status, code),
     };
     let event = payload.get("event").and_then(Value::as_str).unwrap_or("");
     if !ORDER_EVENTS.contains(&event) {
@@ -154,7 +157,7 @@ pub(crate) async fn lgpd(
     };
     let (payload, store_id) = match accept(&broker, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refusal) => return refusal,
+        Err((status, code)) => return refuse(status, code),
     };
     let customer = payload.get("customer").and_then(|c| c.get("id"));
     let (id, orders) = match event {

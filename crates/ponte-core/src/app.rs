@@ -814,6 +814,8 @@ mod tests {
             counts: Counts::default(),
             last_sync_at: None,
             attention: None,
+            instant: crate::problem::InstantState::Active.into(),
+            store_erasure_requested: false,
         };
         assert!(status.clone().with_attention(false).attention.is_none());
         let attention = status.with_attention(true).attention.unwrap();

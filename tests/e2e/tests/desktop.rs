@@ -303,6 +303,10 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop.snapshot("first-run").await;
     desktop.connect_and_activate().await;
     desktop.wait_text("#activated-at", "/").await;
+    // Through the broker, webhooks bring sales within seconds (issue 10).
+    desktop
+        .wait_text("#instant-message", "Importação instantânea ativa")
+        .await;
 
     // R6, R9: a paid order becomes a sale awaiting review.
     let first = order(&control, "Maria Silva", "529.982.247-25", "Caneca Cerâmica");

@@ -5,6 +5,7 @@
 mod connect;
 mod disable;
 mod enable;
+mod lgpd;
 mod orders;
 mod report;
 mod retry;
@@ -43,6 +44,9 @@ pub enum Command {
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
     Report(report::Args),
+    /// Lists the LGPD requests received and what was done; sets the data requests' folder;
+    /// confirms a store data erasure.
+    Lgpd(lgpd::Args),
     /// Runs simulated Nuvemshop and Conta Azul on 127.0.0.1 until interrupted, and prints the
     /// environment lines that point Ponte at them.
     #[cfg(feature = "sandbox")]
@@ -88,6 +92,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Orders(args) => orders::run(&app, args),
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
+        Command::Lgpd(args) => lgpd::run(&app, args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => unreachable!("run before opening the app"),
     }

@@ -25,6 +25,13 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
     if let Some(reason) = &status.disabled_reason {
         println!("{} {}", reason.message, reason.hint);
     }
+    println!("{}", status.instant.message);
+    if status.store_erasure_requested {
+        println!(
+            "A Nuvemshop pediu a exclusão dos dados desta loja (LGPD): confirme com \
+             ponte lgpd --erase-store."
+        );
+    }
     let yes_no = |b: bool| if b { "conectada" } else { "não conectada" };
     println!("Nuvemshop: {}", yes_no(status.nuvemshop.connected));
     println!("Conta Azul: {}", yes_no(status.contaazul.connected));

@@ -35,6 +35,8 @@ pub async fn run(app: App, args: Args) -> Result<(), Error> {
             stopper.stop();
         }
     });
+    // Instant import beside the schedule: order webhooks (through the broker) wake it.
+    let listening = tokio::spawn(ponte_core::instant::listen(scheduler.clone()));
     let mut not_connected = None;
     scheduler
         .run(|turn| match turn {
@@ -54,5 +56,6 @@ pub async fn run(app: App, args: Args) -> Result<(), Error> {
             }
         })
         .await;
+    listening.abort();
     not_connected.map_or(Ok(()), |service| Err(Error::NotConnected(service)))
 }

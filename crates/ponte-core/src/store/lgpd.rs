@@ -325,16 +325,11 @@ impl Store {
             let mut requests = Vec::new();
             for row in rows {
                 let (id, kind, received_at, reference, orders, state, done_at, file) = row?;
-                let parse = |text: &str| {
-                    DateTime::parse_from_rfc3339(text)
-                        .map(|t| t.with_timezone(&Utc))
-                        .ok()
-                };
                 requests.push(LgpdRequest {
                     id,
                     kind: LgpdKind::parse(&kind)
                         .ok_or_else(|| Error::Config(format!("unknown LGPD kind {kind}")))?,
-                    received_at: parse(&received_at).unwrap_or_default(),
+                    received_at: crate::time::stored_time(Some(received_at)).unwrap_or_default(),
                     reference,
                     orders: orders.max(0) as u64,
                     state: if state == "done" {
@@ -342,7 +337,7 @@ impl Store {
                     } else {
                         LgpdState::AwaitingConfirmation
                     },
-                    done_at: done_at.as_deref().and_then(parse),
+                    done_at: crate::time::stored_time(done_at),
                     file,
                 });
             }

@@ -1,0 +1,66 @@
+//! `ponte lgpd [--json] [--folder PATH] [--erase-store]`: the LGPD requests Nuvemshop sent
+//! (through the broker) and what Ponte did about each; where data requests are written; the
+//! merchant's confirmation of a store data erasure.
+
+use ponte_core::store::{LgpdKind, LgpdState};
+use ponte_core::{App, Error};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The folder where customers' data requests are written (an absolute path).
+    #[arg(long, value_name = "PATH")]
+    folder: Option<std::path::PathBuf>,
+    /// Confirms the erasure of the store's data that Nuvemshop asked for (store/redact).
+    #[arg(long)]
+    erase_store: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+fn kind(kind: LgpdKind) -> &'static str {
+    match kind {
+        LgpdKind::CustomersRedact => "Exclusão de dados de cliente",
+        LgpdKind::CustomersDataRequest => "Pedido de dados de cliente",
+        LgpdKind::StoreRedact => "Exclusão dos dados da loja",
+    }
+}
+
+pub async fn run(app: &App, args: Args) -> Result<(), Error> {
+    if let Some(folder) = &args.folder {
+        app.set_lgpd_folder(Some(folder))?;
+    }
+    if args.erase_store {
+        let erased = app.confirm_store_erasure().await?;
+        println!("Dados da loja apagados ({erased} pedidos).");
+    }
+    let requests = app.lgpd_requests()?;
+    if args.json {
+        return super::print_json(&requests);
+    }
+    println!(
+        "Pasta dos pedidos de dados: {}",
+        app.lgpd_folder()?.display()
+    );
+    if requests.is_empty() {
+        println!("Nenhum pedido LGPD recebido.");
+    }
+    for request in requests {
+        let when = ponte_core::time::br_date(ponte_core::time::business_date(request.received_at));
+        let state = match request.state {
+            LgpdState::Done => "feito",
+            LgpdState::AwaitingConfirmation => {
+                "aguardando sua confirmação (ponte lgpd --erase-store)"
+            }
+        };
+        print!(
+            "{when}  {}: {} pedido(s), {state}",
+            kind(request.kind),
+            request.orders
+        );
+        match request.file {
+            Some(file) => println!(" — {file}"),
+            None => println!(),
+        }
+    }
+    Ok(())
+}

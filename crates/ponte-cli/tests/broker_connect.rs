@@ -104,3 +104,132 @@ async fn r1_connect_goes_through_the_broker_without_any_secret() {
     assert_eq!(status["contaazul"]["connected"], true);
     world.shutdown().await;
 }
+
+/// Issue 10: `ponte sync` listens for the broker's events: a paid order is a sale within
+/// seconds though the check runs every 2 minutes; `ponte lgpd` lists what LGPD asked for.
+#[tokio::test]
+async fn ponte_sync_imports_a_paid_order_within_seconds_and_lists_lgpd_requests() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let control = world.sandbox.control();
+    control.add_seller("Ana Souza");
+    for account in ["nuvemshop", "contaazul"] {
+        let mut child = ponte(&world, dir.path(), &["connect", account, "--no-browser"])
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next_line().await.unwrap().unwrap();
+        let landing = control
+            .consent(first.strip_prefix("Open: ").unwrap())
+            .unwrap();
+        reqwest::get(landing).await.unwrap();
+        assert!(child.wait().await.unwrap().success());
+    }
+    let enabled = ponte(&world, dir.path(), &["enable"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        enabled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enabled.stderr)
+    );
+    let mut sync = ponte(&world, dir.path(), &["sync"]).spawn().unwrap();
+
+    // Instant import comes on (the webhooks registered), then an order is paid.
+    let started = std::time::Instant::now();
+    while control.webhooks().len() < 3 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no webhooks"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let order = control.create_order(ponte_sandbox::nuvemshop::NewOrder {
+        customer: ponte_sandbox::nuvemshop::NewCustomer {
+            name: "Maria Silva".into(),
+            email: "maria@exemplo.com.br".into(),
+            identification: Some("39053344705".into()),
+            phone: None,
+            billing_phone: None,
+        },
+        products: vec![ponte_sandbox::nuvemshop::NewLine {
+            name: "Camiseta".into(),
+            price: "59.90".parse().unwrap(),
+            quantity: 1,
+            sku: None,
+            variant_values: vec![],
+        }],
+        payment_status: Some(ponte_sandbox::nuvemshop::PaymentStatus::Paid),
+        ..Default::default()
+    });
+    let paid_at = std::time::Instant::now();
+    let note = format!("Pedido Nuvemshop #{}", order.number);
+    while !control
+        .sales()
+        .iter()
+        .any(|s| s.observacoes.as_deref() == Some(note.as_str()))
+    {
+        assert!(
+            paid_at.elapsed() < std::time::Duration::from_secs(15),
+            "no sale within 15 s of the payment"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let folder = tempfile::tempdir().unwrap();
+    let set = ponte(
+        &world,
+        dir.path(),
+        &["lgpd", "--folder", folder.path().to_str().unwrap()],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let relative = ponte(&world, dir.path(), &["lgpd", "--folder", "relativa"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        relative.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&relative.stderr)
+    );
+    control
+        .send_lgpd_webhook("customers-data-request", &[order.id])
+        .unwrap();
+    let asked = std::time::Instant::now();
+    loop {
+        let listed = ponte(&world, dir.path(), &["lgpd", "--json"])
+            .output()
+            .await
+            .unwrap();
+        let requests: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        if let Some(file) = requests[0]["file"].as_str() {
+            assert_eq!(requests[0]["kind"], "customers_data_request");
+            assert!(std::fs::read_to_string(file)
+                .unwrap()
+                .contains("Maria Silva"));
+            break;
+        }
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(15),
+            "{requests}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let nothing_waiting = ponte(&world, dir.path(), &["lgpd", "--erase-store"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(nothing_waiting.status.code(), Some(1));
+    let _ = sync.kill().await;
+    world.shutdown().await;
+}

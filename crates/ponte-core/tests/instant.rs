@@ -123,6 +123,7 @@ async fn a_paid_order_becomes_a_sale_within_seconds_with_the_check_at_two_minute
             .await;
         waits.push(waited);
     }
+    eprintln!("payment to sale, through the broker's webhooks: {waits:?}");
     let slowest = waits.iter().max().unwrap();
     assert!(
         *slowest < Duration::from_secs(10),

@@ -5,6 +5,8 @@ APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # What the window tests add: a virtual display, the WebKit WebDriver, fonts.
 WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11)
+# What the bundle test adds: Node's npm for the pinned Tauri CLI (package.json), dpkg-deb.
+BUNDLE_TEST_PACKAGES=(nodejs npm dpkg)
 
 # ensure_packages PKG…: installs the Debian packages that are not installed yet.
 ensure_packages() {

@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
-ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}"
+ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}" "${BUNDLE_TEST_PACKAGES[@]}"
 ensure_rust
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
+# The Tauri CLI, pinned in package.json: it builds the .deb below.
+npm ci --no-audit --no-fund --loglevel=error
 
 cargo build --locked -p ponte-app
 cargo test --locked --workspace --exclude ponte-e2e
@@ -26,3 +28,15 @@ if [ -z "${DISPLAY:-}" ]; then
   sleep 1
 fi
 cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1
+
+# The Linux package as a merchant gets it: built by the Tauri CLI, unpacked into a scratch root
+# (as dpkg would install it), and the installed binary started in sandbox mode, in a window.
+npx tauri build --debug --bundles deb
+deb=$(ls target/debug/bundle/deb/Ponte_*_amd64.deb)
+scratch=$(mktemp -d)
+dpkg-deb -x "$deb" "$scratch"
+test -f "$scratch/usr/share/applications/Ponte.desktop"
+PONTE_APP_BINARY="$scratch/usr/bin/ponte-app" \
+  cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1 \
+  sandbox_mode_shows_the_demo_banner_and_the_first_run
+rm -rf "$scratch"

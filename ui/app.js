@@ -327,7 +327,52 @@ async function renderSkipped() {
 async function renderSettings() {
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
+  await renderAbout();
   await renderLgpd();
+}
+
+async function renderAbout() {
+  const about = await call("about");
+  $("app-version").textContent = about.version;
+  $("autostart").checked = about.autostart;
+}
+
+async function checkUpdate() {
+  $("update-state").textContent = "Verificando…";
+  $("install-update").hidden = true;
+  try {
+    const offer = await invoke("check_update");
+    if (offer) {
+      $("update-state").textContent = `A versão ${offer.version} está disponível. O Ponte termina o pedido em andamento, instala e reinicia.`;
+      $("install-update").hidden = false;
+    } else {
+      $("update-state").textContent = "O Ponte está na versão mais recente.";
+    }
+  } catch (problem) {
+    $("update-state").textContent = (problem && problem.message) || "Não foi possível verificar atualizações agora.";
+  }
+}
+
+async function installUpdate() {
+  $("install-update").disabled = true;
+  $("update-state").textContent = "Baixando a atualização…";
+  try {
+    await invoke("install_update");
+  } catch (problem) {
+    $("update-state").textContent = (problem && problem.message) || "A atualização não pôde ser instalada.";
+    $("install-update").disabled = false;
+  }
+}
+
+async function setAutostart() {
+  const wanted = $("autostart").checked;
+  try {
+    $("autostart").checked = await invoke("set_autostart", { enabled: wanted });
+    toast(wanted ? "O Ponte vai abrir com o computador, na bandeja." : "O Ponte não vai mais abrir com o computador.");
+  } catch (problem) {
+    $("autostart").checked = !wanted;
+    toast((problem && problem.message) || "Não foi possível mudar o início automático.", true);
+  }
 }
 
 const LGPD_KINDS = {
@@ -398,6 +443,9 @@ function refreshSoon() {
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
   $("lgpd-folder-save").addEventListener("click", () => saveLgpdFolder().catch(() => {}));
+  $("check-update").addEventListener("click", checkUpdate);
+  $("install-update").addEventListener("click", installUpdate);
+  $("autostart").addEventListener("change", setAutostart);
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));
   document.getElementById("pairing-code").addEventListener("input", () => {
     document.getElementById("pairing-error").hidden = true;

@@ -33,6 +33,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         lgpd,
         set_lgpd_folder,
         confirm_store_erasure,
+        about,
+        set_autostart,
+        check_update,
+        install_update,
     ]
 }
 
@@ -138,9 +142,23 @@ pub async fn sellers(shell: State<'_, Shell>) -> Answer<Vec<Seller>> {
 }
 
 #[tauri::command]
-pub async fn activate(shell: State<'_, Shell>, seller_id: String) -> Answer<()> {
+pub async fn activate(handle: AppHandle, shell: State<'_, Shell>, seller_id: String) -> Answer<()> {
     shell.app.enable(Some(&seller_id)).await.map_err(problem)?;
     shell.runner.sync_now();
+    // Sales stop whenever Ponte is closed: the first activation makes it start with the
+    // computer (the merchant can turn it off in Configurações). Not in demo mode.
+    if shell.demo.is_none()
+        && shell
+            .app
+            .store()
+            .first_time("autostart_on_activation")
+            .unwrap_or(false)
+    {
+        use tauri_plugin_autostart::ManagerExt;
+        if let Err(error) = handle.autolaunch().enable() {
+            tracing::warn!(%error, "autostart not switched on");
+        }
+    }
     Ok(())
 }
 
@@ -230,6 +248,96 @@ pub fn set_lgpd_folder(shell: State<'_, Shell>, folder: Option<String>) -> Answe
 #[tauri::command]
 pub async fn confirm_store_erasure(shell: State<'_, Shell>) -> Answer<u64> {
     shell.app.confirm_store_erasure().await.map_err(problem)
+}
+
+/// *Configurações › Sobre o Ponte*.
+#[derive(Serialize)]
+pub struct About {
+    version: String,
+    autostart: bool,
+}
+
+#[tauri::command]
+pub fn about(handle: AppHandle) -> Answer<About> {
+    use tauri_plugin_autostart::ManagerExt;
+    Ok(About {
+        version: handle.package_info().version.to_string(),
+        autostart: handle.autolaunch().is_enabled().unwrap_or(false),
+    })
+}
+
+fn shell_problem(message: &str, error: impl std::fmt::Display) -> Problem {
+    tracing::warn!(%error, "{message}");
+    Problem {
+        message: message.to_string(),
+        details: Some(error.to_string()),
+        ..ponte_core::problem::ProblemCode::Unreachable.into()
+    }
+}
+
+/// *Iniciar o Ponte com o computador*.
+#[tauri::command]
+pub fn set_autostart(handle: AppHandle, enabled: bool) -> Answer<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    let autolaunch = handle.autolaunch();
+    let changed = if enabled {
+        autolaunch.enable()
+    } else {
+        autolaunch.disable()
+    };
+    changed.map_err(|e| shell_problem(ponte_core::problem::AUTOSTART_FAILED, e))?;
+    autolaunch
+        .is_enabled()
+        .map_err(|e| shell_problem(ponte_core::problem::AUTOSTART_FAILED, e))
+}
+
+#[derive(Serialize)]
+pub struct UpdateOffer {
+    version: String,
+    notes: Option<String>,
+}
+
+/// *Verificar atualizações*: the release's `latest.json`, checked against the public key.
+#[tauri::command]
+pub async fn check_update(handle: AppHandle) -> Answer<Option<UpdateOffer>> {
+    use tauri_plugin_updater::UpdaterExt;
+    let updater = handle
+        .updater()
+        .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))?;
+    let update = updater
+        .check()
+        .await
+        .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))?;
+    Ok(update.map(|update| UpdateOffer {
+        version: update.version.clone(),
+        notes: update.body.clone(),
+    }))
+}
+
+/// Installs the offered update: after the order being imported (never in the middle of a
+/// sale), then Ponte restarts.
+#[tauri::command]
+pub async fn install_update(handle: AppHandle, shell: State<'_, Shell>) -> Answer<()> {
+    use tauri_plugin_updater::UpdaterExt;
+    let failed =
+        |e: &dyn std::fmt::Display| shell_problem(ponte_core::problem::UPDATE_INSTALL_FAILED, e);
+    let update = handle
+        .updater()
+        .map_err(|e| failed(&e))?
+        .check()
+        .await
+        .map_err(|e| failed(&e))?
+        .ok_or_else(|| failed(&"no update any more"))?;
+    let bytes = update
+        .download(|_, _| {}, || {})
+        .await
+        .map_err(|e| failed(&e))?;
+    shell.runner.stop_and_wait().await;
+    if let Err(error) = update.install(bytes) {
+        // The scheduler has stopped: Ponte restarts in the version it has, and syncs again.
+        tracing::error!(%error, "{}", ponte_core::problem::UPDATE_INSTALL_FAILED);
+    }
+    handle.restart();
 }
 
 #[cfg(test)]

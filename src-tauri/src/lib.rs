@@ -5,6 +5,8 @@ mod commands;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod runner;
+mod startup;
+mod tray;
 
 /// A build without the simulators has no *Modo demonstração*.
 #[cfg(not(feature = "sandbox"))]
@@ -23,10 +25,11 @@ mod demo {
 use std::sync::Arc;
 
 use ponte_core::lock::DataDirLock;
-use ponte_core::{App, Config};
-use tauri::menu::{Menu, MenuItem};
-use tauri::tray::TrayIconBuilder;
+use ponte_core::App;
 use tauri::{Manager, RunEvent, WindowEvent};
+
+/// Started with the computer (autostart): Ponte opens hidden, in the tray.
+pub const HIDDEN_FLAG: &str = "--hidden";
 
 /// What the commands share.
 pub struct Shell {
@@ -36,7 +39,9 @@ pub struct Shell {
     _lock: DataDirLock,
 }
 
-fn show_main_window(handle: &tauri::AppHandle) {
+pub fn show_main_window(handle: &tauri::AppHandle) {
+    #[cfg(target_os = "macos")]
+    let _ = handle.set_activation_policy(tauri::ActivationPolicy::Regular);
     if let Some(window) = handle.get_webview_window("main") {
         let _ = window.show();
         let _ = window.unminimize();
@@ -44,77 +49,100 @@ fn show_main_window(handle: &tauri::AppHandle) {
     }
 }
 
-pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    let sandbox_mode = std::env::args().any(|arg| arg == "--sandbox")
-        || std::env::var("PONTE_SANDBOX").is_ok_and(|v| v == "1");
+fn hide_main_window(window: &tauri::Window) {
+    let _ = window.hide();
+    // On macOS, no Dock icon while only the tray is showing.
+    #[cfg(target_os = "macos")]
+    let _ = window
+        .app_handle()
+        .set_activation_policy(tauri::ActivationPolicy::Accessory);
+}
 
-    tauri::Builder::default()
+pub fn run() {
+    let _log_guard = startup::init_logging();
+    let args: Vec<String> = std::env::args().collect();
+    let sandbox_mode = args.iter().any(|arg| arg == "--sandbox")
+        || std::env::var("PONTE_SANDBOX").is_ok_and(|v| v == "1");
+    let hidden = args.iter().any(|arg| arg == HIDDEN_FLAG);
+    // Everything that can fail before a window exists fails here, visibly.
+    let opened = match startup::open(sandbox_mode) {
+        Ok(opened) => opened,
+        Err(problem) => startup::fail(&problem),
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        sandbox_mode,
+        hidden,
+        "Ponte starting"
+    );
+
+    let built = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
             // A second launch brings the first window forward instead of racing it.
             show_main_window(handle);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |tauri_app| {
-            let (config, demo) = if sandbox_mode {
-                let demo = tauri::async_runtime::block_on(demo::Demo::start())?;
-                (demo.config.clone(), Some(demo))
-            } else {
-                let config = Config::from_env().map_err(|e| e.to_string())?;
-                // A merchant's build connects through the broker only: no secret on the
-                // machine. Development builds keep the direct mode (secrets from PONTE_*).
-                #[cfg(not(debug_assertions))]
-                let config = config.through_broker_only();
-                (config, None)
-            };
-            let lock = DataDirLock::acquire(&config.data_dir).map_err(|e| e.problem().message)?;
-            let app = Arc::new(App::open(config).map_err(|e| e.to_string())?);
+            let app = Arc::new(opened.app);
             let runner = runner::Runner::start(tauri_app.handle().clone(), app.clone());
             tauri_app.manage(Shell {
-                app,
+                app: app.clone(),
                 runner,
-                demo,
-                _lock: lock,
+                demo: opened.demo,
+                _lock: opened.lock,
             });
-
-            let open = MenuItem::with_id(tauri_app, "open", "Abrir o Ponte", true, None::<&str>)?;
-            let sync =
-                MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
-            let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
-            let menu = Menu::with_items(tauri_app, &[&open, &sync, &quit])?;
-            let mut tray = TrayIconBuilder::with_id("ponte")
-                .tooltip("Ponte")
-                .menu(&menu)
-                .on_menu_event(|handle, event| match event.id.as_ref() {
-                    "open" => show_main_window(handle),
-                    "sync" => handle.state::<Shell>().runner.sync_now(),
-                    "quit" => handle.exit(0),
-                    _ => {}
-                });
-            if let Some(icon) = tauri_app.default_window_icon() {
-                tray = tray.icon(icon.clone());
+            tray::build(tauri_app, app)?;
+            if hidden {
+                if let Some(window) = tauri_app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+                #[cfg(target_os = "macos")]
+                tauri_app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             }
-            tray.build(tauri_app)?;
             Ok(())
         })
         .on_window_event(|window, event| {
             // Closing the window keeps Ponte syncing in the tray; *Sair* ends it.
             if let WindowEvent::CloseRequested { api, .. } = event {
                 api.prevent_close();
-                let _ = window.hide();
+                hide_main_window(window);
+                let shell = window.state::<Shell>();
+                if shell
+                    .app
+                    .store()
+                    .first_time("close_to_tray_notice")
+                    .unwrap_or(false)
+                {
+                    tray::notify(
+                        window.app_handle(),
+                        "O Ponte continua funcionando",
+                        "As vendas pagas seguem chegando à Conta Azul. Para abrir de novo ou \
+                         fechar de vez, use o ícone do Ponte na bandeja.",
+                    );
+                }
             }
         })
         .invoke_handler(commands::handler())
-        .build(tauri::generate_context!("../tauri.conf.json"))
-        .expect("Ponte could not start")
-        .run(|_handle, event| {
-            if let RunEvent::ExitRequested { .. } = event {
-                tracing::info!("Ponte is closing");
-            }
-        });
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
+        Err(error) => startup::fail(&ponte_core::Problem {
+            details: Some(error.to_string()),
+            message: "A janela do Ponte não pôde ser criada.".into(),
+            hint: "Reinicie o computador e abra o Ponte de novo. Se continuar, envie o registro \
+                   ao suporte."
+                .into(),
+            ..ponte_core::problem::ProblemCode::Crash.into()
+        }),
+    };
+    app.run(|_handle, event| {
+        if let RunEvent::ExitRequested { .. } = event {
+            tracing::info!("Ponte is closing");
+        }
+    });
 }

@@ -8,29 +8,19 @@ use ponte_core::scheduler::{Scheduler, Turn};
 use ponte_core::sync::Event;
 use ponte_core::App;
 use tauri::{AppHandle, Emitter};
-use tauri_plugin_notification::NotificationExt;
 
 pub use ponte_core::scheduler::Schedule;
 
 /// The core's scheduler, with its schedule and the engine's events forwarded to the window.
 pub struct Runner {
     scheduler: Arc<Scheduler>,
+    running: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
 
 pub const EVENT: &str = "ponte://event";
 pub const SCHEDULE: &str = "ponte://schedule";
 
-fn notify(handle: &AppHandle, title: &str, body: &str) {
-    if let Err(error) = handle
-        .notification()
-        .builder()
-        .title(title)
-        .body(body)
-        .show()
-    {
-        tracing::warn!(%error, "notification not shown");
-    }
-}
+use crate::tray::notify;
 
 impl Runner {
     pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
@@ -71,7 +61,7 @@ impl Runner {
         tauri::async_runtime::spawn(ponte_core::instant::listen(scheduler.clone()));
 
         let running = scheduler.clone();
-        tauri::async_runtime::spawn(async move {
+        let run = tauri::async_runtime::spawn(async move {
             running
                 .run(|turn| {
                     match turn {
@@ -83,7 +73,19 @@ impl Runner {
                 })
                 .await;
         });
-        Runner { scheduler }
+        Runner {
+            scheduler,
+            running: std::sync::Mutex::new(Some(run)),
+        }
+    }
+
+    /// Stops between two orders and waits until it has: *Sair* and updates call it.
+    pub async fn stop_and_wait(&self) {
+        self.scheduler.stop();
+        let run = self.running.lock().ok().and_then(|mut run| run.take());
+        if let Some(run) = run {
+            let _ = run.await;
+        }
     }
 
     pub fn sync_now(&self) {

@@ -135,7 +135,7 @@ impl Config {
         };
         let data_dir = match lookup("PONTE_DATA_DIR").filter(|v| !v.trim().is_empty()) {
             Some(dir) => PathBuf::from(dir),
-            None => dirs::data_dir()
+            None => dirs::data_local_dir()
                 .map(|dir| dir.join("Ponte"))
                 .ok_or_else(|| {
                     Error::Config("no application data directory; set PONTE_DATA_DIR".into())

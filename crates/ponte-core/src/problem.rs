@@ -607,3 +607,12 @@ impl InstantState {
         }
     }
 }
+
+/// What the *Verificar atualizações* button says when it cannot tell.
+pub const UPDATE_CHECK_FAILED: &str =
+    "Não foi possível verificar atualizações agora. Confira a internet e tente de novo mais tarde.";
+/// When the update could not be installed.
+pub const UPDATE_INSTALL_FAILED: &str =
+    "A atualização não pôde ser instalada. O Ponte continua na versão atual; tente de novo mais tarde.";
+/// When the autostart entry could not be changed.
+pub const AUTOSTART_FAILED: &str = "Não foi possível mudar o início automático neste computador.";

@@ -15,7 +15,14 @@ use ponte_sandbox::Control;
 use serde_json::json;
 use tokio::process::{Child, Command};
 
+/// The app under test: `PONTE_APP_BINARY` (the one a package installed), or the one
+/// `cargo build -p ponte-app` made.
 fn app_binary() -> PathBuf {
+    if let Ok(installed) = std::env::var("PONTE_APP_BINARY") {
+        let binary = PathBuf::from(installed);
+        assert!(binary.exists(), "PONTE_APP_BINARY: {}", binary.display());
+        return binary;
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -42,6 +49,8 @@ struct Desktop {
     driver: Child,
     world: SandboxWithBroker,
     _data: tempfile::TempDir,
+    /// The app's home: where the autostart entry goes (`.config/autostart/`).
+    home: tempfile::TempDir,
 }
 
 impl Desktop {
@@ -55,6 +64,7 @@ impl Desktop {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let world = SandboxWithBroker::start(|_| {}).await.unwrap();
         let data = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
         let port = free_port();
         let native = free_port();
         let driver = Command::new("tauri-driver")
@@ -66,6 +76,7 @@ impl Desktop {
             ])
             .envs(world.env_lines())
             .env("PONTE_DATA_DIR", data.path())
+            .env("HOME", home.path())
             .env("PONTE_TOKEN_STORE", "file")
             .env("PONTE_BROWSER", "none")
             .env("PONTE_LOG", "info")
@@ -100,6 +111,7 @@ impl Desktop {
             driver,
             world,
             _data: data,
+            home,
         }
     }
 
@@ -407,7 +419,36 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
 
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.wait_text("#settings-seller", "Ana Souza").await;
+    // Issue 11: the version, the update check, and starting with the computer, switched on
+    // by the activation (hidden, in the tray).
+    desktop
+        .wait_text("#app-version", env!("CARGO_PKG_VERSION"))
+        .await;
+    let autostart = desktop.home.path().join(".config/autostart/Ponte.desktop");
+    let entry = std::fs::read_to_string(&autostart).expect("an autostart entry after activation");
+    assert!(entry.contains("--hidden"), "{entry}");
+    assert!(desktop
+        .client
+        .find(Locator::Css("#autostart"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap()
+        .is_some_and(|checked| checked == "true"));
+    desktop.click("#check-update").await;
+    // No release server is reachable from here: the answer says so, in Portuguese.
+    desktop.wait_text("#update-state", "atualizações").await;
     desktop.snapshot("settings").await;
+    desktop.click("#autostart").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while autostart.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the autostart entry stays after switching it off"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Settings: an account disconnected stops the imports, and the banner brings it back.
     desktop.click("[data-account-action=\"contaazul\"]").await;

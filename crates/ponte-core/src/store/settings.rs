@@ -154,6 +154,17 @@ impl Store {
         self.set_setting("last_sync_at", Some(&at.to_rfc3339()))
     }
 
+    /// `true` the first time it is asked for `key` (and never again): one-time notices and
+    /// choices the shell makes once on the merchant's behalf.
+    pub fn first_time(&self, key: &str) -> Result<bool> {
+        let key = format!("once:{key}");
+        if self.get_setting(&key)?.is_some() {
+            return Ok(false);
+        }
+        self.set_setting(&key, Some("done"))?;
+        Ok(true)
+    }
+
     pub fn set_nuvemshop_domain(&self, domain: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_domain", domain)
     }

@@ -1,0 +1,142 @@
+//! Opening Ponte before any window exists: the log file, the configuration, the data
+//! directory's lock and the database. A failure here is shown in a native dialog in Portuguese
+//! (a Windows release build has no console to print to) and written to the log file.
+
+use std::path::PathBuf;
+
+use ponte_core::error::Problem;
+use ponte_core::lock::DataDirLock;
+use ponte_core::{App, Config};
+
+/// Logs rotate daily; a week of them is kept.
+const LOG_FILES_KEPT: usize = 7;
+
+/// Where the logs go: `logs/` in the data directory (the local, not roaming, application-data
+/// directory on Windows).
+pub fn log_dir() -> PathBuf {
+    std::env::var_os("PONTE_DATA_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_local_dir().map(|dir| dir.join("Ponte")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("logs")
+}
+
+/// Logs to stderr and to a rotating file; the guard flushes the file when dropped.
+pub fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+    };
+    let dir = log_dir();
+    let file = ponte_core::config::create_private_dir(&dir)
+        .ok()
+        .and_then(|()| {
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("ponte")
+                .filename_suffix("log")
+                .max_log_files(LOG_FILES_KEPT)
+                .build(&dir)
+                .ok()
+        });
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
+    match file {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let to_file = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer)
+                .with_filter(filter());
+            tracing_subscriber::registry()
+                .with(stderr)
+                .with(to_file)
+                .init();
+            Some(guard)
+        }
+        None => {
+            tracing_subscriber::registry().with(stderr).init();
+            None
+        }
+    }
+}
+
+use tracing_subscriber::Layer;
+
+/// Everything the window's commands share, opened.
+pub struct Opened {
+    pub app: App,
+    pub lock: DataDirLock,
+    pub demo: Option<crate::demo::Demo>,
+}
+
+pub fn open(sandbox_mode: bool) -> Result<Opened, Problem> {
+    let (config, demo) = if sandbox_mode {
+        let demo = tauri::async_runtime::block_on(crate::demo::Demo::start()).map_err(|error| {
+            tracing::error!(%error, "demo mode did not start");
+            Problem {
+                message: "O modo demonstração não pôde começar.".into(),
+                hint: "Feche outros programas que usem a rede local e abra o Ponte de novo.".into(),
+                ..ponte_core::problem::ProblemCode::Configuration.into()
+            }
+        })?;
+        (demo.config.clone(), Some(demo))
+    } else {
+        let config = Config::from_env().map_err(|e| e.problem())?;
+        // A merchant's build connects through the broker only: no secret on the machine.
+        // Development builds keep the direct mode (secrets from PONTE_*).
+        #[cfg(not(debug_assertions))]
+        let config = config.through_broker_only();
+        (config, None)
+    };
+    preflight_webview()?;
+    let lock = DataDirLock::acquire(&config.data_dir).map_err(|e| e.problem())?;
+    let app = App::open(config).map_err(|e| e.problem())?;
+    Ok(Opened { app, lock, demo })
+}
+
+/// Windows without the WebView2 runtime (LTSC, trimmed images, users who removed it) would
+/// fail to create the window, often silently.
+fn preflight_webview() -> Result<(), Problem> {
+    #[cfg(windows)]
+    if let Err(error) = tauri::webview_version() {
+        tracing::error!(%error, "WebView2 runtime missing");
+        return Err(Problem {
+            message: "O Ponte precisa do Microsoft Edge WebView2, que não está instalado neste \
+                      computador."
+                .into(),
+            hint: "Instale o WebView2 Runtime pelo site da Microsoft \
+                   (developer.microsoft.com/microsoft-edge/webview2) e abra o Ponte de novo."
+                .into(),
+            ..ponte_core::problem::ProblemCode::Configuration.into()
+        });
+    }
+    Ok(())
+}
+
+/// Tells the merchant, natively, and keeps it in the log.
+pub fn fail(problem: &Problem) -> ! {
+    tracing::error!(
+        code = problem.code.as_str(),
+        details = problem.details.as_deref().unwrap_or(""),
+        "Ponte could not start: {}",
+        problem.message
+    );
+    let text = format!(
+        "{}\n\n{}\n\nDetalhes no registro: {}",
+        problem.message,
+        problem.hint,
+        log_dir().display()
+    );
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("O Ponte não pôde abrir")
+        .set_description(text)
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+    std::process::exit(1);
+}

@@ -1,0 +1,97 @@
+//! The tray: what state Ponte is in (on, off, orders waiting for the merchant) and *Abrir*,
+//! *Sincronizar agora*, *Sair*. *Sair* waits for the order being imported, never leaving a sale
+//! half-sent.
+
+use std::sync::Arc;
+
+use ponte_core::App;
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::Shell;
+
+pub fn notify(handle: &AppHandle, title: &str, body: &str) {
+    if let Err(error) = handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+    {
+        tracing::warn!(%error, "notification not shown");
+    }
+}
+
+/// The line the tray shows, in the merchant's words.
+pub fn state_line(app: &App) -> String {
+    let Ok(status) = app.status() else {
+        return "Ponte".into();
+    };
+    let failed = status.counts.failed;
+    let state = if status.enabled {
+        "Integração ativada"
+    } else {
+        "Integração desativada"
+    };
+    match failed {
+        0 => state.to_string(),
+        1 => format!("{state} · 1 pedido não importado"),
+        n => format!("{state} · {n} pedidos não importados"),
+    }
+}
+
+pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
+    let state = MenuItem::with_id(tauri_app, "state", state_line(&app), false, None::<&str>)?;
+    let open = MenuItem::with_id(tauri_app, "open", "Abrir", true, None::<&str>)?;
+    let sync = MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
+    let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
+    let menu = Menu::with_items(tauri_app, &[&state, &open, &sync, &quit])?;
+    let mut tray = TrayIconBuilder::with_id("ponte")
+        .tooltip(format!("Ponte — {}", state_line(&app)))
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_tray_icon_event(|tray, event| {
+            if let tauri::tray::TrayIconEvent::Click {
+                button: tauri::tray::MouseButton::Left,
+                button_state: tauri::tray::MouseButtonState::Up,
+                ..
+            } = event
+            {
+                crate::show_main_window(tray.app_handle());
+            }
+        })
+        .on_menu_event(|handle, event| match event.id.as_ref() {
+            "open" => crate::show_main_window(handle),
+            "sync" => handle.state::<Shell>().runner.sync_now(),
+            "quit" => {
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    // After the order being imported, never in the middle of a sale.
+                    handle.state::<Shell>().runner.stop_and_wait().await;
+                    handle.exit(0);
+                });
+            }
+            _ => {}
+        });
+    if let Some(icon) = tauri_app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    let tray = tray.build(tauri_app)?;
+
+    // The state line follows the ledger and the settings.
+    let mut events = app.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+            let line = state_line(&app);
+            let _ = state.set_text(&line);
+            let _ = tray.set_tooltip(Some(format!("Ponte — {line}")));
+        }
+    });
+    Ok(())
+}

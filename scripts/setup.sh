@@ -4,7 +4,7 @@
 APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # What the window tests add: a virtual display, the WebKit WebDriver, fonts.
-WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11)
+WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick)
 # What the bundle test adds: Node's npm for the pinned Tauri CLI (package.json), dpkg-deb.
 BUNDLE_TEST_PACKAGES=(nodejs npm dpkg)
 

@@ -606,3 +606,66 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     desktop.snapshot("dashboard-1024x700").await;
     desktop.end().await;
 }
+
+/// Issue 11: a startup failure is never silent. A database written by a newer Ponte: the app
+/// says so in a native dialog, in Portuguese, and writes it to the log in the data directory.
+#[tokio::test]
+async fn a_startup_failure_is_shown_in_a_dialog_and_written_to_the_log() {
+    assert!(
+        std::env::var("DISPLAY").is_ok(),
+        "the window tests need DISPLAY (Xvfb)"
+    );
+    let data = tempfile::tempdir().unwrap();
+    {
+        let db = rusqlite::Connection::open(data.path().join("ponte.sqlite3")).unwrap();
+        db.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let mut app = Command::new(app_binary())
+        .env("PONTE_DATA_DIR", data.path())
+        .env("PONTE_TOKEN_STORE", "file")
+        .env("HOME", data.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let logged = loop {
+        let log = std::fs::read_dir(data.path().join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect::<String>();
+        if log.contains("Ponte could not start") {
+            break log;
+        }
+        assert!(Instant::now() < deadline, "nothing logged: {log}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(logged.contains("versão mais nova"), "{logged}");
+    // The dialog is up, titled for the merchant; the process waits for it rather than vanish.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let tree = std::process::Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if tree.contains("O Ponte não pôde abrir") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no dialog window: {tree}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        app.try_wait().unwrap().is_none(),
+        "the app waits for the merchant"
+    );
+    if let Ok(dir) = std::env::var("PONTE_SCREENSHOT_DIR") {
+        let _ = std::process::Command::new("import")
+            .args(["-window", "root", &format!("{dir}/startup-failure.png")])
+            .status();
+    }
+    let _ = app.kill().await;
+}

@@ -1,0 +1,158 @@
+//! What ships (issue 11): the Tauri configuration against Tauri's own schema, the bundle and
+//! updater settings a merchant's installer depends on, and the release workflow's shape (it
+//! cannot run here: GitHub runs it).
+
+use serde_json::Value;
+
+fn config() -> Value {
+    serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json is JSON")
+}
+
+/// The schema the pinned Tauri CLI ships (`npm ci` puts it in node_modules).
+fn schema() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../node_modules/@tauri-apps/cli/config.schema.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run `npm ci` at the repository root)"));
+    serde_json::from_str(&text).expect("the schema is JSON")
+}
+
+#[test]
+fn the_configuration_follows_tauris_schema() {
+    let schema = schema();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    for (name, text) in [
+        ("tauri.conf.json", include_str!("../tauri.conf.json")),
+        (
+            "tauri.release.conf.json",
+            include_str!("../tauri.release.conf.json"),
+        ),
+    ] {
+        let mut instance: Value = serde_json::from_str(text).unwrap();
+        if name == "tauri.release.conf.json" {
+            // A merge patch: checked merged into the main configuration.
+            let mut merged = config();
+            merged["bundle"]["createUpdaterArtifacts"] =
+                instance["bundle"]["createUpdaterArtifacts"].take();
+            instance = merged;
+        }
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn the_installers_are_what_the_merchant_expects() {
+    let config = config();
+    let bundle = &config["bundle"];
+    let targets: Vec<&str> = bundle["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for target in ["nsis", "app", "dmg", "deb"] {
+        assert!(targets.contains(&target), "{target} is built");
+    }
+    let icons: Vec<&str> = bundle["icon"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for icon in &icons {
+        let path = format!("{}/{icon}", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&path).exists(), "{icon} exists");
+    }
+    assert!(
+        icons.iter().any(|i| i.ends_with(".ico")),
+        "Windows needs an .ico"
+    );
+    assert!(
+        icons.iter().any(|i| i.ends_with(".icns")),
+        "macOS needs an .icns"
+    );
+    let nsis = &bundle["windows"]["nsis"];
+    assert_eq!(nsis["installMode"], "currentUser", "per user, no admin");
+    assert_eq!(nsis["languages"][0], "PortugueseBR");
+    assert_eq!(
+        bundle["windows"]["webviewInstallMode"]["type"],
+        "embedBootstrapper"
+    );
+    // Updates: signed, from the release's latest.json.
+    let updater = &config["plugins"]["updater"];
+    let pubkey = updater["pubkey"].as_str().unwrap();
+    assert!(pubkey.len() > 100, "a minisign public key (base64)");
+    let endpoint = updater["endpoints"][0].as_str().unwrap();
+    assert!(endpoint.starts_with("https://") && endpoint.ends_with("/latest.json"));
+    // Updater artefacts only in release builds (they need the private key).
+    assert!(bundle.get("createUpdaterArtifacts").is_none());
+    let release: Value = serde_json::from_str(include_str!("../tauri.release.conf.json")).unwrap();
+    assert_eq!(release["bundle"]["createUpdaterArtifacts"], true);
+}
+
+#[test]
+fn the_release_workflow_drafts_builds_every_platform_and_merges_the_manifest_last() {
+    let text = include_str!("../../.github/workflows/release.yml");
+    let workflow: Value = serde_norway::from_str(text).expect("the workflow is YAML");
+    assert!(workflow["on"]["push"]["tags"][0]
+        .as_str()
+        .unwrap()
+        .starts_with('v'));
+    assert_eq!(workflow["permissions"]["contents"], "write");
+    let jobs = &workflow["jobs"];
+    for job in ["create-release", "build", "publish"] {
+        assert!(jobs.get(job).is_some(), "job {job}");
+        assert!(jobs[job]["runs-on"].is_string(), "{job} runs somewhere");
+        assert!(jobs[job]["steps"].as_array().is_some_and(|s| !s.is_empty()));
+    }
+    assert_eq!(jobs["build"]["needs"], "create-release");
+    assert_eq!(
+        jobs["publish"]["needs"][1], "build",
+        "the manifest is merged last"
+    );
+    let platforms: Vec<String> = jobs["build"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} {}",
+                entry["platform"].as_str().unwrap(),
+                entry["args"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(platforms.iter().any(|p| p.starts_with("windows")));
+    assert!(platforms.iter().any(|p| p.contains("aarch64-apple-darwin")));
+    assert!(platforms.iter().any(|p| p.contains("x86_64-apple-darwin")));
+    assert!(platforms.iter().any(|p| p.starts_with("ubuntu")));
+    let action = jobs["build"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("tauri-apps/tauri-action@"))
+        })
+        .expect("the Tauri project's own action builds");
+    assert_eq!(action["with"]["includeUpdaterJson"], false);
+    let args = action["with"]["args"].as_str().unwrap();
+    assert!(args.contains("tauri.release.conf.json") && args.contains("--no-default-features"));
+    let env = &action["env"];
+    for secret in ["TAURI_SIGNING_PRIVATE_KEY", "GITHUB_TOKEN"] {
+        assert!(
+            env[secret].as_str().unwrap().contains("secrets."),
+            "{secret}"
+        );
+    }
+    assert!(text.contains("latest.json"));
+    // Every `${{ }}` expression is closed.
+    assert_eq!(text.matches("${{").count(), text.matches("}}").count());
+}

@@ -5,8 +5,6 @@ APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # What the window tests add: a virtual display, the WebKit WebDriver, fonts.
 WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick)
-# What the bundle test adds: Node's npm for the pinned Tauri CLI (package.json), dpkg-deb.
-BUNDLE_TEST_PACKAGES=(nodejs npm dpkg)
 
 # ensure_packages PKG…: installs the Debian packages that are not installed yet.
 ensure_packages() {
@@ -22,6 +20,12 @@ ensure_packages() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+}
+
+# ensure_npm: Node's npm, for the Tauri CLI pinned in package.json (bundles, icons, keys). A
+# machine whose Node already brings npm (NodeSource's) keeps it: Debian's npm would conflict.
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
 }
 
 # ensure_rust: Ponte needs a Rust toolchain (1.89 or newer) with cargo.

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
-ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}" "${BUNDLE_TEST_PACKAGES[@]}"
+ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}"
+ensure_npm
 ensure_rust
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
 # The Tauri CLI, pinned in package.json: it builds the .deb below.

@@ -669,3 +669,48 @@ async fn a_startup_failure_is_shown_in_a_dialog_and_written_to_the_log() {
     }
     let _ = app.kill().await;
 }
+
+/// Issue 11: started with the computer (`--hidden`, what the autostart entry runs), Ponte
+/// runs in the tray without showing its window.
+#[tokio::test]
+async fn started_with_the_computer_ponte_stays_in_the_tray() {
+    assert!(
+        std::env::var("DISPLAY").is_ok(),
+        "the window tests need DISPLAY (Xvfb)"
+    );
+    let data = tempfile::tempdir().unwrap();
+    let mut app = Command::new(app_binary())
+        .args(["--sandbox", "--hidden"])
+        .env("PONTE_DATA_DIR", data.path())
+        .env("HOME", data.path())
+        .env("PONTE_DEMO_EVERY", "0.5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let title = "Ponte — Nuvemshop → Conta Azul";
+    let state = || {
+        let info = std::process::Command::new("xwininfo")
+            .args(["-name", title])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix("Map State: ").map(str::to_string))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state().is_none() {
+        assert!(Instant::now() < deadline, "the window was never created");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give it the time a visible window would take to show.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        state().as_deref(),
+        Some("IsUnMapped"),
+        "the window stays hidden"
+    );
+    assert!(app.try_wait().unwrap().is_none(), "and Ponte keeps running");
+    let _ = app.kill().await;
+}

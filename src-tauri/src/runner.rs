@@ -95,9 +95,4 @@ impl Runner {
     pub fn schedule(&self) -> Schedule {
         self.scheduler.schedule()
     }
-
-    /// Stops between two orders, for *Sair*.
-    pub fn stop(&self) {
-        self.scheduler.stop();
-    }
 }

@@ -624,3 +624,47 @@ async fn persistent_outages_defer_orders_instead_of_failing_them() {
     assert_eq!(ledger.state, OrderState::Queued, "not shown as a failure");
     assert!(ledger.error.is_none());
 }
+
+/// Issue 12: one `proximo-numero` per pass, the numbers counted up here, in the order the
+/// orders were paid (R15).
+#[tokio::test]
+async fn r15_one_next_number_read_per_pass_and_numbers_follow_the_payments() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let numbers: Vec<u64> = ["Ana Lima", "Bruno Reis", "Carla Dias", "Davi Luz"]
+        .iter()
+        .zip(["52998224725", "11144477735", "39053344705", "71460238001"])
+        .map(|(name, cpf)| {
+            control
+                .create_order(paid(buyer(name, cpf), vec![line("Caneca", "29.90", 1)]))
+                .number
+        })
+        .collect();
+    control.reset_calls();
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 4);
+    assert_eq!(
+        control
+            .calls()
+            .get(Sim::Contaazul, "GET /v1/venda/proximo-numero"),
+        1
+    );
+    let sales = control.sales();
+    let sale_number = |order: u64| {
+        let note = format!("Pedido Nuvemshop #{order}");
+        sales
+            .iter()
+            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .map(|s| s.numero)
+            .unwrap()
+    };
+    let assigned: Vec<i64> = numbers.iter().map(|n| sale_number(*n)).collect();
+    for pair in assigned.windows(2) {
+        assert_eq!(
+            pair[1],
+            pair[0] + 1,
+            "consecutive, in payment order: {assigned:?}"
+        );
+    }
+}

@@ -86,6 +86,9 @@ enum Outcome {
 struct PassCache {
     customers: HashMap<String, String>,
     products: HashMap<String, String>,
+    /// The next sale number, read once per pass from `proximo-numero` and counted up here;
+    /// forgotten when Conta Azul says a number is taken (someone else numbers sales too).
+    next_numero: Option<i64>,
 }
 
 /// An order's sale with everything resolved but its number.
@@ -482,8 +485,17 @@ impl Engine {
                         },
                     };
                     let numero = match numero {
+                        // A sale that may exist is sent again only under its own number (R8).
                         Some(numero) => numero,
-                        None => self.contaazul.next_sale_number().await?,
+                        None => {
+                            let fresh = match cache.next_numero {
+                                Some(next) => next,
+                                None => self.contaazul.next_sale_number().await?,
+                            };
+                            // Handed out once in the pass, whatever its sale's fate.
+                            cache.next_numero = Some(fresh + 1);
+                            fresh
+                        }
                     };
                     // R8: the number and the moment are on disk before the sale is sent.
                     self.store.begin_import(id, numero, now)?;
@@ -497,6 +509,8 @@ impl Engine {
                     sends += 1;
                     answer = self.send(&sale, seller, numero).await?;
                     if answer == Answer::NumberTaken {
+                        // Someone else numbered a sale: read the next number again.
+                        cache.next_numero = None;
                         self.store.mark_number_taken(id, now)?;
                         if let Progress::Sent { taken, .. } = progress {
                             *taken = true;

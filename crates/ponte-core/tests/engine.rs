@@ -668,3 +668,48 @@ async fn r15_one_next_number_read_per_pass_and_numbers_follow_the_payments() {
         );
     }
 }
+
+/// Issue 12: a catalogue that fits one page per status is read whole once per pass; a larger
+/// one is searched product by product, with the same matches (R10).
+#[tokio::test]
+async fn r10_small_catalogues_are_read_whole_and_large_ones_searched() {
+    for (extra, whole) in [(0usize, true), (1000, false)] {
+        let world = world().await;
+        let control = world.control();
+        for i in 0..extra {
+            control.add_product(product(&format!("Item de estoque {i:04}"), "5"));
+        }
+        control.add_product(product("Caneca Azul", "50"));
+        let app = world.ready_app().await;
+        control.create_order(paid(
+            buyer("Ana Lima", "52998224725"),
+            vec![
+                line("Caneca Azul", "29.90", 1),
+                line("Camiseta Nova", "59.90", 1),
+            ],
+        ));
+        control.reset_calls();
+        assert_eq!(app.sync_once().await.unwrap().imported, 1);
+        let products = control.products();
+        assert_eq!(
+            products.iter().filter(|p| p.nome == "Caneca Azul").count(),
+            1,
+            "the existing product is reused"
+        );
+        assert_eq!(
+            products
+                .iter()
+                .filter(|p| p.nome == "Camiseta Nova")
+                .count(),
+            1,
+            "the new one is created once"
+        );
+        let reads = control.calls().get(Sim::Contaazul, "GET /v1/produtos");
+        if whole {
+            assert_eq!(reads, 2, "one page of active and one of inactive products");
+        } else {
+            // The first page says the catalogue is large; then each product is searched.
+            assert!(reads >= 3, "{reads}");
+        }
+    }
+}

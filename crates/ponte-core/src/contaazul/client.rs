@@ -17,6 +17,9 @@ use crate::http::{Pacer, Recorder, Reply, Request, Transport};
 
 /// The largest page size the API allows for these searches.
 const PAGE_SIZE: u32 = 100;
+/// The largest documented page size: a whole catalogue up to this many products per status
+/// costs one call.
+pub const CATALOGUE_PAGE_SIZE: u32 = 1000;
 /// A search that matches more than this many records is narrowed by the caller, not paged.
 const MAX_PAGES: u32 = 10;
 
@@ -120,6 +123,19 @@ impl ContaAzulClient {
     pub async fn produtos_by_text(&self, text: &str, status: &str) -> Result<Vec<ProdutoSummary>> {
         self.search_items("/v1/produtos", &[("busca", text), ("status", status)])
             .await
+    }
+
+    /// The first page of every product with this `status`, in the largest page the API allows,
+    /// and how many there are in all: a small catalogue is read whole in one call.
+    pub async fn produtos_first_page(&self, status: &str) -> Result<(Vec<ProdutoSummary>, u64)> {
+        let size = CATALOGUE_PAGE_SIZE.to_string();
+        let query = [
+            ("status", status),
+            ("pagina", "1"),
+            ("tamanho_pagina", size.as_str()),
+        ];
+        let items: Items<ProdutoSummary> = self.get_json(self.url("/v1/produtos", &query)).await?;
+        Ok((items.items, items.total_items))
     }
 
     /// Creates; the answer is returned as is when Conta Azul refuses, for the caller to classify.

@@ -25,6 +25,7 @@ pub use decide::{
 };
 pub use events::{Event, Events};
 
+use crate::contaazul::wire::ProdutoSummary;
 use crate::contaazul::ContaAzulClient;
 use crate::error::{Error, Result, Service};
 use crate::failpoint::fail_point;
@@ -89,6 +90,10 @@ struct PassCache {
     /// The next sale number, read once per pass from `proximo-numero` and counted up here;
     /// forgotten when Conta Azul says a number is taken (someone else numbers sales too).
     next_numero: Option<i64>,
+    /// The whole catalogue (active and inactive), when it fits one page per status: read once
+    /// per pass instead of two searches per product. `None` until the first product of the
+    /// pass; `Some(None)` when the catalogue is too large and products are searched one by one.
+    catalogue: Option<Option<Vec<ProdutoSummary>>>,
 }
 
 /// An order's sale with everything resolved but its number.
@@ -701,21 +706,30 @@ impl Engine {
         if let Some(id) = cache.products.get(&key) {
             return Ok(Ok(id.clone()));
         }
-        let mut candidates = self
-            .contaazul
-            .produtos_by_text(description, "ATIVO")
-            .await?;
-        if matches!(
-            match_product(description, &candidates),
-            ProductMatch::Create
-        ) {
-            candidates.extend(
-                self.contaazul
-                    .produtos_by_text(description, "INATIVO")
-                    .await?,
-            );
+        if cache.catalogue.is_none() {
+            cache.catalogue = Some(self.whole_catalogue().await?);
         }
-        let id = match match_product(description, &candidates) {
+        let matched = match cache.catalogue.as_ref().and_then(Option::as_ref) {
+            Some(catalogue) => match_product(description, catalogue),
+            None => {
+                let mut candidates = self
+                    .contaazul
+                    .produtos_by_text(description, "ATIVO")
+                    .await?;
+                if matches!(
+                    match_product(description, &candidates),
+                    ProductMatch::Create
+                ) {
+                    candidates.extend(
+                        self.contaazul
+                            .produtos_by_text(description, "INATIVO")
+                            .await?,
+                    );
+                }
+                match_product(description, &candidates)
+            }
+        };
+        let id = match matched {
             ProductMatch::Reuse(id) => id,
             ProductMatch::Unusable(problem) => return Ok(Err(problem)),
             ProductMatch::Create => match self
@@ -735,6 +749,21 @@ impl Engine {
         };
         cache.products.insert(key, id.clone());
         Ok(Ok(id))
+    }
+
+    /// The active and inactive products when each status fits one page (the common case for a
+    /// store's first import), or `None` for a catalogue searched product by product.
+    async fn whole_catalogue(&self) -> Result<Option<Vec<ProdutoSummary>>> {
+        let (mut all, total_active) = self.contaazul.produtos_first_page("ATIVO").await?;
+        if total_active > all.len() as u64 {
+            return Ok(None);
+        }
+        let (inactive, total_inactive) = self.contaazul.produtos_first_page("INATIVO").await?;
+        if total_inactive > inactive.len() as u64 {
+            return Ok(None);
+        }
+        all.extend(inactive);
+        Ok(Some(all))
     }
 
     fn fail(&self, order_id: u64, problem: Problem) -> Result<Outcome> {

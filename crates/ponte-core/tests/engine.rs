@@ -713,3 +713,36 @@ async fn r10_small_catalogues_are_read_whole_and_large_ones_searched() {
         }
     }
 }
+
+/// Issue 12: a customer base that fits one page is read once per pass; the customer is still
+/// reused only when name and CPF match (R12).
+#[tokio::test]
+async fn r12_a_small_customer_base_is_read_whole_once_per_pass() {
+    let world = world().await;
+    let control = world.control();
+    control.add_customer(pessoa("Maria Silva", CPF_MARIA));
+    control.add_customer(pessoa("Maria Silva", CPF_JOAO));
+    let app = world.ready_app().await;
+    control.create_order(paid(
+        buyer("Maria Silva", "52998224725"),
+        vec![line("Caneca", "10", 1)],
+    ));
+    control.create_order(paid(
+        buyer("João Lima", "11144477735"),
+        vec![line("Caneca", "10", 1)],
+    ));
+    control.reset_calls();
+    assert_eq!(app.sync_once().await.unwrap().imported, 2);
+    assert_eq!(control.calls().get(Sim::Contaazul, "GET /v1/pessoas"), 1);
+    let customers = control.customers();
+    assert_eq!(
+        customers.iter().filter(|c| c.nome == "Maria Silva").count(),
+        2,
+        "reused"
+    );
+    assert_eq!(
+        customers.iter().filter(|c| c.nome == "João Lima").count(),
+        1,
+        "created"
+    );
+}

@@ -395,6 +395,13 @@ async fn a_null_next_number_is_answered_from_the_highest_sale() {
 async fn customers_are_searched_by_digits_then_by_the_formatted_document() {
     let world = world().await;
     let control = world.control();
+    // More customers than one page holds: they are searched, not read whole (issue 12).
+    for i in 0..1001 {
+        control.add_customer(ponte_sandbox::contaazul::NewPessoa {
+            nome: format!("Cliente antigo {i:04}"),
+            ..Default::default()
+        });
+    }
     let app = world.ready_app().await;
     let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
     app.sync_once().await.unwrap();

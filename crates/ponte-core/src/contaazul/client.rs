@@ -138,6 +138,15 @@ impl ContaAzulClient {
         Ok((items.items, items.total_items))
     }
 
+    /// The first page of every customer, in the largest page the API allows, and how many
+    /// there are in all: a small customer base is read whole in one call.
+    pub async fn pessoas_first_page(&self) -> Result<(Vec<PessoaSummary>, u64)> {
+        let size = CATALOGUE_PAGE_SIZE.to_string();
+        let query = [("pagina", "1"), ("tamanho_pagina", size.as_str())];
+        let items: Items<PessoaSummary> = self.get_json(self.url("/v1/pessoas", &query)).await?;
+        Ok((items.items, items.total_items))
+    }
+
     /// Creates; the answer is returned as is when Conta Azul refuses, for the caller to classify.
     async fn create(&self, path: &str, body: Value) -> Result<std::result::Result<Reply, Reply>> {
         let reply = self.send(Request::post(self.url(path, &[]), body)).await?;

@@ -25,7 +25,7 @@ pub use decide::{
 };
 pub use events::{Event, Events};
 
-use crate::contaazul::wire::ProdutoSummary;
+use crate::contaazul::wire::{PessoaSummary, ProdutoSummary};
 use crate::contaazul::ContaAzulClient;
 use crate::error::{Error, Result, Service};
 use crate::failpoint::fail_point;
@@ -94,6 +94,8 @@ struct PassCache {
     /// per pass instead of two searches per product. `None` until the first product of the
     /// pass; `Some(None)` when the catalogue is too large and products are searched one by one.
     catalogue: Option<Option<Vec<ProdutoSummary>>>,
+    /// Likewise the customers, when they fit one page.
+    customer_base: Option<Option<Vec<PessoaSummary>>>,
 }
 
 /// An order's sale with everything resolved but its number.
@@ -653,10 +655,20 @@ impl Engine {
         if let Some(id) = cache.customers.get(&key) {
             return Ok(Ok(id.clone()));
         }
-        let found = match &draft.document {
+        if cache.customer_base.is_none() {
+            let (first, total) = self.contaazul.pessoas_first_page().await?;
+            cache.customer_base = Some((total <= first.len() as u64).then_some(first));
+        }
+        let whole = cache
+            .customer_base
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map(|base| matching_customer(draft, base).map(|found| found.id.clone()));
+        let found = match (whole, &draft.document) {
+            (Some(found), _) => found,
             // The digits first (what public clients of the API send), then the formatted
             // document; either way the candidates are compared here, by digits and name.
-            Some(document) => {
+            (None, Some(document)) => {
                 let by_digits = self
                     .contaazul
                     .pessoas_by_document(document.digits())
@@ -672,7 +684,7 @@ impl Engine {
                     }
                 }
             }
-            None => {
+            (None, None) => {
                 let by_name = self.contaazul.pessoas_by_name(&draft.name).await?;
                 matching_customer(draft, &by_name).map(|found| found.id.clone())
             }

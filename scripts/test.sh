@@ -16,6 +16,7 @@ cargo build --locked -p ponte-app
 cargo test --locked --workspace --exclude ponte-e2e
 # The benchmark runs (on a tiny input: its figures are recorded in docs/benchmarks.md).
 cargo run --locked -q -p ponte-bench -- --orders 6 --latency-ms 0 --catalogue 8
+cargo run --locked -q -p ponte-bench -- --dashboard 2000
 # A merchant's build has no simulators in it: it must keep building without them.
 cargo check --locked -p ponte-cli -p ponte-app --no-default-features
 

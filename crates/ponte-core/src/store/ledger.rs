@@ -127,22 +127,35 @@ pub struct OrderFilter {
 }
 
 impl OrderFilter {
-    /// The state and the search pattern, as the one WHERE clause below takes them.
-    fn params(&self) -> (Option<&'static str>, Option<String>) {
-        let pattern = self
+    /// The WHERE clause the page and its count share, with only the conditions asked for, so
+    /// that SQLite walks the `(state, created_at, order_id)` index in order for a state.
+    fn clause(&self) -> (String, Vec<rusqlite::types::Value>) {
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        if let Some(state) = self.state {
+            conditions.push("state = ?".to_string());
+            values.push(rusqlite::types::Value::from(state.as_str().to_string()));
+        }
+        if let Some(text) = self
             .search
             .as_deref()
             .map(str::trim)
             .filter(|text| !text.is_empty())
-            .map(|text| format!("%{}%", text.to_lowercase()));
-        (self.state.map(OrderState::as_str), pattern)
+        {
+            let pattern = format!("%{}%", text.to_lowercase());
+            conditions.push(
+                "(CAST(number AS TEXT) LIKE ? OR lower(customer_name) LIKE ? \
+                 OR CAST(sale_number AS TEXT) LIKE ?)"
+                    .to_string(),
+            );
+            values.extend((0..3).map(|_| rusqlite::types::Value::from(pattern.clone())));
+        }
+        if conditions.is_empty() {
+            conditions.push("1 = 1".into());
+        }
+        (conditions.join(" AND "), values)
     }
 }
-
-/// The filter's WHERE clause, shared by the page and its count.
-const MATCHING: &str = "(?1 IS NULL OR state = ?1)
-    AND (?2 IS NULL OR CAST(number AS TEXT) LIKE ?2 OR lower(customer_name) LIKE ?2
-         OR CAST(sale_number AS TEXT) LIKE ?2)";
 
 const COLUMNS: &str =
     "order_id, number, state, customer_name, total, created_at, paid_at, payload, \
@@ -306,15 +319,18 @@ impl Store {
     /// A page of the ledger, newest first.
     pub fn list(&self, filter: &OrderFilter, limit: u32, offset: u32) -> Result<Vec<LedgerOrder>> {
         self.with(|conn| {
-            let (state, pattern) = filter.params();
+            let (clause, mut values) = filter.clause();
+            values.push((limit as i64).into());
+            values.push((offset as i64).into());
+            // The page's ids first, from the index alone (a deep page skips index entries, not
+            // rows); then only those rows are read.
             let mut statement = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM orders WHERE {MATCHING}
-                 ORDER BY created_at DESC, order_id DESC LIMIT ?3 OFFSET ?4"
+                "SELECT {COLUMNS} FROM orders WHERE order_id IN (
+                     SELECT order_id FROM orders WHERE {clause}
+                     ORDER BY created_at DESC, order_id DESC LIMIT ? OFFSET ?)
+                 ORDER BY created_at DESC, order_id DESC"
             ))?;
-            let rows = statement.query_map(
-                params![state, pattern, limit as i64, offset as i64],
-                from_row,
-            )?;
+            let rows = statement.query_map(rusqlite::params_from_iter(values), from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -322,10 +338,10 @@ impl Store {
     /// How many orders `list` pages through.
     pub fn count_matching(&self, filter: &OrderFilter) -> Result<u64> {
         self.with(|conn| {
-            let (state, pattern) = filter.params();
+            let (clause, values) = filter.clause();
             let count: i64 = conn.query_row(
-                &format!("SELECT COUNT(*) FROM orders WHERE {MATCHING}"),
-                params![state, pattern],
+                &format!("SELECT COUNT(*) FROM orders WHERE {clause}"),
+                rusqlite::params_from_iter(values),
                 |row| row.get(0),
             )?;
             Ok(count as u64)

@@ -7,6 +7,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_ledger.sql"),
     include_str!("../../migrations/0002_sent_at.sql"),
     include_str!("../../migrations/0003_lgpd.sql"),
+    include_str!("../../migrations/0004_orders_by_created.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -28,6 +28,13 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // `ponte orders | head` ends quietly when the reader has read enough, as a Unix command
+    // should, instead of a panic on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Logs only when asked for: an error is told once, in Portuguese, by the command.
     let filter = tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));

@@ -331,3 +331,17 @@ async fn r7_ponte_sync_imports_and_stops_cleanly_on_ctrl_c() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(sales_for(&control, number), 1);
 }
+
+/// `ponte orders | head` ends quietly when the reader stops reading, as a Unix command does:
+/// no panic on the closed pipe.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_closed_stdout_ends_the_command_quietly() {
+    let cli = cli().await;
+    let mut child = cli.command(&["status"]).spawn().unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}

@@ -72,28 +72,10 @@ async fn get(url: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A valid CPF, from the well-kept crate rather than by hand.
 fn cpf(rng: &mut StdRng) -> String {
-    let digits: Vec<u32> = (0..9).map(|_| rng.gen_range(0..10)).collect();
-    let check = |digits: &[u32]| {
-        let weight = digits.len() as u32 + 1;
-        let sum: u32 = digits
-            .iter()
-            .enumerate()
-            .map(|(i, d)| d * (weight - i as u32))
-            .sum();
-        let rest = (sum * 10) % 11;
-        if rest == 10 {
-            0
-        } else {
-            rest
-        }
-    };
-    let mut all = digits.clone();
-    all.push(check(&all));
-    all.push(check(&all));
-    all.iter()
-        .map(|d| char::from_digit(*d, 10).unwrap())
-        .collect()
+    let cpf: cpf::Cpf = rng.gen();
+    cpf.digits().iter().map(|d| char::from(b'0' + d)).collect()
 }
 
 /// p50 and p95 of `runs` timings of `query`, in milliseconds.

@@ -12,11 +12,12 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked -
 # The Tauri CLI, pinned in package.json: it builds the .deb below.
 npm ci --no-audit --no-fund --loglevel=error
 
-cargo build --locked -p ponte-app
+cargo build --locked -p ponte-app -p bare-tauri
 cargo test --locked --workspace --exclude ponte-e2e
 # The benchmark runs (on a tiny input: its figures are recorded in docs/benchmarks.md).
 cargo run --locked -q -p ponte-bench -- --orders 6 --latency-ms 0 --catalogue 8
 cargo run --locked -q -p ponte-bench -- --dashboard 2000
+cargo run --locked -q -p ponte-bench -- --payments 2 --over 1 --webhooks --latency-ms 0
 # A merchant's build has no simulators in it: it must keep building without them.
 cargo check --locked -p ponte-cli -p ponte-app --no-default-features
 
@@ -32,6 +33,9 @@ if [ -z "${DISPLAY:-}" ]; then
   sleep 1
 fi
 cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1
+# The app against a bare Tauri app, briefly (the figures come from release builds).
+cargo run --locked -q -p ponte-bench -- --app-vs-bare target/debug/ponte-app \
+  --bare target/debug/bare-tauri --ledger 1000 --runs 1 --idle-secs 2
 
 # The Linux package as a merchant gets it: built by the Tauri CLI, unpacked into a scratch root
 # (as dpkg would install it), and the installed binary started in sandbox mode, in a window.

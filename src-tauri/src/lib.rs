@@ -127,6 +127,13 @@ pub fn run() {
                 }
             }
         })
+        .on_page_load(|webview, payload| {
+            // In the log for support, and the mark `ponte-bench --app-vs-bare` times the
+            // start up to.
+            if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+                tracing::info!(window = webview.label(), "page loaded");
+            }
+        })
         .invoke_handler(commands::handler())
         .build(tauri::generate_context!());
     let app = match built {

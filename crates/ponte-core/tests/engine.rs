@@ -746,3 +746,79 @@ async fn r12_a_small_customer_base_is_read_whole_once_per_pass() {
         "created"
     );
 }
+
+/// Issue 12: a returning customer's order over known products costs its sale and the pass's
+/// next-number read — the ids resolved in an earlier pass are remembered (R10, R12).
+#[tokio::test]
+async fn r12_a_returning_customers_next_order_costs_its_sale_and_no_lookup() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
+    assert_eq!(app.sync_once().await.unwrap().imported, 1);
+    let again = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    control.reset_calls();
+    assert_eq!(app.sync_once().await.unwrap().imported, 1);
+    let calls = control.calls();
+    assert_eq!(
+        calls.contaazul.keys().collect::<Vec<_>>(),
+        ["GET /v1/venda/proximo-numero", "POST /v1/venda"],
+        "{:?}",
+        calls.contaazul
+    );
+    assert_eq!(sales_for(&control, again.number), 1);
+    assert_eq!(control.customers().len(), 1);
+    assert_eq!(control.products().len(), 1);
+}
+
+/// A product remembered from an earlier pass and deactivated since: the refusal makes Ponte
+/// look it up again, and the order fails as it would have without the memory (R20), with no
+/// duplicate product.
+#[tokio::test]
+async fn r20_a_remembered_product_deactivated_since_is_looked_up_again_and_reported() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
+    app.sync_once().await.unwrap();
+    control.set_product_active("Caneca", false).unwrap();
+    let order = caneca_for(&control, "João Lima", CPF_JOAO);
+    control.reset_calls();
+    app.sync_once().await.unwrap();
+    let failed = app.store().order(order.id).unwrap().unwrap();
+    assert_eq!(failed.state, OrderState::Failed);
+    assert_eq!(failed.error.unwrap().code, "PRODUCT_INACTIVE");
+    let calls = control.calls();
+    assert_eq!(
+        calls.get(Sim::Contaazul, "POST /v1/venda"),
+        1,
+        "the refused sale once; the fresh lookup found the product inactive before a second"
+    );
+    assert!(calls.get(Sim::Contaazul, "GET /v1/produtos") >= 1);
+    assert_eq!(control.products().len(), 1, "no duplicate product");
+    assert_eq!(control.sales().len(), 1);
+}
+
+/// A customer remembered from an earlier pass and deleted in Conta Azul since: the refused
+/// sale is sent again, under the same number, with the customer created anew — one sale.
+#[tokio::test]
+async fn r12_a_remembered_customer_deleted_since_is_created_again_and_the_sale_sent_once() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
+    app.sync_once().await.unwrap();
+    control.delete_customer("Maria Silva").unwrap();
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_eq!(sales_for(&control, order.number), 1);
+    assert_eq!(control.customers().len(), 1, "created again, once");
+    let imported = app.store().order(order.id).unwrap().unwrap();
+    let sale = control
+        .sales()
+        .into_iter()
+        .find(|s| s.numero == imported.sale_number.unwrap())
+        .unwrap();
+    assert_eq!(sale.id_cliente, control.customers()[0].id);
+}

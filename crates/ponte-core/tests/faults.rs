@@ -275,7 +275,7 @@ async fn r4_switching_off_during_a_pass_stops_before_the_next_order() {
     let world = world().await;
     let control = world.control();
     let app = std::sync::Arc::new(world.ready_app().await);
-    let orders: Vec<_> = (0..6)
+    let orders: Vec<_> = (0..12)
         .map(|n| caneca_for(&control, &format!("Cliente {n}"), CPF_MARIA))
         .collect();
     control.add_fault(
@@ -291,8 +291,10 @@ async fn r4_switching_off_during_a_pass_stops_before_the_next_order() {
     app.disable().unwrap();
     let report = running.await.unwrap().unwrap();
     assert!(report.interrupted);
+    // At most the sales already on their way (four orders are in flight at once); none of
+    // the others is sent, and no customer or product is created for them.
     let made = control.sales().len();
-    assert!(made <= 2, "{made} sales after switching off");
+    assert!(made <= 4, "{made} sales after switching off");
     control.clear_faults();
     app.enable(None).await.unwrap();
     app.sync_once().await.unwrap();

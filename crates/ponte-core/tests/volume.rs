@@ -1,5 +1,6 @@
 //! R8 at volume: 200 paid orders from returning and new buyers, over known and new products,
-//! each imported exactly once.
+//! each imported exactly once, with several orders in flight (each customer and product
+//! created once, sale numbers in the order of payment).
 
 mod common;
 
@@ -92,4 +93,19 @@ async fn two_hundred_orders_are_imported_exactly_once() {
     let numbers_in_ca: std::collections::HashSet<i64> =
         control.sales().iter().map(|s| s.numero).collect();
     assert_eq!(numbers_in_ca.len(), 200, "every sale has its own number");
+    // R15, with several orders in flight: the sale numbers follow the order of payment.
+    let sales = control.sales();
+    let numero_of = |order: u64| {
+        let note = format!("Pedido Nuvemshop #{order}");
+        sales
+            .iter()
+            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .map(|s| s.numero)
+            .unwrap()
+    };
+    let assigned: Vec<i64> = numbers.iter().map(|n| numero_of(*n)).collect();
+    assert!(
+        assigned.windows(2).all(|pair| pair[0] < pair[1]),
+        "{assigned:?}"
+    );
 }

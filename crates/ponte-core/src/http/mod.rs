@@ -94,22 +94,44 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
-/// Collects the exchanges made while one order is being imported.
+tokio::task_local! {
+    /// The order whose import the current future serves; several orders are imported at once
+    /// on one task, so their exchanges are told apart by it.
+    static ORDER: u64;
+}
+
+/// Runs `future` as part of importing `order_id`: the exchanges it makes go to that order's
+/// audit.
+pub async fn for_order<F: std::future::Future>(order_id: u64, future: F) -> F::Output {
+    ORDER.scope(order_id, future).await
+}
+
+/// Collects the exchanges made while orders are being imported, each with its order. Requests
+/// made outside an order (listings, connecting) are not kept: nobody reads them, and a listing
+/// of thousands of orders would otherwise stay in memory.
 #[derive(Clone, Default)]
 pub struct Recorder {
-    exchanges: Arc<Mutex<Vec<Exchange>>>,
+    exchanges: Arc<Mutex<Vec<(u64, Exchange)>>>,
 }
 
 impl Recorder {
     fn push(&self, exchange: Exchange) {
-        self.exchanges
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(exchange);
+        if let Ok(order_id) = ORDER.try_with(|order_id| *order_id) {
+            self.exchanges
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((order_id, exchange));
+        }
     }
 
-    pub fn take(&self) -> Vec<Exchange> {
-        std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|p| p.into_inner()))
+    /// The exchanges made for `order_id` so far, in the order they were made.
+    pub fn take_for(&self, order_id: u64) -> Vec<Exchange> {
+        let mut all = self.exchanges.lock().unwrap_or_else(|p| p.into_inner());
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut *all)
+            .into_iter()
+            .partition(|(order, _)| *order == order_id);
+        *all = others;
+        mine.into_iter().map(|(_, exchange)| exchange).collect()
     }
 }
 

@@ -142,13 +142,27 @@ impl OrderFilter {
             .map(str::trim)
             .filter(|text| !text.is_empty())
         {
-            let pattern = format!("%{}%", text.to_lowercase());
-            conditions.push(
-                "(CAST(number AS TEXT) LIKE ? OR lower(customer_name) LIKE ? \
-                 OR CAST(sale_number AS TEXT) LIKE ?)"
-                    .to_string(),
-            );
-            values.extend((0..3).map(|_| rusqlite::types::Value::from(pattern.clone())));
+            if text.chars().count() >= 3 {
+                // The trigram index: any column holding the text as a substring.
+                conditions.push(
+                    "order_id IN (SELECT rowid FROM orders_search WHERE orders_search MATCH ?)"
+                        .to_string(),
+                );
+                let phrase = format!(
+                    "{{number customer_name sale_number}} : \"{}\"",
+                    text.replace('"', "\"\"")
+                );
+                values.push(rusqlite::types::Value::from(phrase));
+            } else {
+                // Too short for trigrams: the rows are read.
+                let pattern = format!("%{}%", text.to_lowercase());
+                conditions.push(
+                    "(CAST(number AS TEXT) LIKE ? OR lower(customer_name) LIKE ? \
+                     OR CAST(sale_number AS TEXT) LIKE ?)"
+                        .to_string(),
+                );
+                values.extend((0..3).map(|_| rusqlite::types::Value::from(pattern.clone())));
+            }
         }
         if conditions.is_empty() {
             conditions.push("1 = 1".into());
@@ -292,14 +306,15 @@ impl Store {
     }
 
     /// The orders a pass works on, in order: those whose sale may already exist first, then
-    /// the queue oldest first; none that waits for a later time.
+    /// the queue in the order the orders were paid (R15: sale numbers follow it); none that
+    /// waits for a later time.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<u64>> {
         self.with(|conn| {
             let mut statement = conn.prepare(
                 "SELECT order_id FROM orders
                  WHERE state IN ('importing', 'queued')
                    AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-                 ORDER BY state = 'queued', created_at, order_id",
+                 ORDER BY state = 'queued', COALESCE(paid_at, created_at), order_id",
             )?;
             let ids = statement.query_map([now.to_rfc3339()], |row| row.get::<_, i64>(0))?;
             Ok(ids
@@ -667,6 +682,59 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    /// Issue 12: searches of three characters or more go through the trigram index, and find
+    /// what a scan would (substrings of the number, the name or the sale number, any case),
+    /// accents aside; the index follows every write, an LGPD erasure included.
+    #[test]
+    fn the_indexed_search_finds_substrings_follows_writes_and_forgets_erased_names() {
+        let search = |text: &str| OrderFilter {
+            state: None,
+            search: Some(text.into()),
+        };
+        let store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let mut jose = seen(7, SeenState::Queued);
+        jose.customer_name = Some("José Conceição".into());
+        jose.number = 45_123;
+        let mut ana = seen(8, SeenState::Queued);
+        ana.customer_name = Some("Ana \"Aninha\" Prado".into());
+        store.record_seen(&[jose, ana], None, now).unwrap();
+        let found = |text: &str| -> Vec<u64> {
+            let mut ids: Vec<u64> = store
+                .list(&search(text), 50, 0)
+                .unwrap()
+                .iter()
+                .map(|o| o.order_id)
+                .collect();
+            ids.sort();
+            assert_eq!(
+                store.count_matching(&search(text)).unwrap(),
+                ids.len() as u64,
+                "count and list agree for {text:?}"
+            );
+            ids
+        };
+        assert_eq!(found("CONCEI"), vec![7], "any case");
+        assert_eq!(found("conceicao"), vec![7], "without the accents");
+        assert_eq!(found("5123"), vec![7], "inside the number");
+        assert_eq!(found("\"Aninha\""), vec![8], "quotes are text, not syntax");
+        assert_eq!(found("Jo"), vec![7], "two characters: read, not indexed");
+        assert!(found("Prado José").is_empty(), "one field at a time");
+        store.begin_import(8, 98_765, now).unwrap();
+        assert_eq!(found("98765"), vec![8], "the sale number once it has one");
+        store
+            .with(|conn| {
+                conn.execute(
+                    "UPDATE orders SET customer_name = '' WHERE order_id = 7",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(found("Conceição").is_empty(), "an erased name is not found");
+        assert_eq!(found("45123"), vec![7]);
     }
 
     #[test]

@@ -129,6 +129,9 @@ impl Store {
                         .chain(ids.iter().map(|id| rusqlite::types::Value::from(*id))),
                     ),
                 )?;
+                // The customers remembered by digest of name and CPF: all forgotten (the next
+                // pass reads them again), rather than kept for a customer who asked to go.
+                tx.execute("DELETE FROM remembered_ids WHERE kind = 'customer'", [])?;
                 // Requests keep their method, path and status; bodies and queries held
                 // names, documents, e-mails and phones.
                 tx.execute(
@@ -276,6 +279,7 @@ impl Store {
             let tx = conn.transaction()?;
             let orders = tx.execute("DELETE FROM orders", [])?;
             tx.execute("DELETE FROM audit", [])?;
+            tx.execute("DELETE FROM remembered_ids", [])?;
             tx.execute(
                 "DELETE FROM settings WHERE key IN ('nuvemshop_store_id', 'nuvemshop_domain',
                     'cursor', 'activated_at', 'disabled_reason', 'events_cursor')",

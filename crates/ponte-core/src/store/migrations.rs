@@ -8,6 +8,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_sent_at.sql"),
     include_str!("../../migrations/0003_lgpd.sql"),
     include_str!("../../migrations/0004_orders_by_created.sql"),
+    include_str!("../../migrations/0005_orders_search.sql"),
+    include_str!("../../migrations/0006_remembered_ids.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

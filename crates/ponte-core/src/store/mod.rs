@@ -4,6 +4,7 @@
 mod ledger;
 mod lgpd;
 mod migrations;
+mod remembered;
 mod settings;
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use rusqlite::Connection;
 
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
+pub use remembered::Remembered;
 pub use settings::{Seller, Settings};
 
 use crate::error::Result;
@@ -30,6 +32,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted or overwritten (an LGPD erasure) is zeroed on disk, not left in
+        // free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::apply(&mut conn)?;
         Ok(Store {

@@ -86,6 +86,9 @@ pub enum Answer {
     NumberTaken,
     /// Not received (no connection could be made, 429): this send saved nothing.
     NotReceived,
+    /// Refused, so saved nothing, for an id Ponte remembered from an earlier pass; the ids were
+    /// looked up afresh and the sale goes again at once, under its number.
+    RefusedWithStaleIds,
     /// No answer to trust: the sale may or may not have been saved.
     Unknown,
     Found(Lookup),
@@ -153,6 +156,11 @@ pub fn next_step(
             return Step::LookUp {
                 numero,
                 why: Why::Taken,
+            }
+        }
+        Answer::RefusedWithStaleIds => {
+            return Step::Send {
+                numero: Some(numero),
             }
         }
         Answer::NotReceived => {
@@ -249,6 +257,8 @@ mod tests {
             // …and, not listed yet, give the index time before anything else.
             (free.clone(), found(None, 0, NoAnswer), 0, true, wait(settle)),
             (free.clone(), found(None, 0, NoAnswer), 0, false, wait(settle)),
+            // Refused for a stale remembered id: the same number, at once.
+            (free.clone(), Answer::RefusedWithStaleIds, 0, true, send(Some(7))),
             // Not received: the same number, a little later.
             (free.clone(), Answer::NotReceived, 0, true, Step::Wait { until: at(0) + RETRY_PAUSE }),
             // Found by number and note: imported, whatever the reason for looking.

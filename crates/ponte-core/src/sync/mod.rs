@@ -1,4 +1,4 @@
-//! The engine: poll → recover → apply, one order at a time, exactly once (R8).
+//! The engine: poll → recover → apply, several orders in flight, each exactly once (R8).
 //!
 //! 1. Poll: paid orders created since activation and updated since the cursor (minus an
 //!    overlap) are written to the ledger as `queued` in one transaction with the new cursor,
@@ -6,17 +6,22 @@
 //! 2. Advance each due order, those whose sale may already exist first: `decide::next_step`
 //!    says what to do from the ledger row and Conta Azul's last answer; this module carries it
 //!    out (customer R11–R12, products R10, the sale R9, R13–R15, lookups by number and note).
+//!    A few orders are in flight at once, so that the network's latency does not keep Conta
+//!    Azul's rate limit idle; what they share (`shared`) resolves each customer and product
+//!    once and hands sale numbers out in the order of payment.
 //! 3. Only what stops every order ends a pass: access revoked (R5), a suspended store, a
 //!    service that cannot be reached, the local database. Anything else that goes wrong with
 //!    one order becomes that order's failure or wait, and the pass goes on (R18).
 
 mod decide;
 mod events;
+mod shared;
 
-use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use serde::Serialize;
 
 pub use decide::{
@@ -25,7 +30,7 @@ pub use decide::{
 };
 pub use events::{Event, Events};
 
-use crate::contaazul::wire::{PessoaSummary, ProdutoSummary};
+use crate::contaazul::wire::ProdutoSummary;
 use crate::contaazul::ContaAzulClient;
 use crate::error::{Error, Result, Service};
 use crate::failpoint::fail_point;
@@ -36,8 +41,9 @@ use crate::rules::eligibility::{eligibility, without_id_reason, Eligibility};
 use crate::rules::failure::classify_refusal;
 use crate::rules::product::{match_product, new_product, ProductMatch};
 use crate::rules::sale::{is_note_of, new_venda, sale_draft, SaleDraft};
-use crate::store::{LedgerOrder, OrderState, Seen, SeenState, Seller, Store};
+use crate::store::{LedgerOrder, OrderState, Remembered, Seen, SeenState, Seller, Store};
 use crate::time::SharedClock;
+use shared::{PassShared, Resolved, Turn, Unresolved};
 
 /// How long the exchanges of an order are kept for its support report (R21).
 const AUDIT_RETENTION: Duration = Duration::days(90);
@@ -51,6 +57,10 @@ const CLOCK_SKEW: Duration = Duration::hours(1);
 const TRANSIENT_ATTEMPTS: u32 = 6;
 /// Sales one order may send in one pass; a bound, so that no run of answers keeps a pass busy.
 const MAX_SENDS: usize = 3;
+/// Orders advanced at once. With a real network's latency (100–200 ms a call) one request in
+/// flight leaves Conta Azul's 10 requests a second unused; a few keep it busy, and the pacer
+/// keeps them under the limit.
+const IN_FLIGHT: usize = 4;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PassReport {
@@ -79,23 +89,8 @@ enum Outcome {
     Imported,
     Failed,
     Deferred,
-}
-
-/// Ids already resolved in this pass, so that one pass asks Conta Azul once per customer and
-/// product.
-#[derive(Default)]
-struct PassCache {
-    customers: HashMap<String, String>,
-    products: HashMap<String, String>,
-    /// The next sale number, read once per pass from `proximo-numero` and counted up here;
-    /// forgotten when Conta Azul says a number is taken (someone else numbers sales too).
-    next_numero: Option<i64>,
-    /// The whole catalogue (active and inactive), when it fits one page per status: read once
-    /// per pass instead of two searches per product. `None` until the first product of the
-    /// pass; `Some(None)` when the catalogue is too large and products are searched one by one.
-    catalogue: Option<Option<Vec<ProdutoSummary>>>,
-    /// Likewise the customers, when they fit one page.
-    customer_base: Option<Option<Vec<PessoaSummary>>>,
+    /// Switched off (or the pass ended) before anything was sent for it: left as it was.
+    Interrupted,
 }
 
 /// An order's sale with everything resolved but its number.
@@ -103,14 +98,17 @@ struct Prepared {
     draft: SaleDraft,
     customer_id: String,
     product_ids: Vec<String>,
+    /// The keys whose ids came from an earlier pass: forgotten if Conta Azul refuses the sale.
+    remembered: Vec<(Remembered, String)>,
 }
 
 /// What a listing window gave.
 enum Window {
     /// More results than one query may reach: narrow it.
     TooBig,
+    /// Its orders are in the ledger, page by page, so that a long listing is never held whole.
     Read {
-        seen: Vec<Seen>,
+        recorded: usize,
         newest: Option<DateTime<Utc>>,
         /// Every order of the window could be recorded.
         complete: bool,
@@ -178,26 +176,37 @@ impl Engine {
             }
             Err(error) => return Err(error),
         }
-        let mut cache = PassCache::default();
-        for order_id in self.store.due(self.clock.now())? {
-            // R4: switched off (or stopping) between two orders, nothing more is sent.
-            let stopping = self.interrupt.load(std::sync::atomic::Ordering::SeqCst);
-            if stopping || !self.store.settings()?.enabled {
-                report.interrupted = true;
-                break;
-            }
-            let Some(order) = self.store.order(order_id)? else {
-                continue;
+        let shared = PassShared::default();
+        let due = self.store.due(self.clock.now())?;
+        let mut in_flight = futures_util::stream::iter(due.into_iter().enumerate())
+            .map(|(place, order_id)| {
+                let turn = shared.numbering.turn(place);
+                let advanced = self.advance_due(order_id, seller, &shared, turn);
+                crate::http::for_order(order_id, async move { (order_id, advanced.await) })
+            })
+            .buffer_unordered(IN_FLIGHT);
+        let mut ended: Option<Error> = None;
+        while let Some((order_id, outcome)) = in_flight.next().await {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                // What ends the pass: the orders in flight finish their step, the others
+                // are not started.
+                Err(error) => {
+                    shared.stopping.store(true, Ordering::SeqCst);
+                    ended.get_or_insert(error);
+                    None
+                }
             };
-            if !matches!(order.state, OrderState::Queued | OrderState::Importing) {
-                continue;
-            }
-            let outcome = self.advance(&order, seller, &mut cache).await;
             self.keep_audit(order_id)?;
-            match outcome? {
-                Outcome::Imported => report.imported += 1,
-                Outcome::Failed => report.failed += 1,
-                Outcome::Deferred => report.deferred += 1,
+            match outcome {
+                None => continue,
+                Some(Outcome::Imported) => report.imported += 1,
+                Some(Outcome::Failed) => report.failed += 1,
+                Some(Outcome::Deferred) => report.deferred += 1,
+                Some(Outcome::Interrupted) => {
+                    report.interrupted = true;
+                    continue;
+                }
             }
             if let Some(now) = self.store.order(order_id)? {
                 self.events.send(Event::OrderChanged {
@@ -206,12 +215,45 @@ impl Engine {
                 });
             }
         }
-        Ok(report)
+        match ended {
+            Some(error) => Err(error),
+            None => Ok(report),
+        }
+    }
+
+    /// Whether nothing more may be created in this pass: switched off (R4), the scheduler
+    /// stopping, or something that ended the pass.
+    fn stopping(&self, shared: &PassShared) -> Result<bool> {
+        Ok(shared.stopping.load(Ordering::SeqCst)
+            || self.interrupt.load(Ordering::SeqCst)
+            || !self.store.settings()?.enabled)
+    }
+
+    /// One due order, read again from the ledger (another process may have moved it), taken as
+    /// far as it goes; `None` when it is no longer due.
+    async fn advance_due(
+        &self,
+        order_id: u64,
+        seller: &Seller,
+        shared: &PassShared,
+        turn: Turn<'_>,
+    ) -> Result<Option<Outcome>> {
+        // R4: switched off (or stopping) between two orders, nothing more is sent.
+        if self.stopping(shared)? {
+            return Ok(Some(Outcome::Interrupted));
+        }
+        let Some(order) = self.store.order(order_id)? else {
+            return Ok(None);
+        };
+        if !matches!(order.state, OrderState::Queued | OrderState::Importing) {
+            return Ok(None);
+        }
+        self.advance(&order, seller, shared, turn).await.map(Some)
     }
 
     fn keep_audit(&self, order_id: u64) -> Result<()> {
-        let mut exchanges = self.nuvemshop.recorder().take();
-        exchanges.extend(self.contaazul.recorder().take());
+        let mut exchanges = self.nuvemshop.recorder().take_for(order_id);
+        exchanges.extend(self.contaazul.recorder().take_for(order_id));
         self.store
             .append_audit(order_id, &exchanges, self.clock.now())
     }
@@ -231,10 +273,7 @@ impl Engine {
         let mut newest = cursor;
         let mut new = 0;
         loop {
-            let window = self.read_window(activated_at, from, upper).await;
-            // The listing itself is not an order's story: keep it out of the audits.
-            self.nuvemshop.recorder().take();
-            match window? {
+            match self.read_window(activated_at, from, upper).await? {
                 Window::TooBig => {
                     let start = from.unwrap_or(activated_at);
                     let end = upper.unwrap_or(now + CLOCK_SKEW).max(start);
@@ -245,7 +284,7 @@ impl Engine {
                     upper = Some(start + (end - start) / 2);
                 }
                 Window::Read {
-                    seen,
+                    recorded,
                     newest: seen_newest,
                     complete,
                 } => {
@@ -257,8 +296,9 @@ impl Engine {
                         (true, Some(to)) => Some(to).max(cursor),
                         (true, None) => newest,
                     };
-                    fail_point!("poll_before_record");
-                    let recorded = self.store.record_seen(&seen, moved, self.clock.now())?;
+                    if moved.is_some() {
+                        self.store.record_seen(&[], moved, self.clock.now())?;
+                    }
                     if recorded > 0 {
                         self.events.send(Event::OrdersFound(recorded));
                     }
@@ -284,7 +324,7 @@ impl Engine {
     ) -> Result<Window> {
         let per_page = u64::from(crate::nuvemshop::client::PER_PAGE);
         let last_page = (self.nuvemshop.result_window() / per_page).max(1) as u32;
-        let mut seen = Vec::new();
+        let mut recorded = 0;
         let mut newest = None;
         let mut complete = true;
         for page in 1..=last_page {
@@ -302,7 +342,7 @@ impl Engine {
             };
             let Some(found) = found else {
                 return Ok(Window::Read {
-                    seen,
+                    recorded,
                     newest,
                     complete,
                 });
@@ -314,6 +354,7 @@ impl Engine {
                 return Ok(Window::TooBig);
             }
             let full = found.orders.len() as u64 >= per_page;
+            let mut seen = Vec::with_capacity(found.orders.len());
             for value in found.orders {
                 let (entry, updated_at) = self.seen(&value, activated_at);
                 match updated_at {
@@ -323,9 +364,12 @@ impl Engine {
                 }
                 seen.extend(entry);
             }
+            // Recorded without moving the cursor: that waits for the whole window.
+            fail_point!("poll_before_record");
+            recorded += self.store.record_seen(&seen, None, self.clock.now())?;
             if !full {
                 return Ok(Window::Read {
-                    seen,
+                    recorded,
                     newest,
                     complete,
                 });
@@ -402,11 +446,19 @@ impl Engine {
         &self,
         ledger: &LedgerOrder,
         seller: &Seller,
-        cache: &mut PassCache,
+        shared: &PassShared,
+        turn: Turn<'_>,
     ) -> Result<Outcome> {
         let mut progress = ledger.progress();
-        match self.steps(ledger, &mut progress, seller, cache).await {
+        // Only an order without a number waits for its turn to take one; the others go ahead.
+        let turn = matches!(progress, Progress::Queued).then_some(turn);
+        match self
+            .steps(ledger, &mut progress, seller, shared, turn)
+            .await
+        {
             Ok(outcome) => Ok(outcome),
+            // Switched off before it created anything: as it was.
+            Err(Error::Disabled) => Ok(Outcome::Interrupted),
             Err(error) if ends_the_pass(&error) => Err(error),
             Err(error) => {
                 let now = self.clock.now();
@@ -439,12 +491,17 @@ impl Engine {
         ledger: &LedgerOrder,
         progress: &mut Progress,
         seller: &Seller,
-        cache: &mut PassCache,
+        shared: &PassShared,
+        mut turn: Option<Turn<'_>>,
     ) -> Result<Outcome> {
         let id = ledger.order_id;
         let mut answer = Answer::Start;
         let mut prepared: Option<Prepared> = None;
         let mut sends = 0;
+        // The last send was refused (so saved nothing) and its ids are being looked up again.
+        let mut refused = false;
+        // Nothing was sent for it before this pass: a refusal leaves no doubt about its sale.
+        let first_sent_now = matches!(progress, Progress::Queued);
         loop {
             let now = self.clock.now();
             let unique = crate::contaazul::assumptions::SALE_NUMBERS_UNIQUE;
@@ -478,11 +535,14 @@ impl Engine {
                 Step::Send { numero } => {
                     let sale = match prepared.take() {
                         Some(sale) => sale,
-                        None => match self.prepare(ledger, cache).await? {
+                        None => match self.prepare(ledger, shared).await? {
                             Ok(sale) => sale,
                             // Its sale may exist: never failed on that (a retry would send it
                             // under a new number). It waits, and is looked up again.
-                            Err(problem) if matches!(progress, Progress::Sent { .. }) => {
+                            Err(problem)
+                                if matches!(progress, Progress::Sent { .. })
+                                    && !(refused && first_sent_now) =>
+                            {
                                 tracing::warn!(order = ledger.number, code = %problem.code, "cannot rebuild a sale that may exist; waiting");
                                 let pause = backoff(ledger.attempts + 1);
                                 self.store.wait_after_trouble(id, now + pause, now)?;
@@ -491,21 +551,31 @@ impl Engine {
                             Err(problem) => return self.fail(id, problem),
                         },
                     };
+                    if let Some(turn) = &turn {
+                        turn.wait().await;
+                    }
+                    // R4: nothing is sent once switched off, even by an order already in flight.
+                    if self.stopping(shared)? {
+                        return Err(Error::Disabled);
+                    }
                     let numero = match numero {
                         // A sale that may exist is sent again only under its own number (R8).
                         Some(numero) => numero,
-                        None => {
-                            let fresh = match cache.next_numero {
-                                Some(next) => next,
-                                None => self.contaazul.next_sale_number().await?,
-                            };
-                            // Handed out once in the pass, whatever its sale's fate.
-                            cache.next_numero = Some(fresh + 1);
-                            fresh
-                        }
+                        // Handed out once in the pass, whatever its sale's fate.
+                        None => loop {
+                            if let Some(numero) = shared.numbering.hand_out() {
+                                break numero;
+                            }
+                            shared
+                                .numbering
+                                .read(self.contaazul.next_sale_number().await?);
+                        },
                     };
                     // R8: the number and the moment are on disk before the sale is sent.
+                    let now = self.clock.now();
                     self.store.begin_import(id, numero, now)?;
+                    // Numbered: the next order may take its number while this sale travels.
+                    turn = None;
                     let taken = matches!(progress, Progress::Sent { numero: kept, taken: true, .. } if *kept == numero);
                     *progress = Progress::Sent {
                         numero,
@@ -515,9 +585,32 @@ impl Engine {
                     fail_point!("after_intent");
                     sends += 1;
                     answer = self.send(&sale, seller, numero).await?;
+                    if let Answer::Refused(problem) = &answer {
+                        // A stock refusal is about stock; any other may be about an id
+                        // remembered from an earlier pass (a product deactivated or deleted
+                        // since): those are looked up afresh and the sale goes again, once.
+                        if !sale.remembered.is_empty()
+                            && problem.code != crate::problem::ProblemCode::StockValidation
+                        {
+                            tracing::info!(
+                                order = ledger.number,
+                                "refused with remembered ids; looking them up again"
+                            );
+                            for (kind, key) in &sale.remembered {
+                                self.store.forget_id(*kind, key)?;
+                                match kind {
+                                    Remembered::Customer => shared.customers.forget(key),
+                                    Remembered::Product => shared.products.forget(key),
+                                }
+                            }
+                            answer = Answer::RefusedWithStaleIds;
+                            refused = true;
+                            continue;
+                        }
+                    }
                     if answer == Answer::NumberTaken {
                         // Someone else numbered a sale: read the next number again.
-                        cache.next_numero = None;
+                        shared.numbering.forget();
                         self.store.mark_number_taken(id, now)?;
                         if let Progress::Sent { taken, .. } = progress {
                             *taken = true;
@@ -600,7 +693,7 @@ impl Engine {
     async fn prepare(
         &self,
         ledger: &LedgerOrder,
-        cache: &mut PassCache,
+        shared: &PassShared,
     ) -> Result<std::result::Result<Prepared, Problem>> {
         let parsed = ledger
             .payload
@@ -618,18 +711,39 @@ impl Engine {
             (Ok(customer), Ok(draft)) => (customer, draft),
             (Err(problem), _) | (_, Err(problem)) => return Ok(Err(problem)),
         };
-        let customer_id = match self.resolve_customer(&customer, cache).await? {
-            Ok(customer_id) => customer_id,
+        let mut remembered = Vec::new();
+        let customer_key = customer_key(&customer);
+        let customer_id = match self.resolve_customer(&customer, shared).await? {
+            Ok(Resolved {
+                id,
+                remembered: old,
+            }) => {
+                if old {
+                    remembered.push((Remembered::Customer, customer_key));
+                }
+                id
+            }
             Err(problem) => return Ok(Err(problem)),
         };
         fail_point!("after_customer");
         let mut product_ids = Vec::with_capacity(draft.lines.len());
         for line in &draft.lines {
             match self
-                .resolve_product(&line.description, line.unit_price, cache)
+                .resolve_product(&line.description, line.unit_price, shared)
                 .await?
             {
-                Ok(product_id) => product_ids.push(product_id),
+                Ok(Resolved {
+                    id,
+                    remembered: old,
+                }) => {
+                    if old {
+                        remembered.push((
+                            Remembered::Product,
+                            crate::rules::same_text_key(&line.description),
+                        ));
+                    }
+                    product_ids.push(id);
+                }
                 Err(problem) => return Ok(Err(problem)),
             }
             fail_point!("after_product");
@@ -638,31 +752,75 @@ impl Engine {
             draft,
             customer_id,
             product_ids,
+            remembered,
         }))
     }
 
-    /// R11–R12: the customer's id, reused or created; a refusal becomes the order's problem.
+    /// R11–R12: the customer's id — remembered from an earlier pass, reused or created; a
+    /// refusal becomes the order's problem.
     async fn resolve_customer(
         &self,
         draft: &CustomerDraft,
-        cache: &mut PassCache,
+        shared: &PassShared,
+    ) -> Result<std::result::Result<Resolved, Problem>> {
+        let key = customer_key(draft);
+        let cell = shared.customers.cell(&key);
+        let resolved = cell
+            .get_or_try_init(|| {
+                self.remembered_or(Remembered::Customer, &key, async {
+                    self.find_or_create_customer(draft, shared).await
+                })
+            })
+            .await;
+        unresolved(resolved)
+    }
+
+    /// The id remembered for `key`, or what `resolve` finds (then remembered).
+    async fn remembered_or(
+        &self,
+        kind: Remembered,
+        key: &str,
+        resolve: impl std::future::Future<Output = Result<std::result::Result<String, Problem>>>,
+    ) -> std::result::Result<Resolved, Unresolved> {
+        match self.store.remembered_id(kind, key) {
+            Ok(Some(id)) => {
+                return Ok(Resolved {
+                    id,
+                    remembered: true,
+                })
+            }
+            Ok(None) => {}
+            Err(error) => return Err(Unresolved::Error(error)),
+        }
+        match resolve.await {
+            Ok(Ok(id)) => {
+                self.store
+                    .remember_id(kind, key, &id, self.clock.now())
+                    .map_err(Unresolved::Error)?;
+                Ok(Resolved {
+                    id,
+                    remembered: false,
+                })
+            }
+            Ok(Err(problem)) => Err(Unresolved::Problem(problem)),
+            Err(error) => Err(Unresolved::Error(error)),
+        }
+    }
+
+    async fn find_or_create_customer(
+        &self,
+        draft: &CustomerDraft,
+        shared: &PassShared,
     ) -> Result<std::result::Result<String, Problem>> {
-        let key = format!(
-            "{}|{}",
-            crate::rules::same_text_key(&draft.name),
-            draft.document.as_ref().map(|d| d.digits()).unwrap_or("")
-        );
-        if let Some(id) = cache.customers.get(&key) {
-            return Ok(Ok(id.clone()));
-        }
-        if cache.customer_base.is_none() {
-            let (first, total) = self.contaazul.pessoas_first_page().await?;
-            cache.customer_base = Some((total <= first.len() as u64).then_some(first));
-        }
-        let whole = cache
+        let base = shared
             .customer_base
+            .get_or_try_init(|| async {
+                let (first, total) = self.contaazul.pessoas_first_page().await?;
+                Ok::<_, Error>((total <= first.len() as u64).then_some(first))
+            })
+            .await?;
+        let whole = base
             .as_ref()
-            .and_then(Option::as_ref)
             .map(|base| matching_customer(draft, base).map(|found| found.id.clone()));
         let found = match (whole, &draft.document) {
             (Some(found), _) => found,
@@ -689,20 +847,22 @@ impl Engine {
                 matching_customer(draft, &by_name).map(|found| found.id.clone())
             }
         };
-        let id = match found {
-            Some(id) => id,
-            None => match self.contaazul.create_pessoa(&draft.to_new_pessoa()).await? {
-                Ok(id) => id,
+        if let Some(id) = found {
+            return Ok(Ok(id));
+        }
+        // R4: nothing is created once switched off.
+        if self.stopping(shared)? {
+            return Err(Error::Disabled);
+        }
+        Ok(
+            match self.contaazul.create_pessoa(&draft.to_new_pessoa()).await? {
+                Ok(id) => Ok(id),
                 Err(refused) => {
                     let message = crate::contaazul::assumptions::error_message(&refused.body);
-                    return Ok(Err(
-                        Problem::customer_refused(&draft.name, &message).with_details(refused.body)
-                    ));
+                    Err(Problem::customer_refused(&draft.name, &message).with_details(refused.body))
                 }
             },
-        };
-        cache.customers.insert(key, id.clone());
-        Ok(Ok(id))
+        )
     }
 
     /// R10: the product with the same description, or a new one. Active products are asked
@@ -712,16 +872,32 @@ impl Engine {
         &self,
         description: &str,
         price: rust_decimal::Decimal,
-        cache: &mut PassCache,
-    ) -> Result<std::result::Result<String, Problem>> {
+        shared: &PassShared,
+    ) -> Result<std::result::Result<Resolved, Problem>> {
         let key = crate::rules::same_text_key(description);
-        if let Some(id) = cache.products.get(&key) {
-            return Ok(Ok(id.clone()));
-        }
-        if cache.catalogue.is_none() {
-            cache.catalogue = Some(self.whole_catalogue().await?);
-        }
-        let matched = match cache.catalogue.as_ref().and_then(Option::as_ref) {
+        let cell = shared.products.cell(&key);
+        let resolved = cell
+            .get_or_try_init(|| {
+                self.remembered_or(Remembered::Product, &key, async {
+                    self.find_or_create_product(description, price, shared)
+                        .await
+                })
+            })
+            .await;
+        unresolved(resolved)
+    }
+
+    async fn find_or_create_product(
+        &self,
+        description: &str,
+        price: rust_decimal::Decimal,
+        shared: &PassShared,
+    ) -> Result<std::result::Result<String, Problem>> {
+        let catalogue = shared
+            .catalogue
+            .get_or_try_init(|| self.whole_catalogue())
+            .await?;
+        let matched = match catalogue {
             Some(catalogue) => match_product(description, catalogue),
             None => {
                 let mut candidates = self
@@ -741,26 +917,28 @@ impl Engine {
                 match_product(description, &candidates)
             }
         };
-        let id = match matched {
-            ProductMatch::Reuse(id) => id,
-            ProductMatch::Unusable(problem) => return Ok(Err(problem)),
-            ProductMatch::Create => match self
-                .contaazul
-                .create_produto(&new_product(description, price))
-                .await?
-            {
-                Ok(id) => id,
-                Err(refused) => {
-                    return Ok(Err(classify_refusal(
+        Ok(match matched {
+            ProductMatch::Reuse(id) => Ok(id),
+            ProductMatch::Unusable(problem) => Err(problem),
+            ProductMatch::Create => {
+                // R4: nothing is created once switched off.
+                if self.stopping(shared)? {
+                    return Err(Error::Disabled);
+                }
+                match self
+                    .contaazul
+                    .create_produto(&new_product(description, price))
+                    .await?
+                {
+                    Ok(id) => Ok(id),
+                    Err(refused) => Err(classify_refusal(
                         refused.status,
                         &refused.body,
                         &[description.to_string()],
-                    )))
+                    )),
                 }
-            },
-        };
-        cache.products.insert(key, id.clone());
-        Ok(Ok(id))
+            }
+        })
     }
 
     /// The active and inactive products when each status fits one page (the common case for a
@@ -801,6 +979,26 @@ impl Engine {
         tracing::info!(order = ledger.order_id, %error, ?pause, "deferred");
         self.store.requeue(ledger.order_id, now + pause, now)?;
         Ok(Outcome::Deferred)
+    }
+}
+
+/// The key a customer is matched by (R12): its name and document.
+fn customer_key(draft: &CustomerDraft) -> String {
+    format!(
+        "{}|{}",
+        crate::rules::same_text_key(&draft.name),
+        draft.document.as_ref().map(|d| d.digits()).unwrap_or("")
+    )
+}
+
+/// A resolution as the order takes it: an id, this order's problem, or an error.
+fn unresolved(
+    resolved: std::result::Result<&Resolved, Unresolved>,
+) -> Result<std::result::Result<Resolved, Problem>> {
+    match resolved {
+        Ok(resolved) => Ok(Ok(resolved.clone())),
+        Err(Unresolved::Problem(problem)) => Ok(Err(problem)),
+        Err(Unresolved::Error(error)) => Err(error),
     }
 }
 

@@ -22,6 +22,8 @@ pub enum ControlError {
     OrderNotFound(u64),
     #[error("no Conta Azul product {0}")]
     ProductNotFound(String),
+    #[error("no Conta Azul customer {0}")]
+    CustomerNotFound(String),
     #[error("not an authorization page of this sandbox: {0}")]
     NotAnAuthorizePage(String),
     #[error("{0}")]
@@ -176,6 +178,20 @@ impl Control {
 
     pub fn add_customer(&self, pessoa: NewPessoa) -> Pessoa {
         self.state.with(|world| world.contaazul.add_pessoa(pessoa))
+    }
+
+    /// Deletes a customer, by id or by exact name, as the merchant may in Conta Azul.
+    pub fn delete_customer(&self, customer: &str) -> Result<Pessoa, ControlError> {
+        let id = Uuid::parse_str(customer).ok();
+        self.state
+            .with(|world| {
+                let pessoas = &mut world.contaazul.pessoas;
+                let at = pessoas
+                    .iter()
+                    .position(|p| Some(p.id) == id || p.nome == customer)?;
+                Some(pessoas.remove(at))
+            })
+            .ok_or_else(|| ControlError::CustomerNotFound(customer.to_string()))
     }
 
     pub fn add_product(&self, produto: NewProduto) -> Produto {

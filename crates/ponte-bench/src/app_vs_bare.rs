@@ -1,0 +1,262 @@
+//! Ponte's app against a bare Tauri app (issue 12, item 7): start to the page loaded, memory
+//! of all their processes (the WebView's included), idle CPU with the integration on, binary
+//! size. Ponte runs as a merchant's does: through the broker, connected, switched on, with a
+//! large ledger. Linux only (it reads /proc), under a display (Xvfb in CI).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use ponte_broker::sandboxed::SandboxWithBroker;
+use ponte_core::store::{Seen, SeenState, Store};
+use ponte_core::time::Clock;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::world;
+use crate::Args;
+
+/// What both apps write when their page has loaded (Ponte logs it; the bare app prints it).
+const PAGE_LOADED: &str = "page loaded";
+/// Time for the start's work (the first pass, the WebView's own) to settle before idling.
+const SETTLE: Duration = Duration::from_secs(5);
+
+struct Sample {
+    start: Duration,
+    memory_mib: f64,
+    cpu_percent: f64,
+}
+
+pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        cfg!(target_os = "linux"),
+        "--app-vs-bare reads /proc: Linux only"
+    );
+    anyhow::ensure!(
+        std::env::var_os("DISPLAY").is_some(),
+        "--app-vs-bare opens windows: set DISPLAY (Xvfb :99 &, DISPLAY=:99)"
+    );
+    let both = SandboxWithBroker::start(|_| {}).await?;
+    let control = both.sandbox.control();
+    let data = tempfile::tempdir()?;
+    let env = world::environment(&both.env_lines(), data.path());
+    drop(world::connected_app(&env, &control).await?);
+    seed_ledger(&data.path().join("ponte.sqlite3"), args.ledger)?;
+
+    let idle = Duration::from_secs(args.idle_secs);
+    let (mut ponte, mut yardstick) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        yardstick.push(measure(bare, &[], idle).await?);
+        ponte.push(measure(app, &env, idle).await?);
+    }
+    let median = |samples: &[Sample], value: fn(&Sample) -> f64| {
+        crate::percentiles(samples.iter().map(value).collect()).0
+    };
+    let start = |s: &Sample| s.start.as_secs_f64() * 1000.0;
+    let memory = |s: &Sample| s.memory_mib;
+    let cpu = |s: &Sample| s.cpu_percent;
+    let size = |path: &Path| -> anyhow::Result<f64> {
+        Ok(std::fs::metadata(path)?.len() as f64 / (1024.0 * 1024.0))
+    };
+    println!(
+        "Ponte's app against a bare Tauri app — medians of {} runs; Ponte connected, switched on, {} orders in its ledger",
+        args.runs, args.ledger
+    );
+    println!(
+        "  {:<34} {:>10} {:>10} {:>7}   goal",
+        "", "bare", "Ponte", "ratio"
+    );
+    let line = |what: &str, unit: &str, bare: f64, ponte: f64, goal: f64| {
+        let ratio = ponte / bare.max(f64::EPSILON);
+        let verdict = if ratio <= goal { "met" } else { "NOT MET" };
+        println!(
+            "  {what:<34} {bare:>7.1} {unit:<2} {ponte:>7.1} {unit:<2} {ratio:>7.2}   ≤ {goal:.1}× {verdict}"
+        );
+    };
+    line(
+        "start to page loaded",
+        "ms",
+        median(&yardstick, start),
+        median(&ponte, start),
+        1.3,
+    );
+    line(
+        "memory, all processes (PSS)",
+        "Mi",
+        median(&yardstick, memory),
+        median(&ponte, memory),
+        1.2,
+    );
+    line("binary size", "Mi", size(bare)?, size(app)?, 2.0);
+    let idle_cpu = median(&ponte, cpu);
+    println!(
+        "  idle CPU over {} s                 {:>7.2} %  {:>7.2} %            Ponte < 0.5 % {}",
+        args.idle_secs,
+        median(&yardstick, cpu),
+        idle_cpu,
+        if idle_cpu < 0.5 { "met" } else { "NOT MET" }
+    );
+    both.shutdown().await;
+    Ok(())
+}
+
+/// A ledger of `orders`: 98 % imported with their sales, 2 % failed, as after months of use.
+fn seed_ledger(path: &Path, orders: u64) -> anyhow::Result<()> {
+    let store = Store::open(path)?;
+    let now = ponte_core::time::SystemClock.now();
+    let mut next = 0;
+    while next < orders {
+        let chunk: Vec<Seen> = (next..orders.min(next + 10_000))
+            .map(|n| Seen {
+                order_id: 5_000_000 + n,
+                number: 10_000 + n,
+                state: if n % 50 == 0 {
+                    SeenState::Failed(ponte_core::Problem::of(
+                        ponte_core::problem::ProblemCode::StockValidation,
+                    ))
+                } else {
+                    SeenState::Queued
+                },
+                customer_name: Some(format!("Cliente {} da Silva", n % 5000)),
+                total: Some("99.90".into()),
+                created_at: Some(now - chrono::Duration::minutes((orders - n) as i64)),
+                paid_at: Some(now - chrono::Duration::minutes((orders - n) as i64)),
+                payload: "{}".into(),
+            })
+            .collect();
+        store.record_seen(&chunk, None, now)?;
+        next += chunk.len() as u64;
+    }
+    drop(store);
+    // The imported ones in one statement: the engine's way (a transaction per order, on
+    // disk before the next) would take minutes for a fixture.
+    let conn = rusqlite::Connection::open(path)?;
+    conn.execute(
+        "UPDATE orders SET state = 'imported', sale_id = 'venda-' || order_id,
+             sale_number = number, imported_at = created_at, updated_at = created_at
+         WHERE state = 'queued'",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Starts `binary`, times it to its page, lets it settle, then measures it idle.
+async fn measure(
+    binary: &Path,
+    env: &[(String, String)],
+    idle: Duration,
+) -> anyhow::Result<Sample> {
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(binary)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("PONTE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let loaded = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains(PAGE_LOADED) {
+                return Ok(());
+            }
+        }
+        anyhow::bail!("{} ended before its page loaded", binary.display())
+    })
+    .await;
+    let start = started.elapsed();
+    // Keep reading, so that a full pipe never stalls the app.
+    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let measured = match loaded {
+        Err(_) => Err(anyhow::anyhow!("{}: no page after 60 s", binary.display())),
+        Ok(Err(error)) => Err(error),
+        Ok(Ok(())) => {
+            tokio::time::sleep(SETTLE).await;
+            let before = tree_cpu_ticks(pid);
+            let idle_from = Instant::now();
+            tokio::time::sleep(idle).await;
+            let ticks = tree_cpu_ticks(pid).saturating_sub(before) as f64;
+            // SAFETY: sysconf reads a constant of the system.
+            let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+            let cpu_percent = ticks / per_second / idle_from.elapsed().as_secs_f64() * 100.0;
+            Ok(Sample {
+                start,
+                memory_mib: tree_pss_kib(pid) as f64 / 1024.0,
+                cpu_percent,
+            })
+        }
+    };
+    let family = tree(pid);
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    for pid in family {
+        // SAFETY: a plain signal to a process of this run's tree.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+    }
+    drain.abort();
+    measured
+}
+
+/// `root` and every process descending from it.
+fn tree(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(parent) = stat_fields(pid).and_then(|f| f.get(1)?.parse().ok()) {
+                children.entry(parent).or_default().push(pid);
+            }
+        }
+    }
+    let mut family = vec![root];
+    let mut at = 0;
+    while at < family.len() {
+        family.extend(children.get(&family[at]).cloned().unwrap_or_default());
+        at += 1;
+    }
+    family
+}
+
+/// The fields of /proc/PID/stat after the command name: state, ppid, … (utime is index 11).
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(PathBuf::from(format!("/proc/{pid}/stat"))).ok()?;
+    let after_name = stat.rsplit_once(')')?.1;
+    Some(after_name.split_whitespace().map(str::to_string).collect())
+}
+
+fn tree_cpu_ticks(root: u32) -> u64 {
+    tree(root)
+        .into_iter()
+        .filter_map(stat_fields)
+        .map(|f| {
+            let at = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            at(11) + at(12)
+        })
+        .sum()
+}
+
+/// Proportional set size of the whole tree: shared libraries counted once between them.
+fn tree_pss_kib(root: u32) -> u64 {
+    tree(root)
+        .into_iter()
+        .filter_map(|pid| {
+            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+            rollup
+                .lines()
+                .find(|l| l.starts_with("Pss:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}

@@ -1,0 +1,88 @@
+//! The dashboard's queries over a large ledger (issue 12, item 6).
+
+use std::time::Instant;
+
+use ponte_core::time::Clock;
+
+/// p50 and p95 of `runs` timings of `query`, in milliseconds.
+fn timed(runs: usize, mut query: impl FnMut() -> usize) -> (f64, f64, usize) {
+    let mut found = 0;
+    let times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            found = query();
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let (p50, p95) = crate::percentiles(times);
+    (p50, p95, found)
+}
+
+/// The dashboard's queries (issue 12, item 6): first page, a deep page, a search, counters.
+pub fn run(orders: u64) -> anyhow::Result<()> {
+    use ponte_core::store::{OrderFilter, OrderState, Seen, SeenState, Store};
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("ponte.sqlite3"))?;
+    let now = ponte_core::time::SystemClock.now();
+    let seen: Vec<Seen> = (0..orders)
+        .map(|n| Seen {
+            order_id: 1_000_000 + n,
+            number: 100 + n,
+            state: if n % 50 == 0 {
+                SeenState::Failed(ponte_core::Problem::of(
+                    ponte_core::problem::ProblemCode::StockValidation,
+                ))
+            } else {
+                SeenState::Queued
+            },
+            customer_name: Some(format!("Cliente {}", n % 5000)),
+            total: Some("99.90".into()),
+            created_at: Some(now - chrono::Duration::seconds(n as i64)),
+            paid_at: None,
+            payload: "{}".into(),
+        })
+        .collect();
+    store.record_seen(&seen, Some(now), now)?;
+    let queued = OrderFilter {
+        state: Some(OrderState::Queued),
+        search: None,
+    };
+    let search = OrderFilter {
+        state: None,
+        search: Some("cliente 4999".into()),
+    };
+    // A page nine tenths of the way down the list.
+    let deep = (store.count_matching(&queued)? as u32) / 10 * 9 / 25 * 25;
+    println!("Dashboard over {orders} orders (p50 / p95 of 50 runs; goal p95 < 20 ms)");
+    let report = |what: &str, (p50, p95, found): (f64, f64, usize)| {
+        let verdict = if p95 < 20.0 { "ok" } else { "over" };
+        println!("  {what:<28} {p50:>7.2} ms {p95:>7.2} ms  {verdict}  ({found})");
+    };
+    report(
+        "first page + count",
+        timed(50, || {
+            store.list(&queued, 25, 0).map(|p| p.len()).unwrap_or(0)
+                + store.count_matching(&queued).unwrap_or(0) as usize
+        }),
+    );
+    report(
+        "deep page",
+        timed(50, || {
+            store.list(&queued, 25, deep).map(|p| p.len()).unwrap_or(0)
+        }),
+    );
+    report(
+        "search + count",
+        timed(50, || {
+            store.list(&search, 25, 0).map(|p| p.len()).unwrap_or(0)
+                + store.count_matching(&search).unwrap_or(0) as usize
+        }),
+    );
+    report(
+        "counters",
+        timed(50, || {
+            store.counts().map(|c| c.failed as usize).unwrap_or(0)
+        }),
+    );
+    Ok(())
+}

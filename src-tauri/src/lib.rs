@@ -132,6 +132,9 @@ pub fn run() {
             // start up to.
             if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 tracing::info!(window = webview.label(), "page loaded");
+                if let Some(shell) = webview.try_state::<Shell>() {
+                    shell.runner.page_loaded();
+                }
             }
         })
         .invoke_handler(commands::handler())

@@ -15,7 +15,12 @@ pub use ponte_core::scheduler::Schedule;
 pub struct Runner {
     scheduler: Arc<Scheduler>,
     running: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    page_loaded: Arc<tokio::sync::Notify>,
 }
+
+/// The first pass waits for the window's page (at most this long, for a start in the tray),
+/// so that it does not compete with the WebView's own start on a two-core machine.
+const FIRST_PASS_WAITS_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub const EVENT: &str = "ponte://event";
 pub const SCHEDULE: &str = "ponte://schedule";
@@ -57,11 +62,14 @@ impl Runner {
             }
         });
 
-        // Instant import: the broker's events wake the scheduler; LGPD requests are carried out.
-        tauri::async_runtime::spawn(ponte_core::instant::listen(scheduler.clone()));
-
+        let page_loaded = Arc::new(tokio::sync::Notify::new());
+        let loaded = page_loaded.clone();
         let running = scheduler.clone();
         let run = tauri::async_runtime::spawn(async move {
+            let _ = tokio::time::timeout(FIRST_PASS_WAITS_AT_MOST, loaded.notified()).await;
+            // Instant import: the broker's events wake the scheduler; LGPD requests are
+            // carried out.
+            tauri::async_runtime::spawn(ponte_core::instant::listen(running.clone()));
             running
                 .run(|turn| {
                     match turn {
@@ -76,7 +84,13 @@ impl Runner {
         Runner {
             scheduler,
             running: std::sync::Mutex::new(Some(run)),
+            page_loaded,
         }
+    }
+
+    /// The window's page has loaded: the first pass may start.
+    pub fn page_loaded(&self) {
+        self.page_loaded.notify_one();
     }
 
     /// Stops between two orders and waits until it has: *Sair* and updates call it.

@@ -46,8 +46,8 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
     let idle = Duration::from_secs(args.idle_secs);
     let (mut ponte, mut yardstick) = (Vec::new(), Vec::new());
     for _ in 0..args.runs {
-        yardstick.push(measure(bare, &[], idle).await?);
-        ponte.push(measure(app, &env, idle).await?);
+        yardstick.push(measure(bare, &[], idle, args.verbose).await?);
+        ponte.push(measure(app, &env, idle, args.verbose).await?);
     }
     let median = |samples: &[Sample], value: fn(&Sample) -> f64| {
         crate::percentiles(samples.iter().map(value).collect()).0
@@ -145,6 +145,7 @@ async fn measure(
     binary: &Path,
     env: &[(String, String)],
     idle: Duration,
+    verbose: bool,
 ) -> anyhow::Result<Sample> {
     let started = Instant::now();
     let mut child = tokio::process::Command::new(binary)
@@ -158,6 +159,9 @@ async fn measure(
     let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
     let loaded = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await? {
+            if verbose {
+                eprintln!("{:>6} ms  {line}", started.elapsed().as_millis());
+            }
             if line.contains(PAGE_LOADED) {
                 return Ok(());
             }
@@ -167,19 +171,46 @@ async fn measure(
     .await;
     let start = started.elapsed();
     // Keep reading, so that a full pipe never stalls the app.
-    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let drain = tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if verbose {
+                eprintln!("{:>6} ms  {line}", started.elapsed().as_millis());
+            }
+        }
+    });
     let measured = match loaded {
         Err(_) => Err(anyhow::anyhow!("{}: no page after 60 s", binary.display())),
         Ok(Err(error)) => Err(error),
         Ok(Ok(())) => {
             tokio::time::sleep(SETTLE).await;
-            let before = tree_cpu_ticks(pid);
+            let before: HashMap<u32, u64> =
+                tree(pid).into_iter().map(|p| (p, cpu_ticks(p))).collect();
             let idle_from = Instant::now();
             tokio::time::sleep(idle).await;
-            let ticks = tree_cpu_ticks(pid).saturating_sub(before) as f64;
+            let spent: Vec<(u32, u64)> = tree(pid)
+                .into_iter()
+                .map(|p| {
+                    (
+                        p,
+                        cpu_ticks(p).saturating_sub(*before.get(&p).unwrap_or(&0)),
+                    )
+                })
+                .collect();
+            let ticks = spent.iter().map(|(_, t)| t).sum::<u64>() as f64;
             // SAFETY: sysconf reads a constant of the system.
             let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
             let cpu_percent = ticks / per_second / idle_from.elapsed().as_secs_f64() * 100.0;
+            if verbose {
+                for (member, ticks) in &spent {
+                    let name =
+                        std::fs::read_to_string(format!("/proc/{member}/comm")).unwrap_or_default();
+                    eprintln!(
+                        "  {:>8.1} MiB  {ticks:>5} CPU ticks idle  {}",
+                        pss_kib(*member) as f64 / 1024.0,
+                        name.trim()
+                    );
+                }
+            }
             Ok(Sample {
                 start,
                 memory_mib: tree_pss_kib(pid) as f64 / 1024.0,
@@ -233,23 +264,25 @@ fn stat_fields(pid: u32) -> Option<Vec<String>> {
     Some(after_name.split_whitespace().map(str::to_string).collect())
 }
 
-fn tree_cpu_ticks(root: u32) -> u64 {
-    tree(root)
-        .into_iter()
-        .filter_map(stat_fields)
+/// User and system CPU time of one process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    stat_fields(pid)
         .map(|f| {
             let at = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             at(11) + at(12)
         })
-        .sum()
+        .unwrap_or(0)
 }
 
 /// Proportional set size of the whole tree: shared libraries counted once between them.
 fn tree_pss_kib(root: u32) -> u64 {
-    tree(root)
-        .into_iter()
-        .filter_map(|pid| {
-            let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    tree(root).into_iter().map(pss_kib).sum()
+}
+
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|rollup| {
             rollup
                 .lines()
                 .find(|l| l.starts_with("Pss:"))?
@@ -258,5 +291,5 @@ fn tree_pss_kib(root: u32) -> u64 {
                 .parse::<u64>()
                 .ok()
         })
-        .sum()
+        .unwrap_or(0)
 }

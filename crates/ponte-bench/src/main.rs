@@ -61,6 +61,9 @@ pub struct Args {
     /// With `--app-vs-bare`: seconds each app is watched idle.
     #[arg(long, default_value_t = 30)]
     idle_secs: u64,
+    /// With `--app-vs-bare`: echo the apps' logs, with the time since each started.
+    #[arg(long)]
+    verbose: bool,
     /// The import's own process (started by the benchmark).
     #[arg(long, hide = true)]
     import_child: bool,

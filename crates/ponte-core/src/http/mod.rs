@@ -124,6 +124,14 @@ impl Recorder {
         }
     }
 
+    /// Forgets what a pass that ended early left behind.
+    pub fn clear(&self) {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     /// The exchanges made for `order_id` so far, in the order they were made.
     pub fn take_for(&self, order_id: u64) -> Vec<Exchange> {
         let mut all = self.exchanges.lock().unwrap_or_else(|p| p.into_inner());

@@ -177,6 +177,10 @@ impl Engine {
             Err(error) => return Err(error),
         }
         let shared = PassShared::default();
+        // Exchanges of orders a previous pass left unfinished (it ended on an error) are not
+        // kept for ever; those orders record their story again when advanced.
+        self.nuvemshop.recorder().clear();
+        self.contaazul.recorder().clear();
         let due = self.store.due(self.clock.now())?;
         let mut in_flight = futures_util::stream::iter(due.into_iter().enumerate())
             .map(|(place, order_id)| {

@@ -213,7 +213,9 @@ function renderDashboard() {
   $("badge-failed").hidden = c.failed === 0;
   $("badge-failed").textContent = c.failed;
   $("store-id").textContent = status.nuvemshop.store_id ? `Loja ${status.nuvemshop.store_id}` : "";
-  // Webhooks through the broker, or only the periodic check, and why.
+  // Webhooks through the broker, or only the periodic check, and why; nothing of it while
+  // the integration is off (nothing is imported then).
+  $("instant").hidden = !status.enabled;
   $("instant").classList.toggle("active", status.instant.active);
   $("instant-message").textContent = status.instant.message;
   $("erasure-banner").hidden = !status.store_erasure_requested;
@@ -307,6 +309,8 @@ async function renderFailed() {
   });
   $("failed-list").replaceChildren(...cards);
   $("failed-empty").hidden = cards.length > 0;
+  $("retry-all").disabled = cards.length === 0;
+  $("export-failed").disabled = cards.length === 0;
 }
 
 async function renderSkipped() {
@@ -440,10 +444,27 @@ function refreshSoon() {
   refreshTimer = setTimeout(() => refresh().catch(() => {}), 150);
 }
 
+/** *Tentar novamente todos*: every failed order back in the queue; the pass follows. */
+async function retryAll() {
+  const count = await call("retry_all_failed");
+  toast(count === 1 ? "1 pedido de volta à fila." : `${count} pedidos de volta à fila.`);
+  refreshSoon();
+}
+
+/** *Exportar planilha*: the list goes to the Downloads folder as a CSV Excel opens. */
+async function exportList(state) {
+  const path = await call("export_csv", { state });
+  toast(`Planilha salva em ${path}`);
+}
+
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
   $("lgpd-folder-save").addEventListener("click", () => saveLgpdFolder().catch(() => {}));
   $("check-update").addEventListener("click", checkUpdate);
+  $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
+  for (const button of document.querySelectorAll("button.export")) {
+    button.addEventListener("click", () => exportList(button.dataset.state).catch(() => {}));
+  }
   $("install-update").addEventListener("click", installUpdate);
   $("autostart").addEventListener("change", setAutostart);
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));

@@ -29,7 +29,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_now,
         orders,
         retry_order,
+        retry_all_failed,
         support_report,
+        export_csv,
         lgpd,
         set_lgpd_folder,
         confirm_store_erasure,
@@ -212,9 +214,27 @@ pub async fn retry_order(shell: State<'_, Shell>, order_id: u64) -> Answer<()> {
     Ok(())
 }
 
+/// *Tentar novamente todos*: every failed order back in the queue, then a pass.
+#[tauri::command]
+pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
+    let count = shell.app.retry_all_failed().await.map_err(problem)?;
+    shell.runner.sync_now();
+    Ok(count)
+}
+
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+/// *Exportar planilha*: the list written to the Downloads folder; answers where.
+#[tauri::command]
+pub fn export_csv(shell: State<'_, Shell>, state: OrderState) -> Answer<String> {
+    shell
+        .app
+        .export_csv_file(state, None)
+        .map(|path| path.display().to_string())
+        .map_err(problem)
 }
 
 #[derive(Serialize)]

@@ -131,6 +131,39 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     assert!(imported[0]["sale_id"].is_string() && imported[0]["sale_number"].is_i64());
     assert_eq!(imported[0]["error"], Value::Null);
 
+    // Issue 13: the lists as spreadsheets (UTF-8 with a BOM, `;`, a decimal comma).
+    let sheet = cli.run(&["export", "--state", "imported"]).await;
+    assert_eq!(sheet.code, 0, "{}", sheet.stderr);
+    let mut lines = sheet.stdout.split("\r\n");
+    assert_eq!(
+        lines.next(),
+        Some("\u{feff}Pedido;Cliente;Total;Data;Venda na Conta Azul;Situação")
+    );
+    let row = lines.next().unwrap();
+    let sale_number = imported[0]["sale_number"].as_i64().unwrap();
+    assert!(
+        row.starts_with(&format!("#{};", imported[0]["number"]))
+            && row.ends_with(&format!(";{sale_number};Revisão Pendente")),
+        "{row}"
+    );
+    assert!(row.contains(";25,00;"), "a decimal comma: {row}");
+    let file = cli.dir.path().join("nao-importados.csv");
+    let written = cli
+        .run(&[
+            "export",
+            "--state",
+            "failed",
+            "--output",
+            file.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(written.stdout.trim(), file.display().to_string());
+    let failed_sheet = std::fs::read_to_string(&file).unwrap();
+    assert!(failed_sheet.contains("Motivo;O que fazer"));
+    assert!(failed_sheet.contains("Permissões do estoque"));
+    assert_eq!(cli.run(&["export"]).await.code, 2, "the list is required");
+
     control.set_stock_validation(false);
     assert_eq!(cli.run(&["retry", &short.to_string()]).await.code, 0);
     assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);

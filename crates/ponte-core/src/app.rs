@@ -626,6 +626,39 @@ impl App {
         self.store.list(&filter, u32::MAX, 0)
     }
 
+    /// One of the dashboard's lists as a spreadsheet (`export`: UTF-8 with a BOM, `;`, a
+    /// decimal comma).
+    pub fn export_csv(&self, state: OrderState) -> Result<Vec<u8>> {
+        crate::export::orders_csv(state, &self.orders(Some(state))?)
+    }
+
+    /// *Exportar planilha*: the list written to `folder` (by default the Downloads folder),
+    /// named after the list and the moment; answers the file's path.
+    pub fn export_csv_file(
+        &self,
+        state: OrderState,
+        folder: Option<&std::path::Path>,
+    ) -> Result<std::path::PathBuf> {
+        let folder = match folder {
+            Some(folder) => folder.to_path_buf(),
+            None => dirs::download_dir()
+                .filter(|dir| dir.is_dir())
+                .or_else(dirs::home_dir)
+                .unwrap_or_else(|| self.config.data_dir.clone()),
+        };
+        let at = self
+            .clock
+            .now()
+            .with_timezone(&chrono_tz::America::Sao_Paulo);
+        let path = folder.join(format!(
+            "ponte-{}-{}.csv",
+            crate::export::file_stem(state),
+            at.format("%Y-%m-%d-%H%M%S")
+        ));
+        std::fs::write(&path, self.export_csv(state)?)?;
+        Ok(path)
+    }
+
     /// *Tentar novamente*: the order is read again from Nuvemshop (it may have been corrected)
     /// and queued.
     pub async fn retry(&self, order_id: u64) -> Result<()> {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 pub mod contaazul;
 pub mod error;
+pub mod export;
 mod failpoint;
 pub mod http;
 pub mod instant;

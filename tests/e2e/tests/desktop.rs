@@ -342,9 +342,16 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     // A name written right to left stays in its own direction: the amount beside it reads
     // R$ 89,90, not reversed.
     let rtl_name = "فاطمة Lima";
+    // Two refused orders; the newest (listed first) carries the right-to-left name.
+    let also_short = order(
+        &control,
+        "Paulo Reis",
+        "714.602.380-01",
+        "Luminária de Mesa",
+    );
     let short = order(&control, rtl_name, "111.444.777-35", "Luminária de Mesa");
     desktop.click("#sync-now").await;
-    desktop.wait_text("#count-failed", "1").await;
+    desktop.wait_text("#count-failed", "2").await;
     desktop.click(".tab[data-tab=\"failed\"]").await;
     desktop
         .wait_text(
@@ -362,12 +369,47 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     assert!(desktop.text(".failure h4").await.ends_with("· R$ 89,90"));
     desktop.snapshot("failed").await;
 
-    // Switched off in Conta Azul and retried: imported.
+    // Issue 13: *Exportar planilha* writes the list where the merchant finds it (the home
+    // folder when there is no Downloads folder), as a spreadsheet in Portuguese opens it.
+    desktop.click("#export-failed").await;
+    desktop.wait_text("#toast", "Planilha salva em").await;
+    let saved = desktop.text("#toast").await;
+    let path = saved.trim_start_matches("Planilha salva em ").trim();
+    assert!(
+        path.starts_with(&desktop.home.path().display().to_string()),
+        "{saved}"
+    );
+    let bytes = std::fs::read(path).expect("the exported file");
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 with a BOM");
+    assert!(
+        text.contains("Pedido;Cliente;Total;Data;Motivo;O que fazer"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("#{short};{rtl_name};89,90;")),
+        "{text}"
+    );
+    desktop.snapshot("exported").await;
+
+    // Switched off in Conta Azul and retried, one, then *Tentar novamente todos*: imported.
     control.set_stock_validation(false);
     desktop.click(".failure .retry").await;
-    desktop.wait_text("#count-failed", "0").await;
+    desktop.wait_text("#count-failed", "1").await;
     desktop.wait_text("#count-imported", "2").await;
-    assert_eq!(control.sales().len(), 2);
+    desktop.click("#retry-all").await;
+    desktop.wait_text("#count-failed", "0").await;
+    desktop.wait_text("#count-imported", "3").await;
+    assert_eq!(control.sales().len(), 3);
+    let note = format!("Pedido Nuvemshop #{also_short}");
+    assert_eq!(
+        control
+            .sales()
+            .iter()
+            .filter(|s| s.observacoes.as_deref() == Some(note.as_str()))
+            .count(),
+        1
+    );
 
     // R4: off, nothing is imported; on again, it catches up.
     desktop.click(".tab[data-tab=\"imported\"]").await;
@@ -383,7 +425,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     );
     desktop.click("#sync-now").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(control.sales().len(), 2, "nothing imported while off");
+    assert_eq!(control.sales().len(), 3, "nothing imported while off");
     desktop.click("#toggle").await;
     desktop
         .wait_text("#toggle-label", "Integração ativada")
@@ -391,7 +433,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop
         .wait_text("#imported-rows", &format!("#{while_off}"))
         .await;
-    assert_eq!(control.sales().len(), 3);
+    assert_eq!(control.sales().len(), 4);
 
     // R5: a revoked Nuvemshop token shows the banner; reconnecting resumes.
     control.revoke_nuvemshop_token();
@@ -415,7 +457,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop
         .wait_text("#imported-rows", &format!("#{meanwhile}"))
         .await;
-    assert_eq!(control.sales().len(), 4, "nothing lost, nothing twice");
+    assert_eq!(control.sales().len(), 5, "nothing lost, nothing twice");
 
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.wait_text("#settings-seller", "Ana Souza").await;

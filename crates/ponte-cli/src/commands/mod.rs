@@ -5,6 +5,7 @@
 mod connect;
 mod disable;
 mod enable;
+mod export;
 mod lgpd;
 mod orders;
 mod report;
@@ -40,6 +41,8 @@ pub enum Command {
     Status(status::Args),
     /// Lists the orders Ponte has seen.
     Orders(orders::Args),
+    /// Writes a list of orders as a spreadsheet (CSV: UTF-8 with BOM, `;`, decimal comma).
+    Export(export::Args),
     /// Puts a failed order (or every failed order) back in the queue.
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
@@ -90,6 +93,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Sync(args) => sync::run(app, args).await,
         Command::Status(args) => status::run(&app, args),
         Command::Orders(args) => orders::run(&app, args),
+        Command::Export(args) => export::run(&app, args),
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,

@@ -47,8 +47,17 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    let passes = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    let peak = peak_child_memory_mib();
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    let passes = report
+        .lines()
+        .find(|l| l.starts_with("passes"))
+        .unwrap_or("passes ?")
+        .to_string();
+    let peak = report
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_kib "))
+        .and_then(|kib| kib.trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0);
 
     let app = App::open(world::config(&env)?)?;
     let counts = app.status()?.counts;
@@ -130,28 +139,22 @@ pub async fn child() -> anyhow::Result<()> {
         }
     }
     println!("passes {passes}");
+    if let Some(kib) = peak_memory_kib() {
+        println!("peak_kib {kib}");
+    }
     Ok(())
 }
 
-/// The largest resident set of a finished child process, in MiB.
-fn peak_child_memory_mib() -> Option<f64> {
-    #[cfg(unix)]
-    {
-        // SAFETY: getrusage only writes the struct it is given.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
-            return None;
-        }
-        // Kilobytes on Linux, bytes on macOS.
-        let kib = if cfg!(target_os = "macos") {
-            usage.ru_maxrss as f64 / 1024.0
-        } else {
-            usage.ru_maxrss as f64
-        };
-        Some(kib / 1024.0)
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
+/// This process's largest resident set, in KiB: the high-water mark of its own memory map
+/// (`VmHWM`). Not `getrusage`, whose figure survives `exec` and so may be the launcher's
+/// (`cargo run`'s) rather than Ponte's.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }

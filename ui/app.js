@@ -438,6 +438,23 @@ async function copyReport(orderId) {
 
 // ---- Wiring ---------------------------------------------------------------------------
 
+/** Passes of at least this many orders (a catch-up) show their progress. */
+const LONG_PASS = 10;
+
+/** A long catch-up's progress bar: shown while a pass of many orders runs, gone at its end. */
+function showProgress(event) {
+  if (!event) return;
+  if (event.kind === "progress" && event.total >= LONG_PASS && event.done < event.total) {
+    $("progress-bar").max = event.total;
+    $("progress-bar").value = event.done;
+    const number = new Intl.NumberFormat("pt-BR");
+    $("progress-text").textContent = `Importando pedidos: ${number.format(event.done)} de ${number.format(event.total)}`;
+    $("progress").hidden = false;
+  } else if (event.kind === "sync_finished" || (event.kind === "progress" && event.done >= event.total)) {
+    $("progress").hidden = true;
+  }
+}
+
 let refreshTimer;
 function refreshSoon() {
   clearTimeout(refreshTimer);
@@ -537,7 +554,10 @@ function wire() {
       }
     });
   }
-  listen("ponte://event", refreshSoon);
+  listen("ponte://event", (event) => {
+    showProgress(event.payload);
+    refreshSoon();
+  });
   listen("ponte://schedule", (event) => {
     if (ui.overview) ui.overview.schedule = event.payload;
     renderSchedule(event.payload);

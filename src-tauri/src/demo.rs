@@ -9,6 +9,9 @@ use ponte_broker::sandboxed::SandboxWithBroker;
 use ponte_core::config::TokenStoreKind;
 use ponte_core::Config;
 
+/// The demo's check interval: its sales appear within moments even without the webhooks.
+const DEMO_CHECK_EVERY: Duration = Duration::from_secs(15);
+
 pub struct Demo {
     pub config: Config,
     pub world: SandboxWithBroker,
@@ -37,6 +40,7 @@ impl Demo {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })?;
         config.token_store = TokenStoreKind::File;
+        config.check_every = Some(DEMO_CHECK_EVERY);
         tracing::info!(
             control = %world.sandbox.control_url(),
             broker = %world.broker.url(),

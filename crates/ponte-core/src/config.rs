@@ -66,6 +66,9 @@ pub struct Config {
     pub pacing: Pacing,
     /// How many results one Nuvemshop query may reach (tests shrink it with the sandbox's).
     pub nuvemshop_result_window: u64,
+    /// A check interval that overrides the merchant's: demo mode checks every 15 seconds, so
+    /// that its sales appear within moments. `None`: the interval set in *Configurações*.
+    pub check_every: Option<Duration>,
 }
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 47800;
@@ -194,6 +197,7 @@ impl Config {
             user_agent: "Ponte (suporte@ponte.app.br)".into(),
             pacing: Pacing::default(),
             nuvemshop_result_window: crate::nuvemshop::client::RESULT_WINDOW,
+            check_every: None,
         })
     }
 

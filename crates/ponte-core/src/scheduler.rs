@@ -131,6 +131,9 @@ impl Scheduler {
     }
 
     fn interval(&self) -> Duration {
+        if let Some(every) = self.app.config().check_every {
+            return every;
+        }
         self.app
             .settings()
             .map(|s| s.poll_interval())

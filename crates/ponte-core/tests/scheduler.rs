@@ -95,3 +95,19 @@ async fn r4_r7_nothing_runs_while_switched_off() {
     assert!(matches!(scheduler.turn().await, Turn::Pass(Ok(_))));
     assert_eq!(control.sales().len(), 1);
 }
+
+/// Issue 13: demo mode checks every 15 seconds, whatever the merchant's interval says.
+#[tokio::test]
+async fn a_configured_check_interval_overrides_the_merchants() {
+    let mut world = world().await;
+    world.config.check_every = Some(Duration::from_secs(15));
+    let app = Arc::new(world.ready_app().await);
+    app.set_poll_interval_minutes(60).unwrap();
+    let scheduler = Scheduler::new(app.clone());
+    assert!(matches!(scheduler.turn().await, Turn::Pass(Ok(_))));
+    let schedule = scheduler.schedule();
+    assert_eq!(
+        schedule.next_check_at.unwrap() - schedule.last_check_at.unwrap(),
+        chrono::Duration::seconds(15)
+    );
+}

@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use ponte_broker::sandboxed::SandboxWithBroker;
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
-use ponte_sandbox::Control;
+use ponte_sandbox::{Control, Fault, FaultRule, Service};
 use serde_json::json;
 use tokio::process::{Child, Command};
 
@@ -506,6 +506,34 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     desktop
         .wait_text("[data-account-state=\"contaazul\"]", "Conectado")
         .await;
+    desktop.end().await;
+}
+
+/// Issue 13: a long catch-up shows its progress, and the bar goes when it is done.
+#[tokio::test]
+async fn a_long_catch_up_shows_its_progress() {
+    let desktop = Desktop::start(&[]).await;
+    let control = desktop.control();
+    desktop.connect_and_activate().await;
+    // Slow sales, as over a real network: the catch-up takes a few seconds.
+    control.add_fault(
+        FaultRule::new(Service::Contaazul, Fault::Latency { millis: 400 }).on("POST", "/v1/venda"),
+    );
+    // Paid while switched off (R4), so that switching on starts one pass for all of them.
+    desktop.click("#toggle").await;
+    desktop
+        .wait_text("#toggle-label", "Integração desativada")
+        .await;
+    for _ in 0..24 {
+        order(&control, "Maria Silva", "529.982.247-25", "Caneca Cerâmica");
+    }
+    desktop.click("#toggle").await;
+    desktop.wait_visible("#progress", true).await;
+    desktop.wait_text("#progress-text", "de 24").await;
+    desktop.snapshot("progress").await;
+    desktop.wait_text("#count-imported", "24").await;
+    desktop.wait_visible("#progress", false).await;
+    assert_eq!(control.sales().len(), 24);
     desktop.end().await;
 }
 

@@ -12,9 +12,25 @@ use crate::store::OrderState;
 pub enum Event {
     SyncStarted,
     SyncFinished,
-    OrdersFound(usize),
-    OrderChanged { order_id: u64, state: OrderState },
-    OrderFailed { order_id: u64, problem: Problem },
+    /// New orders recorded (a field, not a bare number: the window receives events tagged by
+    /// `kind`, which a bare number cannot carry).
+    OrdersFound {
+        count: usize,
+    },
+    /// How far a pass is: `done` of the `total` orders it took up. The window shows a progress
+    /// bar while a long catch-up runs.
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    OrderChanged {
+        order_id: u64,
+        state: OrderState,
+    },
+    OrderFailed {
+        order_id: u64,
+        problem: Problem,
+    },
     IntegrationDisabled(Problem),
     SettingsChanged,
 }
@@ -39,5 +55,28 @@ impl Events {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.sender.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_reaches_the_window_as_json_tagged_by_kind() {
+        for event in [
+            Event::SyncStarted,
+            Event::OrdersFound { count: 3 },
+            Event::Progress { done: 1, total: 40 },
+            Event::SettingsChanged,
+        ] {
+            let json = serde_json::to_value(&event).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+        }
+        let json = serde_json::to_value(Event::Progress { done: 1, total: 40 }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "progress", "done": 1, "total": 40})
+        );
     }
 }

@@ -182,6 +182,8 @@ impl Engine {
         self.nuvemshop.recorder().clear();
         self.contaazul.recorder().clear();
         let due = self.store.due(self.clock.now())?;
+        let total = due.len();
+        let mut done = 0;
         let mut in_flight = futures_util::stream::iter(due.into_iter().enumerate())
             .map(|(place, order_id)| {
                 let turn = shared.numbering.turn(place);
@@ -191,6 +193,8 @@ impl Engine {
             .buffer_unordered(IN_FLIGHT);
         let mut ended: Option<Error> = None;
         while let Some((order_id, outcome)) = in_flight.next().await {
+            done += 1;
+            self.events.send(Event::Progress { done, total });
             let outcome = match outcome {
                 Ok(outcome) => outcome,
                 // What ends the pass: the orders in flight finish their step, the others
@@ -304,7 +308,7 @@ impl Engine {
                         self.store.record_seen(&[], moved, self.clock.now())?;
                     }
                     if recorded > 0 {
-                        self.events.send(Event::OrdersFound(recorded));
+                        self.events.send(Event::OrdersFound { count: recorded });
                     }
                     new += recorded;
                     match (complete, upper) {

@@ -331,8 +331,37 @@ async function renderSkipped() {
 async function renderSettings() {
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
+  await renderPayments();
   await renderAbout();
   await renderLgpd();
+}
+
+/** *Forma de pagamento na Conta Azul*: one row per way of paying; no choice = the article's rule. */
+async function renderPayments(useSuggested = false) {
+  const payments = await call("payments");
+  const rows = payments.rows.map((row) => {
+    const choice = useSuggested ? row.suggested : row.choice;
+    const select = el("select", { "data-method": row.method, "aria-label": `${row.label} na Conta Azul` }, [
+      el("option", { value: "", text: "Dinheiro, à vista (padrão)" }),
+      ...payments.types.map(([code, label]) => el("option", { value: code, text: label })),
+    ]);
+    select.value = choice ? choice.tipo_pagamento : "";
+    const installments = el("input", { type: "checkbox", "data-installments": row.method, "aria-label": `Parcelas do pedido: ${row.label}` });
+    installments.checked = Boolean(choice && choice.installments);
+    return el("tr", {}, [el("td", { text: row.label }), el("td", {}, [select]), el("td", {}, [installments])]);
+  });
+  $("payments-rows").replaceChildren(...rows);
+}
+
+async function savePayments() {
+  const mapping = {};
+  for (const select of document.querySelectorAll("#payments-rows select[data-method]")) {
+    if (!select.value) continue;
+    const installments = document.querySelector(`#payments-rows input[data-installments="${select.dataset.method}"]`);
+    mapping[select.dataset.method] = { tipo_pagamento: select.value, installments: installments.checked };
+  }
+  await call("set_payments", { mapping });
+  toast("Formas de pagamento salvas. Valem para as próximas vendas importadas.");
 }
 
 async function renderAbout() {
@@ -479,6 +508,8 @@ function wire() {
   $("lgpd-folder-save").addEventListener("click", () => saveLgpdFolder().catch(() => {}));
   $("check-update").addEventListener("click", checkUpdate);
   $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
+  $("payments-suggested").addEventListener("click", () => renderPayments(true).catch(() => {}));
+  $("payments-save").addEventListener("click", () => savePayments().catch(() => {}));
   for (const button of document.querySelectorAll("button.export")) {
     button.addEventListener("click", () => exportList(button.dataset.state).catch(() => {}));
   }

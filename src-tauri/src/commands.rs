@@ -5,6 +5,9 @@
 use ponte_core::app::{OrderFilter, OrdersPage, Status};
 use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
+use ponte_core::rules::payment::{
+    suggested_mapping, PaymentChoice, PaymentMapping, PaymentMethod, CONTAAZUL_TYPES,
+};
 use ponte_core::store::{OrderState, Seller};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
@@ -32,6 +35,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         retry_all_failed,
         support_report,
         export_csv,
+        payments,
+        set_payments,
         lgpd,
         set_lgpd_folder,
         confirm_store_erasure,
@@ -225,6 +230,45 @@ pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+/// One row of *Configurações › Forma de pagamento*.
+#[derive(Serialize)]
+pub struct PaymentRow {
+    method: PaymentMethod,
+    label: &'static str,
+    choice: Option<PaymentChoice>,
+    suggested: Option<PaymentChoice>,
+}
+
+#[derive(Serialize)]
+pub struct Payments {
+    rows: Vec<PaymentRow>,
+    /// Conta Azul's payment types: `[code, label]`.
+    types: Vec<(&'static str, &'static str)>,
+}
+
+#[tauri::command]
+pub fn payments(shell: State<'_, Shell>) -> Answer<Payments> {
+    let mapping = shell.app.payment_mapping().map_err(problem)?;
+    let suggested = suggested_mapping();
+    Ok(Payments {
+        rows: PaymentMethod::ALL
+            .into_iter()
+            .map(|method| PaymentRow {
+                method,
+                label: method.label(),
+                choice: mapping.get(&method).cloned(),
+                suggested: suggested.get(&method).cloned(),
+            })
+            .collect(),
+        types: CONTAAZUL_TYPES.to_vec(),
+    })
+}
+
+#[tauri::command]
+pub fn set_payments(shell: State<'_, Shell>, mapping: PaymentMapping) -> Answer<()> {
+    shell.app.set_payment_mapping(&mapping).map_err(problem)
 }
 
 /// *Exportar planilha*: the list written to the Downloads folder; answers where.

@@ -10,7 +10,7 @@ use common::{cli, sales_for, Cli, CPFS};
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
 use ponte_sandbox::{Fault, FaultRule, Service};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::process::Command;
 
 impl Cli {
@@ -377,4 +377,55 @@ async fn a_closed_stdout_ends_the_command_quietly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(output.status.code(), Some(101), "{stderr}");
+}
+
+/// Issue 13 (R14, beyond): `ponte payments` shows the article's rule until changed, takes the
+/// suggested table or single entries, refuses unknown types in Portuguese (exit 2), and the
+/// sales sent afterwards follow it.
+#[tokio::test]
+async fn r14_ponte_payments_maps_the_ways_of_paying() {
+    let cli = cli().await;
+    cli.ready().await;
+    let shown = cli.run(&["payments"]).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(shown
+        .stdout
+        .contains("Cartão de crédito        → Dinheiro, à vista"));
+    assert_eq!(cli.run(&["payments", "--json"]).await.json(), json!({}));
+
+    let set = cli
+        .run(&[
+            "payments",
+            "--set",
+            "credit_card=CARTAO_CREDITO:parcelas",
+            "--json",
+        ])
+        .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert_eq!(
+        set.json(),
+        json!({"credit_card": {"tipo_pagamento": "CARTAO_CREDITO", "installments": true}})
+    );
+    let wrong = cli.run(&["payments", "--set", "pix=PIX"]).await;
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong.stderr.contains("Forma de pagamento não reconhecida"),
+        "{}",
+        wrong.stderr
+    );
+    assert_eq!(
+        cli.run(&["payments", "--suggested", "--reset"]).await.code,
+        2,
+        "one change at a time"
+    );
+
+    // The sandbox's orders are paid by credit card unless told otherwise.
+    cli.order("Maria Silva", "529.982.247-25", "Caneca");
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    let sales = cli.sandbox.control().sales();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].tipo_pagamento.as_deref(), Some("CARTAO_CREDITO"));
+
+    assert_eq!(cli.run(&["payments", "--reset"]).await.code, 0);
+    assert_eq!(cli.run(&["payments", "--json"]).await.json(), json!({}));
 }

@@ -200,6 +200,30 @@ impl App {
         self.set_poll_interval(interval).map_err(|e| e.problem())
     }
 
+    /// *Configurações › Forma de pagamento*: how each way of paying becomes the sale's payment
+    /// (R14, beyond); empty: the article's *Dinheiro*, one installment.
+    pub fn payment_mapping(&self) -> Result<crate::rules::payment::PaymentMapping> {
+        self.store.payment_mapping()
+    }
+
+    /// Keeps the mapping for the sales sent from now on; a type Conta Azul does not know is
+    /// refused with the reason.
+    pub fn set_payment_mapping(
+        &self,
+        mapping: &crate::rules::payment::PaymentMapping,
+    ) -> Result<()> {
+        crate::rules::payment::check_mapping(mapping).map_err(|reason| {
+            Error::Invalid(Problem {
+                message: format!("Forma de pagamento não reconhecida: {reason}."),
+                hint: "Escolha uma das formas de pagamento da lista.".into(),
+                ..ProblemCode::Configuration.into()
+            })
+        })?;
+        self.store.set_payment_mapping(mapping)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
     /// A page of the ledger, newest first, and how many orders match in all.
     pub fn orders_page(
         &self,

@@ -822,3 +822,52 @@ async fn r12_a_remembered_customer_deleted_since_is_created_again_and_the_sale_s
         .unwrap();
     assert_eq!(sale.id_cliente, control.customers()[0].id);
 }
+
+/// R14 and beyond: the article's *Dinheiro*, one installment, until the merchant maps the ways
+/// of paying; then a card paid in 3 installments becomes a credit card sale in 3 monthly
+/// installments that add up to the total. The change applies to sales sent after it.
+#[tokio::test]
+async fn r14_a_payment_mapping_applies_to_the_sales_sent_after_it() {
+    use ponte_core::rules::payment::suggested_mapping;
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let card = |name: &str, cpf: &str| {
+        let mut order = paid(buyer(name, cpf), vec![line("Caneca", "100.00", 1)]);
+        order.payment_method = Some("credit_card".into());
+        order.installments = Some(3);
+        control.create_order(order)
+    };
+    let before = card("Maria Silva", CPF_MARIA);
+    app.sync_once().await.unwrap();
+    app.set_payment_mapping(&suggested_mapping()).unwrap();
+    let after = card("João Lima", CPF_JOAO);
+    app.sync_once().await.unwrap();
+
+    let first = sale_of(&control, before.number);
+    assert_eq!(first.tipo_pagamento.as_deref(), Some("DINHEIRO"));
+    assert_eq!(
+        first.parcelas.len(),
+        1,
+        "imported before the mapping: as it was"
+    );
+    let second = sale_of(&control, after.number);
+    assert_eq!(second.tipo_pagamento.as_deref(), Some("CARTAO_CREDITO"));
+    assert_eq!(second.opcao_condicao_pagamento, "3x");
+    assert_eq!(second.parcelas.len(), 3);
+    let sum: rust_decimal::Decimal = second.parcelas.iter().map(|p| p.valor).sum();
+    assert_eq!(sum, second.total());
+
+    let mut wrong = suggested_mapping();
+    wrong
+        .get_mut(&ponte_core::rules::payment::PaymentMethod::Pix)
+        .unwrap()
+        .tipo_pagamento = "PIX".into();
+    let refused = app.set_payment_mapping(&wrong).unwrap_err().problem();
+    assert!(refused.message.contains("PIX"), "{}", refused.message);
+    assert_eq!(
+        app.payment_mapping().unwrap(),
+        suggested_mapping(),
+        "kept as it was"
+    );
+}

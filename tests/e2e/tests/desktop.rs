@@ -482,6 +482,29 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     // No release server is reachable from here: the answer says so, in Portuguese.
     desktop.wait_text("#update-state", "atualizações").await;
     desktop.snapshot("settings").await;
+    // Issue 13 (R14, beyond): the suggested payment table, saved, applies to the next sale.
+    desktop.click("#payments-suggested").await;
+    desktop.click("#payments-save").await;
+    desktop
+        .wait_text("#toast", "Formas de pagamento salvas")
+        .await;
+    desktop.snapshot("payments").await;
+    let by_card = order(&control, "Maria Silva", "529.982.247-25", "Caneca Cerâmica");
+    desktop.click("#sync-now").await;
+    let note = format!("Pedido Nuvemshop #{by_card}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sale = loop {
+        if let Some(sale) = control
+            .sales()
+            .into_iter()
+            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
+        {
+            break sale;
+        }
+        assert!(Instant::now() < deadline, "no sale for #{by_card}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(sale.tipo_pagamento.as_deref(), Some("CARTAO_CREDITO"));
     desktop.click("#autostart").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while autostart.exists() {

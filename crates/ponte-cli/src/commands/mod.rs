@@ -8,6 +8,7 @@ mod enable;
 mod export;
 mod lgpd;
 mod orders;
+mod payments;
 mod report;
 mod retry;
 mod sellers;
@@ -43,6 +44,8 @@ pub enum Command {
     Orders(orders::Args),
     /// Writes a list of orders as a spreadsheet (CSV: UTF-8 with BOM, `;`, decimal comma).
     Export(export::Args),
+    /// Shows or changes how each way of paying becomes the sale's payment in Conta Azul.
+    Payments(payments::Args),
     /// Puts a failed order (or every failed order) back in the queue.
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
@@ -94,6 +97,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Status(args) => status::run(&app, args),
         Command::Orders(args) => orders::run(&app, args),
         Command::Export(args) => export::run(&app, args),
+        Command::Payments(args) => payments::run(&app, args),
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,

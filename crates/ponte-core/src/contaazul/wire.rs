@@ -131,7 +131,7 @@ pub struct Parcela {
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct CondicaoPagamento {
-    pub tipo_pagamento: &'static str,
+    pub tipo_pagamento: String,
     pub opcao_condicao_pagamento: String,
     pub parcelas: Vec<Parcela>,
 }

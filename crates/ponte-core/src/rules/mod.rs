@@ -4,6 +4,7 @@
 pub mod customer;
 pub mod eligibility;
 pub mod failure;
+pub mod payment;
 pub mod product;
 pub mod sale;
 pub mod text;

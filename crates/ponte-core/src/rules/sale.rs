@@ -3,12 +3,11 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::contaazul::wire::{
-    ComposicaoDeValor, CondicaoPagamento, Desconto, NewVenda, Parcela, VendaItem,
-};
+use crate::contaazul::wire::{ComposicaoDeValor, Desconto, NewVenda, VendaItem};
 use crate::money::{brl, cents};
 use crate::nuvemshop::Order;
 use crate::problem::{Problem, ProblemCode};
+use crate::rules::payment::{payment_condition, PaymentMapping, PaymentMethod, MAX_INSTALLMENTS};
 use crate::rules::product::product_name;
 use crate::time::business_date;
 
@@ -28,6 +27,9 @@ pub struct SaleDraft {
     pub discount: Decimal,
     pub total: Decimal,
     pub sale_date: NaiveDate,
+    /// How the buyer paid, and in how many installments (R14, beyond).
+    pub payment: PaymentMethod,
+    pub installments: u32,
 }
 
 /// More lines than any real order of a small store has: a bigger one is more likely broken
@@ -125,6 +127,18 @@ pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
         discount,
         total,
         sale_date: business_date(paid),
+        payment: PaymentMethod::of_order(
+            order
+                .payment_details
+                .as_ref()
+                .and_then(|p| p.method.as_deref()),
+            order.gateway.as_deref(),
+        ),
+        installments: order
+            .payment_details
+            .as_ref()
+            .and_then(|p| p.installments)
+            .map_or(1, |n| n.clamp(1, u64::from(MAX_INSTALLMENTS)) as u32),
     })
 }
 
@@ -148,6 +162,7 @@ pub fn new_venda(
     product_ids: &[String],
     seller_id: &str,
     numero: i64,
+    payments: &PaymentMapping,
 ) -> NewVenda {
     let date = draft.sale_date.format("%Y-%m-%d").to_string();
     NewVenda {
@@ -155,7 +170,7 @@ pub fn new_venda(
         numero,
         // R15: created awaiting the merchant's review; never APROVADO.
         situacao: "EM_ANDAMENTO",
-        data_venda: date.clone(),
+        data_venda: date,
         // R13: the seller chosen at activation.
         id_vendedor: seller_id.to_string(),
         observacoes: order_note(draft.order_number),
@@ -178,16 +193,15 @@ pub fn new_venda(
                 valor: draft.discount,
             }),
         },
-        // R14: cash, one installment, due on the sale date.
-        condicao_pagamento: CondicaoPagamento {
-            tipo_pagamento: "DINHEIRO",
-            opcao_condicao_pagamento: "À vista".into(),
-            parcelas: vec![Parcela {
-                data_vencimento: date,
-                valor: draft.total,
-                descricao: None,
-            }],
-        },
+        // R14: cash, one installment, due on the sale date — unless the merchant mapped this
+        // way of paying.
+        condicao_pagamento: payment_condition(
+            payments,
+            draft.payment,
+            draft.installments,
+            draft.total,
+            draft.sale_date,
+        ),
     }
 }
 
@@ -234,7 +248,14 @@ pub(crate) mod tests {
     #[test]
     fn r9_r13_r14_r15_the_request_carries_seller_cash_one_installment_and_em_andamento() {
         let draft = sale_draft(&order()).unwrap();
-        let venda = new_venda(&draft, "c1", &["p1".into(), "p2".into()], "s1", 42);
+        let venda = new_venda(
+            &draft,
+            "c1",
+            &["p1".into(), "p2".into()],
+            "s1",
+            42,
+            &PaymentMapping::new(),
+        );
         assert_eq!(venda.situacao, "EM_ANDAMENTO");
         assert_eq!(venda.id_vendedor, "s1");
         assert_eq!(venda.numero, 42);
@@ -267,7 +288,14 @@ pub(crate) mod tests {
         plain.shipping_cost_customer = None;
         plain.total = d("159.70");
         let draft = sale_draft(&plain).unwrap();
-        let venda = new_venda(&draft, "c", &["a".into(), "b".into()], "s", 1);
+        let venda = new_venda(
+            &draft,
+            "c",
+            &["a".into(), "b".into()],
+            "s",
+            1,
+            &PaymentMapping::new(),
+        );
         assert_eq!(venda.composicao_de_valor.frete, Decimal::ZERO);
         assert!(venda.composicao_de_valor.desconto.is_none());
         assert_eq!(venda.condicao_pagamento.parcelas[0].valor, d("159.70"));
@@ -347,7 +375,7 @@ pub(crate) mod tests {
         odd.total = d("30.03");
         let draft = sale_draft(&odd).unwrap();
         assert_eq!(draft.lines[0].unit_price, d("10.01"));
-        let venda = new_venda(&draft, "c", &["p".into()], "s", 1);
+        let venda = new_venda(&draft, "c", &["p".into()], "s", 1, &PaymentMapping::new());
         let items: Decimal = venda.itens.iter().map(|i| i.quantidade * i.valor).sum();
         assert_eq!(
             items - draft.discount + draft.freight,

@@ -174,6 +174,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The merchant's payment mapping (R14, beyond); empty: the article's rule for every order.
+    pub fn payment_mapping(&self) -> Result<crate::rules::payment::PaymentMapping> {
+        Ok(self
+            .get_setting("payment_mapping")?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    pub fn set_payment_mapping(
+        &self,
+        mapping: &crate::rules::payment::PaymentMapping,
+    ) -> Result<()> {
+        let json = (!mapping.is_empty())
+            .then(|| serde_json::to_string(mapping))
+            .transpose()
+            .map_err(|error| crate::error::Error::Config(format!("JSON: {error}")))?;
+        self.set_setting("payment_mapping", json.as_deref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -176,7 +176,10 @@ impl Engine {
             }
             Err(error) => return Err(error),
         }
-        let shared = PassShared::default();
+        let shared = PassShared {
+            payments: self.store.payment_mapping()?,
+            ..PassShared::default()
+        };
         // Exchanges of orders a previous pass left unfinished (it ended on an error) are not
         // kept for ever; those orders record their story again when advanced.
         self.nuvemshop.recorder().clear();
@@ -592,7 +595,7 @@ impl Engine {
                     };
                     fail_point!("after_intent");
                     sends += 1;
-                    answer = self.send(&sale, seller, numero).await?;
+                    answer = self.send(&sale, seller, numero, &shared.payments).await?;
                     if let Answer::Refused(problem) = &answer {
                         // A stock refusal is about stock; any other may be about an id
                         // remembered from an earlier pass (a product deactivated or deleted
@@ -631,13 +634,20 @@ impl Engine {
     }
 
     /// Sends the sale and says what Conta Azul's answer means for it.
-    async fn send(&self, sale: &Prepared, seller: &Seller, numero: i64) -> Result<Answer> {
+    async fn send(
+        &self,
+        sale: &Prepared,
+        seller: &Seller,
+        numero: i64,
+        payments: &crate::rules::payment::PaymentMapping,
+    ) -> Result<Answer> {
         let venda = new_venda(
             &sale.draft,
             &sale.customer_id,
             &sale.product_ids,
             &seller.id,
             numero,
+            payments,
         );
         Ok(match self.contaazul.create_venda(&venda).await {
             Ok(Ok(created)) => {

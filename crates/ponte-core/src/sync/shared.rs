@@ -23,6 +23,9 @@ pub(super) struct PassShared {
     pub numbering: Numbering,
     /// Set when something ended the pass: orders not yet started stay as they are.
     pub stopping: AtomicBool,
+    /// The merchant's payment mapping as the pass began (R14): a change applies to the sales
+    /// sent after it.
+    pub payments: crate::rules::payment::PaymentMapping,
 }
 
 /// Why a customer or product could not be resolved.

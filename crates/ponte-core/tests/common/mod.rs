@@ -212,6 +212,16 @@ pub const CPF_JOAO: &str = "111.444.777-35";
 pub const CNPJ_AURORA: &str = "11.222.333/0001-81";
 
 /// How many sales Conta Azul holds for the Nuvemshop order number.
+/// The sale that carries this order's note.
+pub fn sale_of(control: &Control, number: u64) -> ponte_sandbox::contaazul::model::Venda {
+    let note = format!("Pedido Nuvemshop #{number}");
+    control
+        .sales()
+        .into_iter()
+        .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
+        .unwrap_or_else(|| panic!("no sale for order #{number}"))
+}
+
 pub fn sales_for(control: &Control, number: u64) -> usize {
     let note = format!("Pedido Nuvemshop #{number}");
     control

@@ -55,6 +55,35 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
+/// `tipo_pagamento` as the Sales OpenAPI lists it, plus the two spellings other copies of
+/// the documentation use (`CARTAO_CREDITO_VIA_LINK`, `PIX_COBRANCA`).
+const TIPOS_PAGAMENTO: [&str; 24] = [
+    "BOLETO_BANCARIO",
+    "CARTAO_CREDITO",
+    "CARTAO_DEBITO",
+    "CARTEIRA_DIGITAL",
+    "CASHBACK",
+    "CHEQUE",
+    "CREDITO_LOJA",
+    "CREDITO_VIRTUAL",
+    "DEPOSITO_BANCARIO",
+    "DINHEIRO",
+    "OUTRO",
+    "DEBITO_AUTOMATICO",
+    "LINK_PAGAMENTO",
+    "PIX_PAGAMENTO_INSTANTANEO",
+    "COBRANCA_PIX",
+    "PROGRAMA_FIDELIDADE",
+    "SEM_PAGAMENTO",
+    "TRANSFERENCIA_BANCARIA",
+    "VALE_ALIMENTACAO",
+    "VALE_COMBUSTIVEL",
+    "VALE_PRESENTE",
+    "VALE_REFEICAO",
+    "CARTAO_CREDITO_VIA_LINK",
+    "PIX_COBRANCA",
+];
+
 fn render_parcelas(venda: &Venda, with_ids: bool) -> Vec<Value> {
     venda
         .parcelas
@@ -295,6 +324,11 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         .as_object()
         .cloned()
         .unwrap_or_default();
+    if let Some(tipo) = text_field(&condicao, "tipo_pagamento") {
+        if !TIPOS_PAGAMENTO.contains(&tipo.as_str()) {
+            return bad_request(format!("tipo_pagamento inválido: {tipo}"));
+        }
+    }
     let opcao = text_field(&condicao, "opcao_condicao_pagamento").unwrap_or_default();
     if !valid_payment_option(&opcao) {
         return bad_request(

@@ -212,7 +212,11 @@ function renderDashboard() {
   $("count-skipped").textContent = c.skipped;
   $("badge-failed").hidden = c.failed === 0;
   $("badge-failed").textContent = c.failed;
-  $("store-id").textContent = status.nuvemshop.store_id ? `Loja ${status.nuvemshop.store_id}` : "";
+  // The store's name where it is known; its id otherwise (and on hover).
+  const storeId = status.nuvemshop.store_id;
+  $("store-id").textContent = status.nuvemshop.store_name || (storeId ? `Loja ${storeId}` : "");
+  $("store-id").title = storeId ? `Loja ${storeId}` : "";
+  ui.adminOrdersUrl = status.nuvemshop.admin_orders_url;
   // Webhooks through the broker, or only the periodic check, and why; nothing of it while
   // the integration is off (nothing is imported then).
   $("instant").hidden = !status.enabled;
@@ -304,6 +308,17 @@ async function renderFailed() {
       el("div", { class: "actions" }, [
         el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
         el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
+        ...(ui.adminOrdersUrl
+          ? [el("a", {
+              class: "admin-link",
+              href: `${ui.adminOrdersUrl}${o.order_id}`,
+              text: "Ver pedido na Nuvemshop",
+              onclick: (event) => {
+                event.preventDefault();
+                call("open_in_store", { orderId: o.order_id }).catch(() => {});
+              },
+            })]
+          : []),
       ]),
     ]);
   });

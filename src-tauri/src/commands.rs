@@ -35,6 +35,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         retry_all_failed,
         support_report,
         export_csv,
+        open_in_store,
         payments,
         set_payments,
         lgpd,
@@ -230,6 +231,20 @@ pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+/// *Ver pedido na Nuvemshop*: the order's page in the store's admin, in the system browser;
+/// answers the address, which the window also shows.
+#[tauri::command]
+pub fn open_in_store(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
+    let status = shell.app.status().map_err(problem)?;
+    let base = status
+        .nuvemshop
+        .admin_orders_url
+        .ok_or_else(|| problem(ponte_core::Error::NotConnected(Service::Nuvemshop)))?;
+    let url = format!("{base}{order_id}");
+    WindowBrowser.open(&url).map_err(problem)?;
+    Ok(url)
 }
 
 /// One row of *Configurações › Forma de pagamento*.

@@ -97,6 +97,7 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     assert_eq!(status["disabled_reason"], Value::Null);
     assert_eq!(status["nuvemshop"]["connected"], true);
     assert_eq!(status["nuvemshop"]["store_id"], "5120101");
+    assert_eq!(status["nuvemshop"]["store_name"], "Loja Demonstração");
     assert_eq!(status["contaazul"]["connected"], true);
     assert_eq!(status["seller"]["name"], "Carlos Mendes");
     assert_eq!(status["seller"]["id"], carlos.as_str());

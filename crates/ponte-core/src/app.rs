@@ -123,6 +123,10 @@ impl Attention {
 pub struct NuvemshopStatus {
     pub connected: bool,
     pub store_id: Option<String>,
+    /// The store's name (read when it was connected), shown instead of its id.
+    pub store_name: Option<String>,
+    /// The start of an order's page in the store's admin: the order id completes it.
+    pub admin_orders_url: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -455,6 +459,8 @@ impl App {
                     .and_then(|d| d.as_str())
                     .filter(|d| crate::nuvemshop::client::is_host_name(d));
                 self.store.set_nuvemshop_domain(domain)?;
+                self.store
+                    .set_nuvemshop_store_name(store_name(&store).as_deref())?;
             }
             Err(error) => tracing::warn!(%error, "could not read the store's domain"),
         }
@@ -490,6 +496,7 @@ impl App {
                 self.tokens.delete(crate::instant::EVENTS_KEY)?;
                 self.store.set_nuvemshop_store_id(None)?;
                 self.store.set_nuvemshop_domain(None)?;
+                self.store.set_nuvemshop_store_name(None)?;
             }
             Service::Contaazul => self.contaazul_auth.forget().await?,
         }
@@ -606,7 +613,11 @@ impl App {
             nuvemshop: NuvemshopStatus {
                 connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some()
                     && settings.nuvemshop_store_id.is_some(),
+                admin_orders_url: settings.nuvemshop_store_id.as_ref().map(|_| {
+                    NuvemshopClient::admin_orders_base(settings.nuvemshop_domain.as_deref())
+                }),
                 store_id: settings.nuvemshop_store_id,
+                store_name: settings.nuvemshop_store_name,
             },
             contaazul: ContaAzulStatus {
                 connected: self.contaazul_auth.is_connected()?,
@@ -828,9 +839,50 @@ fn redact_token(token: &str) -> String {
     token.to_string()
 }
 
+/// The store's name from `GET /store`: `name` is one text per language (`{"pt": …}`), or a
+/// plain text; cleaned and kept short, as the dashboard shows it.
+fn store_name(store: &serde_json::Value) -> Option<String> {
+    let name = store.get("name")?;
+    let text = match name {
+        serde_json::Value::String(text) => text.as_str(),
+        serde_json::Value::Object(by_language) => ["pt", "es", "en"]
+            .iter()
+            .find_map(|language| by_language.get(*language)?.as_str())
+            .or_else(|| by_language.values().find_map(|v| v.as_str()))?,
+        _ => return None,
+    };
+    let clean = crate::rules::clean_text(text);
+    let short: String = clean.chars().take(80).collect();
+    (!short.trim().is_empty()).then(|| short.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stores_name_is_read_in_any_of_its_shapes() {
+        use serde_json::json;
+        assert_eq!(
+            store_name(&json!({"name": {"pt": " Loja\u{0} da Ana ", "es": "Tienda"}})),
+            Some("Loja da Ana".into())
+        );
+        assert_eq!(
+            store_name(&json!({"name": {"es": "Tienda"}})),
+            Some("Tienda".into())
+        );
+        assert_eq!(store_name(&json!({"name": "Loja"})), Some("Loja".into()));
+        assert_eq!(store_name(&json!({"name": {"pt": "  "}})), None);
+        assert_eq!(store_name(&json!({"id": 1})), None);
+        let long = "x".repeat(500);
+        assert_eq!(
+            store_name(&json!({ "name": long }))
+                .unwrap()
+                .chars()
+                .count(),
+            80
+        );
+    }
 
     #[test]
     fn r21_the_report_masks_personal_data() {
@@ -869,6 +921,8 @@ mod tests {
             nuvemshop: NuvemshopStatus {
                 connected: true,
                 store_id: Some("1".into()),
+                store_name: None,
+                admin_orders_url: None,
             },
             contaazul: ContaAzulStatus { connected: true },
             seller: None,

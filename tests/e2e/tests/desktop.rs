@@ -369,6 +369,22 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     assert!(desktop.text(".failure h4").await.ends_with("· R$ 89,90"));
     desktop.snapshot("failed").await;
 
+    // Issue 13: each refused order links to its page in the store's admin.
+    let admin = desktop
+        .client
+        .find(Locator::Css(".failure a.admin-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        admin.starts_with("https://loja-demonstracao.lojavirtualnuvem.com.br/admin/orders/"),
+        "{admin}"
+    );
+    desktop.click(".failure a.admin-link").await;
+
     // Issue 13: *Exportar planilha* writes the list where the merchant finds it (the home
     // folder when there is no Downloads folder), as a spreadsheet in Portuguese opens it.
     desktop.click("#export-failed").await;
@@ -461,6 +477,8 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
 
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.wait_text("#settings-seller", "Ana Souza").await;
+    // Issue 13: the store by its name, not its id.
+    desktop.wait_text("#store-id", "Loja Demonstração").await;
     // Issue 11: the version, the update check, and starting with the computer, switched on
     // by the activation (hidden, in the tray).
     desktop

@@ -172,9 +172,14 @@ impl NuvemshopClient {
     }
 
     pub fn admin_order_url(store_domain: Option<&str>, order_id: u64) -> String {
+        format!("{}{order_id}", Self::admin_orders_base(store_domain))
+    }
+
+    /// Where the store's orders are in its admin; an order's id completes it.
+    pub fn admin_orders_base(store_domain: Option<&str>) -> String {
         match store_domain.filter(|domain| is_host_name(domain)) {
-            Some(domain) => format!("https://{domain}/admin/orders/{order_id}"),
-            None => format!("https://www.nuvemshop.com.br/admin/orders/{order_id}"),
+            Some(domain) => format!("https://{domain}/admin/orders/"),
+            None => "https://www.nuvemshop.com.br/admin/orders/".into(),
         }
     }
 }

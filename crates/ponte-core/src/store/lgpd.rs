@@ -282,6 +282,7 @@ impl Store {
             tx.execute("DELETE FROM remembered_ids", [])?;
             tx.execute(
                 "DELETE FROM settings WHERE key IN ('nuvemshop_store_id', 'nuvemshop_domain',
+                    'nuvemshop_store_name',
                     'cursor', 'activated_at', 'disabled_reason', 'events_cursor')",
                 [],
             )?;

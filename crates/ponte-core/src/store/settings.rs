@@ -30,6 +30,8 @@ pub struct Settings {
     pub nuvemshop_store_id: Option<String>,
     /// `minhaloja.lojavirtualnuvem.com.br`: where the store's admin lives.
     pub nuvemshop_domain: Option<String>,
+    /// The store's name, as the dashboard shows it instead of its id.
+    pub nuvemshop_store_name: Option<String>,
 }
 
 impl Settings {
@@ -93,6 +95,7 @@ impl Store {
             last_sync_at: parse_time(self.get_setting("last_sync_at")?),
             nuvemshop_store_id: self.get_setting("nuvemshop_store_id")?,
             nuvemshop_domain: self.get_setting("nuvemshop_domain")?,
+            nuvemshop_store_name: self.get_setting("nuvemshop_store_name")?,
         })
     }
 
@@ -167,6 +170,10 @@ impl Store {
 
     pub fn set_nuvemshop_domain(&self, domain: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_domain", domain)
+    }
+
+    pub fn set_nuvemshop_store_name(&self, name: Option<&str>) -> Result<()> {
+        self.set_setting("nuvemshop_store_name", name)
     }
 
     pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {

@@ -85,6 +85,9 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
+                // A pass's progress changes no count the line shows: one read per order is
+                // enough (its OrderChanged).
+                Ok(ponte_core::sync::Event::Progress { .. }) => continue,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }

@@ -273,7 +273,27 @@ async function renderTab() {
   return renderSettings();
 }
 
+/** The last 14 days of imports as small bars (a day without sales keeps its place). */
+async function renderPerDay() {
+  const days = await call("imported_per_day", { days: 14 });
+  const most = Math.max(1, ...days.map((day) => day.count));
+  $("per-day").replaceChildren(
+    ...days.map((day) => {
+      const [, month, date] = day.date.split("-");
+      const label = `${date}/${month}: ${day.count} venda(s)`;
+      const bar = el("div", { class: "bar" });
+      // Through the CSSOM: the CSP allows no inline style attribute.
+      bar.style.height = `${Math.round((day.count / most) * 100)}%`;
+      return el("div", { class: "bar-slot", title: label, "data-date": day.date, "data-count": day.count }, [
+        bar,
+        el("span", { class: "bar-day", text: date, "aria-hidden": "true" }),
+      ]);
+    })
+  );
+}
+
 async function renderImported() {
+  renderPerDay().catch(() => {});
   const result = await call("orders", { state: "imported", search: ui.search || null, page: ui.page, pageSize: PAGE_SIZE });
   const rows = result.items.map((o) =>
     el("tr", { "data-order": o.order_id }, [

@@ -35,6 +35,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         retry_all_failed,
         support_report,
         export_csv,
+        imported_per_day,
         open_in_store,
         payments,
         set_payments,
@@ -231,6 +232,15 @@ pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+/// The chart of sales imported per day.
+#[tauri::command]
+pub fn imported_per_day(
+    shell: State<'_, Shell>,
+    days: u32,
+) -> Answer<Vec<ponte_core::app::DayCount>> {
+    shell.app.imported_per_day(days).map_err(problem)
 }
 
 /// *Ver pedido na Nuvemshop*: the order's page in the store's admin, in the system browser;

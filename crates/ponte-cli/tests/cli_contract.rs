@@ -132,6 +132,14 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     assert!(imported[0]["sale_id"].is_string() && imported[0]["sale_number"].is_i64());
     assert_eq!(imported[0]["error"], Value::Null);
 
+    // Issue 13: sales imported per day, today last.
+    let stats = cli.run(&["stats", "--days", "3", "--json"]).await.json();
+    let stats = stats.as_array().unwrap();
+    assert_eq!(stats.len(), 3);
+    assert_eq!(stats[2]["count"], 1);
+    assert!(stats[2]["date"].as_str().unwrap().starts_with("20"));
+    assert_eq!(cli.run(&["stats", "--days", "0"]).await.code, 2);
+
     // Issue 13: the lists as spreadsheets (UTF-8 with a BOM, `;`, a decimal comma).
     let sheet = cli.run(&["export", "--state", "imported"]).await;
     assert_eq!(sheet.code, 0, "{}", sheet.stderr);

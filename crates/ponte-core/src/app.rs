@@ -119,6 +119,13 @@ impl Attention {
     }
 }
 
+/// Sales imported on one day (São Paulo date).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub date: chrono::NaiveDate,
+    pub count: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct NuvemshopStatus {
     pub connected: bool,
@@ -202,6 +209,31 @@ impl App {
     pub fn set_poll_interval_minutes(&self, minutes: u64) -> std::result::Result<(), Problem> {
         let interval = crate::scheduler::interval_from_minutes(minutes)?;
         self.set_poll_interval(interval).map_err(|e| e.problem())
+    }
+
+    /// Sales imported on each of the last `days` days (São Paulo dates, oldest first, days
+    /// without sales included): the dashboard's chart and `ponte stats`.
+    pub fn imported_per_day(&self, days: u32) -> Result<Vec<DayCount>> {
+        let days = days.clamp(1, 366);
+        let today = crate::time::business_date(self.clock.now());
+        let first = today - chrono::Days::new(u64::from(days - 1));
+        // A day early, so that the São Paulo morning of the first day is in.
+        let since = first
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc() - chrono::Duration::days(1))
+            .unwrap_or_else(|| self.clock.now());
+        let mut counts = std::collections::BTreeMap::new();
+        for at in self.store.imported_since(since)? {
+            *counts.entry(crate::time::business_date(at)).or_insert(0u64) += 1;
+        }
+        Ok(first
+            .iter_days()
+            .take(days as usize)
+            .map(|date| DayCount {
+                date,
+                count: counts.get(&date).copied().unwrap_or(0),
+            })
+            .collect())
     }
 
     /// *Configurações › Forma de pagamento*: how each way of paying becomes the sale's payment

@@ -871,3 +871,25 @@ async fn r14_a_payment_mapping_applies_to_the_sales_sent_after_it() {
         "kept as it was"
     );
 }
+
+/// Issue 13: the dashboard's chart — sales imported per day, the last days in São Paulo dates,
+/// days without sales included.
+#[tokio::test]
+async fn imported_sales_are_counted_per_day() {
+    let world = world().await;
+    let control = world.control();
+    let clock = ManualClock::new();
+    let app = world.ready_app_with_clock(clock.clone()).await;
+    caneca_for(&control, "Maria Silva", CPF_MARIA);
+    caneca_for(&control, "João Lima", CPF_JOAO);
+    app.sync_once().await.unwrap();
+    let days = app.imported_per_day(7).unwrap();
+    assert_eq!(days.len(), 7);
+    let today = ponte_core::time::business_date(app.now());
+    assert_eq!(days.last().unwrap().date, today);
+    assert_eq!(days.last().unwrap().count, 2);
+    assert!(days[..6].iter().all(|day| day.count == 0));
+    assert!(days
+        .windows(2)
+        .all(|pair| pair[0].date.succ_opt() == Some(pair[1].date)));
+}

@@ -331,6 +331,23 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
         .await;
     desktop.wait_text("#imported-rows", "R$ 89,90").await;
     assert_eq!(control.sales().len(), 1);
+    // Issue 13: today's bar of the chart counts it.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let count = match desktop
+            .client
+            .find(Locator::Css("#per-day .bar-slot:last-child"))
+            .await
+        {
+            Ok(today) => today.attr("data-count").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if count.as_deref() == Some("1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "today's bar: {count:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // R19: with stock validation on, the order fails and says what to do.
     control.add_product(NewProduto {

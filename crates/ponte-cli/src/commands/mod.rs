@@ -13,6 +13,7 @@ mod report;
 mod retry;
 mod sellers;
 mod settings;
+mod stats;
 mod status;
 mod sync;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Sync(sync::Args),
     /// Shows whether the integration is on, the connections and the counts.
     Status(status::Args),
+    /// Counts the sales imported on each of the last days.
+    Stats(stats::Args),
     /// Lists the orders Ponte has seen.
     Orders(orders::Args),
     /// Writes a list of orders as a spreadsheet (CSV: UTF-8 with BOM, `;`, decimal comma).
@@ -95,6 +98,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Settings(args) => settings::run(&app, args).await,
         Command::Sync(args) => sync::run(app, args).await,
         Command::Status(args) => status::run(&app, args),
+        Command::Stats(args) => stats::run(&app, args),
         Command::Orders(args) => orders::run(&app, args),
         Command::Export(args) => export::run(&app, args),
         Command::Payments(args) => payments::run(&app, args),

@@ -363,6 +363,19 @@ impl Store {
         })
     }
 
+    /// When each order imported since `since` was imported.
+    pub fn imported_since(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT imported_at FROM orders
+                 WHERE state = 'imported' AND imported_at >= ?1",
+            )?;
+            let rows =
+                statement.query_map([since.to_rfc3339()], |row| row.get::<_, Option<String>>(0))?;
+            Ok(rows.filter_map(|row| time(row.ok().flatten())).collect())
+        })
+    }
+
     pub fn counts(&self) -> Result<Counts> {
         self.with(|conn| {
             let mut counts = Counts::default();

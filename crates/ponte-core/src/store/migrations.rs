@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_orders_by_created.sql"),
     include_str!("../../migrations/0005_orders_search.sql"),
     include_str!("../../migrations/0006_remembered_ids.sql"),
+    include_str!("../../migrations/0007_imported_by_day.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -650,16 +650,10 @@ async fn r15_one_next_number_read_per_pass_and_numbers_follow_the_payments() {
             .get(Sim::Contaazul, "GET /v1/venda/proximo-numero"),
         1
     );
-    let sales = control.sales();
-    let sale_number = |order: u64| {
-        let note = format!("Pedido Nuvemshop #{order}");
-        sales
-            .iter()
-            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
-            .map(|s| s.numero)
-            .unwrap()
-    };
-    let assigned: Vec<i64> = numbers.iter().map(|n| sale_number(*n)).collect();
+    let assigned: Vec<i64> = numbers
+        .iter()
+        .map(|n| sale_of(&control, *n).numero)
+        .collect();
     for pair in assigned.windows(2) {
         assert_eq!(
             pair[1],

@@ -94,16 +94,10 @@ async fn two_hundred_orders_are_imported_exactly_once() {
         control.sales().iter().map(|s| s.numero).collect();
     assert_eq!(numbers_in_ca.len(), 200, "every sale has its own number");
     // R15, with several orders in flight: the sale numbers follow the order of payment.
-    let sales = control.sales();
-    let numero_of = |order: u64| {
-        let note = format!("Pedido Nuvemshop #{order}");
-        sales
-            .iter()
-            .find(|s| s.observacoes.as_deref() == Some(note.as_str()))
-            .map(|s| s.numero)
-            .unwrap()
-    };
-    let assigned: Vec<i64> = numbers.iter().map(|n| numero_of(*n)).collect();
+    let assigned: Vec<i64> = numbers
+        .iter()
+        .map(|n| sale_of(&control, *n).numero)
+        .collect();
     assert!(
         assigned.windows(2).all(|pair| pair[0] < pair[1]),
         "{assigned:?}"

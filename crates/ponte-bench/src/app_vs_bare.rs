@@ -9,8 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ponte_broker::sandboxed::SandboxWithBroker;
-use ponte_core::store::{Seen, SeenState, Store};
-use ponte_core::time::Clock;
+use ponte_core::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::world;
@@ -103,30 +102,7 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
 /// A ledger of `orders`: 98 % imported with their sales, 2 % failed, as after months of use.
 fn seed_ledger(path: &Path, orders: u64) -> anyhow::Result<()> {
     let store = Store::open(path)?;
-    let now = ponte_core::time::SystemClock.now();
-    let mut next = 0;
-    while next < orders {
-        let chunk: Vec<Seen> = (next..orders.min(next + 10_000))
-            .map(|n| Seen {
-                order_id: 5_000_000 + n,
-                number: 10_000 + n,
-                state: if n % 50 == 0 {
-                    SeenState::Failed(ponte_core::Problem::of(
-                        ponte_core::problem::ProblemCode::StockValidation,
-                    ))
-                } else {
-                    SeenState::Queued
-                },
-                customer_name: Some(format!("Cliente {} da Silva", n % 5000)),
-                total: Some("99.90".into()),
-                created_at: Some(now - chrono::Duration::minutes((orders - n) as i64)),
-                paid_at: Some(now - chrono::Duration::minutes((orders - n) as i64)),
-                payload: "{}".into(),
-            })
-            .collect();
-        store.record_seen(&chunk, None, now)?;
-        next += chunk.len() as u64;
-    }
+    world::seed_ledger(&store, orders)?;
     drop(store);
     // The imported ones in one statement: the engine's way (a transaction per order, on
     // disk before the next) would take minutes for a fixture.

@@ -2,8 +2,6 @@
 
 use std::time::Instant;
 
-use ponte_core::time::Clock;
-
 /// p50 and p95 of `runs` timings of `query`, in milliseconds.
 fn timed(runs: usize, mut query: impl FnMut() -> usize) -> (f64, f64, usize) {
     let mut found = 0;
@@ -20,29 +18,10 @@ fn timed(runs: usize, mut query: impl FnMut() -> usize) -> (f64, f64, usize) {
 
 /// The dashboard's queries (issue 12, item 6): first page, a deep page, a search, counters.
 pub fn run(orders: u64) -> anyhow::Result<()> {
-    use ponte_core::store::{OrderFilter, OrderState, Seen, SeenState, Store};
+    use ponte_core::store::{OrderFilter, OrderState, Store};
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("ponte.sqlite3"))?;
-    let now = ponte_core::time::SystemClock.now();
-    let seen: Vec<Seen> = (0..orders)
-        .map(|n| Seen {
-            order_id: 1_000_000 + n,
-            number: 100 + n,
-            state: if n % 50 == 0 {
-                SeenState::Failed(ponte_core::Problem::of(
-                    ponte_core::problem::ProblemCode::StockValidation,
-                ))
-            } else {
-                SeenState::Queued
-            },
-            customer_name: Some(format!("Cliente {}", n % 5000)),
-            total: Some("99.90".into()),
-            created_at: Some(now - chrono::Duration::seconds(n as i64)),
-            paid_at: None,
-            payload: "{}".into(),
-        })
-        .collect();
-    store.record_seen(&seen, Some(now), now)?;
+    crate::world::seed_ledger(&store, orders)?;
     let queued = OrderFilter {
         state: Some(OrderState::Queued),
         search: None,

@@ -167,6 +167,41 @@ impl Shop {
     }
 }
 
+/// A ledger of `orders` as after long use: 98 % queued, 2 % failed, 5,000 distinct customers,
+/// one order a minute back from now; recorded in chunks, so a large one is never held whole.
+pub fn seed_ledger(store: &ponte_core::store::Store, orders: u64) -> anyhow::Result<()> {
+    use ponte_core::store::{Seen, SeenState};
+    use ponte_core::time::Clock;
+    let now = ponte_core::time::SystemClock.now();
+    let mut next = 0;
+    while next < orders {
+        let chunk: Vec<Seen> = (next..orders.min(next + 10_000))
+            .map(|n| {
+                let at = now - chrono::Duration::minutes((orders - n) as i64);
+                Seen {
+                    order_id: 1_000_000 + n,
+                    number: 100 + n,
+                    state: if n % 50 == 0 {
+                        SeenState::Failed(ponte_core::Problem::of(
+                            ponte_core::problem::ProblemCode::StockValidation,
+                        ))
+                    } else {
+                        SeenState::Queued
+                    },
+                    customer_name: Some(format!("Cliente {}", n % 5000)),
+                    total: Some("99.90".into()),
+                    created_at: Some(at),
+                    paid_at: Some(at),
+                    payload: "{}".into(),
+                }
+            })
+            .collect();
+        store.record_seen(&chunk, Some(now), now)?;
+        next += chunk.len() as u64;
+    }
+    Ok(())
+}
+
 /// Every call to both services answers `millis` later, as over a real network.
 pub fn add_latency(control: &Control, millis: u64) {
     for service in [

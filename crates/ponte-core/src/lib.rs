@@ -10,6 +10,7 @@ pub mod contaazul;
 pub mod error;
 pub mod export;
 mod failpoint;
+pub mod history;
 pub mod http;
 pub mod instant;
 pub mod lock;

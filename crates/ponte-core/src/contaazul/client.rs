@@ -229,9 +229,8 @@ impl ContaAzulClient {
         })
     }
 
-    /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
-    /// `None` for a sale without notes, or one that no longer exists.
-    pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {
+    /// A sale as `GET /v1/venda/{id}` answers it; `None` for one that does not exist.
+    pub async fn venda(&self, id: &str) -> Result<Option<Value>> {
         let reply = self
             .send(Request::get(self.url(&format!("/v1/venda/{id}"), &[])))
             .await?;
@@ -241,8 +240,50 @@ impl ContaAzulClient {
         if !reply.is_success() {
             return Err(reply.into_error(Service::Contaazul));
         }
-        let value: Value = reply.json(Service::Contaazul)?;
-        Ok(value["venda"]["observacoes"].as_str().map(str::to_string))
+        Ok(Some(reply.json(Service::Contaazul)?))
+    }
+
+    /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
+    /// `None` for a sale without notes, or one that no longer exists.
+    pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .venda(id)
+            .await?
+            .and_then(|value| value["venda"]["observacoes"].as_str().map(str::to_string)))
+    }
+
+    /// Every sale dated (`data_venda`) within `inicio..=fim`, page after page in the largest
+    /// page the search allows.
+    pub async fn vendas_between(
+        &self,
+        inicio: chrono::NaiveDate,
+        fim: chrono::NaiveDate,
+    ) -> Result<Vec<VendaSummary>> {
+        let (inicio, fim) = (inicio.to_string(), fim.to_string());
+        let size = CATALOGUE_PAGE_SIZE.to_string();
+        let mut all = Vec::new();
+        for page in 1u32.. {
+            let page_text = page.to_string();
+            let url = self.url(
+                "/v1/venda/busca",
+                &[
+                    ("data_inicio", inicio.as_str()),
+                    ("data_fim", fim.as_str()),
+                    ("campo_ordenado_ascendente", "NUMERO"),
+                    ("pagina", page_text.as_str()),
+                    ("tamanho_pagina", size.as_str()),
+                ],
+            );
+            let found: Itens<VendaSummary> = self.get_json(url).await?;
+            let received = found.itens.len();
+            all.extend(found.itens);
+            // A full page is followed by another unless the count says it was the last.
+            let counted = found.total_itens > 0 && all.len() as u64 >= found.total_itens;
+            if received < CATALOGUE_PAGE_SIZE as usize || counted {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// Every sale the search lists with this number (more than one where numbers repeat).

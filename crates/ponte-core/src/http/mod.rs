@@ -169,6 +169,16 @@ impl Request {
             idempotent: false,
         }
     }
+
+    /// A PUT that sets a field to a value: the same twice is the same as once.
+    pub fn put(url: String, body: serde_json::Value) -> Self {
+        Request {
+            method: Method::PUT,
+            url,
+            body: Some(body),
+            idempotent: true,
+        }
+    }
 }
 
 /// What the API client adds to every request: the auth header (and, for Nuvemshop, nothing

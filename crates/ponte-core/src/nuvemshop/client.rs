@@ -23,6 +23,18 @@ pub struct NuvemshopClient {
     result_window: u64,
 }
 
+/// What an orders listing asks for: `created_at_min` always (Ponte never lists a store's
+/// whole history), the rest when set.
+#[derive(Clone, Debug)]
+pub struct OrdersQuery {
+    /// `payment_status=paid`; otherwise orders in any payment state (to see refunds).
+    pub paid_only: bool,
+    pub created_min: DateTime<Utc>,
+    pub created_max: Option<DateTime<Utc>>,
+    pub updated_min: Option<DateTime<Utc>>,
+    pub updated_max: Option<DateTime<Utc>>,
+}
+
 /// One page of orders, each still raw: a broken order must not hide the others.
 pub struct OrdersPage {
     pub orders: Vec<Value>,
@@ -100,20 +112,37 @@ impl NuvemshopClient {
         updated_max: Option<DateTime<Utc>>,
         page: u32,
     ) -> Result<Option<OrdersPage>> {
+        let query = OrdersQuery {
+            paid_only: true,
+            created_min,
+            created_max: None,
+            updated_min,
+            updated_max,
+        };
+        self.orders_page(&query, page).await
+    }
+
+    /// One page of the orders `query` asks for; `None` past the last page.
+    pub async fn orders_page(&self, query: &OrdersQuery, page: u32) -> Result<Option<OrdersPage>> {
         let mut url = url::Url::parse(&self.url("/orders"))
             .map_err(|error| Error::Config(format!("PONTE_NUVEMSHOP_API_URL: {error}")))?;
         {
-            let mut query = url.query_pairs_mut();
-            query.append_pair("payment_status", "paid");
-            query.append_pair("created_at_min", &nuvemshop_filter(created_min));
-            if let Some(updated_min) = updated_min {
-                query.append_pair("updated_at_min", &nuvemshop_filter(updated_min));
+            let mut pairs = url.query_pairs_mut();
+            if query.paid_only {
+                pairs.append_pair("payment_status", "paid");
             }
-            if let Some(updated_max) = updated_max {
-                query.append_pair("updated_at_max", &nuvemshop_filter(updated_max));
+            pairs.append_pair("created_at_min", &nuvemshop_filter(query.created_min));
+            if let Some(created_max) = query.created_max {
+                pairs.append_pair("created_at_max", &nuvemshop_filter(created_max));
             }
-            query.append_pair("per_page", &PER_PAGE.to_string());
-            query.append_pair("page", &page.to_string());
+            if let Some(updated_min) = query.updated_min {
+                pairs.append_pair("updated_at_min", &nuvemshop_filter(updated_min));
+            }
+            if let Some(updated_max) = query.updated_max {
+                pairs.append_pair("updated_at_max", &nuvemshop_filter(updated_max));
+            }
+            pairs.append_pair("per_page", &PER_PAGE.to_string());
+            pairs.append_pair("page", &page.to_string());
         }
         let reply = self.get(url.into()).await?;
         if reply.status == 404 && is_past_last_page(&reply.body) {
@@ -129,6 +158,21 @@ impl NuvemshopClient {
             .and_then(|value| value.trim().parse().ok());
         let orders: Vec<Value> = reply.json(Service::Nuvemshop)?;
         Ok(Some(OrdersPage { orders, total }))
+    }
+
+    /// Writes the merchant's private note of an order (`PUT /orders/{id}`, the one field the
+    /// API lets an app change; it needs the `write_orders` scope).
+    pub async fn set_owner_note(&self, id: u64, note: &str) -> Result<()> {
+        let reply = self
+            .call(Request::put(
+                self.url(&format!("/orders/{id}")),
+                serde_json::json!({ "owner_note": note }),
+            ))
+            .await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        Ok(())
     }
 
     /// The store's webhooks for this app: `(event, url)`.

@@ -154,6 +154,16 @@ pub fn is_note_of(notes: &str, order_number: u64) -> bool {
     notes.trim() == order_note(order_number)
 }
 
+/// The order whose sale these notes are, when they are exactly a note [`order_note`] wrote.
+pub fn order_of_note(notes: &str) -> Option<u64> {
+    let number: u64 = notes
+        .trim()
+        .strip_prefix("Pedido Nuvemshop #")?
+        .parse()
+        .ok()?;
+    is_note_of(notes, number).then_some(number)
+}
+
 /// The request, once the customer, products (one id per line, in order), seller and sale
 /// number are known.
 pub fn new_venda(
@@ -211,6 +221,22 @@ pub(crate) mod tests {
     use crate::nuvemshop::Order;
 
     /// A paid order as the API sends it: 2 × 59.90 + 39.90, coupon 15.97, shipping 18.50.
+    #[test]
+    fn a_note_names_its_order_and_nothing_else_does() {
+        assert_eq!(order_of_note(&order_note(123)), Some(123));
+        assert_eq!(order_of_note("  Pedido Nuvemshop #7 "), Some(7));
+        for other in [
+            "Pedido Nuvemshop #",
+            "Pedido Nuvemshop #12a",
+            "Pedido Nuvemshop #+12",
+            "Pedido Nuvemshop #012",
+            "Venda balcão",
+            "Pedido Nuvemshop #12 e #13",
+        ] {
+            assert_eq!(order_of_note(other), None, "{other}");
+        }
+    }
+
     pub fn order() -> Order {
         Order::parse(&serde_json::json!({
             "id": 1450789401u64, "number": "101",

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_orders_search.sql"),
     include_str!("../../migrations/0006_remembered_ids.sql"),
     include_str!("../../migrations/0007_imported_by_day.sql"),
+    include_str!("../../migrations/0008_backfills.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

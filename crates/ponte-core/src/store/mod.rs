@@ -4,6 +4,7 @@
 mod ledger;
 mod lgpd;
 mod migrations;
+mod planned;
 mod remembered;
 mod settings;
 
@@ -14,6 +15,7 @@ use rusqlite::Connection;
 
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
+pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};
 pub use remembered::Remembered;
 pub use settings::{Seller, Settings};
 

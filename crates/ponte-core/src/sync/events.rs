@@ -23,6 +23,11 @@ pub enum Event {
         done: usize,
         total: usize,
     },
+    /// Orders of a chosen period read from Nuvemshop so far: a backfill or a reconciliation
+    /// reading a long period.
+    OrdersListed {
+        count: usize,
+    },
     OrderChanged {
         order_id: u64,
         state: OrderState,
@@ -67,6 +72,7 @@ mod tests {
         for event in [
             Event::SyncStarted,
             Event::OrdersFound { count: 3 },
+            Event::OrdersListed { count: 200 },
             Event::Progress { done: 1, total: 40 },
             Event::SettingsChanged,
         ] {

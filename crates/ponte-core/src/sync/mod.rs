@@ -15,7 +15,7 @@
 
 mod decide;
 mod events;
-mod shared;
+pub(crate) mod shared;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -825,11 +825,12 @@ impl Engine {
         }
     }
 
-    async fn find_or_create_customer(
+    /// R12: the id of the customer with the same name and document, if Conta Azul has one.
+    pub(crate) async fn find_customer(
         &self,
         draft: &CustomerDraft,
         shared: &PassShared,
-    ) -> Result<std::result::Result<String, Problem>> {
+    ) -> Result<Option<String>> {
         let base = shared
             .customer_base
             .get_or_try_init(|| async {
@@ -865,6 +866,15 @@ impl Engine {
                 matching_customer(draft, &by_name).map(|found| found.id.clone())
             }
         };
+        Ok(found)
+    }
+
+    async fn find_or_create_customer(
+        &self,
+        draft: &CustomerDraft,
+        shared: &PassShared,
+    ) -> Result<std::result::Result<String, Problem>> {
+        let found = self.find_customer(draft, shared).await?;
         if let Some(id) = found {
             return Ok(Ok(id));
         }
@@ -905,12 +915,12 @@ impl Engine {
         unresolved(resolved)
     }
 
-    async fn find_or_create_product(
+    /// R10: what the product with this description would be: reused, created, or a problem.
+    pub(crate) async fn find_product(
         &self,
         description: &str,
-        price: rust_decimal::Decimal,
         shared: &PassShared,
-    ) -> Result<std::result::Result<String, Problem>> {
+    ) -> Result<ProductMatch> {
         let catalogue = shared
             .catalogue
             .get_or_try_init(|| self.whole_catalogue())
@@ -935,6 +945,16 @@ impl Engine {
                 match_product(description, &candidates)
             }
         };
+        Ok(matched)
+    }
+
+    async fn find_or_create_product(
+        &self,
+        description: &str,
+        price: rust_decimal::Decimal,
+        shared: &PassShared,
+    ) -> Result<std::result::Result<String, Problem>> {
+        let matched = self.find_product(description, shared).await?;
         Ok(match matched {
             ProductMatch::Reuse(id) => Ok(id),
             ProductMatch::Unusable(problem) => Err(problem),
@@ -1001,7 +1021,7 @@ impl Engine {
 }
 
 /// The key a customer is matched by (R12): its name and document.
-fn customer_key(draft: &CustomerDraft) -> String {
+pub(crate) fn customer_key(draft: &CustomerDraft) -> String {
     format!(
         "{}|{}",
         crate::rules::same_text_key(&draft.name),

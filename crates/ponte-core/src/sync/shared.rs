@@ -12,20 +12,20 @@ use crate::contaazul::wire::{PessoaSummary, ProdutoSummary};
 use crate::problem::Problem;
 
 #[derive(Default)]
-pub(super) struct PassShared {
-    pub customers: Resolutions,
-    pub products: Resolutions,
+pub(crate) struct PassShared {
+    pub(super) customers: Resolutions,
+    pub(super) products: Resolutions,
     /// The whole catalogue (active and inactive) when it fits one page per status; `None` when
     /// it is too large and products are searched one by one.
-    pub catalogue: OnceCell<Option<Vec<ProdutoSummary>>>,
+    pub(super) catalogue: OnceCell<Option<Vec<ProdutoSummary>>>,
     /// Likewise the customers, when they fit one page.
-    pub customer_base: OnceCell<Option<Vec<PessoaSummary>>>,
-    pub numbering: Numbering,
+    pub(super) customer_base: OnceCell<Option<Vec<PessoaSummary>>>,
+    pub(super) numbering: Numbering,
     /// Set when something ended the pass: orders not yet started stay as they are.
-    pub stopping: AtomicBool,
+    pub(super) stopping: AtomicBool,
     /// The merchant's payment mapping as the pass began (R14): a change applies to the sales
     /// sent after it.
-    pub payments: crate::rules::payment::PaymentMapping,
+    pub(super) payments: crate::rules::payment::PaymentMapping,
 }
 
 /// Why a customer or product could not be resolved.

@@ -26,6 +26,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/control/nuvemshop/orders/{id}/pay", post(pay))
         .route("/control/nuvemshop/orders/{id}/cancel", post(cancel))
         .route("/control/nuvemshop/orders/{id}/refund", post(refund))
+        .route("/control/nuvemshop/orders/{id}/edit", post(edit_order))
         .route(
             "/control/nuvemshop/orders/{id}/payment-status",
             put(payment_status),
@@ -59,6 +60,10 @@ pub(crate) fn router(state: AppState) -> Router {
             get(stock_validation).put(set_stock_validation),
         )
         .route("/control/contaazul/sales", get(sales))
+        .route(
+            "/control/contaazul/sales/{id}",
+            axum::routing::delete(delete_sale),
+        )
         .route(
             "/control/contaazul/reject-refresh-tokens",
             post(reject_refresh),
@@ -105,6 +110,7 @@ async fn index() -> Response {
             "POST /control/reset",
             "GET|POST /control/nuvemshop/orders",
             "POST /control/nuvemshop/orders/{id}/pay|cancel|refund",
+            "POST /control/nuvemshop/orders/{id}/edit {line, quantity}",
             "PUT /control/nuvemshop/orders/{id}/payment-status {status}",
             "POST /control/nuvemshop/install",
             "GET /control/nuvemshop/webhooks",
@@ -120,6 +126,7 @@ async fn index() -> Response {
             "PUT /control/contaazul/sale-search-lag {millis}",
             "GET|PUT /control/contaazul/stock-validation {enabled}",
             "GET /control/contaazul/sales",
+            "DELETE /control/contaazul/sales/{id}",
             "POST /control/contaazul/reject-refresh-tokens",
             "POST /control/contaazul/expire-access-tokens",
             "GET|POST|DELETE /control/faults",
@@ -153,6 +160,32 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<u64>) -> Response 
 
 async fn refund(State(state): State<AppState>, Path(id): Path<u64>) -> Response {
     answer(control(&state).refund_order(id))
+}
+
+#[derive(Deserialize)]
+struct EditBody {
+    /// The line (0-based) whose quantity changes.
+    line: usize,
+    quantity: i64,
+}
+
+async fn edit_order(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    Json(body): Json<EditBody>,
+) -> Response {
+    answer(control(&state).edit_order_quantity(id, body.line, body.quantity))
+}
+
+async fn delete_sale(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if control(&state).delete_sale(&id) {
+        ok(json!({ "deleted": id }))
+    } else {
+        axum::response::IntoResponse::into_response((
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no sale {id}") })),
+        ))
+    }
 }
 
 #[derive(Deserialize)]

@@ -100,6 +100,18 @@ impl Control {
             .ok_or(ControlError::OrderNotFound(id))
     }
 
+    /// The merchant edits an order in the Nuvemshop admin: a line's quantity.
+    pub fn edit_order_quantity(
+        &self,
+        id: u64,
+        line: usize,
+        quantity: i64,
+    ) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.set_line_quantity(id, line, quantity))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
     pub fn set_payment_status(
         &self,
         id: u64,
@@ -257,6 +269,18 @@ impl Control {
 
     pub fn sales(&self) -> Vec<Venda> {
         self.state.with(|world| world.contaazul.vendas.clone())
+    }
+
+    /// The merchant deletes a sale in Conta Azul's screens; answers whether it existed.
+    pub fn delete_sale(&self, id: &str) -> bool {
+        self.state.with(|world| {
+            let before = world.contaazul.vendas.len();
+            world
+                .contaazul
+                .vendas
+                .retain(|venda| venda.id.to_string() != id);
+            world.contaazul.vendas.len() < before
+        })
     }
 
     pub fn customers(&self) -> Vec<Pessoa> {

@@ -439,6 +439,17 @@ impl NuvemshopState {
         Some(order)
     }
 
+    /// The merchant edits an order in the admin: one line's quantity changes (the totals
+    /// follow, computed from the lines).
+    pub fn set_line_quantity(&mut self, id: u64, line: usize, quantity: i64) -> Option<Order> {
+        if self.orders.get(&id)?.products.len() <= line {
+            return None;
+        }
+        let order = self.touch(id, |order| order.products[line].quantity = quantity)?;
+        self.raise("order/updated", id);
+        Some(order)
+    }
+
     pub fn set_owner_note(&mut self, id: u64, note: String) -> Option<Order> {
         let order = self.touch(id, |order| order.owner_note = Some(note))?;
         self.raise("order/updated", id);

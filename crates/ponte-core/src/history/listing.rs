@@ -1,0 +1,85 @@
+//! The orders a store created in a period, read in `created_at` windows that each stay under
+//! Nuvemshop's 10,000-result cap.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::nuvemshop::client::{OrdersQuery, PER_PAGE};
+use crate::nuvemshop::NuvemshopClient;
+
+/// Every order created within `start..end`, paid only or in any payment state, each still raw
+/// (a broken order must not hide the others). `listed` is told how many were read so far.
+pub async fn orders_created(
+    client: &NuvemshopClient,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    paid_only: bool,
+    mut listed: impl FnMut(usize),
+) -> Result<Vec<Value>> {
+    let per_page = u64::from(PER_PAGE);
+    let last_page = (client.result_window() / per_page).max(1) as u32;
+    let mut found = Vec::new();
+    let mut ids = HashSet::new();
+    // Inclusive windows, to the second (the filters' precision).
+    let mut windows = vec![(start, end - Duration::seconds(1))];
+    while let Some((from, to)) = windows.pop() {
+        if to < from {
+            continue;
+        }
+        let query = OrdersQuery {
+            paid_only,
+            created_min: from,
+            created_max: Some(to),
+            updated_min: None,
+            updated_max: None,
+        };
+        let mut window = Vec::new();
+        let mut too_big = true;
+        for page in 1..=last_page {
+            let page_orders = match client.orders_page(&query, page).await {
+                // Past the first page, a refusal is the result cap's: narrow the window.
+                Err(Error::Api {
+                    status: 400 | 422, ..
+                }) if page > 1 => break,
+                other => other?,
+            };
+            let Some(page_orders) = page_orders else {
+                too_big = false;
+                break;
+            };
+            if page_orders
+                .total
+                .is_some_and(|total| total > client.result_window())
+            {
+                break;
+            }
+            let full = page_orders.orders.len() as u64 >= per_page;
+            window.extend(page_orders.orders);
+            if !full {
+                too_big = false;
+                break;
+            }
+        }
+        if too_big && to - from >= Duration::seconds(1) {
+            let middle = from + (to - from) / 2;
+            // The later half first off the stack: orders come out oldest first.
+            windows.push((middle + Duration::seconds(1), to));
+            windows.push((from, middle));
+            continue;
+        }
+        if too_big {
+            tracing::warn!(%from, "more orders created in one second than a query may list");
+        }
+        for order in window {
+            let id = order.get("id").and_then(Value::as_u64);
+            if id.is_none_or(|id| ids.insert(id)) {
+                found.push(order);
+            }
+        }
+        listed(found.len());
+    }
+    Ok(found)
+}

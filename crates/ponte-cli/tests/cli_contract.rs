@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{cli, sales_for, Cli, CPFS};
 use ponte_sandbox::contaazul::NewProduto;
-use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
+use ponte_sandbox::nuvemshop::NewOrder;
 use ponte_sandbox::{Fault, FaultRule, Service};
 use serde_json::{json, Value};
 use tokio::process::Command;
@@ -17,24 +17,7 @@ impl Cli {
     fn order(&self, name: &str, cpf: &str, product: &str) -> u64 {
         self.sandbox
             .control()
-            .create_order(NewOrder {
-                customer: NewCustomer {
-                    name: name.into(),
-                    email: "cliente@exemplo.com.br".into(),
-                    identification: Some(cpf.into()),
-                    phone: None,
-                    billing_phone: None,
-                },
-                products: vec![NewLine {
-                    name: product.into(),
-                    price: "25.00".parse().unwrap(),
-                    quantity: 1,
-                    sku: None,
-                    variant_values: vec![],
-                }],
-                payment_status: Some(PaymentStatus::Paid),
-                ..NewOrder::default()
-            })
+            .create_order(common::paid_order(name, cpf, product))
             .id
     }
 }
@@ -437,4 +420,104 @@ async fn r14_ponte_payments_maps_the_ways_of_paying() {
 
     assert_eq!(cli.run(&["payments", "--reset"]).await.code, 0);
     assert_eq!(cli.run(&["payments", "--json"]).await.json(), json!({}));
+}
+
+#[tokio::test]
+async fn backfill_previews_then_imports_on_confirm_and_reconcile_finds_the_rest() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    let old = |name: &str, cpf: &str, days: i64| {
+        control.create_order(NewOrder {
+            created_at: Some(chrono::Utc::now() - chrono::Duration::days(days)),
+            ..common::paid_order(name, cpf, "Caneca")
+        })
+    };
+    let maria = old("Maria Silva", CPFS[0], 3);
+    let joao = old("João Souza", CPFS[1], 2);
+    cli.ready().await;
+    let today = ponte_core::time::business_date(chrono::Utc::now());
+    let from = (today - chrono::Duration::days(6))
+        .format("%d/%m/%Y")
+        .to_string();
+    let to = today.to_string();
+
+    // Before the activation date nothing was imported; reconcile says why, and reads only.
+    let report = cli
+        .run(&["reconcile", "--from", &from, "--to", &to, "--json"])
+        .await;
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let report = report.json();
+    assert_eq!(report["paid"], 2);
+    assert_eq!(report["missing"][0]["number"], maria.number);
+    assert!(report["missing"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("anterior à data de ativação"));
+
+    let preview = cli.run(&["backfill", "--from", &from, "--to", &to]).await;
+    assert_eq!(preview.code, 0, "{}", preview.stderr);
+    assert!(
+        preview
+            .stdout
+            .contains("2 pedido(s) a importar, total R$ 50,00"),
+        "{}",
+        preview.stdout
+    );
+    assert!(preview
+        .stdout
+        .contains("Clientes novos (2): João Souza, Maria Silva"));
+    assert!(preview.stdout.contains("--confirm"));
+    assert!(control.sales().is_empty(), "a preview creates nothing");
+
+    let confirmed = cli
+        .run(&["backfill", "--from", &from, "--to", &to, "--confirm"])
+        .await;
+    assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
+    assert!(
+        confirmed.stdout.contains("2 pedido(s) na fila"),
+        "{}",
+        confirmed.stdout
+    );
+    assert!(
+        confirmed.stderr.contains("Importando: 2 de 2"),
+        "{}",
+        confirmed.stderr
+    );
+    assert_eq!(sales_for(&control, maria.number), 1);
+    assert_eq!(sales_for(&control, joao.number), 1);
+
+    let again = cli
+        .run(&[
+            "backfill",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--confirm",
+            "--json",
+        ])
+        .await;
+    assert_eq!(again.json(), json!({"queued": 0, "recorded": 0}));
+    let report = cli
+        .run(&["reconcile", "--from", &from, "--to", &to, "--json"])
+        .await
+        .json();
+    assert_eq!(
+        (
+            report["matched"].as_u64(),
+            report["missing"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(0))
+    );
+
+    // Usage: a reversed period exits 2 in Portuguese; a plan of an unknown order exits 1.
+    let reversed = cli.run(&["backfill", "--from", &to, "--to", &from]).await;
+    assert_eq!(reversed.code, 2);
+    assert!(
+        reversed.stderr.contains("depois de terminar"),
+        "{}",
+        reversed.stderr
+    );
+    let plan = cli.run(&["plan", "999"]).await;
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
 }

@@ -2,6 +2,7 @@
 //! what it prints. What a command decides, the core decides; what it prints in JSON is the
 //! core's own serialisation of the types the window receives.
 
+mod backfill;
 mod connect;
 mod disable;
 mod enable;
@@ -9,6 +10,9 @@ mod export;
 mod lgpd;
 mod orders;
 mod payments;
+mod plan;
+mod progress;
+mod reconcile;
 mod report;
 mod retry;
 mod sellers;
@@ -21,6 +25,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use ponte_core::problem::ProblemCode;
 use ponte_core::{App, Config, Error};
 use serde::Serialize;
 
@@ -49,6 +54,14 @@ pub enum Command {
     Export(export::Args),
     /// Shows or changes how each way of paying becomes the sale's payment in Conta Azul.
     Payments(payments::Args),
+    /// Previews the paid orders of a period before the activation date; imports them with
+    /// --confirm.
+    Backfill(backfill::Args),
+    /// Compares a period's paid orders with the sales in Conta Azul; imports the missing ones
+    /// with --import or --import-missing.
+    Reconcile(reconcile::Args),
+    /// Shows what importing a waiting order would do, and why.
+    Plan(plan::Args),
     /// Puts a failed order (or every failed order) back in the queue.
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
@@ -102,6 +115,9 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Orders(args) => orders::run(&app, args),
         Command::Export(args) => export::run(&app, args),
         Command::Payments(args) => payments::run(&app, args),
+        Command::Backfill(args) => backfill::run(&app, args).await,
+        Command::Reconcile(args) => reconcile::run(&app, args).await,
+        Command::Plan(args) => plan::run(&app, args).await,
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,
@@ -118,6 +134,8 @@ fn exit_code(error: &Error) -> u8 {
         | Error::ContaAzulAccessRevoked
         | Error::NuvemshopSuspended => 3,
         Error::Locked(_) => 4,
+        // Never switched on: not ready for what needs the activation date.
+        Error::Invalid(problem) if problem.code == ProblemCode::IntegrationDisabled => 3,
         Error::Invalid(_) => 2,
         _ => 1,
     }

@@ -21,6 +21,30 @@ fn summary(report: &PassReport) -> String {
     )
 }
 
+/// After orders were queued by hand (a backfill, a reconciliation): a pass now, with its
+/// progress, when the integration is on and no `ponte sync` is running; otherwise says who
+/// will import them.
+pub async fn import_now(app: &App) -> Result<(), Error> {
+    if !app.settings()?.enabled {
+        println!("Serão importados quando a integração for ativada (ponte enable).");
+        return Ok(());
+    }
+    let _lock = match DataDirLock::acquire(&app.config.data_dir) {
+        Ok(lock) => lock,
+        Err(Error::Locked(_)) => {
+            println!("O ponte sync em andamento vai importá-los.");
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    let report = {
+        let _progress = super::progress::Progress::show(app);
+        app.sync_once().await?
+    };
+    println!("{}", summary(&report));
+    Ok(())
+}
+
 pub async fn run(app: App, args: Args) -> Result<(), Error> {
     let _lock = DataDirLock::acquire(&app.config.data_dir)?;
     if args.once {

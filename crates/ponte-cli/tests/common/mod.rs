@@ -117,3 +117,26 @@ pub const CPFS: &[&str] = &[
     "853.513.468-93",
     "248.438.034-80",
 ];
+
+/// A paid order of one product at R$ 25,00.
+pub fn paid_order(name: &str, cpf: &str, product: &str) -> ponte_sandbox::nuvemshop::NewOrder {
+    use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
+    NewOrder {
+        customer: NewCustomer {
+            name: name.into(),
+            email: "cliente@exemplo.com.br".into(),
+            identification: Some(cpf.into()),
+            phone: None,
+            billing_phone: None,
+        },
+        products: vec![NewLine {
+            name: product.into(),
+            price: "25.00".parse().unwrap(),
+            quantity: 1,
+            sku: None,
+            variant_values: vec![],
+        }],
+        payment_status: Some(PaymentStatus::Paid),
+        ..NewOrder::default()
+    }
+}

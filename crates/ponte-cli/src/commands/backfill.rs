@@ -1,0 +1,117 @@
+//! `ponte backfill --from DATE --to DATE [--confirm] [--json]`: the orders of a period before
+//! the activation date, previewed, then imported only with `--confirm`.
+
+use ponte_core::history::BackfillPreview;
+use ponte_core::money::brl;
+use ponte_core::time::{br_date, business_date};
+use ponte_core::{App, Error};
+
+use super::progress::Progress;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// First day of the period (2026-10-01 or 01/10/2026).
+    #[arg(long)]
+    from: String,
+    /// Last day of the period; only what was created before the activation date is taken.
+    #[arg(long)]
+    to: String,
+    /// Import them: queue the orders (recording those Conta Azul already has) and, while the
+    /// integration is on, run a pass with its progress.
+    #[arg(long)]
+    confirm: bool,
+    /// The preview (or what was queued) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(app: &App, args: Args) -> Result<(), Error> {
+    let period = app.period(&args.from, &args.to)?;
+    if !args.confirm {
+        let preview = {
+            let _progress = (!args.json).then(|| Progress::show(app));
+            app.backfill_preview(&period).await?
+        };
+        if args.json {
+            return super::print_json(&preview);
+        }
+        print_preview(&preview);
+        return Ok(());
+    }
+    let planned = {
+        let _progress = (!args.json).then(|| Progress::show(app));
+        app.backfill(&period).await?
+    };
+    if args.json {
+        return super::print_json(&planned);
+    }
+    println!(
+        "{} pedido(s) na fila; {} já na Conta Azul, só registrado(s).",
+        planned.queued, planned.recorded
+    );
+    if planned.queued > 0 {
+        super::sync::import_now(app).await?;
+    }
+    Ok(())
+}
+
+/// Up to ten names, then how many more.
+fn names(list: &[String]) -> String {
+    let mut shown = list.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+    if list.len() > 10 {
+        shown.push_str(&format!(" e mais {}", list.len() - 10));
+    }
+    shown
+}
+
+fn print_preview(preview: &BackfillPreview) {
+    let total = preview.total.parse().map(brl).unwrap_or_default();
+    println!(
+        "Pedidos pagos de {} a {} (antes da ativação):",
+        br_date(preview.period.from),
+        br_date(business_date(preview.until))
+    );
+    println!(
+        "  {} pedido(s) a importar, total {}",
+        preview.orders.len(),
+        total
+    );
+    for (label, list) in [
+        ("Clientes novos", &preview.new_customers),
+        ("Clientes reutilizados", &preview.reused_customers),
+        ("Produtos novos", &preview.new_products),
+        ("Produtos reutilizados", &preview.reused_products),
+    ] {
+        if !list.is_empty() {
+            println!("  {label} ({}): {}", list.len(), names(list));
+        }
+    }
+    if preview.already_in_ponte > 0 {
+        println!("  Já no Ponte: {} pedido(s)", preview.already_in_ponte);
+    }
+    for order in &preview.already_in_contaazul {
+        println!(
+            "  Pedido #{}: a venda {} já está na Conta Azul (será só registrada)",
+            order.number,
+            order.sale_number.unwrap_or_default()
+        );
+    }
+    for order in &preview.not_imported {
+        println!(
+            "  Pedido #{} não será importado: {}",
+            order.number, order.reason
+        );
+    }
+    if preview.would_fail > 0 {
+        println!(
+            "  {} pedido(s) com problema: serão importados e ficarão em Não importados, com o \
+             que fazer",
+            preview.would_fail
+        );
+    }
+    if preview.orders.is_empty() {
+        println!("Nada a importar neste período.");
+    } else {
+        println!("Para importar, rode de novo com --confirm.");
+    }
+}

@@ -260,7 +260,7 @@ function selectTab(tab) {
   for (const button of document.querySelectorAll(".tab")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === tab));
   }
-  for (const name of ["imported", "failed", "skipped", "settings"]) {
+  for (const name of ["imported", "failed", "queued", "skipped", "period", "settings"]) {
     $(`panel-${name}`).hidden = name !== tab;
   }
   renderTab();
@@ -269,7 +269,9 @@ function selectTab(tab) {
 async function renderTab() {
   if (ui.tab === "imported") return renderImported();
   if (ui.tab === "failed") return renderFailed();
+  if (ui.tab === "queued") return renderQueued();
   if (ui.tab === "skipped") return renderSkipped();
+  if (ui.tab === "period") return renderPeriod();
   return renderSettings();
 }
 
@@ -303,6 +305,7 @@ async function renderImported() {
       el("td", { text: formatDate(o.paid_at || o.created_at) }),
       el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
       el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
+      el("td", {}, [el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id) })]),
     ])
   );
   $("imported-rows").replaceChildren(...rows);
@@ -328,6 +331,7 @@ async function renderFailed() {
       el("div", { class: "actions" }, [
         el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
         el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
+        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: (event) => togglePlan(event.target.closest("article"), o.order_id) }),
         ...(ui.adminOrdersUrl
           ? [el("a", {
               class: "admin-link",
@@ -346,6 +350,276 @@ async function renderFailed() {
   $("failed-empty").hidden = cards.length > 0;
   $("retry-all").disabled = cards.length === 0;
   $("export-failed").disabled = cards.length === 0;
+}
+
+const PLAN_MARKS = { reuse: "usar", create: "criar", problem: "problema" };
+
+/** *O que vai acontecer*: the customer and products an order would use or create, and why. */
+async function togglePlan(container, orderId) {
+  const shown = container.querySelector(".plan");
+  if (shown) {
+    shown.remove();
+    return;
+  }
+  const plan = await call("order_plan", { orderId });
+  const items = [];
+  if (plan.problem) items.push(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
+  for (const choice of [plan.customer, ...plan.products].filter(Boolean)) {
+    items.push(
+      el("li", { class: choice.action }, [
+        el("span", { class: "mark", text: PLAN_MARKS[choice.action] }),
+        isolated(choice.name),
+        el("span", { class: "muted", text: `— ${choice.why}` }),
+      ])
+    );
+  }
+  container.append(el("ul", { class: "plan", "data-order": orderId }, items));
+}
+
+/** *Na fila*: the orders waiting for the next pass (and those whose sale is being checked). */
+async function renderQueued() {
+  const [queued, importing] = await Promise.all([
+    call("orders", { state: "queued", search: null, page: 0, pageSize: 200 }),
+    call("orders", { state: "importing", search: null, page: 0, pageSize: 200 }),
+  ]);
+  const cards = [...importing.items, ...queued.items].map((o) =>
+    el("article", { class: "queued", "data-order": o.order_id }, [
+      el("header", {}, [
+        el("span", {}, [
+          el("strong", { text: `Pedido #${o.number}` }),
+          " · ",
+          isolated(o.customer_name, "cliente sem nome"),
+          ` · ${formatMoney(o.total)} · ${formatDate(o.paid_at || o.created_at)}`,
+          o.state === "importing" ? el("span", { class: "muted", text: " · enviado, confirmando na Conta Azul" }) : "",
+        ]),
+        o.state === "queued"
+          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: (event) => togglePlan(event.target.closest("article"), o.order_id) })
+          : "",
+      ]),
+    ])
+  );
+  $("queued-list").replaceChildren(...cards);
+  $("queued-empty").hidden = cards.length > 0;
+}
+
+/** *Detalhes* of an imported order: what was done and Conta Azul's answers, masked. */
+async function showDetails(orderId) {
+  $("details-text").textContent = await call("support_report", { orderId });
+  $("details").showModal();
+}
+
+// ---- Conferir período ----------------------------------------------------------------
+
+/** `YYYY-MM-DD` of a São Paulo day, `offset` days from today (UTC−3: Brazil keeps no
+ * daylight saving since 2019, and a locale's date format is not relied on). */
+function isoDay(offset = 0) {
+  return new Date(Date.now() - 3 * 3600000 + offset * 86400000).toISOString().slice(0, 10);
+}
+
+function periodArgs() {
+  return { from: $("period-from").value, to: $("period-to").value };
+}
+
+function renderPeriod() {
+  if (!$("period-from").value) $("period-from").value = isoDay(-30);
+  if (!$("period-to").value) $("period-to").value = isoDay(0);
+  $("period-to").max = isoDay(0);
+  return renderBackfillHistory();
+}
+
+async function renderBackfillHistory() {
+  const records = await call("backfills");
+  $("backfill-history").replaceChildren(
+    ...records.map((record) =>
+      el("p", {
+        class: "backfill-record",
+        text: `Importação de ${formatDay(record.from)} a ${formatDay(record.to)}, confirmada em ${formatDate(record.confirmed_at)}: ${record.queued} pedido(s) na fila, ${record.recorded} já na Conta Azul.`,
+      })
+    )
+  );
+}
+
+/** `2026-10-01` → `01/10/2026` (a date without time: no time zone moves it). */
+function formatDay(day) {
+  const [year, month, date] = day.split("-");
+  return `${date}/${month}/${year}`;
+}
+
+/** While a period is read (a long one takes a while), what is happening. */
+async function working(message, task) {
+  $("period-working").textContent = message;
+  $("period-working").hidden = false;
+  for (const id of ["reconcile", "backfill-preview"]) $(id).disabled = true;
+  try {
+    return await task();
+  } finally {
+    $("period-working").hidden = true;
+    for (const id of ["reconcile", "backfill-preview"]) $(id).disabled = false;
+  }
+}
+
+function adminLink(orderId) {
+  if (!ui.adminOrdersUrl) return "";
+  return el("a", {
+    class: "admin-link",
+    href: `${ui.adminOrdersUrl}${orderId}`,
+    text: "Ver pedido na Nuvemshop",
+    onclick: (event) => {
+      event.preventDefault();
+      call("open_in_store", { orderId }).catch(() => {});
+    },
+  });
+}
+
+async function reconcilePeriod(event) {
+  if (event) event.preventDefault();
+  const args = periodArgs();
+  const report = await working("Conferindo o período na Nuvemshop e na Conta Azul…", () => call("reconcile", args));
+  $("backfill-result").hidden = true;
+  const result = $("reconcile-result");
+  const parts = [
+    el("h3", { text: `Conferência de ${formatDay(report.period.from)} a ${formatDay(report.period.to)}` }),
+    el("p", {
+      class: "reconcile-summary",
+      text: `Pedidos pagos na Nuvemshop: ${report.paid} · com venda na Conta Azul: ${report.matched} · a caminho: ${report.on_the_way}`,
+    }),
+  ];
+  if (report.missing.length === 0) {
+    parts.push(el("p", { class: "ok", text: "Nenhum pedido pago faltando na Conta Azul." }));
+  } else {
+    parts.push(
+      el("div", { class: "head" }, [
+        el("h3", { text: `Faltando na Conta Azul (${report.missing.length})` }),
+        el("button", {
+          class: "primary small",
+          id: "import-all-missing",
+          text: "Importar todos",
+          onclick: () => importMissing(args, report.missing.map((m) => m.order_id)).catch(() => {}),
+        }),
+      ]),
+      el("table", { class: "table missing-table" }, [
+        el("thead", {}, [el("tr", {}, ["Pedido", "Cliente", "Total", "Data", "Por quê", ""].map((h) => el("th", { text: h })))]),
+        el(
+          "tbody",
+          {},
+          report.missing.map((m) =>
+            el("tr", { "data-order": m.order_id }, [
+              el("td", { text: `#${m.number}` }),
+              el("td", {}, [isolated(m.customer_name)]),
+              el("td", { class: "num", text: formatMoney(m.total) }),
+              el("td", { text: formatDate(m.created_at) }),
+              el("td", { text: m.reason }),
+              el("td", {}, [
+                el("button", {
+                  class: "secondary small",
+                  text: m.sale_number != null ? "Registrar" : "Importar",
+                  onclick: () => importMissing(args, [m.order_id]).catch(() => {}),
+                }),
+              ]),
+            ])
+          )
+        ),
+      ])
+    );
+  }
+  if (report.flagged.length > 0) {
+    parts.push(el("h3", { text: `Para conferir (${report.flagged.length})` }));
+    for (const flag of report.flagged) {
+      parts.push(
+        el("div", { class: "flag", "data-order": flag.order_id, "data-flag": flag.flag }, [
+          el("strong", { text: `Pedido #${flag.number}${flag.sale_number != null ? ` · Venda ${flag.sale_number}` : ""}` }),
+          el("p", { text: flag.message }),
+          adminLink(flag.order_id),
+        ])
+      );
+    }
+  }
+  result.replaceChildren(...parts);
+  result.hidden = false;
+}
+
+async function importMissing(args, orderIds) {
+  const planned = await call("import_missing", { ...args, orderIds });
+  toast(`${planned.queued} pedido(s) na fila, ${planned.recorded} já na Conta Azul registrado(s). O Ponte importa agora.`);
+  await reconcilePeriod();
+}
+
+function namesBlock(title, names) {
+  return el("div", {}, [
+    el("strong", { text: `${title} (${names.length})` }),
+    el("span", { class: "muted", text: names.length ? names.join(", ") : "nenhum" }),
+  ]);
+}
+
+async function previewBackfill() {
+  const args = periodArgs();
+  const preview = await working("Lendo os pedidos do período e procurando clientes e produtos na Conta Azul…", () =>
+    call("backfill_preview", args)
+  );
+  $("reconcile-result").hidden = true;
+  const until = formatDate(preview.until);
+  const parts = [
+    el("h3", { text: `Pedidos pagos de ${formatDay(preview.period.from)} até a ativação (${until})` }),
+    el("p", { class: "backfill-summary", text: `${preview.orders.length} pedido(s) a importar, total ${formatMoney(preview.total)}` }),
+    el("div", { class: "names" }, [
+      namesBlock("Clientes novos", preview.new_customers),
+      namesBlock("Clientes reutilizados", preview.reused_customers),
+      namesBlock("Produtos novos", preview.new_products),
+      namesBlock("Produtos reutilizados", preview.reused_products),
+    ]),
+  ];
+  if (preview.already_in_ponte > 0) parts.push(el("p", { class: "note", text: `${preview.already_in_ponte} pedido(s) do período já estão no Ponte.` }));
+  for (const order of preview.already_in_contaazul) {
+    parts.push(el("p", { class: "note", text: `Pedido #${order.number}: a venda ${order.sale_number} já está na Conta Azul e será só registrada.` }));
+  }
+  for (const order of preview.not_imported) {
+    parts.push(el("p", { class: "note", text: `Pedido #${order.number} não será importado: ${order.reason}` }));
+  }
+  if (preview.would_fail > 0) {
+    parts.push(el("p", { class: "warning", text: `${preview.would_fail} pedido(s) com problema: serão importados e ficarão em Pedidos não importados, com o que fazer.` }));
+  }
+  if (preview.plans.length > 0) {
+    parts.push(
+      el("details", { class: "plans" }, [
+        el("summary", { text: "O que vai acontecer com cada pedido" }),
+        ...preview.plans.map((plan) => {
+          const box = el("div", { class: "queued" }, [el("strong", { text: `Pedido #${plan.number}` })]);
+          const items = [plan.customer, ...plan.products].filter(Boolean).map((choice) =>
+            el("li", { class: choice.action }, [el("span", { class: "mark", text: PLAN_MARKS[choice.action] }), isolated(choice.name), el("span", { class: "muted", text: `— ${choice.why}` })])
+          );
+          if (plan.problem) items.unshift(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
+          box.append(el("ul", { class: "plan" }, items));
+          return box;
+        }),
+      ])
+    );
+  }
+  parts.push(
+    el("p", {
+      class: "note",
+      text: "O Ponte reconhece as vendas que ele mesmo lançou, por esta ou outra instalação. Vendas que você lançou à mão na Conta Azul não são reconhecidas: se já lançou alguma deste período, escolha um período sem elas.",
+    })
+  );
+  if (preview.orders.length > 0 || preview.already_in_contaazul.length > 0) {
+    parts.push(
+      el("div", { class: "confirm-row" }, [
+        el("button", { class: "primary", id: "backfill-confirm", text: "Confirmar importação", onclick: () => confirmBackfill(args).catch(() => {}) }),
+        el("button", { class: "secondary", text: "Cancelar", onclick: () => ($("backfill-result").hidden = true) }),
+      ])
+    );
+  } else {
+    parts.push(el("p", { class: "ok", text: "Nada a importar neste período." }));
+  }
+  $("backfill-result").replaceChildren(...parts);
+  $("backfill-result").hidden = false;
+}
+
+async function confirmBackfill(args) {
+  $("backfill-confirm").disabled = true;
+  const planned = await call("backfill", args);
+  toast(`${planned.queued} pedido(s) na fila; ${planned.recorded} já na Conta Azul. O Ponte importa agora — acompanhe a barra de progresso.`);
+  $("backfill-result").hidden = true;
+  await renderBackfillHistory();
 }
 
 async function renderSkipped() {
@@ -485,18 +759,21 @@ async function retry(orderId) {
   toast("Pedido de volta à fila: o Ponte tenta importar agora.");
 }
 
-async function copyReport(orderId) {
-  const report = await call("support_report", { orderId });
+async function copyText(text) {
   try {
-    await navigator.clipboard.writeText(report);
+    await navigator.clipboard.writeText(text);
   } catch {
     const area = el("textarea", {});
-    area.value = report;
+    area.value = text;
     document.body.append(area);
     area.select();
     document.execCommand("copy");
     area.remove();
   }
+}
+
+async function copyReport(orderId) {
+  await copyText(await call("support_report", { orderId }));
   toast("Relatório copiado. Cole na mensagem para o suporte, com a URL do pedido na Nuvemshop.");
 }
 
@@ -551,6 +828,10 @@ function wire() {
   $("install-update").addEventListener("click", installUpdate);
   $("autostart").addEventListener("change", setAutostart);
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));
+  $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(() => {}));
+  $("backfill-preview").addEventListener("click", () => previewBackfill().catch(() => {}));
+  $("details-close").addEventListener("click", () => $("details").close());
+  $("details-copy").addEventListener("click", () => copyText($("details-text").textContent).then(() => toast("Copiado.")));
   document.getElementById("pairing-code").addEventListener("input", () => {
     document.getElementById("pairing-error").hidden = true;
   });

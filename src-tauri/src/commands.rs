@@ -34,6 +34,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         retry_order,
         retry_all_failed,
         support_report,
+        order_plan,
+        backfill_preview,
+        backfill,
+        backfills,
+        reconcile,
+        import_missing,
         export_csv,
         imported_per_day,
         open_in_store,
@@ -232,6 +238,73 @@ pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     shell.app.support_report(order_id).map_err(problem)
+}
+
+/// *O que vai acontecer*: what importing a waiting order would do, and why.
+#[tauri::command]
+pub async fn order_plan(
+    shell: State<'_, Shell>,
+    order_id: u64,
+) -> Answer<ponte_core::history::OrderPlan> {
+    shell.app.order_plan(order_id).await.map_err(problem)
+}
+
+/// *Importar pedidos anteriores à ativação*: the preview; nothing is created.
+#[tauri::command]
+pub async fn backfill_preview(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+) -> Answer<ponte_core::history::BackfillPreview> {
+    let period = shell.app.period(&from, &to).map_err(problem)?;
+    shell.app.backfill_preview(&period).await.map_err(problem)
+}
+
+/// *Confirmar importação*: the period's orders queued, then a pass (its progress bar shows).
+#[tauri::command]
+pub async fn backfill(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+) -> Answer<ponte_core::store::Planned> {
+    let period = shell.app.period(&from, &to).map_err(problem)?;
+    let planned = shell.app.backfill(&period).await.map_err(problem)?;
+    shell.runner.sync_now();
+    Ok(planned)
+}
+
+#[tauri::command]
+pub fn backfills(shell: State<'_, Shell>) -> Answer<Vec<ponte_core::store::BackfillRecord>> {
+    shell.app.backfills().map_err(problem)
+}
+
+/// *Conferir período*: the period's paid orders against the sales in Conta Azul; reads only.
+#[tauri::command]
+pub async fn reconcile(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+) -> Answer<ponte_core::history::Reconciliation> {
+    let period = shell.app.period(&from, &to).map_err(problem)?;
+    shell.app.reconcile(&period).await.map_err(problem)
+}
+
+/// *Importar*: missing orders of a reconciliation queued (or recorded), then a pass.
+#[tauri::command]
+pub async fn import_missing(
+    shell: State<'_, Shell>,
+    from: String,
+    to: String,
+    order_ids: Vec<u64>,
+) -> Answer<ponte_core::store::Planned> {
+    let period = shell.app.period(&from, &to).map_err(problem)?;
+    let planned = shell
+        .app
+        .import_missing(&period, &order_ids)
+        .await
+        .map_err(problem)?;
+    shell.runner.sync_now();
+    Ok(planned)
 }
 
 /// The chart of sales imported per day.

@@ -774,7 +774,7 @@ impl App {
             .ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
         let mut report = format!(
             "Relatório do Ponte para o suporte\n\nPedido Nuvemshop: #{}\nID do pedido: {}\n\
-             Total: {}\nURL do pedido: {}\nSituação no Ponte: {}\n",
+             Total: {}\nURL do pedido: {}\nSituação no Ponte: {} ({})\n",
             order.number,
             order.order_id,
             order
@@ -787,6 +787,7 @@ impl App {
                 self.store.settings()?.nuvemshop_domain.as_deref(),
                 order.order_id
             ),
+            order.state.label(),
             order.state.as_str(),
         );
         if let Some(problem) = &order.error {

@@ -283,26 +283,29 @@ impl Desktop {
 }
 
 fn order(control: &Control, name: &str, cpf: &str, product: &str) -> u64 {
-    control
-        .create_order(NewOrder {
-            customer: NewCustomer {
-                name: name.into(),
-                email: "cliente@exemplo.com.br".into(),
-                identification: Some(cpf.into()),
-                phone: Some("+5511987654321".into()),
-                billing_phone: None,
-            },
-            products: vec![NewLine {
-                name: product.into(),
-                price: "89.90".parse().unwrap(),
-                quantity: 1,
-                sku: None,
-                variant_values: vec![],
-            }],
-            payment_status: Some(PaymentStatus::Paid),
-            ..NewOrder::default()
-        })
-        .number
+    control.create_order(order_of(name, cpf, product)).number
+}
+
+/// A paid order of one product at R$ 89,90.
+fn order_of(name: &str, cpf: &str, product: &str) -> NewOrder {
+    NewOrder {
+        customer: NewCustomer {
+            name: name.into(),
+            email: "cliente@exemplo.com.br".into(),
+            identification: Some(cpf.into()),
+            phone: Some("+5511987654321".into()),
+            billing_phone: None,
+        },
+        products: vec![NewLine {
+            name: product.into(),
+            price: "89.90".parse().unwrap(),
+            quantity: 1,
+            sku: None,
+            variant_values: vec![],
+        }],
+        payment_status: Some(PaymentStatus::Paid),
+        ..NewOrder::default()
+    }
 }
 
 #[tokio::test]
@@ -592,6 +595,100 @@ async fn a_long_catch_up_shows_its_progress() {
     desktop.wait_text("#count-imported", "24").await;
     desktop.wait_visible("#progress", false).await;
     assert_eq!(control.sales().len(), 24);
+    desktop.end().await;
+}
+
+#[tokio::test]
+async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and_reconciled() {
+    let desktop = Desktop::start(&[]).await;
+    let control = desktop.control();
+    let three_days_ago = Some(chrono::Utc::now() - chrono::Duration::days(3));
+    let mut ids = Vec::new();
+    for (name, cpf, product) in [
+        ("Maria Silva", "529.982.247-25", "Caneca Cerâmica"),
+        ("João Souza", "111.444.777-35", "Camiseta Azul"),
+    ] {
+        let mut new = order_of(name, cpf, product);
+        new.created_at = three_days_ago;
+        ids.push(control.create_order(new).id);
+    }
+    desktop.connect_and_activate().await;
+    // R3: switching on imports nothing from before it.
+    desktop.wait_text("#count-imported", "0").await;
+
+    desktop.click(".tab[data-tab=\"period\"]").await;
+    desktop.click("#backfill-preview").await;
+    desktop
+        .wait_text(
+            ".backfill-summary",
+            "2 pedido(s) a importar, total R$ 179,80",
+        )
+        .await;
+    let names = desktop.text("#backfill-result .names").await;
+    assert!(
+        names.contains("Clientes novos (2)") && names.contains("Maria Silva"),
+        "{names}"
+    );
+    assert!(names.contains("Produtos novos (2)"), "{names}");
+    desktop.click("#backfill-result details summary").await;
+    desktop
+        .wait_text(
+            "#backfill-result .plan",
+            "cliente novo: nenhum cliente com o mesmo nome e CPF",
+        )
+        .await;
+    desktop.snapshot("backfill-preview").await;
+    assert!(control.sales().is_empty(), "the preview created nothing");
+
+    desktop.click("#backfill-confirm").await;
+    desktop.wait_text("#count-imported", "2").await;
+    assert_eq!(control.sales().len(), 2);
+    desktop
+        .wait_text("#backfill-history", "2 pedido(s) na fila")
+        .await;
+
+    // Refunded after its import: flagged, the sale left as it is.
+    control.refund_order(ids[0]).unwrap();
+    desktop.click("#reconcile").await;
+    desktop
+        .wait_text(
+            ".reconcile-summary",
+            "Pedidos pagos na Nuvemshop: 1 · com venda na Conta Azul: 1",
+        )
+        .await;
+    desktop
+        .wait_text(
+            ".flag[data-flag=\"refunded\"]",
+            "Pagamento devolvido na Nuvemshop",
+        )
+        .await;
+    desktop.snapshot("reconcile").await;
+    assert_eq!(control.sales().len(), 2);
+
+    // An order Conta Azul cannot take yet waits in the queue, with what will happen to it.
+    control.add_fault(
+        FaultRule::new(Service::Contaazul, Fault::ServerError)
+            .on("POST", "/v1/pessoas")
+            .times(1000),
+    );
+    order(&control, "Rita Lima", "111.444.777-35", "Caneca Cerâmica");
+    desktop.click("#sync-now").await;
+    desktop.wait_text("#count-queued", "1").await;
+    desktop.click(".tab[data-tab=\"queued\"]").await;
+    desktop.click(".queued .plan-button").await;
+    desktop
+        .wait_text(".queued .plan", "produto reutilizado: mesma descrição")
+        .await;
+    desktop.wait_text(".queued .plan", "cliente novo").await;
+    desktop.snapshot("queued-plan").await;
+
+    // An imported order's story, masked.
+    desktop.click(".tab[data-tab=\"imported\"]").await;
+    desktop.click("#imported-rows .details-button").await;
+    desktop.wait_text("#details-text", "POST").await;
+    desktop.snapshot("details").await;
+    desktop.click("#details-close").await;
+    desktop.wait_visible("#details", false).await;
     desktop.end().await;
 }
 

@@ -32,6 +32,17 @@ impl OrderState {
         }
     }
 
+    /// The state in the merchant's words, as the dashboard's tabs say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderState::Queued => "na fila",
+            OrderState::Importing => "enviado, confirmando na Conta Azul",
+            OrderState::Imported => "importado",
+            OrderState::Failed => "não importado",
+            OrderState::Skipped => "ignorado",
+        }
+    }
+
     /// The state as stored; anything else is a corrupt or newer ledger, never a guess.
     pub fn parse(text: &str) -> Option<OrderState> {
         Some(match text {

@@ -602,6 +602,20 @@ impl App {
         Ok(seller)
     }
 
+    /// R10, beyond: products matched by SKU first, for the orders imported from now on.
+    pub fn set_match_by_sku(&self, on: bool) -> Result<()> {
+        self.store.set_match_by_sku(on)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
+    /// The sale's number into each imported order's private note in Nuvemshop, from now on.
+    pub fn set_write_owner_note(&self, on: bool) -> Result<()> {
+        self.store.set_write_owner_note(on)?;
+        self.events.send(Event::SettingsChanged);
+        Ok(())
+    }
+
     pub fn set_poll_interval(&self, interval: std::time::Duration) -> Result<()> {
         self.store.set_poll_interval(interval)?;
         self.events.send(Event::SettingsChanged);

@@ -174,3 +174,7 @@ pub const CONTAAZUL_SALE_NUMBERS_UNIQUE: bool = true;
 /// Registering a webhook whose event and URL are already registered is refused with 422
 /// (UNCONFIRMED: the docs show 422 only for invalid events and URLs).
 pub const NUVEMSHOP_DUPLICATE_WEBHOOK_REFUSED: bool = true;
+
+/// Changing an order without the `write_orders` scope: the answer's status and body are
+/// UNCONFIRMED; the sandbox answers 403 with the body other scope refusals are reported with.
+pub const NUVEMSHOP_MISSING_SCOPE_STATUS: u16 = 403;

@@ -37,6 +37,9 @@ pub struct NuvemshopConfig {
     /// Webhook URLs must be `https` and not on localhost or a Nuvemshop domain; a loopback
     /// `http` URL is accepted only with this on (a broker on 127.0.0.1 in tests).
     pub allow_loopback_webhooks: bool,
+    /// The app's scopes, as registered in the Partners portal (comma-separated): every token
+    /// carries them. Writing an order's `owner_note` needs `write_orders`.
+    pub scopes: String,
     /// The LGPD webhooks' base URL, as set in the app's panel (`{base}/store-redact`,
     /// `/customers-redact`, `/customers-data-request`); none when the panel has none.
     pub lgpd_webhook_base: Option<String>,
@@ -142,6 +145,7 @@ impl SandboxConfig {
                 result_window: crate::assumptions::NUVEMSHOP_RESULT_WINDOW,
                 code_ttl: Duration::from_secs(300),
                 allow_loopback_webhooks: false,
+                scopes: "read_orders,write_orders,read_customers,read_products".into(),
                 lgpd_webhook_base: None,
             },
             contaazul: ContaAzulConfig {

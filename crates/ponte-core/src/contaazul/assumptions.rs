@@ -92,3 +92,7 @@ mod tests {
         assert_eq!(error_message("plain"), "plain");
     }
 }
+
+/// The longest product code (`codigo_sku`) Conta Azul takes: UNCONFIRMED. A longer SKU is not
+/// used to match or create a product (the description decides).
+pub const PRODUCT_CODE_MAX_CHARS: usize = 60;

@@ -125,6 +125,13 @@ impl ContaAzulClient {
             .await
     }
 
+    /// Products whose code is `sku` (the filter's exact semantics are UNCONFIRMED: the caller
+    /// compares the codes), with this `status`.
+    pub async fn produtos_by_sku(&self, sku: &str, status: &str) -> Result<Vec<ProdutoSummary>> {
+        self.search_items("/v1/produtos", &[("sku", sku), ("status", status)])
+            .await
+    }
+
     /// The first page of every product with this `status`, in the largest page the API allows,
     /// and how many there are in all: a small catalogue is read whole in one call.
     pub async fn produtos_first_page(&self, status: &str) -> Result<(Vec<ProdutoSummary>, u64)> {

@@ -66,9 +66,36 @@ pub struct ProdutoSummary {
     pub nome: String,
     #[serde(default)]
     pub status: Option<String>,
+    /// The product's code (its SKU), as the list names it.
+    #[serde(default)]
+    pub codigo: Option<String>,
+    /// The same code, as a product's own answer names it.
+    #[serde(default)]
+    pub codigo_sku: Option<String>,
+    /// The available stock, as the list returns it; kept raw, so that an odd value never
+    /// hides the product.
+    #[serde(default)]
+    pub saldo: Option<serde_json::Value>,
 }
 
 impl ProdutoSummary {
+    pub fn sku(&self) -> Option<&str> {
+        self.codigo
+            .as_deref()
+            .or(self.codigo_sku.as_deref())
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+    }
+
+    /// The available stock, when the answer carried a readable one.
+    pub fn balance(&self) -> Option<Decimal> {
+        match self.saldo.as_ref()? {
+            serde_json::Value::Number(number) => number.to_string().parse().ok(),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.status
             .as_deref()
@@ -85,6 +112,9 @@ pub struct NewProdutoEstoque {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct NewProduto {
     pub nome: String,
+    /// The line's SKU, when products are matched by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codigo_sku: Option<String>,
     pub formato: &'static str,
     pub estoque: NewProdutoEstoque,
 }

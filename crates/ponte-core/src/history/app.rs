@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::nuvemshop::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{BackfillRecord, OrderState, Planned};
-use crate::sync::shared::PassShared;
 use crate::time::business_date;
 
 impl App {
@@ -102,8 +101,7 @@ impl App {
                 ),
             });
         };
-        self.engine()?
-            .plan_order(&order, &PassShared::default())
-            .await
+        let engine = self.engine()?;
+        engine.plan_order(&order, &engine.plan_shared()?).await
     }
 }

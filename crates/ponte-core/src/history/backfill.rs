@@ -18,7 +18,6 @@ use crate::nuvemshop::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::rules::eligibility::{eligibility, Eligibility};
 use crate::store::{AlreadySold, OrderState, Planned, ToQueue};
-use crate::sync::shared::PassShared;
 use crate::sync::{Engine, Event};
 use crate::time::{br_date, business_date};
 
@@ -208,7 +207,7 @@ impl Engine {
         activated_at: DateTime<Utc>,
     ) -> Result<BackfillPreview> {
         let sorted = self.sort_period(period, activated_at, None).await?;
-        let shared = PassShared::default();
+        let shared = self.plan_shared()?;
         let mut plans = Vec::with_capacity(sorted.to_queue.len());
         for (order, _) in &sorted.to_queue {
             plans.push(self.plan_order(order, &shared).await?);

@@ -11,7 +11,7 @@ use crate::rules::product::ProductMatch;
 use crate::rules::sale::sale_draft;
 use crate::store::Remembered;
 use crate::sync::shared::PassShared;
-use crate::sync::{customer_key, Engine};
+use crate::sync::{customer_key, product_key, Engine};
 
 /// What would happen to one customer or product.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -55,6 +55,13 @@ impl OrderPlan {
 }
 
 impl Engine {
+    /// What plans share: the catalogue and customer base read once, the merchant's options.
+    pub(crate) fn plan_shared(&self) -> Result<PassShared> {
+        Ok(PassShared::matching_by_sku(
+            self.store.settings()?.options.match_by_sku,
+        ))
+    }
+
     /// What importing `order` would do, asked of Conta Azul without creating anything. `shared`
     /// keeps what several orders share (the catalogue, the customer base) read once.
     pub(crate) async fn plan_order(&self, order: &Order, shared: &PassShared) -> Result<OrderPlan> {
@@ -107,17 +114,36 @@ impl Engine {
             },
         });
         for line in &draft.lines {
-            let key = crate::rules::same_text_key(&line.description);
+            let key = product_key(line, shared.match_by_sku);
+            let by_sku = key.starts_with("sku:");
             let remembered = self.store.remembered_id(Remembered::Product, &key)?;
             let matched = match remembered {
-                Some(id) => ProductMatch::Reuse(id),
+                Some(id) => Some(ProductMatch::Reuse(id)),
+                None => self.find_product_by_sku(line, shared).await?,
+            };
+            let by_sku = by_sku && matched.is_some();
+            let matched = match matched {
+                Some(matched) => matched,
                 None => self.find_product(&line.description, shared).await?,
             };
             plan.products.push(match matched {
+                ProductMatch::Reuse(_) if by_sku => Choice {
+                    name: line.description.clone(),
+                    action: Action::Reuse,
+                    why: format!(
+                        "produto reutilizado: mesmo SKU ({})",
+                        line.sku.as_deref().unwrap_or_default()
+                    ),
+                },
                 ProductMatch::Reuse(_) => Choice {
                     name: line.description.clone(),
                     action: Action::Reuse,
                     why: "produto reutilizado: mesma descrição".into(),
+                },
+                ProductMatch::Create if shared.match_by_sku && line.sku.is_some() => Choice {
+                    name: line.description.clone(),
+                    action: Action::Create,
+                    why: "produto novo: nenhum produto com o mesmo SKU ou a mesma descrição".into(),
                 },
                 ProductMatch::Create => Choice {
                     name: line.description.clone(),

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::contaazul::assumptions::PRODUCT_NAME_MAX_CHARS;
+use crate::contaazul::assumptions::{PRODUCT_CODE_MAX_CHARS, PRODUCT_NAME_MAX_CHARS};
 use crate::contaazul::wire::{NewProduto, NewProdutoEstoque, ProdutoSummary};
 use crate::problem::Problem;
 use crate::rules::same_text;
@@ -37,10 +37,39 @@ pub fn match_product(description: &str, candidates: &[ProdutoSummary]) -> Produc
     }
 }
 
-/// A product created for a line: its description, and the line's price as the sale price.
-pub fn new_product(description: &str, price: Decimal) -> NewProduto {
+/// A line's SKU as a product code: trimmed; none when empty or longer than the field.
+pub fn product_sku(sku: Option<&str>) -> Option<String> {
+    let sku = sku?.trim();
+    (!sku.is_empty() && sku.chars().count() <= PRODUCT_CODE_MAX_CHARS).then(|| sku.to_string())
+}
+
+/// R10, beyond (matching by SKU switched on): the product whose code is exactly the line's
+/// SKU; `None` when no product has it, and the description decides.
+pub fn match_by_sku(
+    sku: &str,
+    description: &str,
+    candidates: &[ProdutoSummary],
+) -> Option<ProductMatch> {
+    let same: Vec<&ProdutoSummary> = candidates
+        .iter()
+        .filter(|candidate| candidate.sku() == Some(sku))
+        .collect();
+    let active: Vec<&&ProdutoSummary> = same.iter().filter(|p| p.is_active()).collect();
+    let named = format!("{description} (SKU {sku})");
+    match (active.as_slice(), same.is_empty()) {
+        (_, true) => None,
+        ([only], _) => Some(ProductMatch::Reuse(only.id.clone())),
+        ([], false) => Some(ProductMatch::Unusable(Problem::product_inactive(&named))),
+        (_, _) => Some(ProductMatch::Unusable(Problem::product_ambiguous(&named))),
+    }
+}
+
+/// A product created for a line: its description, and the line's price as the sale price;
+/// its SKU as the code when products are matched by SKU.
+pub fn new_product(description: &str, price: Decimal, sku: Option<&str>) -> NewProduto {
     NewProduto {
         nome: description.to_string(),
+        codigo_sku: sku.map(str::to_string),
         formato: "SIMPLES",
         estoque: NewProdutoEstoque { valor_venda: price },
     }
@@ -55,6 +84,9 @@ mod tests {
             id: id.into(),
             nome: nome.into(),
             status: Some(status.into()),
+            codigo: None,
+            codigo_sku: None,
+            saldo: None,
         }
     }
 
@@ -78,11 +110,57 @@ mod tests {
             ProductMatch::Create
         );
         assert_eq!(match_product("Camiseta", &[]), ProductMatch::Create);
-        let created = new_product("Camiseta", "59.90".parse().unwrap());
+        let created = new_product("Camiseta", "59.90".parse().unwrap(), None);
         assert_eq!(created.nome, "Camiseta");
         assert_eq!(
             created.estoque.valor_venda,
             "59.90".parse::<Decimal>().unwrap()
+        );
+    }
+
+    fn coded(id: &str, nome: &str, sku: &str, status: &str) -> ProdutoSummary {
+        ProdutoSummary {
+            codigo: Some(sku.into()),
+            ..produto(id, nome, status)
+        }
+    }
+
+    #[test]
+    fn r10_beyond_a_sku_selects_its_product_whatever_the_description() {
+        let candidates = vec![
+            coded("1", "Camiseta azul tamanho P", "CAM-P", "ATIVO"),
+            coded("2", "Camiseta azul tamanho M", "CAM-M", "ATIVO"),
+        ];
+        assert_eq!(
+            match_by_sku("CAM-P", "Camiseta Azul (P)", &candidates),
+            Some(ProductMatch::Reuse("1".into()))
+        );
+        assert_eq!(
+            match_by_sku("CAM-G", "Camiseta Azul (G)", &candidates),
+            None
+        );
+        let inactive = vec![coded("3", "Caneca", "CAN-1", "INATIVO")];
+        assert!(matches!(
+            match_by_sku("CAN-1", "Caneca", &inactive),
+            Some(ProductMatch::Unusable(p)) if p.code == crate::problem::ProblemCode::ProductInactive
+        ));
+        let twice = vec![coded("4", "A", "X", "ATIVO"), coded("5", "B", "X", "ATIVO")];
+        assert!(matches!(
+            match_by_sku("X", "A", &twice),
+            Some(ProductMatch::Unusable(p)) if p.code == crate::problem::ProblemCode::ProductAmbiguous
+        ));
+        assert_eq!(product_sku(Some("  CAM-P ")), Some("CAM-P".into()));
+        assert_eq!(product_sku(Some("   ")), None);
+        assert_eq!(
+            product_sku(Some(&"9".repeat(61))),
+            None,
+            "longer than the field"
+        );
+        assert_eq!(
+            new_product("Caneca", Decimal::ONE, Some("CAN-1"))
+                .codigo_sku
+                .as_deref(),
+            Some("CAN-1")
         );
     }
 

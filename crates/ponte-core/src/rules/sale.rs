@@ -14,6 +14,8 @@ use crate::time::business_date;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaleLine {
     pub description: String,
+    /// The line's SKU, usable as a product code (R10, beyond).
+    pub sku: Option<String>,
     pub quantity: Decimal,
     pub unit_price: Decimal,
 }
@@ -91,6 +93,7 @@ pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
         )?;
         lines.push(SaleLine {
             description,
+            sku: crate::rules::product::product_sku(line.sku.as_deref()),
             quantity,
             unit_price,
         });

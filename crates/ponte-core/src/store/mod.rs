@@ -17,7 +17,7 @@ pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
 pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};
 pub use remembered::Remembered;
-pub use settings::{Seller, Settings};
+pub use settings::{Options, Seller, Settings};
 
 use crate::error::Result;
 

@@ -32,6 +32,20 @@ pub struct Settings {
     pub nuvemshop_domain: Option<String>,
     /// The store's name, as the dashboard shows it instead of its id.
     pub nuvemshop_store_name: Option<String>,
+    pub options: Options,
+}
+
+/// What the merchant may switch on beyond the article; each off by default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    /// R10, beyond: a line whose SKU is a Conta Azul product's code selects that product; the
+    /// description decides when none has it.
+    pub match_by_sku: bool,
+    /// Writes *Venda N na Conta Azul* into the Nuvemshop order's private note (`owner_note`;
+    /// the app needs the `write_orders` scope).
+    pub write_owner_note: bool,
+    /// Why the last note could not be written, for *Configurações*; cleared when one is.
+    pub owner_note_problem: Option<String>,
 }
 
 impl Settings {
@@ -96,7 +110,25 @@ impl Store {
             nuvemshop_store_id: self.get_setting("nuvemshop_store_id")?,
             nuvemshop_domain: self.get_setting("nuvemshop_domain")?,
             nuvemshop_store_name: self.get_setting("nuvemshop_store_name")?,
+            options: Options {
+                match_by_sku: self.get_setting("match_by_sku")?.as_deref() == Some("true"),
+                write_owner_note: self.get_setting("write_owner_note")?.as_deref() == Some("true"),
+                owner_note_problem: self.get_setting("owner_note_problem")?,
+            },
         })
+    }
+
+    pub fn set_match_by_sku(&self, on: bool) -> Result<()> {
+        self.set_setting("match_by_sku", on.then_some("true"))
+    }
+
+    pub fn set_write_owner_note(&self, on: bool) -> Result<()> {
+        self.set_setting("owner_note_problem", None)?;
+        self.set_setting("write_owner_note", on.then_some("true"))
+    }
+
+    pub fn set_owner_note_problem(&self, problem: Option<&str>) -> Result<()> {
+        self.set_setting("owner_note_problem", problem)
     }
 
     /// R2, R4, R13 in one transaction: the activation date (kept from the first time), the

@@ -15,6 +15,7 @@
 
 mod decide;
 mod events;
+mod owner_note;
 pub(crate) mod shared;
 
 use std::sync::atomic::Ordering;
@@ -39,8 +40,8 @@ use crate::problem::Problem;
 use crate::rules::customer::{customer_draft, matching_customer, CustomerDraft};
 use crate::rules::eligibility::{eligibility, without_id_reason, Eligibility};
 use crate::rules::failure::classify_refusal;
-use crate::rules::product::{match_product, new_product, ProductMatch};
-use crate::rules::sale::{is_note_of, new_venda, sale_draft, SaleDraft};
+use crate::rules::product::{match_by_sku, match_product, new_product, ProductMatch};
+use crate::rules::sale::{is_note_of, new_venda, sale_draft, SaleDraft, SaleLine};
 use crate::store::{LedgerOrder, OrderState, Remembered, Seen, SeenState, Seller, Store};
 use crate::time::SharedClock;
 use shared::{PassShared, Resolved, Turn, Unresolved};
@@ -176,8 +177,11 @@ impl Engine {
             }
             Err(error) => return Err(error),
         }
+        let options = self.store.settings()?.options;
         let shared = PassShared {
             payments: self.store.payment_mapping()?,
+            match_by_sku: options.match_by_sku,
+            write_owner_note: options.write_owner_note,
             ..PassShared::default()
         };
         // Exchanges of orders a previous pass left unfinished (it ended on an error) are not
@@ -520,6 +524,9 @@ impl Engine {
                 Step::Imported { sale_id, numero } => {
                     self.store.mark_imported(id, &sale_id, numero, now)?;
                     tracing::info!(order = ledger.number, sale = numero, "imported");
+                    if shared.write_owner_note {
+                        self.write_owner_note(id, numero).await?;
+                    }
                     return Ok(Outcome::Imported);
                 }
                 Step::Fail(problem) => return self.fail(id, problem),
@@ -746,19 +753,14 @@ impl Engine {
         fail_point!("after_customer");
         let mut product_ids = Vec::with_capacity(draft.lines.len());
         for line in &draft.lines {
-            match self
-                .resolve_product(&line.description, line.unit_price, shared)
-                .await?
-            {
+            match self.resolve_product(line, shared).await? {
                 Ok(Resolved {
                     id,
                     remembered: old,
                 }) => {
                     if old {
-                        remembered.push((
-                            Remembered::Product,
-                            crate::rules::same_text_key(&line.description),
-                        ));
+                        remembered
+                            .push((Remembered::Product, product_key(line, shared.match_by_sku)));
                     }
                     product_ids.push(id);
                 }
@@ -893,26 +895,48 @@ impl Engine {
         )
     }
 
-    /// R10: the product with the same description, or a new one. Active products are asked
-    /// for first; only when none has the description are the inactive ones, so that an
-    /// inactive namesake is reported (R20) rather than duplicated.
+    /// R10: the product with the same description (or, matching by SKU, the same code), or a
+    /// new one. Active products are asked for first; only when none has the description are
+    /// the inactive ones, so that an inactive namesake is reported (R20) rather than duplicated.
     async fn resolve_product(
         &self,
-        description: &str,
-        price: rust_decimal::Decimal,
+        line: &SaleLine,
         shared: &PassShared,
     ) -> Result<std::result::Result<Resolved, Problem>> {
-        let key = crate::rules::same_text_key(description);
+        let key = product_key(line, shared.match_by_sku);
         let cell = shared.products.cell(&key);
         let resolved = cell
             .get_or_try_init(|| {
                 self.remembered_or(Remembered::Product, &key, async {
-                    self.find_or_create_product(description, price, shared)
-                        .await
+                    self.find_or_create_product(line, shared).await
                 })
             })
             .await;
         unresolved(resolved)
+    }
+
+    /// R10 beyond: the product whose code is the line's SKU, when matching by SKU and one has
+    /// it; `None` otherwise (the description decides).
+    pub(crate) async fn find_product_by_sku(
+        &self,
+        line: &SaleLine,
+        shared: &PassShared,
+    ) -> Result<Option<ProductMatch>> {
+        let Some(sku) = line.sku.as_deref().filter(|_| shared.match_by_sku) else {
+            return Ok(None);
+        };
+        let catalogue = shared
+            .catalogue
+            .get_or_try_init(|| self.whole_catalogue())
+            .await?;
+        if let Some(catalogue) = catalogue {
+            return Ok(match_by_sku(sku, &line.description, catalogue));
+        }
+        let mut candidates = self.contaazul.produtos_by_sku(sku, "ATIVO").await?;
+        if match_by_sku(sku, &line.description, &candidates).is_none() {
+            candidates.extend(self.contaazul.produtos_by_sku(sku, "INATIVO").await?);
+        }
+        Ok(match_by_sku(sku, &line.description, &candidates))
     }
 
     /// R10: what the product with this description would be: reused, created, or a problem.
@@ -950,11 +974,13 @@ impl Engine {
 
     async fn find_or_create_product(
         &self,
-        description: &str,
-        price: rust_decimal::Decimal,
+        line: &SaleLine,
         shared: &PassShared,
     ) -> Result<std::result::Result<String, Problem>> {
-        let matched = self.find_product(description, shared).await?;
+        let matched = match self.find_product_by_sku(line, shared).await? {
+            Some(matched) => matched,
+            None => self.find_product(&line.description, shared).await?,
+        };
         Ok(match matched {
             ProductMatch::Reuse(id) => Ok(id),
             ProductMatch::Unusable(problem) => Err(problem),
@@ -963,16 +989,17 @@ impl Engine {
                 if self.stopping(shared)? {
                     return Err(Error::Disabled);
                 }
+                let sku = line.sku.as_deref().filter(|_| shared.match_by_sku);
                 match self
                     .contaazul
-                    .create_produto(&new_product(description, price))
+                    .create_produto(&new_product(&line.description, line.unit_price, sku))
                     .await?
                 {
                     Ok(id) => Ok(id),
                     Err(refused) => Err(classify_refusal(
                         refused.status,
                         &refused.body,
-                        &[description.to_string()],
+                        &[line.description.clone()],
                     )),
                 }
             }
@@ -1017,6 +1044,15 @@ impl Engine {
         tracing::info!(order = ledger.order_id, %error, ?pause, "deferred");
         self.store.requeue(ledger.order_id, now + pause, now)?;
         Ok(Outcome::Deferred)
+    }
+}
+
+/// The key a line's product is resolved and remembered by: its SKU when matching by SKU (and
+/// the line has one), its description otherwise (R10).
+pub(crate) fn product_key(line: &SaleLine, match_by_sku: bool) -> String {
+    match line.sku.as_deref().filter(|_| match_by_sku) {
+        Some(sku) => format!("sku:{sku}"),
+        None => crate::rules::same_text_key(&line.description),
     }
 }
 

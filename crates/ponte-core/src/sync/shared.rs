@@ -26,6 +26,20 @@ pub(crate) struct PassShared {
     /// The merchant's payment mapping as the pass began (R14): a change applies to the sales
     /// sent after it.
     pub(super) payments: crate::rules::payment::PaymentMapping,
+    /// R10, beyond: products matched by SKU, as the pass began.
+    pub(crate) match_by_sku: bool,
+    /// The sale's number written into the order's private note, as the pass began.
+    pub(super) write_owner_note: bool,
+}
+
+impl PassShared {
+    /// Nothing resolved yet, products matched by SKU or not.
+    pub(crate) fn matching_by_sku(match_by_sku: bool) -> PassShared {
+        PassShared {
+            match_by_sku,
+            ..PassShared::default()
+        }
+    }
 }
 
 /// Why a customer or product could not be resolved.

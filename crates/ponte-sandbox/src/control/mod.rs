@@ -100,6 +100,13 @@ impl Control {
             .ok_or(ControlError::OrderNotFound(id))
     }
 
+    /// The merchant writes a private note on an order in the Nuvemshop admin.
+    pub fn set_owner_note(&self, id: u64, note: &str) -> Result<Order, ControlError> {
+        self.state
+            .with(|world| world.nuvemshop.set_owner_note(id, note.to_string()))
+            .ok_or(ControlError::OrderNotFound(id))
+    }
+
     /// The merchant edits an order in the Nuvemshop admin: a line's quantity.
     pub fn edit_order_quantity(
         &self,

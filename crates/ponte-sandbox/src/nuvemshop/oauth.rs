@@ -14,8 +14,6 @@ use crate::assumptions::{nuvemshop_user_id, NUVEMSHOP_TOKEN_ERROR_STATUS};
 use crate::http::{html_response, is_json, json_response, random_hex};
 use crate::{pages, AppState};
 
-pub(crate) const SCOPE: &str = "read_orders,read_customers,read_products";
-
 fn app_not_found() -> Response {
     html_response(
         StatusCode::NOT_FOUND,
@@ -143,7 +141,7 @@ pub(super) async fn token(
             &json!({
                 "access_token": token,
                 "token_type": "bearer",
-                "scope": SCOPE,
+                "scope": state.config.nuvemshop.scopes,
                 "user_id": nuvemshop_user_id(store_id),
             }),
         ),

@@ -327,6 +327,24 @@ pub(super) async fn update(
     let Ok(id) = id.parse::<u64>() else {
         return order_not_found();
     };
+    if !state
+        .config
+        .nuvemshop
+        .scopes
+        .split(',')
+        .any(|scope| scope.trim() == "write_orders")
+    {
+        let status = StatusCode::from_u16(crate::assumptions::NUVEMSHOP_MISSING_SCOPE_STATUS)
+            .unwrap_or(StatusCode::FORBIDDEN);
+        return json_response(
+            status,
+            &json!({
+                "code": status.as_u16(),
+                "message": "Forbidden",
+                "description": "This app does not have the write_orders scope",
+            }),
+        );
+    }
     let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
         return json_response(
             StatusCode::BAD_REQUEST,

@@ -641,6 +641,7 @@ async function renderSettings() {
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
   await renderPayments();
+  renderOptions(await call("options"));
   await renderAbout();
   await renderLgpd();
 }
@@ -671,6 +672,23 @@ async function savePayments() {
   }
   await call("set_payments", { mapping });
   toast("Formas de pagamento salvas. Valem para as próximas vendas importadas.");
+}
+
+/** *Produtos e pedidos*: SKU matching and the note, each off until the merchant turns it on. */
+function renderOptions(options) {
+  $("match-by-sku").checked = options.match_by_sku;
+  $("write-owner-note").checked = options.write_owner_note;
+  $("owner-note-problem").hidden = !(options.write_owner_note && options.owner_note_problem);
+  $("owner-note-problem").textContent = options.owner_note_problem || "";
+}
+
+async function saveOptions() {
+  const options = await call("set_options", {
+    matchBySku: $("match-by-sku").checked,
+    writeOwnerNote: $("write-owner-note").checked,
+  });
+  renderOptions(options);
+  toast("Preferência salva. Vale para os próximos pedidos importados.");
 }
 
 async function renderAbout() {
@@ -827,6 +845,9 @@ function wire() {
   }
   $("install-update").addEventListener("click", installUpdate);
   $("autostart").addEventListener("change", setAutostart);
+  for (const id of ["match-by-sku", "write-owner-note"]) {
+    $(id).addEventListener("change", () => saveOptions().catch(() => refreshSoon()));
+  }
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));
   $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(() => {}));
   $("backfill-preview").addEventListener("click", () => previewBackfill().catch(() => {}));

@@ -45,6 +45,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         open_in_store,
         payments,
         set_payments,
+        options,
+        set_options,
         lgpd,
         set_lgpd_folder,
         confirm_store_erasure,
@@ -367,6 +369,31 @@ pub fn payments(shell: State<'_, Shell>) -> Answer<Payments> {
 #[tauri::command]
 pub fn set_payments(shell: State<'_, Shell>, mapping: PaymentMapping) -> Answer<()> {
     shell.app.set_payment_mapping(&mapping).map_err(problem)
+}
+
+/// *Configurações › Produtos e pedidos*: what the merchant switched on beyond the article.
+#[tauri::command]
+pub fn options(shell: State<'_, Shell>) -> Answer<ponte_core::store::Options> {
+    Ok(shell.app.settings().map_err(problem)?.options)
+}
+
+#[tauri::command]
+pub fn set_options(
+    shell: State<'_, Shell>,
+    match_by_sku: bool,
+    write_owner_note: bool,
+) -> Answer<ponte_core::store::Options> {
+    let before = shell.app.settings().map_err(problem)?.options;
+    if before.match_by_sku != match_by_sku {
+        shell.app.set_match_by_sku(match_by_sku).map_err(problem)?;
+    }
+    if before.write_owner_note != write_owner_note {
+        shell
+            .app
+            .set_write_owner_note(write_owner_note)
+            .map_err(problem)?;
+    }
+    Ok(shell.app.settings().map_err(problem)?.options)
 }
 
 /// *Exportar planilha*: the list written to the Downloads folder; answers where.

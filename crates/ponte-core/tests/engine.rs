@@ -414,6 +414,13 @@ async fn r18_r19_a_stock_refusal_fails_that_order_only_and_retrying_imports_it()
     let problem = failed.error.unwrap();
     assert_eq!(problem.code, "STOCK_VALIDATION");
     assert!(problem.message.contains("Luminária de Mesa Cobre"));
+    assert!(
+        problem
+            .message
+            .ends_with("Na Conta Azul, “Luminária de Mesa Cobre”: saldo 0, no pedido 1."),
+        "the balance beside the quantity ordered: {}",
+        problem.message
+    );
     assert!(problem.hint.contains("Permissões do estoque"));
     assert!(problem.hint.contains("Tentar novamente"));
 

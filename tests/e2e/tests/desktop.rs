@@ -689,6 +689,34 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     desktop.snapshot("details").await;
     desktop.click("#details-close").await;
     desktop.wait_visible("#details", false).await;
+
+    // Configurações: the sale's number in the order's note, switched on by the merchant.
+    control.clear_faults();
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop.click("#write-owner-note").await;
+    desktop.wait_text("#toast", "Preferência salva").await;
+    desktop.snapshot("options").await;
+    let noted = control.create_order(order_of("Bia Rocha", "529.982.247-25", "Caneca Cerâmica"));
+    desktop.click("#sync-now").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let note = control
+            .orders()
+            .into_iter()
+            .find(|o| o.id == noted.id)
+            .and_then(|o| o.owner_note);
+        if note
+            .as_deref()
+            .is_some_and(|note| note.ends_with("na Conta Azul (Ponte)"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the note was never written: {note:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     desktop.end().await;
 }
 

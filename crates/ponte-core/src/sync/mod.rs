@@ -675,11 +675,12 @@ impl Engine {
                         .iter()
                         .map(|l| l.description.clone())
                         .collect();
-                    Answer::Refused(classify_refusal(
-                        refused.status,
-                        &refused.body,
-                        &descriptions,
-                    ))
+                    let mut problem =
+                        classify_refusal(refused.status, &refused.body, &descriptions);
+                    if problem.code == crate::problem::ProblemCode::StockValidation {
+                        problem.message.push_str(&self.stock_shortfall(sale).await);
+                    }
+                    Answer::Refused(problem)
                 }
             }
             // Never received: nothing can have been saved.
@@ -693,6 +694,39 @@ impl Engine {
             }
             Err(error) => return Err(error),
         })
+    }
+
+    /// Beside a stock refusal (R19): each line's balance in Conta Azul against the quantity
+    /// ordered, where the balance is short and can be read; empty otherwise (the refusal is
+    /// what matters, never lost for want of a balance).
+    async fn stock_shortfall(&self, sale: &Prepared) -> String {
+        let mut short = Vec::new();
+        for (line, id) in sale.draft.lines.iter().zip(&sale.product_ids) {
+            let Ok(found) = self
+                .contaazul
+                .produtos_by_text(&line.description, "ATIVO")
+                .await
+            else {
+                continue;
+            };
+            let balance = found
+                .iter()
+                .find(|product| &product.id == id)
+                .and_then(|product| product.balance());
+            if let Some(balance) = balance.filter(|balance| *balance < line.quantity) {
+                short.push(format!(
+                    "“{}”: saldo {}, no pedido {}",
+                    line.description,
+                    balance.normalize(),
+                    line.quantity.normalize()
+                ));
+            }
+        }
+        if short.is_empty() {
+            String::new()
+        } else {
+            format!(" Na Conta Azul, {}.", short.join("; "))
+        }
     }
 
     /// Every sale listed with this number, and whether one of them is this order's (by its

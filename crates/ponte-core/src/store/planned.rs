@@ -56,7 +56,8 @@ pub struct Planned {
 impl Store {
     /// In one transaction: `to_queue` enters the queue (a new order, or one skipped or failed;
     /// one queued, importing or imported is left as it is — its sale is Ponte's to send once),
-    /// `sold` is recorded as imported unless it is being imported or already is, and, when
+    /// `sold` is recorded as imported when it was kept aside or failed (one in the queue is the
+    /// engine's, which may be sending it at this moment), and, when
     /// `backfill` names a period, the backfill is recorded.
     pub fn record_planned(
         &self,
@@ -108,7 +109,7 @@ impl Store {
                         skip_reason = NULL, error_code = NULL, error_message = NULL,
                         error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
                         sent_at = NULL, number_taken = 0, updated_at = excluded.updated_at
-                     WHERE orders.state IN ('skipped', 'failed', 'queued')",
+                     WHERE orders.state IN ('skipped', 'failed')",
                     params![
                         order.order_id as i64,
                         order.number as i64,

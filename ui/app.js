@@ -447,6 +447,7 @@ function formatDay(day) {
 
 /** While a period is read (a long one takes a while), what is happening. */
 async function working(message, task) {
+  $("period-working").dataset.message = message;
   $("period-working").textContent = message;
   $("period-working").hidden = false;
   for (const id of ["reconcile", "backfill-preview"]) $(id).disabled = true;
@@ -803,6 +804,12 @@ const LONG_PASS = 10;
 /** A long catch-up's progress bar: shown while a pass of many orders runs, gone at its end. */
 function showProgress(event) {
   if (!event) return;
+  // A period being read (a backfill, a reconciliation): how far the listing got.
+  if (event.kind === "orders_listed" && !$("period-working").hidden) {
+    const base = $("period-working").dataset.message || "";
+    $("period-working").textContent = `${base} ${new Intl.NumberFormat("pt-BR").format(event.count)} pedido(s) lido(s) da Nuvemshop.`;
+    return;
+  }
   if (event.kind === "progress" && event.total >= LONG_PASS && event.done < event.total) {
     $("progress-bar").max = event.total;
     $("progress-bar").value = event.done;

@@ -42,17 +42,7 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
         let _progress = (!args.json).then(|| Progress::show(app));
         app.backfill(&period).await?
     };
-    if args.json {
-        return super::print_json(&planned);
-    }
-    println!(
-        "{} pedido(s) na fila; {} já na Conta Azul, só registrado(s).",
-        planned.queued, planned.recorded
-    );
-    if planned.queued > 0 {
-        super::sync::import_now(app).await?;
-    }
-    Ok(())
+    super::sync::import_planned(app, planned, args.json).await
 }
 
 /// Up to ten names, then how many more.

@@ -43,17 +43,7 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
         ids = report.missing.iter().map(|order| order.order_id).collect();
     }
     let planned = app.import_missing(&period, &ids).await?;
-    if args.json {
-        return super::print_json(&planned);
-    }
-    println!(
-        "{} pedido(s) na fila; {} já na Conta Azul, só registrado(s).",
-        planned.queued, planned.recorded
-    );
-    if planned.queued > 0 {
-        super::sync::import_now(app).await?;
-    }
-    Ok(())
+    super::sync::import_planned(app, planned, args.json).await
 }
 
 fn print_report(report: &ponte_core::history::Reconciliation) {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use ponte_core::lock::DataDirLock;
 use ponte_core::scheduler::{Scheduler, Turn};
+use ponte_core::store::Planned;
 use ponte_core::sync::PassReport;
 use ponte_core::{App, Error};
 
@@ -21,27 +22,39 @@ fn summary(report: &PassReport) -> String {
     )
 }
 
-/// After orders were queued by hand (a backfill, a reconciliation): a pass now, with its
-/// progress, when the integration is on and no `ponte sync` is running; otherwise says who
-/// will import them.
-pub async fn import_now(app: &App) -> Result<(), Error> {
-    if !app.settings()?.enabled {
-        println!("Serão importados quando a integração for ativada (ponte enable).");
-        return Ok(());
-    }
-    let _lock = match DataDirLock::acquire(&app.config.data_dir) {
-        Ok(lock) => lock,
-        Err(Error::Locked(_)) => {
-            println!("O ponte sync em andamento vai importá-los.");
-            return Ok(());
+/// After orders were queued by hand (a backfill, a reconciliation): what was queued, then a
+/// pass now, with its progress on stderr, when the integration is on and no `ponte sync` is
+/// running; otherwise who will import them. `--json` prints what was queued only.
+pub async fn import_planned(app: &App, planned: Planned, json: bool) -> Result<(), Error> {
+    let say = |text: &str| {
+        if !json {
+            println!("{text}");
         }
-        Err(error) => return Err(error),
     };
-    let report = {
-        let _progress = super::progress::Progress::show(app);
-        app.sync_once().await?
-    };
-    println!("{}", summary(&report));
+    say(&format!(
+        "{} pedido(s) na fila; {} já na Conta Azul, só registrado(s).",
+        planned.queued, planned.recorded
+    ));
+    if planned.queued > 0 {
+        if !app.settings()?.enabled {
+            say("Serão importados quando a integração for ativada (ponte enable).");
+        } else {
+            match DataDirLock::acquire(&app.config.data_dir) {
+                Ok(_lock) => {
+                    let report = {
+                        let _progress = super::progress::Progress::show(app);
+                        app.sync_once().await?
+                    };
+                    say(&summary(&report));
+                }
+                Err(Error::Locked(_)) => say("O ponte sync em andamento vai importá-los."),
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    if json {
+        super::print_json(&planned)?;
+    }
     Ok(())
 }
 

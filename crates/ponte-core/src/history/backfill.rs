@@ -92,6 +92,19 @@ fn planned(order: &Order, sale: Option<&SaleOfOrder>) -> PlannedOrder {
     }
 }
 
+/// An order as the ledger takes it.
+fn queued(order: &Order, payload: String) -> ToQueue {
+    ToQueue {
+        order_id: order.id,
+        number: order.number,
+        customer_name: order.buyer_name().map(crate::rules::clean_text),
+        total: Some(format!("{:.2}", order.total)),
+        created_at: Some(order.created_at),
+        paid_at: order.paid_at,
+        payload,
+    }
+}
+
 fn not_before_activation(period: &Period, activated_at: DateTime<Utc>) -> Problem {
     Problem {
         message: format!(
@@ -271,27 +284,13 @@ impl Engine {
         let to_queue: Vec<ToQueue> = sorted
             .to_queue
             .into_iter()
-            .map(|(order, payload)| ToQueue {
-                order_id: order.id,
-                number: order.number,
-                customer_name: order.buyer_name().map(crate::rules::clean_text),
-                total: Some(format!("{:.2}", order.total)),
-                created_at: Some(order.created_at),
-                paid_at: order.paid_at,
-                payload,
-            })
+            .map(|(order, payload)| queued(&order, payload))
             .collect();
         let sold: Vec<AlreadySold> = sorted
             .in_contaazul
             .into_iter()
             .map(|(order, payload, sale)| AlreadySold {
-                order_id: order.id,
-                number: order.number,
-                customer_name: order.buyer_name().map(crate::rules::clean_text),
-                total: Some(format!("{:.2}", order.total)),
-                created_at: Some(order.created_at),
-                paid_at: order.paid_at,
-                payload,
+                order: queued(&order, payload),
                 sale_id: sale.sale_id,
                 sale_number: sale.sale_number,
             })

@@ -23,13 +23,7 @@ pub struct ToQueue {
 /// An order whose sale is already in Conta Azul (found by its note): recorded as imported,
 /// never sent again.
 pub struct AlreadySold {
-    pub order_id: u64,
-    pub number: u64,
-    pub customer_name: Option<String>,
-    pub total: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub payload: String,
+    pub order: ToQueue,
     pub sale_id: String,
     pub sale_number: i64,
 }
@@ -97,7 +91,12 @@ impl Store {
                 )?;
                 planned.queued += changed;
             }
-            for order in sold {
+            for AlreadySold {
+                order,
+                sale_id,
+                sale_number,
+            } in sold
+            {
                 let changed = tx.execute(
                     "INSERT INTO orders (order_id, number, state, customer_name, total, created_at,
                         paid_at, payload, sale_id, sale_number, imported_at, first_seen_at,
@@ -118,8 +117,8 @@ impl Store {
                         order.created_at.map(|t| t.to_rfc3339()),
                         order.paid_at.map(|t| t.to_rfc3339()),
                         order.payload,
-                        order.sale_id,
-                        order.sale_number,
+                        sale_id,
+                        sale_number,
                         now_text,
                     ],
                 )?;

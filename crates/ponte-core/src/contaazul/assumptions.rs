@@ -63,6 +63,10 @@ pub fn error_message(body: &str) -> String {
         .unwrap_or_else(|| body.trim().to_string())
 }
 
+/// The longest product code (`codigo_sku`) Conta Azul takes: UNCONFIRMED. A longer SKU is not
+/// used to match or create a product (the description decides).
+pub const PRODUCT_CODE_MAX_CHARS: usize = 60;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,7 +96,3 @@ mod tests {
         assert_eq!(error_message("plain"), "plain");
     }
 }
-
-/// The longest product code (`codigo_sku`) Conta Azul takes: UNCONFIRMED. A longer SKU is not
-/// used to match or create a product (the description decides).
-pub const PRODUCT_CODE_MAX_CHARS: usize = 60;

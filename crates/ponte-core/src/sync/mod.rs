@@ -1033,7 +1033,7 @@ impl Engine {
                     Err(refused) => Err(classify_refusal(
                         refused.status,
                         &refused.body,
-                        &[line.description.clone()],
+                        std::slice::from_ref(&line.description),
                     )),
                 }
             }

@@ -604,7 +604,7 @@ async function previewBackfill() {
   if (preview.orders.length > 0 || preview.already_in_contaazul.length > 0) {
     parts.push(
       el("div", { class: "confirm-row" }, [
-        el("button", { class: "primary", id: "backfill-confirm", text: "Confirmar importação", onclick: () => confirmBackfill(args).catch(() => {}) }),
+        el("button", { class: "primary", id: "backfill-confirm", text: "Confirmar importação", onclick: (event) => confirmBackfill(args, event.target).catch(() => {}) }),
         el("button", { class: "secondary", text: "Cancelar", onclick: () => ($("backfill-result").hidden = true) }),
       ])
     );
@@ -615,8 +615,8 @@ async function previewBackfill() {
   $("backfill-result").hidden = false;
 }
 
-async function confirmBackfill(args) {
-  $("backfill-confirm").disabled = true;
+async function confirmBackfill(args, button) {
+  button.disabled = true;
   const planned = await call("backfill", args);
   toast(`${planned.queued} pedido(s) na fila; ${planned.recorded} já na Conta Azul. O Ponte importa agora — acompanhe a barra de progresso.`);
   $("backfill-result").hidden = true;

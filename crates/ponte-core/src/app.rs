@@ -823,7 +823,7 @@ impl App {
                 redact(&exchange.url)
             ));
             if let Some(body) = &exchange.request_body {
-                report.push_str(&format!("{}\n", redact(body)));
+                report.push_str(&format!("{}\n", crate::privacy::redact_body(body)));
             }
             report.push_str(&format!(
                 "< {}\n{}\n",
@@ -831,8 +831,16 @@ impl App {
                     .status
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "sem resposta".into()),
-                redact(&exchange.response_body)
+                crate::privacy::redact_body(&exchange.response_body)
             ));
+        }
+        // The buyer's name where a message carries it (a refused customer's, for one).
+        if let Some(name) = order
+            .customer_name
+            .as_deref()
+            .filter(|name| !name.trim().is_empty())
+        {
+            report = report.replace(name, &crate::privacy::mask_name(name));
         }
         Ok(report)
     }

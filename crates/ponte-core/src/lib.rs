@@ -17,6 +17,7 @@ pub mod lock;
 pub mod money;
 pub mod nuvemshop;
 pub mod oauth;
+pub mod privacy;
 pub mod problem;
 pub mod rules;
 pub mod scheduler;

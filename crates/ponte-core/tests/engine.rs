@@ -438,6 +438,10 @@ async fn r18_r19_a_stock_refusal_fails_that_order_only_and_retrying_imports_it()
 
     let report = app.support_report(short.id).unwrap();
     assert!(report.contains(&format!("#{}", short.number)));
+    assert!(
+        !report.contains("Maria Silva") && report.contains("Maria S."),
+        "R21: the buyer's name masked in the requests and answers: {report}"
+    );
     assert!(report.contains("Total: R$ 189,00"), "{report}");
     assert!(
         report.contains(&format!(

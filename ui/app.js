@@ -598,7 +598,7 @@ async function previewBackfill() {
   parts.push(
     el("p", {
       class: "note",
-      text: "O Ponte reconhece as vendas que ele mesmo lançou, por esta ou outra instalação. Vendas que você lançou à mão na Conta Azul não são reconhecidas: se já lançou alguma deste período, escolha um período sem elas.",
+      text: "O Ponte reconhece as vendas que ele mesmo lançou, por esta ou outra instalação, e deixa de fora o pedido que tem na Conta Azul uma venda lançada à mão do mesmo cliente e valor. Uma venda lançada à mão com outro nome ou outro valor não é reconhecida: confira a lista acima antes de confirmar.",
     })
   );
   if (preview.orders.length > 0 || preview.already_in_contaazul.length > 0) {

@@ -361,3 +361,58 @@ async fn backfill_queues_nothing_while_conta_azul_cannot_say_which_sales_it_has(
     control.clear_faults();
     assert_eq!(app.backfill(&period).await.unwrap().queued, 1);
 }
+
+#[tokio::test]
+async fn r8_an_order_whose_sale_was_typed_by_hand_is_neither_backfilled_nor_missing() {
+    let world = world().await;
+    let control = world.control();
+    // Before the activation date, as the article says, the merchant typed the sale by hand.
+    let typed = control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca", "39.90", 2)],
+        ),
+        6,
+    ));
+    let not_typed = control.create_order(paid_on(
+        paid(
+            buyer("João Souza", CPF_JOAO),
+            vec![line("Caneca", "39.90", 2)],
+        ),
+        5,
+    ));
+    let day = business_date(Utc::now() - Duration::days(5));
+    control.type_sale("Maria Silva", d("79.80"), day);
+    // Another sale of hers, another amount: not this order's.
+    control.type_sale("Maria Silva", d("12.00"), day);
+    let app = world.ready_app().await;
+    let period = last_days(&app, 10);
+
+    let preview = app.backfill_preview(&period).await.unwrap();
+    assert_eq!(
+        preview.orders.iter().map(|o| o.number).collect::<Vec<_>>(),
+        vec![not_typed.number]
+    );
+    let left_out = &preview.not_imported[0];
+    assert_eq!(left_out.number, typed.number);
+    assert!(
+        left_out.reason.contains("parece lançada à mão"),
+        "{}",
+        left_out.reason
+    );
+    assert!(left_out.reason.contains("R$ 79,80"), "{}", left_out.reason);
+
+    let report = app.reconcile(&period).await.unwrap();
+    assert_eq!(
+        report.missing.iter().map(|m| m.number).collect::<Vec<_>>(),
+        vec![not_typed.number]
+    );
+    assert_eq!(report.flagged[0].flag, Flag::LooksTyped);
+    assert_eq!(report.flagged[0].number, typed.number);
+
+    app.backfill(&period).await.unwrap();
+    app.import_missing(&period, &[typed.id]).await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, typed.number), 0, "never a second sale");
+    assert_eq!(sales_for(&control, not_typed.number), 1);
+}

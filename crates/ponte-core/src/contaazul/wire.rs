@@ -190,4 +190,32 @@ pub struct VendaCreated {
 pub struct VendaSummary {
     pub id: String,
     pub numero: i64,
+    /// The sale's date (`YYYY-MM-DD`), as the search lists it.
+    #[serde(default)]
+    pub data: Option<String>,
+    /// Its total; kept raw, so that an odd value never hides the sale.
+    #[serde(default)]
+    pub total: Option<serde_json::Value>,
+    #[serde(default)]
+    pub cliente: Option<ClienteResumo>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ClienteResumo {
+    #[serde(default)]
+    pub nome: Option<String>,
+}
+
+impl VendaSummary {
+    pub fn date(&self) -> Option<chrono::NaiveDate> {
+        self.data.as_deref()?.get(..10)?.parse().ok()
+    }
+
+    pub fn total(&self) -> Option<Decimal> {
+        match self.total.as_ref()? {
+            serde_json::Value::Number(number) => number.to_string().parse().ok(),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        }
+    }
 }

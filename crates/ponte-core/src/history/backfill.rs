@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::listing::orders_created;
 use super::matching::{Action, OrderPlan};
-use super::notes::{sales_of_orders, SaleOfOrder};
+use super::notes::{sales_in_period, OtherSale, SaleOfOrder, SalesInPeriod};
 use super::period::Period;
 use crate::error::{Error, Result};
 use crate::nuvemshop::Order;
@@ -92,6 +92,19 @@ fn planned(order: &Order, sale: Option<&SaleOfOrder>) -> PlannedOrder {
     }
 }
 
+/// Why an order is left out: Conta Azul has a sale like it, without Ponte's note.
+pub fn looks_typed(sale: &OtherSale) -> String {
+    let customer = sale.customer.as_deref().unwrap_or("o mesmo cliente");
+    let total = sale.total.map(crate::money::brl).unwrap_or_default();
+    let date = sale.date.map(br_date).unwrap_or_default();
+    format!(
+        "A Conta Azul já tem uma venda de {customer}, {total}, em {date} (venda {}), sem a nota \
+         do Ponte: parece lançada à mão. Para não duplicá-la, este pedido não será importado; \
+         se for outra venda, lance-a na Conta Azul.",
+        sale.sale_number
+    )
+}
+
 /// An order as the ledger takes it.
 fn queued(order: &Order, payload: String) -> ToQueue {
     ToQueue {
@@ -140,7 +153,7 @@ impl Engine {
         .await?;
         let today = business_date(self.clock.now());
         let reach = (business_date(until) + SALE_DATE_REACH).min(today);
-        let sales = sales_of_orders(&self.contaazul, &self.store, period.from, reach).await?;
+        let sales = sales_in_period(&self.contaazul, &self.store, period.from, reach).await?;
         let mut sorted = Sorted {
             until,
             to_queue: Vec::new(),
@@ -148,12 +161,13 @@ impl Engine {
             in_contaazul: Vec::new(),
             not_imported: Vec::new(),
         };
+        let mut typed = Vec::new();
         for value in listed {
             let id = value.get("id").and_then(Value::as_u64);
             if only.is_some_and(|only| id.is_none_or(|id| !only.contains(&id))) {
                 continue;
             }
-            self.sort_one(value, start, until, &sales, &mut sorted)?;
+            self.sort_one(value, start, until, &sales, &mut typed, &mut sorted)?;
         }
         sorted
             .to_queue
@@ -166,7 +180,8 @@ impl Engine {
         value: Value,
         start: DateTime<Utc>,
         until: DateTime<Utc>,
-        sales: &std::collections::HashMap<u64, SaleOfOrder>,
+        sales: &SalesInPeriod,
+        typed: &mut Vec<usize>,
         sorted: &mut Sorted,
     ) -> Result<()> {
         let payload = value.to_string();
@@ -205,8 +220,15 @@ impl Engine {
             Some(OrderState::Imported | OrderState::Queued | OrderState::Importing)
         ) {
             sorted.already_in_ponte += 1;
-        } else if let Some(sale) = sales.get(&order.number) {
+        } else if let Some(sale) = sales.of_orders.get(&order.number) {
             sorted.in_contaazul.push((order, payload, sale.clone()));
+        } else if let Some(sale) = sales.typed_for(&order, SALE_DATE_REACH, typed) {
+            // R8 above all: a sale that looks typed by hand is not sent again.
+            sorted.not_imported.push(NotImported {
+                order_id: order.id,
+                number: order.number,
+                reason: looks_typed(sale),
+            });
         } else {
             sorted.to_queue.push((order, payload));
         }

@@ -10,9 +10,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::backfill::looks_typed;
 use super::backfill::SALE_DATE_REACH;
 use super::listing::orders_created;
-use super::notes::{sales_of_orders, SaleOfOrder};
+use super::notes::{sales_in_period, SaleOfOrder, SalesInPeriod};
 use super::period::Period;
 use crate::error::Result;
 use crate::money::brl;
@@ -48,6 +49,9 @@ pub enum Flag {
     Edited,
     /// Ponte imported it, but its sale is no longer in Conta Azul.
     SaleNotFound,
+    /// Not imported by Ponte, but Conta Azul has a sale like it without Ponte's note (typed by
+    /// hand): not imported, so as not to duplicate it.
+    LooksTyped,
 }
 
 /// An imported order that changed in Nuvemshop, or whose sale is gone: for the merchant to
@@ -146,7 +150,7 @@ impl Engine {
         .await?;
         let today = business_date(self.clock.now());
         let reach = (period.to + SALE_DATE_REACH).min(today);
-        let sales = sales_of_orders(&self.contaazul, &self.store, period.from, reach).await?;
+        let sales = sales_in_period(&self.contaazul, &self.store, period.from, reach).await?;
         let mut report = Reconciliation {
             period: *period,
             paid: 0,
@@ -155,8 +159,9 @@ impl Engine {
             missing: Vec::new(),
             flagged: Vec::new(),
         };
+        let mut typed = Vec::new();
         for value in listed {
-            self.reconcile_one(&value, activated_at, &sales, &mut report)
+            self.reconcile_one(&value, activated_at, &sales, &mut typed, &mut report)
                 .await?;
         }
         report.missing.sort_by_key(|order| order.number);
@@ -168,7 +173,8 @@ impl Engine {
         &self,
         value: &Value,
         activated_at: Option<DateTime<Utc>>,
-        sales: &HashMap<u64, SaleOfOrder>,
+        sales: &SalesInPeriod,
+        typed: &mut Vec<usize>,
         report: &mut Reconciliation,
     ) -> Result<()> {
         let order = match Order::parse(value) {
@@ -195,7 +201,8 @@ impl Engine {
         let paid = order.payment_status == "paid";
         let cancelled = order.status.as_deref() == Some("cancelled");
         if let Some(imported) = known.as_ref().filter(|k| k.state == OrderState::Imported) {
-            self.check_imported(&order, imported, sales, report).await?;
+            self.check_imported(&order, imported, &sales.of_orders, report)
+                .await?;
             if paid && !cancelled {
                 report.paid += 1;
             }
@@ -210,7 +217,19 @@ impl Engine {
             report.on_the_way += 1;
             return Ok(());
         }
-        let sale = sales.get(&order.number);
+        let sale = sales.of_orders.get(&order.number);
+        if sale.is_none() {
+            if let Some(other) = sales.typed_for(&order, SALE_DATE_REACH, typed) {
+                report.flagged.push(FlaggedOrder {
+                    order_id: order.id,
+                    number: order.number,
+                    sale_number: Some(other.sale_number),
+                    flag: Flag::LooksTyped,
+                    message: looks_typed(other),
+                });
+                return Ok(());
+            }
+        }
         let reason = match (&known, sale) {
             (_, Some(sale)) => format!(
                 "A venda {} já está na Conta Azul, mas o Ponte não a registrou. Importar só a \

@@ -281,6 +281,60 @@ impl ContaAzulState {
         pessoa
     }
 
+    /// A sale the merchant typed in Conta Azul's screens (as the article says to do for the
+    /// sales before the activation date): the customer by name, one line, no note.
+    pub fn type_sale(&mut self, customer: &str, total: Decimal, date: NaiveDate) -> Venda {
+        let id_cliente = match self.pessoas.iter().find(|p| p.nome == customer) {
+            Some(pessoa) => pessoa.id,
+            None => {
+                self.add_pessoa(NewPessoa {
+                    nome: customer.into(),
+                    ..NewPessoa::default()
+                })
+                .id
+            }
+        };
+        let produto = match self.produtos.iter().find(|p| p.nome == "Venda de balcão") {
+            Some(produto) => produto.clone(),
+            None => self.add_produto(NewProduto {
+                nome: "Venda de balcão".into(),
+                codigo_sku: None,
+                valor_venda: total,
+                saldo: Decimal::ZERO,
+                ativo: None,
+            }),
+        };
+        let venda = Venda {
+            id: Uuid::new_v4(),
+            id_legado: self.legacy_id(),
+            numero: self.next_sale_number(),
+            id_cliente,
+            id_vendedor: None,
+            data_venda: date,
+            situacao: "APROVADO".into(),
+            observacoes: None,
+            observacoes_pagamento: None,
+            itens: vec![VendaItem {
+                id_item: Uuid::new_v4(),
+                id_produto: produto.id,
+                nome_produto: produto.nome.clone(),
+                descricao: None,
+                quantidade: Decimal::ONE,
+                valor: total,
+            }],
+            frete: Decimal::ZERO,
+            desconto: None,
+            tipo_pagamento: Some("DINHEIRO".into()),
+            opcao_condicao_pagamento: "À vista".into(),
+            parcelas: Vec::new(),
+            criado_em: Utc::now(),
+            versao: 1,
+            hidden_until: None,
+        };
+        self.vendas.push(venda.clone());
+        venda
+    }
+
     pub fn add_produto(&mut self, new: NewProduto) -> Produto {
         let produto = Produto {
             id: Uuid::new_v4(),

@@ -59,7 +59,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/control/contaazul/stock-validation",
             get(stock_validation).put(set_stock_validation),
         )
-        .route("/control/contaazul/sales", get(sales))
+        .route("/control/contaazul/sales", get(sales).post(type_sale))
         .route(
             "/control/contaazul/sales/{id}",
             axum::routing::delete(delete_sale),
@@ -126,6 +126,7 @@ async fn index() -> Response {
             "PUT /control/contaazul/sale-search-lag {millis}",
             "GET|PUT /control/contaazul/stock-validation {enabled}",
             "GET /control/contaazul/sales",
+            "POST /control/contaazul/sales {customer, total, date}: a sale typed by hand",
             "DELETE /control/contaazul/sales/{id}",
             "POST /control/contaazul/reject-refresh-tokens",
             "POST /control/contaazul/expire-access-tokens",
@@ -175,6 +176,23 @@ async fn edit_order(
     Json(body): Json<EditBody>,
 ) -> Response {
     answer(control(&state).edit_order_quantity(id, body.line, body.quantity))
+}
+
+#[derive(Deserialize)]
+struct TypedSale {
+    customer: String,
+    total: Decimal,
+    /// `YYYY-MM-DD`
+    date: chrono::NaiveDate,
+}
+
+/// A sale typed in Conta Azul's screens (no note): `{"customer", "total", "date"}`.
+async fn type_sale(State(state): State<AppState>, Json(body): Json<TypedSale>) -> Response {
+    ok(json!(control(&state).type_sale(
+        &body.customer,
+        body.total,
+        body.date
+    )))
 }
 
 async fn delete_sale(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -278,6 +278,12 @@ impl Control {
         self.state.with(|world| world.contaazul.vendas.clone())
     }
 
+    /// The merchant types a sale in Conta Azul's screens: no note, one line.
+    pub fn type_sale(&self, customer: &str, total: Decimal, date: chrono::NaiveDate) -> Venda {
+        self.state
+            .with(|world| world.contaazul.type_sale(customer, total, date))
+    }
+
     /// The merchant deletes a sale in Conta Azul's screens; answers whether it existed.
     pub fn delete_sale(&self, id: &str) -> bool {
         self.state.with(|world| {

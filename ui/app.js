@@ -216,6 +216,7 @@ function renderDashboard() {
   const storeId = status.nuvemshop.store_id;
   $("store-id").textContent = status.nuvemshop.store_name || (storeId ? `Loja ${storeId}` : "");
   $("store-id").title = storeId ? `Loja ${storeId}` : "";
+  $("company-name").textContent = status.contaazul.company_name || "";
   ui.adminOrdersUrl = status.nuvemshop.admin_orders_url;
   // Webhooks through the broker, or only the periodic check, and why; nothing of it while
   // the integration is off (nothing is imported then).

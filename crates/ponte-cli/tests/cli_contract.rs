@@ -82,6 +82,7 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     assert_eq!(status["nuvemshop"]["store_id"], "5120101");
     assert_eq!(status["nuvemshop"]["store_name"], "Loja Demonstração");
     assert_eq!(status["contaazul"]["connected"], true);
+    assert_eq!(status["contaazul"]["company_name"], "Empresa Demonstração");
     assert_eq!(status["seller"]["name"], "Carlos Mendes");
     assert_eq!(status["seller"]["id"], carlos.as_str());
     assert_eq!(status["counts"]["imported"], 1);

@@ -139,6 +139,8 @@ pub struct NuvemshopStatus {
 #[derive(Clone, Debug, Serialize)]
 pub struct ContaAzulStatus {
     pub connected: bool,
+    /// The company's name (read when it was connected), shown instead of "Conta Azul".
+    pub company_name: Option<String>,
 }
 
 impl App {
@@ -293,6 +295,9 @@ impl App {
             None => self.connect_direct(service, browser, show_url).await?,
         }
         tracing::info!(service = service.name(), "connected");
+        if service == Service::Contaazul {
+            self.keep_company_name().await?;
+        }
         self.resume_after_reconnect().await?;
         self.events.send(Event::SettingsChanged);
         Ok(())
@@ -499,6 +504,18 @@ impl App {
         Ok(())
     }
 
+    /// The Conta Azul company's name, for the dashboard; a company the API does not name (or
+    /// an answer that fails) leaves it unnamed, never the connect failed.
+    async fn keep_company_name(&self) -> Result<()> {
+        match self.contaazul_client()?.conta_conectada().await {
+            Ok(company) => self.store.set_contaazul_company_name(
+                crate::contaazul::assumptions::company_name(&company).as_deref(),
+            )?,
+            Err(error) => tracing::warn!(%error, "could not read the Conta Azul company's name"),
+        }
+        Ok(())
+    }
+
     /// R5: after *Refazer a integração*, an integration that switched itself off because an
     /// account's access changed comes back on, with its seller, once both accounts are
     /// connected. One the merchant switched off stays off.
@@ -530,7 +547,10 @@ impl App {
                 self.store.set_nuvemshop_domain(None)?;
                 self.store.set_nuvemshop_store_name(None)?;
             }
-            Service::Contaazul => self.contaazul_auth.forget().await?,
+            Service::Contaazul => {
+                self.contaazul_auth.forget().await?;
+                self.store.set_contaazul_company_name(None)?;
+            }
         }
         self.events.send(Event::SettingsChanged);
         Ok(())
@@ -585,6 +605,10 @@ impl App {
             },
         };
         self.store.activate(&seller, self.clock.now())?;
+        if self.store.settings()?.contaazul_company_name.is_none() {
+            // Connected before Ponte read the company's name.
+            self.keep_company_name().await?;
+        }
         self.events.send(Event::SettingsChanged);
         self.store.settings()
     }
@@ -667,6 +691,7 @@ impl App {
             },
             contaazul: ContaAzulStatus {
                 connected: self.contaazul_auth.is_connected()?,
+                company_name: settings.contaazul_company_name.clone(),
             },
             seller: settings.seller,
             counts: self.store.counts()?,
@@ -979,7 +1004,10 @@ mod tests {
                 store_name: None,
                 admin_orders_url: None,
             },
-            contaazul: ContaAzulStatus { connected: true },
+            contaazul: ContaAzulStatus {
+                connected: true,
+                company_name: None,
+            },
             seller: None,
             counts: Counts::default(),
             last_sync_at: None,

@@ -28,6 +28,11 @@ async fn r1_r2_connecting_and_switching_on_records_the_activation_date() {
     let status = app.status().unwrap();
     assert!(status.nuvemshop.connected && status.contaazul.connected);
     assert_eq!(status.nuvemshop.store_id.as_deref(), Some("5120101"));
+    assert_eq!(
+        status.contaazul.company_name.as_deref(),
+        Some("Empresa Demonstração"),
+        "the company by its trade name, not an id"
+    );
     let tokens = std::fs::read_to_string(world.dir.path().join("tokens.json")).unwrap();
     assert!(
         !std::fs::read(world.config.database_path())

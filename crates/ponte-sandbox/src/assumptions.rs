@@ -178,3 +178,8 @@ pub const NUVEMSHOP_DUPLICATE_WEBHOOK_REFUSED: bool = true;
 /// Changing an order without the `write_orders` scope: the answer's status and body are
 /// UNCONFIRMED; the sandbox answers 403 with the body other scope refusals are reported with.
 pub const NUVEMSHOP_MISSING_SCOPE_STATUS: u16 = 403;
+
+/// `GET /v1/pessoas/conta-conectada`'s fields (`razao_social`, `nome_fantasia`, `documento`,
+/// `email`, `data_fundacao`) come from the official .NET SDK's `Empresa` model only:
+/// UNCONFIRMED against the live API.
+pub const CONTAAZUL_CONNECTED_COMPANY: &str = "razao_social, nome_fantasia (SDK's Empresa)";

@@ -67,9 +67,33 @@ pub fn error_message(body: &str) -> String {
 /// used to match or create a product (the description decides).
 pub const PRODUCT_CODE_MAX_CHARS: usize = 60;
 
+/// The connected company's name, as the dashboard shows it: `GET /v1/pessoas/conta-conectada`
+/// answers the company with `nome_fantasia` and `razao_social` per the official .NET SDK's
+/// `Empresa` (UNCONFIRMED against the live API); the trade name first.
+pub fn company_name(company: &serde_json::Value) -> Option<String> {
+    ["nome_fantasia", "razao_social", "nome"]
+        .into_iter()
+        .filter_map(|key| company.get(key)?.as_str())
+        .map(crate::rules::clean_text)
+        .find(|name| !name.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_company_is_named_by_its_trade_name_then_its_legal_name() {
+        let both = serde_json::json!({"razao_social": "Aurora Comércio Ltda", "nome_fantasia": " Aurora "});
+        assert_eq!(company_name(&both).as_deref(), Some("Aurora"));
+        let legal =
+            serde_json::json!({"razao_social": "Aurora Comércio Ltda", "nome_fantasia": ""});
+        assert_eq!(
+            company_name(&legal).as_deref(),
+            Some("Aurora Comércio Ltda")
+        );
+        assert_eq!(company_name(&serde_json::json!({"id": 1})), None);
+    }
 
     #[test]
     fn stock_validation_is_told_apart_from_other_refusals() {

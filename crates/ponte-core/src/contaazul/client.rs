@@ -199,6 +199,12 @@ impl ContaAzulClient {
         })
     }
 
+    /// The company the token belongs to.
+    pub async fn conta_conectada(&self) -> Result<Value> {
+        self.get_json(self.url("/v1/pessoas/conta-conectada", &[]))
+            .await
+    }
+
     pub async fn vendedores(&self) -> Result<Vec<Vendedor>> {
         self.get_json(self.url("/v1/venda/vendedores", &[])).await
     }

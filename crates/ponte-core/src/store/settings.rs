@@ -32,6 +32,8 @@ pub struct Settings {
     pub nuvemshop_domain: Option<String>,
     /// The store's name, as the dashboard shows it instead of its id.
     pub nuvemshop_store_name: Option<String>,
+    /// The Conta Azul company's name, likewise.
+    pub contaazul_company_name: Option<String>,
     pub options: Options,
 }
 
@@ -110,6 +112,7 @@ impl Store {
             nuvemshop_store_id: self.get_setting("nuvemshop_store_id")?,
             nuvemshop_domain: self.get_setting("nuvemshop_domain")?,
             nuvemshop_store_name: self.get_setting("nuvemshop_store_name")?,
+            contaazul_company_name: self.get_setting("contaazul_company_name")?,
             options: Options {
                 match_by_sku: self.get_setting("match_by_sku")?.as_deref() == Some("true"),
                 write_owner_note: self.get_setting("write_owner_note")?.as_deref() == Some("true"),
@@ -206,6 +209,10 @@ impl Store {
 
     pub fn set_nuvemshop_store_name(&self, name: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_store_name", name)
+    }
+
+    pub fn set_contaazul_company_name(&self, name: Option<&str>) -> Result<()> {
+        self.set_setting("contaazul_company_name", name)
     }
 
     pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {

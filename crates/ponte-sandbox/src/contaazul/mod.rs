@@ -30,6 +30,10 @@ pub use model::{NewPessoa, NewProduto};
 pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/v1/pessoas", get(pessoas::list).post(pessoas::create))
+        .route(
+            "/v1/pessoas/conta-conectada",
+            get(pessoas::connected_company),
+        )
         .route("/v1/pessoas/{id}", get(pessoas::get_one))
         .route("/v1/produtos", get(produtos::list).post(produtos::create))
         .route("/v1/produtos/{id}", get(produtos::get_one))

@@ -123,6 +123,22 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     paging.items_envelope(&matching, render)
 }
 
+/// `GET /v1/pessoas/conta-conectada`: the company the token belongs to (field names from the
+/// official .NET SDK's `Empresa`; `assumptions::CONTAAZUL_CONNECTED_COMPANY` keeps that choice).
+pub(super) async fn connected_company(State(state): State<AppState>) -> Response {
+    let name = state.config.contaazul.company_name.clone();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "razao_social": name,
+            "nome_fantasia": name.trim_end_matches(" Ltda"),
+            "documento": "11.222.333/0001-81",
+            "email": "financeiro@empresa-demonstracao.com.br",
+            "data_fundacao": "2015-03-02",
+        }),
+    )
+}
+
 pub(super) async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let found = Uuid::parse_str(&id)
         .ok()

@@ -693,6 +693,9 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     // Configurações: the sale's number in the order's note, switched on by the merchant.
     control.clear_faults();
     desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop
+        .wait_text("#company-name", "Empresa Demonstração")
+        .await;
     desktop.click("#write-owner-note").await;
     desktop.wait_text("#toast", "Preferência salva").await;
     desktop.snapshot("options").await;

@@ -306,7 +306,10 @@ async function renderImported() {
       el("td", { text: formatDate(o.paid_at || o.created_at) }),
       el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
       el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
-      el("td", {}, [el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id) })]),
+      el("td", { class: "row-actions" }, [
+        el("button", { class: "secondary small sale-button", text: "Ver venda", title: "A venda como a Conta Azul a imprime (PDF)", onclick: () => openSale(o.order_id).catch(() => {}) }),
+        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id) }),
+      ]),
     ])
   );
   $("imported-rows").replaceChildren(...rows);
@@ -401,6 +404,12 @@ async function renderQueued() {
   );
   $("queued-list").replaceChildren(...cards);
   $("queued-empty").hidden = cards.length > 0;
+}
+
+/** *Ver venda*: the sale as Conta Azul prints it, saved and opened. */
+async function openSale(orderId) {
+  const path = await call("open_sale", { orderId });
+  toast(`Venda salva em ${path}`);
 }
 
 /** *Detalhes* of an imported order: what was done and Conta Azul's answers, masked. */

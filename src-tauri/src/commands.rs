@@ -43,6 +43,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         export_csv,
         imported_per_day,
         open_in_store,
+        open_sale,
         payments,
         set_payments,
         options,
@@ -330,6 +331,20 @@ pub fn open_in_store(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
     let url = format!("{base}{order_id}");
     WindowBrowser.open(&url).map_err(problem)?;
     Ok(url)
+}
+
+/// *Ver venda*: the sale as Conta Azul prints it, saved to the Downloads folder and opened;
+/// answers where it was saved.
+#[tauri::command]
+pub async fn open_sale(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
+    let path = shell
+        .app
+        .save_sale_pdf(order_id, None)
+        .await
+        .map_err(problem)?;
+    let shown = path.display().to_string();
+    WindowBrowser.open(&shown).map_err(problem)?;
+    Ok(shown)
 }
 
 /// One row of *Configurações › Forma de pagamento*.

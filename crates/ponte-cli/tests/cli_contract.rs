@@ -511,6 +511,20 @@ async fn backfill_previews_then_imports_on_confirm_and_reconcile_finds_the_rest(
         (Some(2), Some(0))
     );
 
+    // The sale as Conta Azul prints it.
+    let pdf = cli.dir.path().join("venda.pdf");
+    let saved = cli
+        .run(&[
+            "sale",
+            &maria.id.to_string(),
+            "--output",
+            pdf.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    assert_eq!(saved.stdout.trim(), pdf.display().to_string());
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+
     // Usage: a reversed period exits 2 in Portuguese; a plan of an unknown order exits 1.
     let reversed = cli.run(&["backfill", "--from", &to, "--to", &from]).await;
     assert_eq!(reversed.code, 2);

@@ -751,10 +751,7 @@ impl App {
     ) -> Result<std::path::PathBuf> {
         let folder = match folder {
             Some(folder) => folder.to_path_buf(),
-            None => dirs::download_dir()
-                .filter(|dir| dir.is_dir())
-                .or_else(dirs::home_dir)
-                .unwrap_or_else(|| self.config.data_dir.clone()),
+            None => downloads(&self.config),
         };
         let at = self
             .clock
@@ -766,6 +763,37 @@ impl App {
             at.format("%Y-%m-%d-%H%M%S")
         ));
         std::fs::write(&path, self.export_csv(state)?)?;
+        Ok(path)
+    }
+
+    /// *Ver venda*: an imported order's sale as Conta Azul prints it, written to `to` (by
+    /// default `ponte-venda-N.pdf` in the Downloads folder); answers the file's path.
+    pub async fn save_sale_pdf(
+        &self,
+        order_id: u64,
+        to: Option<&std::path::Path>,
+    ) -> Result<std::path::PathBuf> {
+        let order = self
+            .store
+            .order(order_id)?
+            .filter(|order| order.state == OrderState::Imported)
+            .ok_or_else(|| Error::NotFound(format!("no imported order {order_id}")))?;
+        let sale_id = order
+            .sale_id
+            .ok_or_else(|| Error::NotFound(format!("order {order_id} has no sale id")))?;
+        let pdf = self
+            .contaazul_client()?
+            .venda_pdf(&sale_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("sale {sale_id} is no longer in Conta Azul")))?;
+        let path = match to {
+            Some(path) => path.to_path_buf(),
+            None => downloads(&self.config).join(format!(
+                "ponte-venda-{}.pdf",
+                order.sale_number.unwrap_or_default()
+            )),
+        };
+        std::fs::write(&path, pdf)?;
         Ok(path)
     }
 
@@ -872,6 +900,14 @@ impl App {
 }
 
 /// Masks CPFs, CNPJs, e-mails and phone numbers in free text.
+/// Where files for the merchant go: the Downloads folder, else the home folder.
+fn downloads(config: &Config) -> std::path::PathBuf {
+    dirs::download_dir()
+        .filter(|dir| dir.is_dir())
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| config.data_dir.clone())
+}
+
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();

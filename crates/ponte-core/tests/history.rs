@@ -416,3 +416,30 @@ async fn r8_an_order_whose_sale_was_typed_by_hand_is_neither_backfilled_nor_miss
     assert_eq!(sales_for(&control, typed.number), 0, "never a second sale");
     assert_eq!(sales_for(&control, not_typed.number), 1);
 }
+
+#[tokio::test]
+async fn an_imported_orders_sale_is_saved_as_conta_azul_prints_it() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    app.sync_once().await.unwrap();
+    let sale = sale_of(&control, order.number);
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("venda.pdf");
+    let path = app.save_sale_pdf(order.id, Some(&to)).await.unwrap();
+    let pdf = std::fs::read(&path).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF, byte for byte");
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains(&format!("(Venda {})", sale.numero)), "{text}");
+    assert!(text.ends_with("%%EOF\n"));
+    // Only an imported order has a sale to show.
+    let pending = control.create_order(ponte_sandbox::nuvemshop::NewOrder {
+        payment_status: None,
+        ..paid(buyer("João Souza", CPF_JOAO), vec![line("Caneca", "10", 1)])
+    });
+    assert!(matches!(
+        app.save_sale_pdf(pending.id, Some(&to)).await,
+        Err(Error::NotFound(_))
+    ));
+}

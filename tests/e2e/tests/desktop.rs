@@ -689,6 +689,12 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     desktop.snapshot("details").await;
     desktop.click("#details-close").await;
     desktop.wait_visible("#details", false).await;
+    // The sale as Conta Azul prints it, saved where the merchant finds it.
+    desktop.click("#imported-rows .sale-button").await;
+    desktop.wait_text("#toast", "Venda salva em").await;
+    let saved = desktop.text("#toast").await;
+    let path = saved.trim_start_matches("Venda salva em ").trim();
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"), "{path}");
 
     // Configurações: the sale's number in the order's note, switched on by the merchant.
     control.clear_faults();

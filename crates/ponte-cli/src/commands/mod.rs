@@ -15,6 +15,7 @@ mod progress;
 mod reconcile;
 mod report;
 mod retry;
+mod sale;
 mod sellers;
 mod settings;
 mod stats;
@@ -62,6 +63,8 @@ pub enum Command {
     Reconcile(reconcile::Args),
     /// Shows what importing a waiting order would do, and why.
     Plan(plan::Args),
+    /// Saves an imported order's sale as Conta Azul prints it (PDF).
+    Sale(sale::Args),
     /// Puts a failed order (or every failed order) back in the queue.
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
@@ -118,6 +121,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Backfill(args) => backfill::run(&app, args).await,
         Command::Reconcile(args) => reconcile::run(&app, args).await,
         Command::Plan(args) => plan::run(&app, args).await,
+        Command::Sale(args) => sale::run(&app, args).await,
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,

@@ -256,6 +256,26 @@ impl ContaAzulClient {
         Ok(Some(reply.json(Service::Contaazul)?))
     }
 
+    /// The sale as Conta Azul prints it (`GET /v1/venda/{id}/imprimir`, a PDF: the documented
+    /// way to show a sale to the merchant); `None` for a sale that no longer exists.
+    pub async fn venda_pdf(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        let reply = self
+            .send(Request::get(
+                self.url(&format!("/v1/venda/{id}/imprimir"), &[]),
+            ))
+            .await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Contaazul));
+        }
+        reply.pdf.map(Some).ok_or_else(|| Error::Unreadable {
+            service: Service::Contaazul,
+            detail: "the printed sale is not a PDF".into(),
+        })
+    }
+
     /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).
     /// `None` for a sale without notes, or one that no longer exists.
     pub async fn venda_notes(&self, id: &str) -> Result<Option<String>> {

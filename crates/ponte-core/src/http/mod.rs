@@ -33,6 +33,9 @@ pub struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: String,
+    /// The bytes of a PDF answer (a sale printed by Conta Azul); its `body` then only says
+    /// what it is, for the audit.
+    pub pdf: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -66,7 +69,7 @@ pub(crate) fn without_query(url: &str) -> &str {
 }
 
 /// The body, or `None` when it is larger than [`MAX_BODY_BYTES`].
-async fn read_capped(mut response: reqwest::Response) -> reqwest::Result<Option<String>> {
+async fn read_capped(mut response: reqwest::Response) -> reqwest::Result<Option<Vec<u8>>> {
     if response
         .content_length()
         .is_some_and(|length| length > MAX_BODY_BYTES as u64)
@@ -80,7 +83,15 @@ async fn read_capped(mut response: reqwest::Response) -> reqwest::Result<Option<
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(Some(bytes))
+}
+
+/// Whether an answer is a PDF: kept as bytes, never as text.
+fn is_pdf(headers: &HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/pdf"))
 }
 
 pub(crate) fn truncate(text: &str, max: usize) -> String {
@@ -239,14 +250,22 @@ impl Transport {
                                 ),
                             })
                         }
-                        Ok(Some(body)) => (
-                            None,
-                            Some(Reply {
-                                status,
-                                headers,
-                                body,
-                            }),
-                        ),
+                        Ok(Some(bytes)) => {
+                            let (body, pdf) = if is_pdf(&headers) {
+                                (format!("(PDF, {} bytes)", bytes.len()), Some(bytes))
+                            } else {
+                                (String::from_utf8_lossy(&bytes).into_owned(), None)
+                            };
+                            (
+                                None,
+                                Some(Reply {
+                                    status,
+                                    headers,
+                                    body,
+                                    pdf,
+                                }),
+                            )
+                        }
                         Err(error) => (Some(classify(&error)), None),
                     }
                 }

@@ -3,6 +3,7 @@
 mod limits;
 pub mod model;
 pub(crate) mod oauth;
+mod pdf;
 mod pessoas;
 mod produtos;
 pub mod schema;
@@ -43,6 +44,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/v1/venda/vendedores", get(vendas::sellers))
         .route("/v1/venda/{id}", get(vendas::get_one))
         .route("/v1/venda/{id}/itens", get(vendas::items))
+        .route("/v1/venda/{id}/imprimir", get(vendas::print))
         .route_layer(from_fn_with_state(state.clone(), rate_limit))
         .route_layer(from_fn_with_state(state.clone(), authenticate));
 

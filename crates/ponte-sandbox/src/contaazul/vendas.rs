@@ -593,6 +593,27 @@ pub(super) async fn get_one(State(state): State<AppState>, Path(id): Path<String
     }
 }
 
+/// `GET /v1/venda/{id}/imprimir`: the sale as a PDF.
+pub(super) async fn print(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let found = state.with(|world| {
+        find(&world.contaazul, &id).map(|venda| {
+            let cliente = world
+                .contaazul
+                .pessoa(venda.id_cliente)
+                .map(|c| c.nome.clone());
+            super::pdf::sale_pdf(venda, cliente.as_deref())
+        })
+    });
+    match found {
+        Some(pdf) => axum::response::IntoResponse::into_response((
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+            pdf,
+        )),
+        None => sale_not_found(),
+    }
+}
+
 pub(super) async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,

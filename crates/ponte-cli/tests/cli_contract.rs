@@ -536,3 +536,63 @@ async fn backfill_previews_then_imports_on_confirm_and_reconcile_finds_the_rest(
     let plan = cli.run(&["plan", "999"]).await;
     assert_eq!(plan.code, 1, "{}", plan.stderr);
 }
+
+#[tokio::test]
+async fn options_and_a_waiting_orders_plan_from_the_terminal() {
+    let cli = cli().await;
+    cli.ready().await;
+    let shown = cli.run(&["settings", "--json"]).await.json();
+    assert_eq!(
+        (
+            shown["match_by_sku"].clone(),
+            shown["write_owner_note"].clone()
+        ),
+        (json!(false), json!(false)),
+        "both off by default"
+    );
+    let set = cli
+        .run(&[
+            "settings",
+            "--match-by-sku",
+            "on",
+            "--owner-note",
+            "on",
+            "--json",
+        ])
+        .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let set = set.json();
+    assert_eq!(
+        (
+            set["match_by_sku"].as_bool(),
+            set["write_owner_note"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let wrong = cli.run(&["settings", "--match-by-sku", "sim"]).await;
+    assert_eq!(wrong.code, 2);
+
+    // Conta Azul cannot create customers for now: the order waits, and its plan says why.
+    cli.sandbox.control().add_fault(
+        FaultRule::new(Service::Contaazul, Fault::ServerError)
+            .on("POST", "/v1/pessoas")
+            .times(1000),
+    );
+    let order = cli.order("Maria Silva", CPFS[0], "Caneca");
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    let plan = cli.run(&["plan", &order.to_string(), "--json"]).await;
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan = plan.json();
+    assert_eq!(plan["customer"]["action"], "create");
+    assert_eq!(
+        plan["customer"]["why"],
+        "cliente novo: nenhum cliente com o mesmo nome e CPF"
+    );
+    assert_eq!(plan["products"][0]["action"], "create");
+    let text = cli.run(&["plan", &order.to_string()]).await;
+    assert!(
+        text.stdout.contains("+ Maria Silva — cliente novo"),
+        "{}",
+        text.stdout
+    );
+}

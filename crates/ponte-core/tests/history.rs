@@ -443,3 +443,70 @@ async fn an_imported_orders_sale_is_saved_as_conta_azul_prints_it() {
         Err(Error::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn r8_sales_typed_by_hand_are_matched_one_to_one_whatever_order_they_were_typed_in() {
+    let world = world().await;
+    let control = world.control();
+    let order = |days| {
+        control.create_order(paid_on(
+            paid(
+                buyer("Maria Silva", CPF_MARIA),
+                vec![line("Caneca", "10", 1)],
+            ),
+            days,
+        ))
+    };
+    let earlier = order(12);
+    let later = order(3);
+    let day = |days| business_date(Utc::now() - Duration::days(days));
+    // The later order's sale typed first (a lower number), the earlier one's after.
+    control.type_sale("Maria Silva", d("10"), day(3));
+    control.type_sale("Maria Silva", d("10"), day(12));
+    let app = world.ready_app().await;
+    let period = last_days(&app, 20);
+    let preview = app.backfill_preview(&period).await.unwrap();
+    assert!(
+        preview.orders.is_empty(),
+        "both typed: nothing to send ({preview:?})"
+    );
+    assert_eq!(preview.not_imported.len(), 2);
+
+    // One hand-typed sale for two identical orders: the earlier order is its, the later one
+    // is missing, and importing it sends it once.
+    let world = world_with(|_| {}).await;
+    let control = world.control();
+    let first = control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca", "10", 1)],
+        ),
+        8,
+    ));
+    let second = control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca", "10", 1)],
+        ),
+        4,
+    ));
+    control.type_sale("Maria Silva", d("10"), day(2));
+    let app = world.ready_app().await;
+    let period = last_days(&app, 10);
+    let report = app.reconcile(&period).await.unwrap();
+    assert_eq!(report.flagged.len(), 1);
+    assert_eq!(report.flagged[0].flag, Flag::LooksTyped);
+    assert_eq!(
+        report.flagged[0].number, first.number,
+        "the window that closes first"
+    );
+    assert_eq!(
+        report.missing.iter().map(|m| m.number).collect::<Vec<_>>(),
+        vec![second.number]
+    );
+    let planned = app.import_missing(&period, &[second.id]).await.unwrap();
+    assert_eq!(planned.queued, 1, "the same claims as the reconciliation's");
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, second.number), 1);
+    assert_eq!(sales_for(&control, first.number), 0);
+}

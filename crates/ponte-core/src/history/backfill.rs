@@ -93,7 +93,7 @@ fn planned(order: &Order, sale: Option<&SaleOfOrder>) -> PlannedOrder {
 }
 
 /// Why an order is left out: Conta Azul has a sale like it, without Ponte's note.
-pub fn looks_typed(sale: &OtherSale) -> String {
+pub fn looks_typed_reason(sale: &OtherSale) -> String {
     let customer = sale.customer.as_deref().unwrap_or("o mesmo cliente");
     let total = sale.total.map(crate::money::brl).unwrap_or_default();
     let date = sale.date.map(br_date).unwrap_or_default();
@@ -161,13 +161,36 @@ impl Engine {
             in_contaazul: Vec::new(),
             not_imported: Vec::new(),
         };
-        let mut typed = Vec::new();
+        // Every order of the period is sorted, also when only some are asked for: which sale
+        // typed by hand is whose is decided over all of them, the same way a reconciliation
+        // decides it.
         for value in listed {
-            let id = value.get("id").and_then(Value::as_u64);
-            if only.is_some_and(|only| id.is_none_or(|id| !only.contains(&id))) {
-                continue;
-            }
-            self.sort_one(value, start, until, &sales, &mut typed, &mut sorted)?;
+            self.sort_one(value, start, until, &sales, &mut sorted)?;
+        }
+        let waiting: Vec<&Order> = sorted.to_queue.iter().map(|(order, _)| order).collect();
+        let typed = sales.typed_matches(&waiting, SALE_DATE_REACH);
+        let (looks_typed, to_queue): (Vec<_>, Vec<_>) = std::mem::take(&mut sorted.to_queue)
+            .into_iter()
+            .partition(|(order, _)| typed.contains_key(&order.id));
+        sorted.to_queue = to_queue;
+        // R8 above all: a sale that looks typed by hand is not sent again.
+        for (order, _) in looks_typed {
+            sorted.not_imported.push(NotImported {
+                order_id: order.id,
+                number: order.number,
+                reason: looks_typed_reason(&sales.others[typed[&order.id]]),
+            });
+        }
+        if let Some(only) = only {
+            sorted
+                .to_queue
+                .retain(|(order, _)| only.contains(&order.id));
+            sorted
+                .in_contaazul
+                .retain(|(order, _, _)| only.contains(&order.id));
+            sorted
+                .not_imported
+                .retain(|order| only.contains(&order.order_id));
         }
         sorted
             .to_queue
@@ -181,7 +204,6 @@ impl Engine {
         start: DateTime<Utc>,
         until: DateTime<Utc>,
         sales: &SalesInPeriod,
-        typed: &mut Vec<usize>,
         sorted: &mut Sorted,
     ) -> Result<()> {
         let payload = value.to_string();
@@ -222,13 +244,6 @@ impl Engine {
             sorted.already_in_ponte += 1;
         } else if let Some(sale) = sales.of_orders.get(&order.number) {
             sorted.in_contaazul.push((order, payload, sale.clone()));
-        } else if let Some(sale) = sales.typed_for(&order, SALE_DATE_REACH, typed) {
-            // R8 above all: a sale that looks typed by hand is not sent again.
-            sorted.not_imported.push(NotImported {
-                order_id: order.id,
-                number: order.number,
-                reason: looks_typed(sale),
-            });
         } else {
             sorted.to_queue.push((order, payload));
         }

@@ -40,20 +40,26 @@ pub struct SalesInPeriod {
 }
 
 impl SalesInPeriod {
-    /// A sale without Ponte's note that looks like this order's, typed by hand: the same
-    /// customer's name, the same total, dated from the order's day to `reach` days after it.
-    /// Each such sale stands for one order only (`taken` remembers which).
-    pub fn typed_for(
-        &self,
-        order: &Order,
-        reach: Duration,
-        taken: &mut Vec<usize>,
-    ) -> Option<&OtherSale> {
-        let name = order.buyer_name()?;
-        let day = business_date(order.created_at);
-        let (index, sale) = self.others.iter().enumerate().find(|(index, sale)| {
-            !taken.contains(index)
-                && sale.total == Some(crate::money::cents(order.total))
+    /// The sales without Ponte's note that look typed by hand for these orders — the same
+    /// customer's name, the same total, dated from the order's day to `reach` after it —
+    /// matched one to one (by the order's id, the index of the sale). Sales are taken in date
+    /// order, each by the waiting order whose window closes first: no order takes a sale a
+    /// later order needed when an earlier sale would do (the greedy choice is optimal for
+    /// points against intervals).
+    pub fn typed_matches(&self, orders: &[&Order], reach: Duration) -> HashMap<u64, usize> {
+        let windows: Vec<(NaiveDate, &str)> = orders
+            .iter()
+            .map(|order| {
+                (
+                    business_date(order.created_at),
+                    order.buyer_name().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let fits = |order: usize, sale: &OtherSale| {
+            let (day, name) = windows[order];
+            !name.trim().is_empty()
+                && sale.total == Some(crate::money::cents(orders[order].total))
                 && sale
                     .customer
                     .as_deref()
@@ -61,9 +67,21 @@ impl SalesInPeriod {
                 && sale
                     .date
                     .is_none_or(|date| day <= date && date <= day + reach)
-        })?;
-        taken.push(index);
-        Some(sale)
+        };
+        let mut sales: Vec<usize> = (0..self.others.len()).collect();
+        // Dated sales by date; a sale without a date last (it fits any window).
+        sales.sort_by_key(|&index| (self.others[index].date.is_none(), self.others[index].date));
+        let mut matched = HashMap::new();
+        for sale in sales {
+            let best = (0..orders.len())
+                .filter(|&order| !matched.contains_key(&orders[order].id))
+                .filter(|&order| fits(order, &self.others[sale]))
+                .min_by_key(|&order| (windows[order].0, orders[order].id));
+            if let Some(order) = best {
+                matched.insert(orders[order].id, sale);
+            }
+        }
+        matched
     }
 }
 

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::backfill::looks_typed;
+use super::backfill::looks_typed_reason;
 use super::backfill::SALE_DATE_REACH;
 use super::listing::orders_created;
 use super::notes::{sales_in_period, SaleOfOrder, SalesInPeriod};
@@ -77,6 +77,45 @@ pub struct Reconciliation {
     pub on_the_way: usize,
     pub missing: Vec<MissingOrder>,
     pub flagged: Vec<FlaggedOrder>,
+}
+
+/// A paid order without its sale in Conta Azul, and why.
+fn missing_order(
+    order: &Order,
+    known: Option<&LedgerOrder>,
+    sale: Option<&SaleOfOrder>,
+    activated_at: Option<DateTime<Utc>>,
+) -> MissingOrder {
+    let reason = match (known, sale) {
+        (_, Some(sale)) => format!(
+            "A venda {} já está na Conta Azul, mas o Ponte não a registrou. Importar só a \
+             registra, sem enviar outra.",
+            sale.sale_number
+        ),
+        (Some(known), None) if known.state == OrderState::Failed => match &known.error {
+            Some(problem) => format!("Não importado: {} {}", problem.message, problem.hint),
+            None => "Não importado.".into(),
+        },
+        (Some(known), None) => known
+            .skip_reason
+            .clone()
+            .unwrap_or_else(|| "Deixado de lado pelo Ponte.".into()),
+        (None, None) if activated_at.is_none_or(|at| order.created_at < at) => {
+            format!("Pedido anterior à data de ativação. {BEFORE_ACTIVATION}")
+        }
+        (None, None) => "O Ponte ainda não encontrou este pedido; a próxima verificação \
+                         deve importá-lo."
+            .into(),
+    };
+    MissingOrder {
+        order_id: order.id,
+        number: order.number,
+        customer_name: order.buyer_name().map(crate::rules::clean_text),
+        total: Some(format!("{:.2}", order.total)),
+        created_at: Some(order.created_at),
+        reason,
+        sale_number: sale.map(|sale| sale.sale_number),
+    }
 }
 
 /// Payment states in which the buyer's money did not stay with the store.
@@ -159,24 +198,53 @@ impl Engine {
             missing: Vec::new(),
             flagged: Vec::new(),
         };
-        let mut typed = Vec::new();
+        let mut missing = Vec::new();
         for value in listed {
-            self.reconcile_one(&value, activated_at, &sales, &mut typed, &mut report)
-                .await?;
+            if let Some(order) = self.reconcile_one(&value, &sales, &mut report).await? {
+                missing.push(order);
+            }
+        }
+        // Which sale typed by hand is whose, decided over all the missing orders at once (as
+        // a backfill decides it).
+        let unsold: Vec<&Order> = missing
+            .iter()
+            .map(|(order, _)| order)
+            .filter(|order| !sales.of_orders.contains_key(&order.number))
+            .collect();
+        let typed = sales.typed_matches(&unsold, SALE_DATE_REACH);
+        for (order, known) in missing {
+            match typed.get(&order.id) {
+                Some(&sale) => {
+                    let other = &sales.others[sale];
+                    report.flagged.push(FlaggedOrder {
+                        order_id: order.id,
+                        number: order.number,
+                        sale_number: Some(other.sale_number),
+                        flag: Flag::LooksTyped,
+                        message: looks_typed_reason(other),
+                    });
+                }
+                None => report.missing.push(missing_order(
+                    &order,
+                    known.as_ref(),
+                    sales.of_orders.get(&order.number),
+                    activated_at,
+                )),
+            }
         }
         report.missing.sort_by_key(|order| order.number);
         report.flagged.sort_by_key(|order| order.number);
         Ok(report)
     }
 
+    /// Counts one listed order; answers it when it is paid and has no sale Ponte knows of
+    /// (missing, unless a sale typed by hand is its).
     async fn reconcile_one(
         &self,
         value: &Value,
-        activated_at: Option<DateTime<Utc>>,
         sales: &SalesInPeriod,
-        typed: &mut Vec<usize>,
         report: &mut Reconciliation,
-    ) -> Result<()> {
+    ) -> Result<Option<(Order, Option<LedgerOrder>)>> {
         let order = match Order::parse(value) {
             Ok(order) => order,
             Err((id, detail)) => {
@@ -194,7 +262,7 @@ impl Engine {
                         sale_number: None,
                     });
                 }
-                return Ok(());
+                return Ok(None);
             }
         };
         let known = self.store.order(order.id)?;
@@ -206,61 +274,18 @@ impl Engine {
             if paid && !cancelled {
                 report.paid += 1;
             }
-            return Ok(());
+            return Ok(None);
         }
         if !paid || cancelled {
-            return Ok(());
+            return Ok(None);
         }
         report.paid += 1;
         let state = known.as_ref().map(|known| known.state);
         if matches!(state, Some(OrderState::Queued | OrderState::Importing)) {
             report.on_the_way += 1;
-            return Ok(());
+            return Ok(None);
         }
-        let sale = sales.of_orders.get(&order.number);
-        if sale.is_none() {
-            if let Some(other) = sales.typed_for(&order, SALE_DATE_REACH, typed) {
-                report.flagged.push(FlaggedOrder {
-                    order_id: order.id,
-                    number: order.number,
-                    sale_number: Some(other.sale_number),
-                    flag: Flag::LooksTyped,
-                    message: looks_typed(other),
-                });
-                return Ok(());
-            }
-        }
-        let reason = match (&known, sale) {
-            (_, Some(sale)) => format!(
-                "A venda {} já está na Conta Azul, mas o Ponte não a registrou. Importar só a \
-                 registra, sem enviar outra.",
-                sale.sale_number
-            ),
-            (Some(known), None) if known.state == OrderState::Failed => match &known.error {
-                Some(problem) => format!("Não importado: {} {}", problem.message, problem.hint),
-                None => "Não importado.".into(),
-            },
-            (Some(known), None) => known
-                .skip_reason
-                .clone()
-                .unwrap_or_else(|| "Deixado de lado pelo Ponte.".into()),
-            (None, None) if activated_at.is_none_or(|at| order.created_at < at) => {
-                format!("Pedido anterior à data de ativação. {BEFORE_ACTIVATION}")
-            }
-            (None, None) => "O Ponte ainda não encontrou este pedido; a próxima verificação \
-                             deve importá-lo."
-                .into(),
-        };
-        report.missing.push(MissingOrder {
-            order_id: order.id,
-            number: order.number,
-            customer_name: order.buyer_name().map(crate::rules::clean_text),
-            total: Some(format!("{:.2}", order.total)),
-            created_at: Some(order.created_at),
-            reason,
-            sale_number: sale.map(|sale| sale.sale_number),
-        });
-        Ok(())
+        Ok(Some((order, known)))
     }
 
     /// An imported order: changed since, and its sale still there?

@@ -180,3 +180,34 @@ async fn without_the_write_orders_scope_the_sale_still_goes_and_settings_say_why
     let problem = app.settings().unwrap().options.owner_note_problem.unwrap();
     assert!(problem.contains("write_orders"), "{problem}");
 }
+
+#[tokio::test]
+async fn r5_a_401_to_the_notes_write_alone_never_switches_the_integration_off() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    app.set_write_owner_note(true).unwrap();
+    // The order reads fine (the token works); only the write is refused, as a missing scope
+    // might be answered.
+    control.add_fault(
+        ponte_sandbox::FaultRule::new(
+            ponte_sandbox::Service::Nuvemshop,
+            ponte_sandbox::Fault::Answer {
+                status: 401,
+                body: serde_json::json!({"code": 401, "message": "Unauthorized"}),
+            },
+        )
+        .on("PUT", "/orders/"),
+    );
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(sales_for(&control, order.number), 1);
+    let settings = app.settings().unwrap();
+    assert!(settings.enabled, "R5 is for the access, not one write");
+    assert!(settings
+        .options
+        .owner_note_problem
+        .unwrap()
+        .contains("write_orders"));
+}

@@ -310,9 +310,13 @@ impl ContaAzulClient {
             let found: Itens<VendaSummary> = self.get_json(url).await?;
             let received = found.itens.len();
             all.extend(found.itens);
-            // A full page is followed by another unless the count says it was the last.
-            let counted = found.total_itens > 0 && all.len() as u64 >= found.total_itens;
-            if received < CATALOGUE_PAGE_SIZE as usize || counted {
+            // Read on while the count says more remain (a page may hold fewer than asked);
+            // without a count, until a page is not full.
+            let done = match found.total_itens {
+                0 => received < CATALOGUE_PAGE_SIZE as usize,
+                total => all.len() as u64 >= total,
+            };
+            if received == 0 || done {
                 break;
             }
         }

@@ -10,6 +10,15 @@ use crate::error::{Error, Result};
 use crate::nuvemshop::client::{OrdersQuery, PER_PAGE};
 use crate::nuvemshop::NuvemshopClient;
 
+type Window = (DateTime<Utc>, DateTime<Utc>);
+
+/// An inclusive window of two seconds or more in two, on a whole second: the filters read
+/// seconds, and the halves cover every second of the window, none twice.
+fn halves(from: DateTime<Utc>, to: DateTime<Utc>) -> (Window, Window) {
+    let middle = from + Duration::seconds((to - from).num_seconds() / 2);
+    ((from, middle), (middle + Duration::seconds(1), to))
+}
+
 /// Every order created within `start..end`, paid only or in any payment state, each still raw
 /// (a broken order must not hide the others). `listed` is told how many were read so far.
 pub async fn orders_created(
@@ -64,10 +73,10 @@ pub async fn orders_created(
             }
         }
         if too_big && to - from >= Duration::seconds(1) {
-            let middle = from + (to - from) / 2;
-            // The later half first off the stack: orders come out oldest first.
-            windows.push((middle + Duration::seconds(1), to));
-            windows.push((from, middle));
+            let (earlier, later) = halves(from, to);
+            // Pushed later half first: the earlier half is read first.
+            windows.push(later);
+            windows.push(earlier);
             continue;
         }
         if too_big {
@@ -82,4 +91,21 @@ pub async fn orders_created(
         listed(found.len());
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_cover_every_second_once() {
+        let start = crate::time::parse_timestamp("2026-10-01T03:00:00Z").unwrap();
+        for span in 1..200 {
+            let (from, to) = (start, start + Duration::seconds(span));
+            let ((a, b), (c, d)) = halves(from, to);
+            assert_eq!((a, d), (from, to), "span {span}");
+            assert_eq!(c - b, Duration::seconds(1), "span {span}: adjacent seconds");
+            assert!(a <= b && c <= d, "span {span}: neither half empty");
+        }
+    }
 }

@@ -101,8 +101,9 @@ fn midnight(date: NaiveDate) -> DateTime<Utc> {
         .from_local_datetime(&naive)
         .earliest()
         .map(|at| at.with_timezone(&Utc))
-        // A midnight skipped by a clock change: the hour after it.
-        .unwrap_or_else(|| naive.and_utc() + Duration::hours(4))
+        // A midnight skipped by a clock change (daylight saving began at 00:00, UTC−2 after
+        // it): the day began at 01:00, 03:00 UTC.
+        .unwrap_or_else(|| naive.and_utc() + Duration::hours(3))
 }
 
 #[cfg(test)]
@@ -121,6 +122,14 @@ mod tests {
         assert!(period.contains(period.end() - Duration::seconds(1)));
         assert!(!period.contains(period.end()));
         assert_eq!(period.label(), "01/10/2026 a 31/10/2026");
+    }
+
+    #[test]
+    fn a_day_whose_midnight_was_skipped_starts_at_one_oclock() {
+        // Daylight saving began at midnight on 2018-11-04 in São Paulo.
+        let period = Period::parse("04/11/2018", "04/11/2018", day("2026-11-30")).unwrap();
+        assert_eq!(period.start().to_rfc3339(), "2018-11-04T03:00:00+00:00");
+        assert_eq!(period.end().to_rfc3339(), "2018-11-05T02:00:00+00:00");
     }
 
     #[test]

@@ -32,31 +32,36 @@ const NOT_WRITTEN: &str = "A nota do último pedido não pôde ser escrita na Nu
 impl Engine {
     /// Adds the sale's line to the order's private note, keeping what the merchant wrote.
     pub(super) async fn write_owner_note(&self, order_id: u64, numero: i64) -> Result<()> {
-        let written = async {
-            // Read fresh: the merchant may have edited the note since the order was listed.
-            let order = self.nuvemshop.order(order_id).await?;
-            let existing = order.get("owner_note").and_then(Value::as_str);
-            if let Some(note) = with_sale_line(existing, numero) {
-                self.nuvemshop.set_owner_note(order_id, &note).await?;
+        // Read fresh: the merchant may have edited the note since the order was listed. This
+        // read also proves the token still works: a refusal of the write after it is the
+        // write's permission, never the integration's access (R5).
+        let order = match self.nuvemshop.order(order_id).await {
+            Ok(order) => order,
+            Err(error @ (Error::NuvemshopAccessRevoked | Error::NuvemshopSuspended)) => {
+                return Err(error)
             }
-            Ok::<_, Error>(())
-        }
-        .await;
-        match written {
+            Err(error) => return self.note_not_written(order_id, &error, NOT_WRITTEN),
+        };
+        let existing = order.get("owner_note").and_then(Value::as_str);
+        let Some(note) = with_sale_line(existing, numero) else {
+            return self.store.set_owner_note_problem(None);
+        };
+        match self.nuvemshop.set_owner_note(order_id, &note).await {
             Ok(()) => self.store.set_owner_note_problem(None),
-            // The whole integration's problem, not the note's.
-            Err(error @ (Error::NuvemshopAccessRevoked | Error::NuvemshopSuspended)) => Err(error),
-            Err(error) => {
-                tracing::warn!(order = order_id, %error, "could not write the sale into the order's note");
-                let problem = match error {
-                    Error::Api {
-                        status: 401 | 403, ..
-                    } => NO_PERMISSION,
-                    _ => NOT_WRITTEN,
-                };
-                self.store.set_owner_note_problem(Some(problem))
-            }
+            Err(error @ Error::NuvemshopSuspended) => Err(error),
+            Err(
+                error @ (Error::NuvemshopAccessRevoked
+                | Error::Api {
+                    status: 401 | 403, ..
+                }),
+            ) => self.note_not_written(order_id, &error, NO_PERMISSION),
+            Err(error) => self.note_not_written(order_id, &error, NOT_WRITTEN),
         }
+    }
+
+    fn note_not_written(&self, order_id: u64, error: &Error, problem: &str) -> Result<()> {
+        tracing::warn!(order = order_id, %error, "could not write the sale into the order's note");
+        self.store.set_owner_note_problem(Some(problem))
     }
 }
 

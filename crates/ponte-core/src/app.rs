@@ -873,7 +873,7 @@ impl App {
             report.push_str(&format!(
                 "\n> {} {}\n",
                 exchange.method,
-                redact(&exchange.url)
+                crate::privacy::redact_url(&exchange.url)
             ));
             if let Some(body) = &exchange.request_body {
                 report.push_str(&format!("{}\n", crate::privacy::redact_body(body)));

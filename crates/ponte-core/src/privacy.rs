@@ -9,13 +9,18 @@ use serde_json::Value;
 const PERSONAL_KEYS: &[&str] = &[
     "contact_name",
     "billing_name",
+    "billing_business_name",
+    "billing_trade_name",
+    "cep",
     "billing_address",
     "billing_number",
     "billing_floor",
     "billing_locality",
     "billing_zipcode",
-    // The buyer's own note: free text, often an address or a name.
+    // The buyer's own note, and the merchant's private one: free text, often an address, a
+    // name or a phone.
     "note",
+    "owner_note",
 ];
 /// Keys that hold an address (an object, or a list of them).
 const ADDRESS_HOLDERS: &[&str] = &[
@@ -39,6 +44,8 @@ const ADDRESS_FIELDS: &[&str] = &[
     "complemento",
     "bairro",
     "cep",
+    "reference",
+    "between_streets",
 ];
 /// An object with one of these is a person (a buyer, a Conta Azul customer)…
 const PERSON_MARKERS: &[&str] = &[
@@ -49,7 +56,11 @@ const PERSON_MARKERS: &[&str] = &[
     "identification",
     "email",
     "perfis",
+    "telefone",
+    "endereco",
 ];
+/// …and so is an object under one of these keys.
+const PERSON_HOLDERS: &[&str] = &["cliente", "customer", "pessoa"];
 /// …and these are its names.
 const NAME_KEYS: &[&str] = &["name", "nome", "razao_social", "nome_fantasia"];
 
@@ -71,31 +82,129 @@ pub fn mask_name(name: &str) -> String {
     format!("{first} {}", rest.join(" "))
 }
 
+/// Search parameters whose values are a person's (Conta Azul's people and sales searches).
+const PERSONAL_PARAMETERS: &[&str] = &["nomes", "emails", "telefones", "termo_busca"];
+
 /// An exchange's body with personal data masked: names and addresses by their place in the
-/// JSON, then documents, e-mails and phones by their shape. A body that is not JSON gets the
-/// latter only.
+/// JSON, then documents, e-mails and phones by their shape. A body cut short (the audit keeps
+/// 20,000 characters) is no longer JSON: every name-like or address-like value is masked then,
+/// a product's name too.
 pub fn redact_body(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
-            mask(&mut value, false);
+            mask(&mut value, false, false);
             crate::app::redact(&value.to_string())
         }
-        Err(_) => crate::app::redact(text),
+        Err(_) => crate::app::redact(&mask_fragment(text)),
     }
 }
 
-fn mask(value: &mut Value, in_address: bool) {
+/// A request's address with the values of personal search parameters masked, then documents,
+/// e-mails and phones by their shape.
+pub fn redact_url(text: &str) -> String {
+    let Ok(mut url) = url::Url::parse(text) else {
+        return crate::app::redact(text);
+    };
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if PERSONAL_PARAMETERS.contains(&key.as_ref()) {
+                    mask_name(&value)
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    crate::app::redact(&url.to_string())
+}
+
+/// In text that is not whole JSON: the string value after any name-like or address-like key
+/// (`"nome": "…"`) masked.
+fn mask_fragment(text: &str) -> String {
+    let keys: Vec<&str> = NAME_KEYS
+        .iter()
+        .chain(PERSONAL_KEYS)
+        .chain(ADDRESS_FIELDS)
+        .chain(["endereco", "logradouro"].iter())
+        .copied()
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some((key, after_key)) = json_string(rest) else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..rest.len() - after_key.len()]);
+        rest = after_key;
+        let trimmed = rest.trim_start();
+        let Some(after_colon) = trimmed.strip_prefix(':') else {
+            continue;
+        };
+        let value_start = after_colon.trim_start();
+        if !keys.contains(&key.as_str()) || !value_start.starts_with('"') {
+            continue;
+        }
+        out.push_str(&rest[..rest.len() - value_start.len()]);
+        match json_string(value_start) {
+            Some((value, after_value)) => {
+                out.push_str(&serde_json::Value::String(mask_name(&value)).to_string());
+                rest = after_value;
+            }
+            // Cut inside the value: nothing of it is shown.
+            None => {
+                out.push_str("\"***");
+                return out;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The JSON string at the start of `text` (which starts with `"`), decoded, and what follows
+/// it; `None` when the text ends inside it.
+fn json_string(text: &str) -> Option<(String, &str)> {
+    let mut escaped = false;
+    for (index, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                let raw = &text[..=index];
+                let decoded = serde_json::from_str::<String>(raw).ok()?;
+                return Some((decoded, &text[index + 1..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn mask(value: &mut Value, in_address: bool, held_person: bool) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(|item| mask(item, in_address)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| mask(item, in_address, held_person)),
         Value::Object(object) => {
-            let person = object
-                .keys()
-                .any(|key| PERSON_MARKERS.contains(&key.as_str()));
+            let person = held_person
+                || object
+                    .keys()
+                    .any(|key| PERSON_MARKERS.contains(&key.as_str()));
             for (key, child) in object.iter_mut() {
                 let key = key.as_str();
                 match child {
                     Value::String(text) if !text.is_empty() => {
-                        if NAME_KEYS.contains(&key) && (person || in_address) {
+                        // An address written as one text (a Conta Azul customer's).
+                        if key == "endereco" {
+                            *text = "***".into();
+                        } else if NAME_KEYS.contains(&key) && (person || in_address) {
                             *text = mask_name(text);
                         } else if PERSONAL_KEYS.contains(&key)
                             || (in_address && ADDRESS_FIELDS.contains(&key))
@@ -103,9 +212,11 @@ fn mask(value: &mut Value, in_address: bool) {
                             *text = "***".into();
                         }
                     }
-                    Value::Array(_) | Value::Object(_) => {
-                        mask(child, in_address || ADDRESS_HOLDERS.contains(&key))
-                    }
+                    Value::Array(_) | Value::Object(_) => mask(
+                        child,
+                        in_address || ADDRESS_HOLDERS.contains(&key),
+                        PERSON_HOLDERS.contains(&key),
+                    ),
                     _ => {}
                 }
             }
@@ -183,5 +294,41 @@ mod tests {
             redact_body("not json 390.533.447-05"),
             "not json ***.533.447-**"
         );
+    }
+
+    #[test]
+    fn a_conta_azul_sale_search_loses_its_customers_address() {
+        let busca = r#"{"itens":[{"numero":7,"cliente":{"id":"c","nome":"Maria Sigilo","endereco":"Rua A, 1","cep":"01001-000"}}]}"#;
+        let shown = redact_body(busca);
+        for personal in ["Sigilo", "Rua A", "01001-000"] {
+            assert!(!shown.contains(personal), "{personal} in {shown}");
+        }
+    }
+
+    #[test]
+    fn a_body_cut_short_still_loses_its_names() {
+        let list: String = (0..400)
+            .map(|i| format!(r#"{{"id":"{i}","nome":"Pessoa Número{i}","documento":"x"}}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        let cut = crate::http::truncate(&format!(r#"{{"items":[{list}]}}"#), 20_000);
+        assert!(serde_json::from_str::<Value>(&cut).is_err(), "cut short");
+        let shown = redact_body(&cut);
+        assert!(!shown.contains("Número"), "a full name left");
+        assert!(shown.contains("Pessoa N."));
+        assert_eq!(redact_body(r#"{"nome":"Maria Sig"#), r#"{"nome":"***"#);
+    }
+
+    #[test]
+    fn search_parameters_naming_a_person_are_masked() {
+        let shown =
+            redact_url("https://api-v2.contaazul.com/v1/pessoas?nomes=Maria+Sigilo&pagina=1");
+        assert!(
+            !shown.contains("Sigilo") && shown.contains("pagina=1"),
+            "{shown}"
+        );
+        assert!(shown.contains("nomes=Maria+S."), "{shown}");
+        let accented = redact_url("https://x.example/v1/pessoas?nomes=Jos%C3%A9+Ara%C3%BAjo");
+        assert!(!accented.contains("Ara"), "{accented}");
     }
 }

@@ -308,7 +308,7 @@ async function renderImported() {
       el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
       el("td", { class: "row-actions" }, [
         el("button", { class: "secondary small sale-button", text: "Ver venda", title: "A venda como a Conta Azul a imprime (PDF)", onclick: () => openSale(o.order_id).catch(() => {}) }),
-        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id) }),
+        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id).catch(() => {}) }),
       ]),
     ])
   );
@@ -335,7 +335,7 @@ async function renderFailed() {
       el("div", { class: "actions" }, [
         el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
         el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
-        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: (event) => togglePlan(event.target.closest("article"), o.order_id) }),
+        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(() => {}) }),
         ...(ui.adminOrdersUrl
           ? [el("a", {
               class: "admin-link",
@@ -351,6 +351,7 @@ async function renderFailed() {
     ]);
   });
   $("failed-list").replaceChildren(...cards);
+  restorePlans($("failed-list"));
   $("failed-empty").hidden = cards.length > 0;
   $("retry-all").disabled = cards.length === 0;
   $("export-failed").disabled = cards.length === 0;
@@ -358,14 +359,11 @@ async function renderFailed() {
 
 const PLAN_MARKS = { reuse: "usar", create: "criar", problem: "problema" };
 
-/** *O que vai acontecer*: the customer and products an order would use or create, and why. */
-async function togglePlan(container, orderId) {
-  const shown = container.querySelector(".plan");
-  if (shown) {
-    shown.remove();
-    return;
-  }
-  const plan = await call("order_plan", { orderId });
+/** *O que vai acontecer*: the customer and products an order would use or create, and why.
+ * Open plans are kept across re-renders (the lists are rebuilt on every event). */
+const openPlans = new Map();
+
+function planList(orderId, plan) {
   const items = [];
   if (plan.problem) items.push(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
   for (const choice of [plan.customer, ...plan.products].filter(Boolean)) {
@@ -377,7 +375,29 @@ async function togglePlan(container, orderId) {
       ])
     );
   }
-  container.append(el("ul", { class: "plan", "data-order": orderId }, items));
+  return el("ul", { class: "plan", "data-order": orderId }, items);
+}
+
+/** Puts the open plans back into the cards just rendered. */
+function restorePlans(container) {
+  for (const card of container.querySelectorAll("[data-order]")) {
+    const plan = openPlans.get(Number(card.dataset.order));
+    if (plan && !card.querySelector(".plan")) card.append(planList(card.dataset.order, plan));
+  }
+}
+
+async function togglePlan(orderId) {
+  if (openPlans.has(orderId)) {
+    openPlans.delete(orderId);
+    for (const shown of document.querySelectorAll(`.plan[data-order="${orderId}"]`)) shown.remove();
+    return;
+  }
+  const plan = await call("order_plan", { orderId });
+  openPlans.set(orderId, plan);
+  // Found again: the list may have been rebuilt while Conta Azul was asked.
+  for (const card of document.querySelectorAll(`article[data-order="${orderId}"]`)) {
+    if (!card.querySelector(".plan")) card.append(planList(orderId, plan));
+  }
 }
 
 /** *Na fila*: the orders waiting for the next pass (and those whose sale is being checked). */
@@ -397,12 +417,13 @@ async function renderQueued() {
           o.state === "importing" ? el("span", { class: "muted", text: " · enviado, confirmando na Conta Azul" }) : "",
         ]),
         o.state === "queued"
-          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: (event) => togglePlan(event.target.closest("article"), o.order_id) })
+          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(() => {}) })
           : "",
       ]),
     ])
   );
   $("queued-list").replaceChildren(...cards);
+  restorePlans($("queued-list"));
   $("queued-empty").hidden = cards.length > 0;
 }
 
@@ -568,9 +589,10 @@ async function previewBackfill() {
     call("backfill_preview", args)
   );
   $("reconcile-result").hidden = true;
-  const until = formatDate(preview.until);
+  // `until` is exclusive (midnight after the last day, or the activation moment).
+  const until = formatDate(new Date(new Date(preview.until).getTime() - 1000).toISOString());
   const parts = [
-    el("h3", { text: `Pedidos pagos de ${formatDay(preview.period.from)} até a ativação (${until})` }),
+    el("h3", { text: `Pedidos pagos de ${formatDay(preview.period.from)} a ${until}, antes da ativação` }),
     el("p", { class: "backfill-summary", text: `${preview.orders.length} pedido(s) a importar, total ${formatMoney(preview.total)}` }),
     el("div", { class: "names" }, [
       namesBlock("Clientes novos", preview.new_customers),
@@ -627,7 +649,12 @@ async function previewBackfill() {
 
 async function confirmBackfill(args, button) {
   button.disabled = true;
-  const planned = await call("backfill", args);
+  let planned;
+  try {
+    planned = await call("backfill", args);
+  } finally {
+    button.disabled = false;
+  }
   toast(`${planned.queued} pedido(s) na fila; ${planned.recorded} já na Conta Azul. O Ponte importa agora — acompanhe a barra de progresso.`);
   $("backfill-result").hidden = true;
   await renderBackfillHistory();

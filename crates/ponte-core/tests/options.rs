@@ -211,3 +211,35 @@ async fn r5_a_401_to_the_notes_write_alone_never_switches_the_integration_off() 
         .unwrap()
         .contains("write_orders"));
 }
+
+#[tokio::test]
+async fn r19_the_balance_beside_a_stock_refusal_is_the_products_whatever_its_name() {
+    let world = world().await;
+    let control = world.control();
+    control.add_product(NewProduto {
+        saldo: d("1"),
+        ..coded("Luminária de mesa, cobre", "LUM-1")
+    });
+    control.set_stock_validation(true);
+    let app = world.ready_app().await;
+    app.set_match_by_sku(true).unwrap();
+    let order = control.create_order(paid(
+        buyer("Maria Silva", CPF_MARIA),
+        vec![
+            line_with_sku("Luminária Cobre", "LUM-1"),
+            line_with_sku("Luminária Cobre (presente)", "LUM-1"),
+        ],
+    ));
+    app.sync_once().await.unwrap();
+    let failed = app.store().order(order.id).unwrap().unwrap();
+    let problem = failed.error.unwrap();
+    assert_eq!(
+        problem.code,
+        ponte_core::problem::ProblemCode::StockValidation
+    );
+    assert!(
+        problem.message.contains("saldo 1, no pedido 2"),
+        "both lines of the one product against its balance: {}",
+        problem.message
+    );
+}

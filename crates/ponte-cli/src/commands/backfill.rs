@@ -59,7 +59,8 @@ fn print_preview(preview: &BackfillPreview) {
     println!(
         "Pedidos pagos de {} a {} (antes da ativação):",
         br_date(preview.period.from),
-        br_date(business_date(preview.until))
+        // `until` is exclusive: the last day taken is the one before it.
+        br_date(business_date(preview.until - chrono::Duration::seconds(1)))
     );
     println!(
         "  {} pedido(s) a importar, total {}",

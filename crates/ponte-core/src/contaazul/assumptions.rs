@@ -78,6 +78,18 @@ pub fn company_name(company: &serde_json::Value) -> Option<String> {
         .find(|name| !name.is_empty())
 }
 
+/// A product's available stock as `GET /v1/produtos/{id}` answers it: `estoque.
+/// quantidade_disponivel` per the official .NET SDK (`EstoqueDoProduto`, UNCONFIRMED against
+/// the live API), else the list's `saldo`.
+pub fn product_balance(product: &serde_json::Value) -> Option<rust_decimal::Decimal> {
+    let number = |value: &serde_json::Value| match value {
+        serde_json::Value::Number(number) => number.to_string().parse().ok(),
+        serde_json::Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    };
+    number(&product["estoque"]["quantidade_disponivel"]).or_else(|| number(&product["saldo"]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

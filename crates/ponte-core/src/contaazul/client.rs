@@ -132,6 +132,20 @@ impl ContaAzulClient {
             .await
     }
 
+    /// One product as `GET /v1/produtos/{id}` answers it; `None` for one that does not exist.
+    pub async fn produto(&self, id: &str) -> Result<Option<Value>> {
+        let reply = self
+            .send(Request::get(self.url(&format!("/v1/produtos/{id}"), &[])))
+            .await?;
+        if reply.status == 404 {
+            return Ok(None);
+        }
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Contaazul));
+        }
+        Ok(Some(reply.json(Service::Contaazul)?))
+    }
+
     /// The first page of every product with this `status`, in the largest page the API allows,
     /// and how many there are in all: a small catalogue is read whole in one call.
     pub async fn produtos_first_page(&self, status: &str) -> Result<(Vec<ProdutoSummary>, u64)> {

@@ -700,25 +700,28 @@ impl Engine {
     /// ordered, where the balance is short and can be read; empty otherwise (the refusal is
     /// what matters, never lost for want of a balance).
     async fn stock_shortfall(&self, sale: &Prepared) -> String {
-        let mut short = Vec::new();
+        // What the order asks of each product, lines of the same product added up.
+        let mut wanted: Vec<(&str, &str, rust_decimal::Decimal)> = Vec::new();
         for (line, id) in sale.draft.lines.iter().zip(&sale.product_ids) {
-            let Ok(found) = self
-                .contaazul
-                .produtos_by_text(&line.description, "ATIVO")
-                .await
-            else {
+            match wanted
+                .iter_mut()
+                .find(|(known, _, _)| *known == id.as_str())
+            {
+                Some((_, _, quantity)) => *quantity += line.quantity,
+                None => wanted.push((id, &line.description, line.quantity)),
+            }
+        }
+        let mut short = Vec::new();
+        for (id, description, quantity) in wanted {
+            let Ok(Some(product)) = self.contaazul.produto(id).await else {
                 continue;
             };
-            let balance = found
-                .iter()
-                .find(|product| &product.id == id)
-                .and_then(|product| product.balance());
-            if let Some(balance) = balance.filter(|balance| *balance < line.quantity) {
+            let balance = crate::contaazul::assumptions::product_balance(&product);
+            if let Some(balance) = balance.filter(|balance| *balance < quantity) {
                 short.push(format!(
-                    "“{}”: saldo {}, no pedido {}",
-                    line.description,
+                    "“{description}”: saldo {}, no pedido {}",
                     balance.normalize(),
-                    line.quantity.normalize()
+                    quantity.normalize()
                 ));
             }
         }

@@ -119,7 +119,7 @@ pub fn redact_url(text: &str) -> String {
             .collect();
         url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    crate::app::redact(&url.to_string())
+    crate::app::redact(url.as_str())
 }
 
 /// In text that is not whole JSON: the string value after any name-like or address-like key

@@ -10,12 +10,8 @@ use super::progress::Progress;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// First day of the period (2026-10-01 or 01/10/2026).
-    #[arg(long)]
-    from: String,
-    /// Last day of the period; only what was created before the activation date is taken.
-    #[arg(long)]
-    to: String,
+    #[command(flatten)]
+    period: super::PeriodArgs,
     /// Import them: queue the orders (recording those Conta Azul already has) and, while the
     /// integration is on, run a pass with its progress.
     #[arg(long)]
@@ -26,7 +22,7 @@ pub struct Args {
 }
 
 pub async fn run(app: &App, args: Args) -> Result<(), Error> {
-    let period = app.period(&args.from, &args.to)?;
+    let period = args.period.of(app)?;
     if !args.confirm {
         let preview = {
             let _progress = (!args.json).then(|| Progress::show(app));

@@ -130,6 +130,25 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
     }
 }
 
+/// A period as `--from` and `--to` (`2026-10-01` or `01/10/2026`), both days included: what
+/// `backfill` and `reconcile` take.
+#[derive(clap::Args)]
+pub struct PeriodArgs {
+    /// First day of the period (2026-10-01 or 01/10/2026).
+    #[arg(long)]
+    from: String,
+    /// Last day of the period (a backfill takes only what was created before the activation
+    /// date).
+    #[arg(long)]
+    to: String,
+}
+
+impl PeriodArgs {
+    fn of(&self, app: &App) -> Result<ponte_core::history::Period, Error> {
+        app.period(&self.from, &self.to)
+    }
+}
+
 /// 0 done; 1 failed; 2 wrong usage (clap's own); 3 not ready; 4 the data directory is in use.
 fn exit_code(error: &Error) -> u8 {
     match error {

@@ -8,12 +8,8 @@ use super::progress::Progress;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// First day of the period (2026-10-01 or 01/10/2026).
-    #[arg(long)]
-    from: String,
-    /// Last day of the period.
-    #[arg(long)]
-    to: String,
+    #[command(flatten)]
+    period: super::PeriodArgs,
     /// Imports these missing orders (Nuvemshop order ids), queued or, when Conta Azul already
     /// has their sale, recorded.
     #[arg(long = "import", value_name = "ORDER_ID", num_args = 1..)]
@@ -26,7 +22,7 @@ pub struct Args {
 }
 
 pub async fn run(app: &App, args: Args) -> Result<(), Error> {
-    let period = app.period(&args.from, &args.to)?;
+    let period = args.period.of(app)?;
     let mut ids = args.import.clone();
     if ids.is_empty() {
         let report = {

@@ -132,18 +132,24 @@ impl ContaAzulClient {
             .await
     }
 
-    /// One product as `GET /v1/produtos/{id}` answers it; `None` for one that does not exist.
-    pub async fn produto(&self, id: &str) -> Result<Option<Value>> {
-        let reply = self
-            .send(Request::get(self.url(&format!("/v1/produtos/{id}"), &[])))
-            .await?;
+    /// `GET path`; `None` when Conta Azul answers 404 (what it names does not exist).
+    async fn get_existing(&self, path: &str) -> Result<Option<Reply>> {
+        let reply = self.send(Request::get(self.url(path, &[]))).await?;
         if reply.status == 404 {
             return Ok(None);
         }
         if !reply.is_success() {
             return Err(reply.into_error(Service::Contaazul));
         }
-        Ok(Some(reply.json(Service::Contaazul)?))
+        Ok(Some(reply))
+    }
+
+    /// One product as `GET /v1/produtos/{id}` answers it; `None` for one that does not exist.
+    pub async fn produto(&self, id: &str) -> Result<Option<Value>> {
+        self.get_existing(&format!("/v1/produtos/{id}"))
+            .await?
+            .map(|reply| reply.json(Service::Contaazul))
+            .transpose()
     }
 
     /// The first page of every product with this `status`, in the largest page the API allows,
@@ -258,16 +264,10 @@ impl ContaAzulClient {
 
     /// A sale as `GET /v1/venda/{id}` answers it; `None` for one that does not exist.
     pub async fn venda(&self, id: &str) -> Result<Option<Value>> {
-        let reply = self
-            .send(Request::get(self.url(&format!("/v1/venda/{id}"), &[])))
-            .await?;
-        if reply.status == 404 {
-            return Ok(None);
-        }
-        if !reply.is_success() {
-            return Err(reply.into_error(Service::Contaazul));
-        }
-        Ok(Some(reply.json(Service::Contaazul)?))
+        self.get_existing(&format!("/v1/venda/{id}"))
+            .await?
+            .map(|reply| reply.json(Service::Contaazul))
+            .transpose()
     }
 
     /// The sale as Conta Azul prints it (`GET /v1/venda/{id}/imprimir`, a PDF: the documented

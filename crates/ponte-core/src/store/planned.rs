@@ -20,6 +20,23 @@ pub struct ToQueue {
     pub payload: String,
 }
 
+impl ToQueue {
+    /// The columns both inserts start with: `order_id, number, customer_name, total,
+    /// created_at, paid_at, payload`.
+    fn columns(&self) -> [rusqlite::types::Value; 7] {
+        let time = |at: Option<DateTime<Utc>>| at.map(|t| t.to_rfc3339()).into();
+        [
+            (self.order_id as i64).into(),
+            (self.number as i64).into(),
+            self.customer_name.clone().into(),
+            self.total.clone().into(),
+            time(self.created_at),
+            time(self.paid_at),
+            self.payload.clone().into(),
+        ]
+    }
+}
+
 /// An order whose sale is already in Conta Azul (found by its note): recorded as imported,
 /// never sent again.
 pub struct AlreadySold {
@@ -78,16 +95,9 @@ impl Store {
                         error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
                         attempts = 0, updated_at = excluded.updated_at
                      WHERE orders.state IN ('skipped', 'failed')",
-                    params![
-                        order.order_id as i64,
-                        order.number as i64,
-                        order.customer_name,
-                        order.total,
-                        order.created_at.map(|t| t.to_rfc3339()),
-                        order.paid_at.map(|t| t.to_rfc3339()),
-                        order.payload,
-                        now_text,
-                    ],
+                    rusqlite::params_from_iter(
+                        order.columns().into_iter().chain([now_text.clone().into()]),
+                    ),
                 )?;
                 planned.queued += changed;
             }
@@ -109,18 +119,11 @@ impl Store {
                         error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
                         sent_at = NULL, number_taken = 0, updated_at = excluded.updated_at
                      WHERE orders.state IN ('skipped', 'failed')",
-                    params![
-                        order.order_id as i64,
-                        order.number as i64,
-                        order.customer_name,
-                        order.total,
-                        order.created_at.map(|t| t.to_rfc3339()),
-                        order.paid_at.map(|t| t.to_rfc3339()),
-                        order.payload,
-                        sale_id,
-                        sale_number,
-                        now_text,
-                    ],
+                    rusqlite::params_from_iter(order.columns().into_iter().chain([
+                        sale_id.clone().into(),
+                        (*sale_number).into(),
+                        now_text.clone().into(),
+                    ])),
                 )?;
                 planned.recorded += changed;
             }

@@ -512,3 +512,41 @@ async fn r8_sales_typed_by_hand_are_matched_one_to_one_whatever_order_they_were_
     assert_eq!(sales_for(&control, second.number), 1);
     assert_eq!(sales_for(&control, first.number), 0);
 }
+
+#[tokio::test]
+async fn a_preview_says_a_later_order_reuses_what_an_earlier_one_creates() {
+    let world = world().await;
+    let control = world.control();
+    let first = control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca Nova", "10", 1)],
+        ),
+        6,
+    ));
+    control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca Nova", "10", 2)],
+        ),
+        3,
+    ));
+    let app = world.ready_app().await;
+    let preview = app.backfill_preview(&last_days(&app, 10)).await.unwrap();
+    assert_eq!(preview.new_customers, vec!["Maria Silva"]);
+    assert!(preview.reused_customers.is_empty(), "{preview:?}");
+    assert_eq!(preview.new_products, vec!["Caneca Nova"]);
+    assert!(preview.reused_products.is_empty());
+    let later = &preview.plans[1];
+    let reused = format!("criado para o pedido #{}", first.number);
+    assert_eq!(later.customer.as_ref().unwrap().action, Action::Reuse);
+    assert!(later.customer.as_ref().unwrap().why.ends_with(&reused));
+    assert!(later.products[0].why.ends_with(&reused));
+
+    // As the import does: one customer, one product.
+    app.backfill(&last_days(&app, 10)).await.unwrap();
+    app.sync_once().await.unwrap();
+    assert_eq!(control.customers().len(), 1);
+    assert_eq!(control.products().len(), 1);
+    assert_eq!(control.sales().len(), 2);
+}

@@ -102,6 +102,6 @@ impl App {
             });
         };
         let engine = self.engine()?;
-        engine.plan_order(&order, &engine.plan_shared()?).await
+        engine.plan_order(&order, &engine.planning()?).await
     }
 }

@@ -257,10 +257,10 @@ impl Engine {
         activated_at: DateTime<Utc>,
     ) -> Result<BackfillPreview> {
         let sorted = self.sort_period(period, activated_at, None).await?;
-        let shared = self.plan_shared()?;
+        let planning = self.planning()?;
         let mut plans = Vec::with_capacity(sorted.to_queue.len());
         for (order, _) in &sorted.to_queue {
-            plans.push(self.plan_order(order, &shared).await?);
+            plans.push(self.plan_order(order, &planning).await?);
         }
         let mut names: BTreeMap<(bool, Action), Vec<String>> = BTreeMap::new();
         for plan in &plans {
@@ -282,6 +282,13 @@ impl Engine {
             list.dedup();
             list
         };
+        // Created by one order and reused by the next: new, not reused.
+        let new_customers = take(true, Action::Create);
+        let mut reused_customers = take(true, Action::Reuse);
+        reused_customers.retain(|name| !new_customers.contains(name));
+        let new_products = take(false, Action::Create);
+        let mut reused_products = take(false, Action::Reuse);
+        reused_products.retain(|name| !new_products.contains(name));
         let total: Decimal = sorted.to_queue.iter().map(|(order, _)| order.total).sum();
         Ok(BackfillPreview {
             period: *period,
@@ -300,10 +307,10 @@ impl Engine {
                 .collect(),
             not_imported: sorted.not_imported,
             would_fail: plans.iter().filter(|plan| plan.would_fail()).count(),
-            new_customers: take(true, Action::Create),
-            reused_customers: take(true, Action::Reuse),
-            new_products: take(false, Action::Create),
-            reused_products: take(false, Action::Reuse),
+            new_customers,
+            reused_customers,
+            new_products,
+            reused_products,
             plans,
         })
     }

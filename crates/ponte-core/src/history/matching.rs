@@ -4,11 +4,14 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
 use crate::error::Result;
 use crate::nuvemshop::Order;
 use crate::rules::customer::customer_draft;
 use crate::rules::product::ProductMatch;
-use crate::rules::sale::sale_draft;
+use crate::rules::sale::{sale_draft, SaleLine};
 use crate::store::Remembered;
 use crate::sync::shared::PassShared;
 use crate::sync::{customer_key, product_key, Engine};
@@ -54,17 +57,36 @@ impl OrderPlan {
     }
 }
 
+/// What the plans of several orders share: what a pass shares (the catalogue and customer base
+/// read once, the merchant's options), each customer and product asked of Conta Azul once, and
+/// which earlier order of the plan creates it (a later one then reuses it, as the pass would).
+pub(crate) struct Planning {
+    shared: PassShared,
+    customers: Mutex<HashMap<String, Known>>,
+    products: Mutex<HashMap<String, (Known, ProductMatch, bool)>>,
+}
+
+#[derive(Clone, Copy)]
+enum Known {
+    /// As Conta Azul has it (or not).
+    AsFound,
+    /// Created by the import of this earlier order.
+    CreatedFor(u64),
+}
+
 impl Engine {
     /// What plans share: the catalogue and customer base read once, the merchant's options.
-    pub(crate) fn plan_shared(&self) -> Result<PassShared> {
-        Ok(PassShared::matching_by_sku(
-            self.store.settings()?.options.match_by_sku,
-        ))
+    pub(crate) fn planning(&self) -> Result<Planning> {
+        Ok(Planning {
+            shared: PassShared::matching_by_sku(self.store.settings()?.options.match_by_sku),
+            customers: Mutex::default(),
+            products: Mutex::default(),
+        })
     }
 
-    /// What importing `order` would do, asked of Conta Azul without creating anything. `shared`
-    /// keeps what several orders share (the catalogue, the customer base) read once.
-    pub(crate) async fn plan_order(&self, order: &Order, shared: &PassShared) -> Result<OrderPlan> {
+    /// What importing `order` would do, asked of Conta Azul without creating anything.
+    pub(crate) async fn plan_order(&self, order: &Order, planning: &Planning) -> Result<OrderPlan> {
+        let shared = &planning.shared;
         let mut plan = OrderPlan {
             order_id: order.id,
             number: order.number,
@@ -84,14 +106,35 @@ impl Engine {
             Some(_) => "CNPJ",
             None => "sem CPF/CNPJ",
         };
-        let remembered = self
-            .store
-            .remembered_id(Remembered::Customer, &customer_key(&customer))?;
-        let found = match remembered {
-            Some(id) => Some(id),
-            None => self.find_customer(&customer, shared).await?,
+        let key = customer_key(&customer);
+        let known = lock(&planning.customers).get(&key).copied();
+        let found = match known {
+            Some(Known::CreatedFor(_)) => None,
+            Some(Known::AsFound) => Some(String::new()),
+            None => match self.store.remembered_id(Remembered::Customer, &key)? {
+                Some(id) => Some(id),
+                None => self.find_customer(&customer, shared).await?,
+            },
         };
+        if known.is_none() {
+            let entry = match found {
+                Some(_) => Known::AsFound,
+                None => Known::CreatedFor(order.number),
+            };
+            lock(&planning.customers).insert(key, entry);
+        }
         plan.customer = Some(match found {
+            _ if matches!(known, Some(Known::CreatedFor(_))) => Choice {
+                name: customer.name.clone(),
+                action: Action::Reuse,
+                why: format!(
+                    "cliente reutilizado: criado para o pedido #{}",
+                    match known {
+                        Some(Known::CreatedFor(number)) => number,
+                        _ => order.number,
+                    }
+                ),
+            },
             Some(_) if document == "sem CPF/CNPJ" => Choice {
                 name: customer.name.clone(),
                 action: Action::Reuse,
@@ -115,17 +158,27 @@ impl Engine {
         });
         for line in &draft.lines {
             let key = product_key(line, shared.match_by_sku);
-            let by_sku = key.starts_with("sku:");
-            let remembered = self.store.remembered_id(Remembered::Product, &key)?;
-            let matched = match remembered {
-                Some(id) => Some(ProductMatch::Reuse(id)),
-                None => self.find_product_by_sku(line, shared).await?,
+            let known = lock(&planning.products).get(&key).cloned();
+            let (known, matched, by_sku) = match known {
+                Some(known) => known,
+                None => {
+                    let (matched, by_sku) = self.plan_product(line, &key, shared).await?;
+                    let entry = match matched {
+                        ProductMatch::Create => Known::CreatedFor(order.number),
+                        _ => Known::AsFound,
+                    };
+                    lock(&planning.products).insert(key, (entry, matched.clone(), by_sku));
+                    (Known::AsFound, matched, by_sku)
+                }
             };
-            let by_sku = by_sku && matched.is_some();
-            let matched = match matched {
-                Some(matched) => matched,
-                None => self.find_product(&line.description, shared).await?,
-            };
+            if let Known::CreatedFor(number) = known {
+                plan.products.push(Choice {
+                    name: line.description.clone(),
+                    action: Action::Reuse,
+                    why: format!("produto reutilizado: criado para o pedido #{number}"),
+                });
+                continue;
+            }
             plan.products.push(match matched {
                 ProductMatch::Reuse(_) if by_sku => Choice {
                     name: line.description.clone(),
@@ -159,4 +212,29 @@ impl Engine {
         }
         Ok(plan)
     }
+}
+
+impl Engine {
+    /// A line's product as Conta Azul has it: remembered, by SKU, or by description; and
+    /// whether the SKU chose it.
+    async fn plan_product(
+        &self,
+        line: &SaleLine,
+        key: &str,
+        shared: &PassShared,
+    ) -> Result<(ProductMatch, bool)> {
+        if let Some(id) = self.store.remembered_id(Remembered::Product, key)? {
+            return Ok((ProductMatch::Reuse(id), key.starts_with("sku:")));
+        }
+        if let Some(matched) = self.find_product_by_sku(line, shared).await? {
+            return Ok((matched, true));
+        }
+        Ok((self.find_product(&line.description, shared).await?, false))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

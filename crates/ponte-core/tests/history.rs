@@ -276,6 +276,11 @@ async fn reconciliation_lists_the_missing_and_flags_what_changed_after_import() 
             (deleted.number, Flag::SaleNotFound),
         ]
     );
+    assert!(
+        report.flagged[1].message.contains("(reembolsado)"),
+        "in the merchant's words: {}",
+        report.flagged[1].message
+    );
     let edit = &report.flagged[2].message;
     assert!(
         edit.contains("R$ 30,00 para R$ 70,00") && edit.contains("itens"),

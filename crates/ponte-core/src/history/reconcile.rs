@@ -126,6 +126,17 @@ fn money_returned(payment_status: &str) -> bool {
     )
 }
 
+/// A payment state in which the money went back, as the merchant's admin says it.
+fn returned_as(payment_status: &str) -> &'static str {
+    match payment_status {
+        "refunded" => "reembolsado",
+        "partially_refunded" => "reembolsado em parte",
+        "voided" => "cancelado",
+        "charged_back" => "contestado pelo comprador",
+        _ => "devolvido",
+    }
+}
+
 /// What changed in an order since its import, as the merchant would say it.
 pub fn changes_since_import(before: &Order, now: &Order) -> Vec<String> {
     let mut changes = Vec::new();
@@ -322,7 +333,7 @@ impl Engine {
                 format!(
                     "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira \
                      {sale_text} na Conta Azul; o Ponte não muda vendas.",
-                    order.payment_status
+                    returned_as(&order.payment_status)
                 ),
             );
         }

@@ -12,6 +12,14 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked -
 # The Tauri CLI, pinned in package.json: it builds the .deb below.
 npm ci --no-audit --no-fund --loglevel=error
 
+# A CI run builds a fresh clone once: incremental caches would only take disk (gigabytes of it).
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+# The whole run needs about 8 GiB under target/; say so plainly rather than fail mid-build.
+free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if [ "${free_kib:-0}" -lt $((6 * 1024 * 1024)) ]; then
+  echo "warning: only $((free_kib / 1024)) MiB free here; the tests need about 8 GiB" >&2
+fi
+
 cargo build --locked -p ponte-app -p bare-tauri
 cargo test --locked --workspace --exclude ponte-e2e
 # The benchmark runs (on a tiny input: its figures are recorded in docs/benchmarks.md).

@@ -145,6 +145,25 @@ async fn ponte_sync_imports_a_paid_order_within_seconds_and_lists_lgpd_requests(
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // `ponte status` in another process reads the running listener's state.
+    let instant_state = |output: std::process::Output| {
+        let status: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        status["instant"]["state"].as_str().unwrap().to_string()
+    };
+    loop {
+        let status = ponte(&world, dir.path(), &["status", "--json"])
+            .output()
+            .await
+            .unwrap();
+        if instant_state(status) == "ACTIVE" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "instant import never shown active"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let order = control.create_order(ponte_sandbox::nuvemshop::NewOrder {
         customer: ponte_sandbox::nuvemshop::NewCustomer {
@@ -230,6 +249,40 @@ async fn ponte_sync_imports_a_paid_order_within_seconds_and_lists_lgpd_requests(
         .await
         .unwrap();
     assert_eq!(nothing_waiting.status.code(), Some(1));
+    control.send_lgpd_webhook("store-redact", &[]).unwrap();
+    let asked = std::time::Instant::now();
+    loop {
+        let status = ponte(&world, dir.path(), &["status", "--json"])
+            .output()
+            .await
+            .unwrap();
+        let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        if status["store_erasure_requested"] == true {
+            break;
+        }
+        assert!(asked.elapsed() < std::time::Duration::from_secs(15));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let erased = ponte(&world, dir.path(), &["lgpd", "--erase-store", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(erased.status.success());
+    // Standard output holds the JSON alone; the sentence goes to stderr.
+    let requests: serde_json::Value = serde_json::from_slice(&erased.stdout).unwrap();
+    assert!(requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["kind"] == "store_redact" && r["state"] == "done"));
+    assert!(String::from_utf8_lossy(&erased.stderr).contains("Dados da loja apagados"));
     let _ = sync.kill().await;
+    // Nothing listens any more: said as such, not as the last state the listener saved.
+    let status = ponte(&world, dir.path(), &["status", "--json"])
+        .output()
+        .await
+        .unwrap();
+    // Nothing listens, and the store's data is gone: the missing connection is what counts.
+    assert_eq!(instant_state(status), "NOT_CONNECTED");
     world.shutdown().await;
 }

@@ -37,8 +37,9 @@ pub struct App {
     pub(crate) tokens: Arc<dyn TokenStore>,
     pub(crate) clock: SharedClock,
     pub(crate) events: Events,
-    /// Instant import's state, as the listener last found it.
-    pub(crate) instant: std::sync::Mutex<crate::problem::InstantState>,
+    /// Instant import's state, as the listener last found it; `None` while no listener runs
+    /// in this process (a `ponte status`, say).
+    pub(crate) instant: std::sync::Mutex<Option<crate::problem::InstantState>>,
     contaazul_auth: Arc<ContaAzulAuth>,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
@@ -158,7 +159,7 @@ impl App {
             tokens,
             clock,
             events: Events::default(),
-            instant: std::sync::Mutex::new(crate::problem::InstantState::Starting),
+            instant: std::sync::Mutex::new(None),
             contaazul_auth,
             interrupt: Arc::new(AtomicBool::new(false)),
         })

@@ -130,16 +130,41 @@ impl Feed {
 
 impl App {
     pub fn instant_status(&self) -> InstantStatus {
-        (*self.instant.lock().unwrap_or_else(|p| p.into_inner())).into()
+        let listened = *self.instant.lock().unwrap_or_else(|p| p.into_inner());
+        listened
+            .unwrap_or_else(|| self.instant_seen_from_outside())
+            .into()
+    }
+
+    /// The state for a process with no listener of its own (`ponte status`): what keeps
+    /// instant import off is known without listening; otherwise the listener running
+    /// elsewhere (the window, `ponte sync`) saved its state, or none runs.
+    fn instant_seen_from_outside(&self) -> InstantState {
+        match self.feed() {
+            Ok(Err(state)) => state,
+            Ok(Ok(_)) if crate::lock::ListenerLock::held_elsewhere(&self.config.data_dir) => self
+                .store
+                .instant_state()
+                .ok()
+                .flatten()
+                .and_then(|saved| serde_json::from_value(serde_json::Value::String(saved)).ok())
+                .unwrap_or(InstantState::Starting),
+            Ok(Ok(_)) | Err(_) => InstantState::Idle,
+        }
     }
 
     fn set_instant(&self, state: InstantState) {
         let changed = {
             let mut current = self.instant.lock().unwrap_or_else(|p| p.into_inner());
-            std::mem::replace(&mut *current, state) != state
+            current.replace(state) != Some(state)
         };
         if changed {
             tracing::info!(?state, "instant import");
+            if let Ok(serde_json::Value::String(name)) = serde_json::to_value(state) {
+                if let Err(error) = self.store.set_instant_state(&name) {
+                    tracing::warn!(%error, "instant import state not saved");
+                }
+            }
             self.events.send(crate::sync::Event::SettingsChanged);
         }
     }
@@ -288,6 +313,8 @@ pub async fn listen(scheduler: Arc<Scheduler>) {
     let mut settings = app.subscribe();
     let mut backoff = Duration::from_secs(1);
     let mut registered = false;
+    let _seen = crate::lock::ListenerLock::try_hold(&app.config.data_dir);
+    app.set_instant(InstantState::Starting);
     while !scheduler.is_stopped() {
         let feed = match app.feed() {
             Ok(Ok(feed)) => feed,

@@ -43,6 +43,28 @@ impl RefreshLock {
     }
 }
 
+/// Held by the process whose instant-import listener runs (the window, or `ponte sync`): a
+/// `ponte status` elsewhere tells from it whether the state the listener saved is current.
+pub struct ListenerLock {
+    _file: File,
+}
+
+impl ListenerLock {
+    /// Holds it if no other process does (a second listener on the same data directory is
+    /// harmless: the ledger takes each order once).
+    pub fn try_hold(data_dir: &Path) -> Option<ListenerLock> {
+        let file = lock_file(data_dir, "instant.lock").ok()?;
+        file.try_lock().ok()?;
+        Some(ListenerLock { _file: file })
+    }
+
+    /// Whether another process holds it now.
+    pub fn held_elsewhere(data_dir: &Path) -> bool {
+        lock_file(data_dir, "instant.lock")
+            .is_ok_and(|file| matches!(file.try_lock(), Err(TryLockError::WouldBlock)))
+    }
+}
+
 /// Held while the engine writes; released when dropped (or when the process dies).
 pub struct DataDirLock {
     _file: File,
@@ -73,5 +95,17 @@ mod tests {
         ));
         drop(first);
         assert!(DataDirLock::acquire(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn a_listener_is_seen_from_outside_while_it_holds_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!ListenerLock::held_elsewhere(dir.path()));
+        // Another handle on the file stands for another process: the OS lock is per open file.
+        let listener = ListenerLock::try_hold(dir.path()).unwrap();
+        assert!(ListenerLock::held_elsewhere(dir.path()));
+        assert!(ListenerLock::try_hold(dir.path()).is_none());
+        drop(listener);
+        assert!(!ListenerLock::held_elsewhere(dir.path()));
     }
 }

@@ -574,6 +574,9 @@ mod tests {
 pub enum InstantState {
     Active,
     Starting,
+    /// Nothing listens in this process (`ponte status` while no `ponte sync` or window runs):
+    /// instant import comes on with the app.
+    Idle,
     /// Ponte connects directly (development): no broker, no webhooks.
     NoBroker,
     NotConnected,
@@ -594,6 +597,8 @@ impl InstantState {
             InstantState::Active => "Importação instantânea ativa: as vendas pagas chegam à \
                  Conta Azul em segundos, e a verificação periódica continua como garantia.",
             InstantState::Starting => "Ligando a importação instantânea…",
+            InstantState::Idle => "A importação instantânea funciona enquanto o Ponte está \
+                 aberto; ao abri-lo, as vendas pagas nesse meio-tempo são importadas.",
             InstantState::NoBroker => "Só a verificação periódica está funcionando: este Ponte \
                  foi configurado sem o serviço de conexão, que recebe os avisos da Nuvemshop.",
             InstantState::NotConnected => "Só a verificação periódica está funcionando: conecte \

@@ -389,3 +389,31 @@ async fn direct_mode_says_only_the_periodic_check_runs_and_why() {
     assert!(instant.message.starts_with("Só a verificação periódica"));
     listening.abort();
 }
+
+#[tokio::test]
+async fn another_process_sees_the_listeners_state_and_idle_once_it_stops() {
+    let ponte = running().await;
+    // A second App on the same data directory stands for `ponte status` in another process.
+    let outside = App::open(ponte.world.config.clone()).unwrap();
+    assert_eq!(
+        outside.status().unwrap().instant.state,
+        InstantState::Active,
+        "the running listener's state, as it saved it"
+    );
+    ponte.scheduler.stop();
+    for task in &ponte.tasks {
+        task.abort();
+    }
+    let started = Instant::now();
+    while outside.status().unwrap().instant.state != InstantState::Idle {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            outside.status().unwrap().instant
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let idle = outside.status().unwrap().instant;
+    assert!(!idle.active);
+    assert!(idle.message.contains("enquanto o Ponte está aberto"));
+}

@@ -203,6 +203,15 @@ impl Store {
         Ok(true)
     }
 
+    /// Instant import's state as the listener last saved it (`ACTIVE`, …).
+    pub fn instant_state(&self) -> Result<Option<String>> {
+        self.get_setting("instant_state")
+    }
+
+    pub fn set_instant_state(&self, state: &str) -> Result<()> {
+        self.set_setting("instant_state", Some(state))
+    }
+
     pub fn set_nuvemshop_domain(&self, domain: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_domain", domain)
     }

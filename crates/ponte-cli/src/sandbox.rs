@@ -21,11 +21,20 @@ pub struct SandboxArgs {
     #[arg(long, env = "PONTE_REDIRECT_PORT", default_value_t = 47800)]
     redirect_port: u16,
     /// Generates demo orders every this many seconds (0: no demo orders).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 20.0, value_parser = demo_interval)]
     demo_every: f64,
     /// Seed of the demo generator, for a repeatable run.
     #[arg(long, default_value_t = 1)]
     demo_seed: u64,
+}
+
+/// 0 (no demo orders) or at least 0.05 seconds: a usage error otherwise, before any port is
+/// taken.
+fn demo_interval(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds == 0.0 || (seconds.is_finite() && seconds >= 0.05) => Ok(seconds),
+        _ => Err("must be 0 or at least 0.05 seconds".into()),
+    }
 }
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
@@ -37,9 +46,6 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         .await
         .context("Could not start the sandbox (is another one already running on these ports?)")?;
     if args.demo_every > 0.0 {
-        if !args.demo_every.is_finite() || args.demo_every < 0.05 {
-            anyhow::bail!("--demo-every must be 0 or at least 0.05 seconds");
-        }
         sandbox.start_demo(Duration::from_secs_f64(args.demo_every), args.demo_seed);
     }
 

@@ -11,6 +11,7 @@ use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::NewOrder;
 use ponte_sandbox::{Fault, FaultRule, Service};
 use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 impl Cli {
@@ -34,10 +35,29 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     let status = before.json();
     assert_eq!(status["enabled"], false);
     assert_eq!(status["nuvemshop"]["connected"], false);
+    // Direct mode (the sandbox's secrets): no broker, so no instant import, and why.
+    assert_eq!(status["instant"]["active"], false);
+    assert_eq!(status["instant"]["state"], "NO_BROKER");
     assert_eq!(cli.run(&["sync", "--once"]).await.code, 3, "not connected");
+    let looping = tokio::time::timeout(Duration::from_secs(20), cli.run(&["sync"]))
+        .await
+        .expect("`ponte sync` not ready says so at once, it does not wait");
+    assert_eq!(looping.code, 3, "{}", looping.stderr);
 
     cli.connect("nuvemshop").await;
-    cli.connect("contaazul").await;
+    // No browser on this machine (none on the PATH): the printed link is enough.
+    let mut headless = cli.command(&["connect", "contaazul"]);
+    headless.env("PATH", cli.dir.path().join("no-browser-here"));
+    let mut child = headless.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let redirect = control
+        .consent(first.strip_prefix("Open: ").unwrap())
+        .unwrap();
+    reqwest::get(redirect).await.unwrap();
+    let connected = child.wait_with_output().await.unwrap();
+    assert!(connected.status.success());
+    assert!(String::from_utf8_lossy(&connected.stderr).contains("abra o endereço acima"));
 
     let sellers = cli.run(&["sellers", "--json"]).await.json();
     let sellers = sellers.as_array().unwrap();
@@ -299,6 +319,10 @@ async fn usage_errors_exit_2_and_errors_are_told_once_in_portuguese() {
         "{}",
         not_connected.stderr
     );
+    // Checked before any port is taken (the in-process sandbox holds the default ones' peers).
+    let demo = cli.run(&["sandbox", "--demo-every", "0.01"]).await;
+    assert_eq!(demo.code, 2, "{}", demo.stderr);
+    assert!(demo.stderr.contains("0.05"));
 }
 
 #[tokio::test]

@@ -44,7 +44,7 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     let browser: &dyn Browser = if args.no_browser {
         &NoBrowser
     } else {
-        &SystemBrowser
+        &BrowserOrLink
     };
     app.connect(service, browser, |url| {
         let mut out = std::io::stdout().lock();
@@ -54,4 +54,18 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     .await?;
     println!("Conectado com {}.", service.name());
     Ok(())
+}
+
+/// The system browser; where none opens (a server, a remote shell), the printed link is
+/// enough: the merchant opens it anywhere and the wait goes on.
+struct BrowserOrLink;
+
+impl Browser for BrowserOrLink {
+    fn open(&self, url: &str) -> Result<(), Error> {
+        if let Err(error) = SystemBrowser.open(url) {
+            tracing::warn!(%error, "the browser did not open; the link is printed");
+            eprintln!("Não foi possível abrir o navegador: abra o endereço acima para continuar.");
+        }
+        Ok(())
+    }
 }

@@ -31,7 +31,12 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     }
     if args.erase_store {
         let erased = app.confirm_store_erasure().await?;
-        println!("Dados da loja apagados ({erased} pedidos).");
+        // With --json, standard output holds the JSON alone.
+        if args.json {
+            eprintln!("Dados da loja apagados ({erased} pedidos).");
+        } else {
+            println!("Dados da loja apagados ({erased} pedidos).");
+        }
     }
     let requests = app.lgpd_requests()?;
     if args.json {

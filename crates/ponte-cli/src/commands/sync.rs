@@ -64,6 +64,9 @@ pub async fn run(app: App, args: Args) -> Result<(), Error> {
         println!("{}", summary(&app.sync_once().await?));
         return Ok(());
     }
+    // Not ready now (switched off, an account not connected, no seller): said at once, as
+    // `--once` does, rather than waiting for a change nobody is going to make here.
+    app.ready()?;
     let scheduler = Scheduler::new(Arc::new(app));
     let stopper = scheduler.clone();
     tokio::spawn(async move {

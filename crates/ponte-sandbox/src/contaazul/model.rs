@@ -152,8 +152,10 @@ pub(crate) fn discount_amount(gross: Decimal, desconto: Option<&Desconto>) -> De
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct NewPessoa {
+    #[serde(alias = "name")]
     pub nome: String,
     /// CPF (11 digits) or CNPJ (14 digits); decides the person type.
+    #[serde(alias = "document", alias = "cpf", alias = "cnpj")]
     pub documento: Option<String>,
     pub email: Option<String>,
     pub telefone_celular: Option<String>,
@@ -164,9 +166,13 @@ pub struct NewPessoa {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct NewProduto {
+    #[serde(alias = "name")]
     pub nome: String,
+    #[serde(alias = "sku")]
     pub codigo_sku: Option<String>,
+    #[serde(alias = "price")]
     pub valor_venda: Decimal,
+    #[serde(alias = "stock")]
     pub saldo: Decimal,
     pub ativo: Option<bool>,
 }

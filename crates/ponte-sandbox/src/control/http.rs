@@ -90,6 +90,14 @@ fn ok<T: serde::Serialize>(body: T) -> Response {
     json_response(StatusCode::OK, &body)
 }
 
+/// A seed without a name would be a person or product nobody can find: refused, not kept.
+fn unnamed(what: &str) -> Response {
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &json!({ "error": format!("{what} needs a non-empty \"nome\"") }),
+    )
+}
+
 fn done() -> Response {
     ok(json!({ "ok": true }))
 }
@@ -108,7 +116,7 @@ async fn index() -> Response {
     ok(json!({
         "endpoints": [
             "POST /control/reset",
-            "GET|POST /control/nuvemshop/orders",
+            "GET|POST /control/nuvemshop/orders {customer: {name, email, identification, phone}, products: [{name, price, quantity, sku, variant_values}], shipping_cost_customer, discount_coupon, discount_gateway, coupon_code, gateway, payment_method, installments, payment_status, created_at, currency, note, address}",
             "POST /control/nuvemshop/orders/{id}/pay|cancel|refund",
             "POST /control/nuvemshop/orders/{id}/edit {line, quantity}",
             "PUT /control/nuvemshop/orders/{id}/payment-status {status}",
@@ -118,8 +126,8 @@ async fn index() -> Response {
             "POST /control/nuvemshop/lgpd/store-redact|customers-redact|customers-data-request {order_ids}",
             "POST /control/nuvemshop/revoke-token",
             "GET|POST /control/contaazul/sellers {nome}",
-            "GET|POST /control/contaazul/customers",
-            "GET|POST /control/contaazul/products",
+            "GET|POST /control/contaazul/customers {nome, documento, email, telefone_celular, ativo}",
+            "GET|POST /control/contaazul/products {nome, codigo_sku, valor_venda, saldo, ativo}",
             "PUT /control/contaazul/products/{id or name}/stock {saldo}",
             "PUT /control/contaazul/products/{id or name}/active {ativo}",
             "PUT /control/nuvemshop/suspended {enabled}",
@@ -269,10 +277,14 @@ async fn sellers(State(state): State<AppState>) -> Response {
 
 #[derive(Deserialize)]
 struct SellerBody {
+    #[serde(alias = "name", default)]
     nome: String,
 }
 
 async fn add_seller(State(state): State<AppState>, Json(body): Json<SellerBody>) -> Response {
+    if body.nome.trim().is_empty() {
+        return unnamed("a seller");
+    }
     ok(control(&state).add_seller(&body.nome))
 }
 
@@ -281,6 +293,9 @@ async fn customers(State(state): State<AppState>) -> Response {
 }
 
 async fn add_customer(State(state): State<AppState>, Json(body): Json<NewPessoa>) -> Response {
+    if body.nome.trim().is_empty() {
+        return unnamed("a customer");
+    }
     ok(control(&state).add_customer(body))
 }
 
@@ -289,11 +304,15 @@ async fn products(State(state): State<AppState>) -> Response {
 }
 
 async fn add_product(State(state): State<AppState>, Json(body): Json<NewProduto>) -> Response {
+    if body.nome.trim().is_empty() {
+        return unnamed("a product");
+    }
     ok(control(&state).add_product(body))
 }
 
 #[derive(Deserialize)]
 struct StockBody {
+    #[serde(alias = "stock")]
     saldo: Decimal,
 }
 

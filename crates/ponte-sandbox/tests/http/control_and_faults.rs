@@ -79,6 +79,47 @@ async fn the_http_control_api_drives_orders_and_seeds_conta_azul() {
         .await
         .unwrap();
     assert_eq!(expect_json(product, StatusCode::OK).await["saldo"], "0");
+    // Seeds without a name are refused, not kept as nameless records; English names are read
+    // as Conta Azul's own.
+    for (path, body) in [
+        ("sellers", json!({})),
+        ("customers", json!({ "email": "x@exemplo.com.br" })),
+        ("products", json!({ "nome": "  ", "valor_venda": "1.00" })),
+    ] {
+        let refused = h
+            .http
+            .post(format!("{control}/control/contaazul/{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let refused = expect_json(refused, StatusCode::BAD_REQUEST).await;
+        assert!(
+            refused["error"].as_str().unwrap().contains("nome"),
+            "{path}"
+        );
+    }
+    let aliased = h
+        .http
+        .post(format!("{control}/control/contaazul/products"))
+        .json(&json!({ "name": "Caneca", "price": "29.90", "stock": "3", "sku": "CAN-1" }))
+        .send()
+        .await
+        .unwrap();
+    let aliased = expect_json(aliased, StatusCode::OK).await;
+    assert_eq!(aliased["nome"], "Caneca");
+    assert_eq!(aliased["saldo"], "3");
+    let customer = h
+        .http
+        .post(format!("{control}/control/contaazul/customers"))
+        .json(&json!({ "name": "Maria Silva", "cpf": "529.982.247-25" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expect_json(customer, StatusCode::OK).await["nome"],
+        "Maria Silva"
+    );
     let stock = h
         .http
         .put(format!(

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
+use futures_util::StreamExt;
 use rust_decimal::Decimal;
 
 use crate::contaazul::ContaAzulClient;
@@ -14,6 +15,7 @@ use crate::error::Result;
 use crate::nuvemshop::Order;
 use crate::rules::sale::order_of_note;
 use crate::store::Store;
+use crate::sync::IN_FLIGHT;
 use crate::time::business_date;
 
 /// A sale in Conta Azul that is the sale of an order.
@@ -87,7 +89,8 @@ impl SalesInPeriod {
 
 /// The sales dated within `inicio..=fim`. Sales the ledger records as an order's are known
 /// without a call; every other sale's notes are read (one call each: the search does not
-/// return them).
+/// return them), a few at once as the engine advances orders — the pacer keeps them under
+/// Conta Azul's rate.
 pub async fn sales_in_period(
     contaazul: &ContaAzulClient,
     store: &Store,
@@ -95,16 +98,26 @@ pub async fn sales_in_period(
     fim: NaiveDate,
 ) -> Result<SalesInPeriod> {
     let known: HashMap<String, u64> = store.imported_sales()?.into_iter().collect();
+    let sales = contaazul.vendas_between(inicio, fim).await?;
+    let mut read = futures_util::stream::iter(sales)
+        .map(|sale| {
+            let known = known.get(&sale.id).copied();
+            async move {
+                let order_number = match known {
+                    Some(number) => Some(number),
+                    None => contaazul
+                        .venda_notes(&sale.id)
+                        .await?
+                        .as_deref()
+                        .and_then(order_of_note),
+                };
+                Ok::<_, crate::error::Error>((sale, order_number))
+            }
+        })
+        .buffered(IN_FLIGHT);
     let mut found = SalesInPeriod::default();
-    for sale in contaazul.vendas_between(inicio, fim).await? {
-        let order_number = match known.get(&sale.id) {
-            Some(number) => Some(*number),
-            None => contaazul
-                .venda_notes(&sale.id)
-                .await?
-                .as_deref()
-                .and_then(order_of_note),
-        };
+    while let Some(read) = read.next().await {
+        let (sale, order_number) = read?;
         match order_number {
             Some(number) => {
                 found.of_orders.insert(

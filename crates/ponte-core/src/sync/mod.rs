@@ -61,7 +61,7 @@ const MAX_SENDS: usize = 3;
 /// Orders advanced at once. With a real network's latency (100–200 ms a call) one request in
 /// flight leaves Conta Azul's 10 requests a second unused; a few keep it busy, and the pacer
 /// keeps them under the limit.
-const IN_FLIGHT: usize = 4;
+pub(crate) const IN_FLIGHT: usize = 4;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PassReport {

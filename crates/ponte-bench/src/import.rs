@@ -18,9 +18,7 @@ const MAX_PASSES: usize = 50;
 
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let redirect = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
+    let redirect = ponte_sandbox::free_loopback_port();
     let sandbox = Sandbox::start(SandboxConfig::with_redirect_port(redirect)).await?;
     let control = sandbox.control();
     let data = tempfile::tempdir()?;

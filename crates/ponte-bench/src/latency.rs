@@ -43,9 +43,7 @@ pub async fn run(args: &Args, orders: usize) -> anyhow::Result<()> {
     let services = if args.webhooks {
         Services::Brokered(SandboxWithBroker::start(|_| {}).await?)
     } else {
-        let redirect = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let redirect = ponte_sandbox::free_loopback_port();
         Services::Direct(Sandbox::start(SandboxConfig::with_redirect_port(redirect)).await?)
     };
     let control = services.control();

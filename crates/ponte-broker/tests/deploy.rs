@@ -65,11 +65,7 @@ fn missing_credentials_or_a_plain_http_public_url_stop_it_at_start() {
 #[tokio::test]
 async fn it_serves_healthz_and_stops_cleanly_on_sigterm() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = ponte_sandbox::free_loopback_port();
     let dir = tempfile::tempdir().unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ponte-broker"))
         .env("PONTE_BROKER_LISTEN", format!("127.0.0.1:{port}"))

@@ -27,6 +27,7 @@ mod http;
 mod money;
 pub mod nuvemshop;
 mod pages;
+mod ports;
 mod query;
 mod serve;
 mod world;
@@ -41,6 +42,7 @@ pub use calls::CallCounts;
 pub use config::{ContaAzulConfig, NuvemshopConfig, RegistrationError, SandboxConfig};
 pub use control::{Control, ControlError};
 pub use faults::{Fault, FaultRule, Service};
+pub use ports::free_loopback_port;
 
 use world::World;
 

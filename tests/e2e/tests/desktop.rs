@@ -37,11 +37,7 @@ fn app_binary() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    ponte_sandbox::free_loopback_port()
 }
 
 struct Desktop {

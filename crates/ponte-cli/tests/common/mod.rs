@@ -33,11 +33,7 @@ pub async fn cli() -> Cli {
 
 /// A sandbox adjusted by the test (its limits, for one).
 pub async fn cli_with(adjust: impl FnOnce(&mut SandboxConfig)) -> Cli {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = ponte_sandbox::free_loopback_port();
     let mut config = SandboxConfig::with_redirect_port(port);
     adjust(&mut config);
     let sandbox = Sandbox::start(config).await.unwrap();

@@ -26,11 +26,7 @@ pub struct World {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    ponte_sandbox::free_loopback_port()
 }
 
 pub async fn world() -> World {

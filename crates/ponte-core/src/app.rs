@@ -69,6 +69,8 @@ pub struct Status {
     pub instant: crate::instant::InstantStatus,
     /// A `store/redact` waits for the merchant's confirmation.
     pub store_erasure_requested: bool,
+    /// Imported orders cancelled or refunded in Nuvemshop since, not checked yet.
+    pub changed_after_import: Vec<crate::store::ChangedOrder>,
 }
 
 impl Status {
@@ -704,8 +706,16 @@ impl App {
                 .lgpd_requests()?
                 .iter()
                 .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
+            changed_after_import: self.store.changed_orders()?,
         }
         .with_attention(self.contaazul_auth.has_unsaved_tokens()))
+    }
+
+    /// *Já conferi*: the merchant looked at the sale of an order changed after its import.
+    pub fn check_changed(&self, order_id: u64) -> Result<()> {
+        self.store.check_changed(order_id, self.clock.now())?;
+        self.events.send(crate::sync::Event::SettingsChanged);
+        Ok(())
     }
 
     /// The LGPD requests received, newest first.
@@ -1051,6 +1061,7 @@ mod tests {
             attention: None,
             instant: crate::problem::InstantState::Active.into(),
             store_erasure_requested: false,
+            changed_after_import: Vec::new(),
         };
         assert!(status.clone().with_attention(false).attention.is_none());
         let attention = status.with_attention(true).attention.unwrap();

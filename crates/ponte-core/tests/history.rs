@@ -555,3 +555,65 @@ async fn a_preview_says_a_later_order_reuses_what_an_earlier_one_creates() {
     assert_eq!(control.products().len(), 1);
     assert_eq!(control.sales().len(), 2);
 }
+
+#[tokio::test]
+async fn an_order_cancelled_or_refunded_after_its_import_is_told_once_and_its_sale_left_alone() {
+    let world = world().await;
+    let control = world.control();
+    let app = world.ready_app().await;
+    let kept = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    let cancelled = caneca_for(&control, "João Lima", CPF_JOAO);
+    let refunded = caneca_for(&control, "Aurora Ltda", CNPJ_AURORA);
+    assert_eq!(app.sync_once().await.unwrap().imported, 3);
+    assert!(app.status().unwrap().changed_after_import.is_empty());
+    control.cancel_order(cancelled.id).unwrap();
+    control.refund_order(refunded.id).unwrap();
+
+    // The look fails (unreadable listings): the pass goes on, and nothing is lost.
+    control.add_fault(
+        FaultRule::new(Sim::Nuvemshop, Fault::TruncateBody)
+            .on("GET", "/orders")
+            .times(100),
+    );
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.changed_after_import, 0);
+    assert!(app.status().unwrap().changed_after_import.is_empty());
+    control.clear_faults();
+
+    let report = app.sync_once().await.unwrap();
+    assert_eq!(report.changed_after_import, 2, "{report:?}");
+    let changed = app.status().unwrap().changed_after_import;
+    let flag_of = |order_id: u64| {
+        changed
+            .iter()
+            .find(|c| c.order_id == order_id)
+            .unwrap_or_else(|| panic!("{order_id} not told: {changed:?}"))
+    };
+    let sale = sale_of(&control, cancelled.number).numero;
+    assert_eq!(flag_of(cancelled.id).flag, Flag::Cancelled);
+    assert_eq!(flag_of(cancelled.id).sale_number, Some(sale));
+    assert!(flag_of(cancelled.id)
+        .message
+        .contains(&format!("a venda {sale}")));
+    assert_eq!(flag_of(refunded.id).flag, Flag::Refunded);
+    assert!(flag_of(refunded.id).message.contains("reembolsado"));
+    assert!(changed.iter().all(|c| c.order_id != kept.id));
+    // Ponte never changes a sale: each order keeps its one sale.
+    for order in [&kept, &cancelled, &refunded] {
+        assert_eq!(sales_for(&control, order.number), 1);
+    }
+
+    // Told once; shown until the merchant says the sale was checked.
+    assert_eq!(app.sync_once().await.unwrap().changed_after_import, 0);
+    assert_eq!(app.status().unwrap().changed_after_import.len(), 2);
+    app.check_changed(cancelled.id).unwrap();
+    let left = app.status().unwrap().changed_after_import;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].order_id, refunded.id);
+    assert!(matches!(
+        app.check_changed(cancelled.id),
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(app.sync_once().await.unwrap().changed_after_import, 0);
+    assert_eq!(app.status().unwrap().changed_after_import.len(), 1);
+}

@@ -3,6 +3,7 @@
 //! core's own serialisation of the types the window receives.
 
 mod backfill;
+mod changed;
 mod connect;
 mod disable;
 mod enable;
@@ -65,6 +66,9 @@ pub enum Command {
     Plan(plan::Args),
     /// Saves an imported order's sale as Conta Azul prints it (PDF).
     Sale(sale::Args),
+    /// Lists the imported orders cancelled or refunded in Nuvemshop since; --checked hides
+    /// one whose sale was looked at.
+    Changed(changed::Args),
     /// Puts a failed order (or every failed order) back in the queue.
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
@@ -122,6 +126,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Reconcile(args) => reconcile::run(&app, args).await,
         Command::Plan(args) => plan::run(&app, args).await,
         Command::Sale(args) => sale::run(&app, args).await,
+        Command::Changed(args) => changed::run(&app, args),
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,

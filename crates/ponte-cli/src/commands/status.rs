@@ -49,5 +49,11 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
         c.queued + c.importing,
         c.skipped
     );
+    if !status.changed_after_import.is_empty() {
+        println!(
+            "Mudaram na Nuvemshop depois de importados: {} (ponte changed)",
+            status.changed_after_import.len()
+        );
+    }
     Ok(())
 }

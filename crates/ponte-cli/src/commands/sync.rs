@@ -16,10 +16,17 @@ pub struct Args {
 }
 
 fn summary(report: &PassReport) -> String {
-    format!(
+    let mut text = format!(
         "Novos pedidos: {}, importados: {}, não importados: {}, para depois: {}.",
         report.new_orders, report.imported, report.failed, report.deferred
-    )
+    );
+    if report.changed_after_import > 0 {
+        text.push_str(&format!(
+            " Mudaram na Nuvemshop depois de importados: {} (ponte changed).",
+            report.changed_after_import
+        ));
+    }
+    text
 }
 
 /// After orders were queued by hand (a backfill, a reconciliation): what was queued, then a

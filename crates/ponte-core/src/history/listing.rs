@@ -40,6 +40,7 @@ pub async fn orders_created(
         }
         let query = OrdersQuery {
             paid_only,
+            only: None,
             created_min: from,
             created_max: Some(to),
             updated_min: None,

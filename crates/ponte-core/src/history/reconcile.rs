@@ -54,6 +54,57 @@ pub enum Flag {
     LooksTyped,
 }
 
+impl Flag {
+    pub(crate) const ALL: [Flag; 5] = [
+        Flag::Cancelled,
+        Flag::Refunded,
+        Flag::Edited,
+        Flag::SaleNotFound,
+        Flag::LooksTyped,
+    ];
+
+    /// As stored and serialised (`cancelled`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Cancelled => "cancelled",
+            Flag::Refunded => "refunded",
+            Flag::Edited => "edited",
+            Flag::SaleNotFound => "sale_not_found",
+            Flag::LooksTyped => "looks_typed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|flag| flag.name() == name)
+    }
+}
+
+/// An imported order cancelled, or its money returned, in Nuvemshop: the flag and what to
+/// tell the merchant (Ponte never changes the sale). `None` while the order still stands.
+pub(crate) fn after_import_flag(order: &Order, sale_number: Option<i64>) -> Option<(Flag, String)> {
+    let sale_text = sale_number.map_or_else(|| "sua venda".to_string(), |n| format!("a venda {n}"));
+    if order.status.as_deref() == Some("cancelled") {
+        Some((
+            Flag::Cancelled,
+            format!(
+                "Pedido cancelado na Nuvemshop depois de importado. Confira {sale_text} na \
+                 Conta Azul e cancele-a, se for o caso; o Ponte não muda vendas."
+            ),
+        ))
+    } else if money_returned(&order.payment_status) {
+        Some((
+            Flag::Refunded,
+            format!(
+                "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira \
+                 {sale_text} na Conta Azul; o Ponte não muda vendas.",
+                returned_as(&order.payment_status)
+            ),
+        ))
+    } else {
+        None
+    }
+}
+
 /// An imported order that changed in Nuvemshop, or whose sale is gone: for the merchant to
 /// look at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -319,23 +370,8 @@ impl Engine {
                 message,
             })
         };
-        if order.status.as_deref() == Some("cancelled") {
-            flag(
-                Flag::Cancelled,
-                format!(
-                    "Pedido cancelado na Nuvemshop depois de importado. Confira {sale_text} na \
-                     Conta Azul e cancele-a, se for o caso; o Ponte não muda vendas."
-                ),
-            );
-        } else if money_returned(&order.payment_status) {
-            flag(
-                Flag::Refunded,
-                format!(
-                    "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira \
-                     {sale_text} na Conta Azul; o Ponte não muda vendas.",
-                    returned_as(&order.payment_status)
-                ),
-            );
+        if let Some((kind, message)) = after_import_flag(order, sale_number) {
+            flag(kind, message);
         }
         let before = imported
             .payload

@@ -29,6 +29,8 @@ pub struct NuvemshopClient {
 pub struct OrdersQuery {
     /// `payment_status=paid`; otherwise orders in any payment state (to see refunds).
     pub paid_only: bool,
+    /// One more documented filter and its value, e.g. `("status", "cancelled")`.
+    pub only: Option<(&'static str, &'static str)>,
     pub created_min: DateTime<Utc>,
     pub created_max: Option<DateTime<Utc>>,
     pub updated_min: Option<DateTime<Utc>>,
@@ -114,6 +116,7 @@ impl NuvemshopClient {
     ) -> Result<Option<OrdersPage>> {
         let query = OrdersQuery {
             paid_only: true,
+            only: None,
             created_min,
             created_max: None,
             updated_min,
@@ -130,6 +133,9 @@ impl NuvemshopClient {
             let mut pairs = url.query_pairs_mut();
             if query.paid_only {
                 pairs.append_pair("payment_status", "paid");
+            }
+            if let Some((filter, value)) = query.only {
+                pairs.append_pair(filter, value);
             }
             pairs.append_pair("created_at_min", &nuvemshop_filter(query.created_min));
             if let Some(created_max) = query.created_max {

@@ -280,9 +280,10 @@ impl Store {
             let orders = tx.execute("DELETE FROM orders", [])?;
             tx.execute("DELETE FROM audit", [])?;
             tx.execute("DELETE FROM remembered_ids", [])?;
+            tx.execute("DELETE FROM changed_after_import", [])?;
             tx.execute(
                 "DELETE FROM settings WHERE key IN ('nuvemshop_store_id', 'nuvemshop_domain',
-                    'nuvemshop_store_name',
+                    'nuvemshop_store_name', 'watch_cursor', 'instant_state',
                     'cursor', 'activated_at', 'disabled_reason', 'events_cursor')",
                 [],
             )?;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_remembered_ids.sql"),
     include_str!("../../migrations/0007_imported_by_day.sql"),
     include_str!("../../migrations/0008_backfills.sql"),
+    include_str!("../../migrations/0009_changed_after_import.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

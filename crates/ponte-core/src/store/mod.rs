@@ -1,6 +1,7 @@
 //! SQLite: the order ledger, the settings and the audit. Plain SQL migrations embedded in the
 //! binary, applied in one transaction; a database written by a newer Ponte is refused.
 
+mod changed;
 mod ledger;
 mod lgpd;
 mod migrations;
@@ -13,6 +14,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+pub use changed::ChangedOrder;
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
 pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};

@@ -203,6 +203,15 @@ impl Store {
         Ok(true)
     }
 
+    /// Where the look for imported orders cancelled or refunded since resumes.
+    pub fn watch_cursor(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(parse_time(self.get_setting("watch_cursor")?))
+    }
+
+    pub fn set_watch_cursor(&self, at: DateTime<Utc>) -> Result<()> {
+        self.set_setting("watch_cursor", Some(&at.to_rfc3339()))
+    }
+
     /// Instant import's state as the listener last saved it (`ACTIVE`, …).
     pub fn instant_state(&self) -> Result<Option<String>> {
         self.get_setting("instant_state")

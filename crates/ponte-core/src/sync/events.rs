@@ -36,6 +36,13 @@ pub enum Event {
         order_id: u64,
         problem: Problem,
     },
+    /// An imported order cancelled or refunded in Nuvemshop: its sale is the merchant's to
+    /// look at (Ponte never changes it).
+    ChangedAfterImport {
+        order_id: u64,
+        number: u64,
+        message: String,
+    },
     IntegrationDisabled(Problem),
     SettingsChanged,
 }
@@ -74,6 +81,11 @@ mod tests {
             Event::OrdersFound { count: 3 },
             Event::OrdersListed { count: 200 },
             Event::Progress { done: 1, total: 40 },
+            Event::ChangedAfterImport {
+                order_id: 7,
+                number: 1042,
+                message: "Pedido cancelado".into(),
+            },
             Event::SettingsChanged,
         ] {
             let json = serde_json::to_value(&event).unwrap();

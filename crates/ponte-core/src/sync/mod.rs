@@ -17,6 +17,7 @@ mod decide;
 mod events;
 mod owner_note;
 pub(crate) mod shared;
+mod watch;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -74,6 +75,8 @@ pub struct PassReport {
     pub poll_failed: bool,
     /// The integration was switched off during the pass; what was left waits for it.
     pub interrupted: bool,
+    /// Imported orders newly found cancelled or refunded in Nuvemshop.
+    pub changed_after_import: usize,
 }
 
 pub struct Engine {
@@ -230,10 +233,12 @@ impl Engine {
                 });
             }
         }
-        match ended {
-            Some(error) => Err(error),
-            None => Ok(report),
+        if let Some(error) = ended {
+            return Err(error);
         }
+        // After the sales went out: what changed in Nuvemshop since they were imported.
+        report.changed_after_import = self.watch_after_import(activated_at, cursor).await?;
+        Ok(report)
     }
 
     /// Whether nothing more may be created in this pass: switched off (R4), the scheduler

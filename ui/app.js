@@ -224,7 +224,41 @@ function renderDashboard() {
   $("instant").classList.toggle("active", status.instant.active);
   $("instant-message").textContent = status.instant.message;
   $("erasure-banner").hidden = !status.store_erasure_requested;
+  renderChanged(status.changed_after_import);
   $("interval").value = String(interval);
+}
+
+/** Imported orders cancelled or refunded in Nuvemshop since: the sale is the merchant's to
+ * look at, until *Já conferi*. */
+function renderChanged(changed) {
+  const cards = changed.map((c) =>
+    el("article", { class: "failure changed-order", "data-order": c.order_id, "data-flag": c.flag }, [
+      el("h4", { text: c.sale_number ? `Pedido #${c.number} · Venda ${c.sale_number}` : `Pedido #${c.number}` }),
+      el("p", { class: "reason", text: c.message }),
+      el("div", { class: "actions" }, [
+        el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id) }),
+        el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(() => {}) }),
+        ...(ui.adminOrdersUrl
+          ? [el("a", {
+              class: "admin-link",
+              href: `${ui.adminOrdersUrl}${c.order_id}`,
+              text: "Ver pedido na Nuvemshop",
+              onclick: (event) => {
+                event.preventDefault();
+                call("open_in_store", { orderId: c.order_id }).catch(() => {});
+              },
+            })]
+          : []),
+      ]),
+    ])
+  );
+  $("changed-list").replaceChildren(...cards);
+  $("changed-card").hidden = cards.length === 0;
+}
+
+async function checkChanged(orderId) {
+  await call("check_changed", { orderId });
+  await refresh();
 }
 
 const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };

@@ -33,6 +33,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         orders,
         retry_order,
         retry_all_failed,
+        check_changed,
         support_report,
         order_plan,
         backfill_preview,
@@ -236,6 +237,12 @@ pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
     let count = shell.app.retry_all_failed().await.map_err(problem)?;
     shell.runner.sync_now();
     Ok(count)
+}
+
+/// *Já conferi*: the merchant looked at the sale of an order changed after its import.
+#[tauri::command]
+pub fn check_changed(shell: State<'_, Shell>, order_id: u64) -> Answer<()> {
+    shell.app.check_changed(order_id).map_err(problem)
 }
 
 #[tauri::command]

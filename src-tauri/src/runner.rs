@@ -49,6 +49,13 @@ impl Runner {
                     Event::IntegrationDisabled(problem) => {
                         notify(&forward, "Integração desativada", &problem.message)
                     }
+                    Event::ChangedAfterImport {
+                        number, message, ..
+                    } => notify(
+                        &forward,
+                        &format!("Pedido #{number} mudou na Nuvemshop"),
+                        message,
+                    ),
                     _ => {}
                 }
                 let _ = forward.emit(EVENT, &event);

@@ -620,3 +620,50 @@ async fn options_and_a_waiting_orders_plan_from_the_terminal() {
         text.stdout
     );
 }
+
+#[tokio::test]
+async fn an_order_cancelled_after_its_import_is_listed_until_checked() {
+    let cli = cli().await;
+    let control = cli.sandbox.control();
+    cli.ready().await;
+    let order = cli.order("Maria Silva", CPFS[0], "Caneca");
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    let none = cli.run(&["changed", "--json"]).await;
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert_eq!(none.json(), json!([]));
+
+    control.cancel_order(order).unwrap();
+    let sync = cli.run(&["sync", "--once"]).await;
+    assert!(sync.stdout.contains("ponte changed"), "{}", sync.stdout);
+    let listed = cli.run(&["changed", "--json"]).await.json();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["order_id"], order);
+    assert_eq!(listed[0]["flag"], "cancelled");
+    assert!(listed[0]["sale_number"].is_i64());
+    assert!(listed[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("o Ponte não muda vendas"));
+    assert!(listed[0]["noticed_at"].as_str().unwrap().contains('T'));
+    let status = cli.run(&["status", "--json"]).await.json();
+    assert_eq!(status["changed_after_import"].as_array().unwrap().len(), 1);
+
+    let checked = cli
+        .run(&["changed", "--checked", &order.to_string(), "--json"])
+        .await;
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert_eq!(checked.json(), json!([]));
+    let again = cli.run(&["changed", "--checked", &order.to_string()]).await;
+    assert_eq!(again.code, 1, "nothing left to check: {}", again.stderr);
+    assert_eq!(sales_for(&control, cli_number(&control, order)), 1);
+}
+
+fn cli_number(control: &ponte_sandbox::Control, order_id: u64) -> u64 {
+    control
+        .orders()
+        .iter()
+        .find(|o| o.id == order_id)
+        .unwrap()
+        .number
+}

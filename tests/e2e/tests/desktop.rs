@@ -670,6 +670,17 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     order(&control, "Rita Lima", "111.444.777-35", "Caneca Cerâmica");
     desktop.click("#sync-now").await;
     desktop.wait_text("#count-queued", "1").await;
+    // That pass noticed the refund too: on the dashboard until the merchant has checked it.
+    desktop
+        .wait_text(
+            ".changed-order[data-flag=\"refunded\"]",
+            "Pagamento devolvido na Nuvemshop (reembolsado)",
+        )
+        .await;
+    desktop.snapshot("changed-after-import").await;
+    desktop.click(".changed-order .checked").await;
+    desktop.wait_visible("#changed-card", false).await;
+    assert_eq!(control.sales().len(), 2, "the sale was left as it is");
     desktop.click(".tab[data-tab=\"queued\"]").await;
     desktop.click(".queued .plan-button").await;
     desktop

@@ -236,7 +236,7 @@ function renderChanged(changed) {
       el("h4", { text: c.sale_number ? `Pedido #${c.number} · Venda ${c.sale_number}` : `Pedido #${c.number}` }),
       el("p", { class: "reason", text: c.message }),
       el("div", { class: "actions" }, [
-        el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id) }),
+        el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id).catch(() => refreshSoon()) }),
         el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(() => {}) }),
         ...(ui.adminOrdersUrl
           ? [el("a", {

@@ -706,9 +706,14 @@ impl App {
                 .lgpd_requests()?
                 .iter()
                 .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
-            changed_after_import: self.store.changed_orders()?,
+            changed_after_import: self.changed_orders()?,
         }
         .with_attention(self.contaazul_auth.has_unsaved_tokens()))
+    }
+
+    /// The imported orders cancelled or refunded in Nuvemshop since, not checked yet.
+    pub fn changed_orders(&self) -> Result<Vec<crate::store::ChangedOrder>> {
+        self.store.changed_orders()
     }
 
     /// *Já conferi*: the merchant looked at the sale of an order changed after its import.

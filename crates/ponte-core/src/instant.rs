@@ -313,9 +313,13 @@ pub async fn listen(scheduler: Arc<Scheduler>) {
     let mut settings = app.subscribe();
     let mut backoff = Duration::from_secs(1);
     let mut registered = false;
-    let _seen = crate::lock::ListenerLock::try_hold(&app.config.data_dir);
     app.set_instant(InstantState::Starting);
+    let mut seen = None;
     while !scheduler.is_stopped() {
+        // Held from the first turn it is free (a `ponte status` may be checking it just then).
+        if seen.is_none() {
+            seen = crate::lock::ListenerLock::try_hold(&app.config.data_dir);
+        }
         let feed = match app.feed() {
             Ok(Ok(feed)) => feed,
             Ok(Err(state)) => {

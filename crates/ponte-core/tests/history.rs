@@ -569,13 +569,23 @@ async fn an_order_cancelled_or_refunded_after_its_import_is_told_once_and_its_sa
     control.cancel_order(cancelled.id).unwrap();
     control.refund_order(refunded.id).unwrap();
 
-    // The look fails (unreadable listings): the pass goes on, and nothing is lost.
-    control.add_fault(
-        FaultRule::new(Sim::Nuvemshop, Fault::TruncateBody)
-            .on("GET", "/orders")
-            .times(100),
-    );
+    // The look fails (unreadable listings, the paid one fine): the pass goes on, and
+    // nothing is lost.
+    for listing in [
+        "status=cancelled",
+        "payment_status=refunded",
+        "payment_status=voided",
+    ] {
+        control.add_fault(
+            FaultRule::new(Sim::Nuvemshop, Fault::TruncateBody)
+                .on("GET", listing)
+                .times(100),
+        );
+    }
+    let paid_meanwhile = caneca_for(&control, "Rita Lima", "390.533.447-05");
     let report = app.sync_once().await.unwrap();
+    assert!(!report.poll_failed);
+    assert_eq!(report.imported, 1, "the pass went on: {report:?}");
     assert_eq!(report.changed_after_import, 0);
     assert!(app.status().unwrap().changed_after_import.is_empty());
     control.clear_faults();
@@ -599,7 +609,7 @@ async fn an_order_cancelled_or_refunded_after_its_import_is_told_once_and_its_sa
     assert!(flag_of(refunded.id).message.contains("reembolsado"));
     assert!(changed.iter().all(|c| c.order_id != kept.id));
     // Ponte never changes a sale: each order keeps its one sale.
-    for order in [&kept, &cancelled, &refunded] {
+    for order in [&kept, &cancelled, &refunded, &paid_meanwhile] {
         assert_eq!(sales_for(&control, order.number), 1);
     }
 
@@ -616,4 +626,41 @@ async fn an_order_cancelled_or_refunded_after_its_import_is_told_once_and_its_sa
     ));
     assert_eq!(app.sync_once().await.unwrap().changed_after_import, 0);
     assert_eq!(app.status().unwrap().changed_after_import.len(), 1);
+}
+
+#[tokio::test]
+async fn an_order_cancelled_while_it_waited_is_shown_once_its_sale_exists() {
+    let world = world().await;
+    let control = world.control();
+    let clock = ManualClock::new();
+    let app = world.ready_app_with_clock(clock.clone()).await;
+    // Conta Azul cannot take customers for now: the order waits in the queue.
+    control.add_fault(
+        FaultRule::new(Sim::Contaazul, Fault::ServerError)
+            .on("POST", "/v1/pessoas")
+            .times(1000),
+    );
+    let order = caneca_for(&control, "Maria Silva", CPF_MARIA);
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, order.number), 0);
+    // Cancelled meanwhile: the pass that sees it records it, shows nothing (no sale yet).
+    control.cancel_order(order.id).unwrap();
+    assert_eq!(app.sync_once().await.unwrap().changed_after_import, 0);
+    assert!(app.status().unwrap().changed_after_import.is_empty());
+    assert!(matches!(
+        app.check_changed(order.id),
+        Err(Error::NotFound(_))
+    ));
+    // The queued order is imported from what was paid (Ponte does not re-read it): the
+    // merchant is now shown its sale to look at, though the listing has moved on.
+    control.clear_faults();
+    // Past the wait Ponte gives a customer whose creation may have happened.
+    clock.advance(Duration::hours(1));
+    app.sync_once().await.unwrap();
+    assert_eq!(sales_for(&control, order.number), 1);
+    let changed = app.status().unwrap().changed_after_import;
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].flag, Flag::Cancelled);
+    let sale = sale_of(&control, order.number).numero;
+    assert!(changed[0].message.contains(&format!("a venda {sale}")));
 }

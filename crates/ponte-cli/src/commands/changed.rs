@@ -20,7 +20,7 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
             println!("Pedido conferido.");
         }
     }
-    let changed = app.status()?.changed_after_import;
+    let changed = app.changed_orders()?;
     if args.json {
         return super::print_json(&changed);
     }

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::listing::orders_created;
+use super::listing::{orders_created, Listing};
 use super::matching::{Action, OrderPlan};
 use super::notes::{sales_in_period, OtherSale, SaleOfOrder, SalesInPeriod};
 use super::period::Period;
@@ -147,7 +147,7 @@ impl Engine {
             return Err(Error::Invalid(not_before_activation(period, activated_at)));
         }
         let events = self.events.clone();
-        let listed = orders_created(&self.nuvemshop, start, until, true, |count| {
+        let listed = orders_created(&self.nuvemshop, start, until, Listing::PAID, |count| {
             events.send(Event::OrdersListed { count })
         })
         .await?;

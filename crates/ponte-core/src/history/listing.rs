@@ -1,5 +1,6 @@
 //! The orders a store created in a period, read in `created_at` windows that each stay under
-//! Nuvemshop's 10,000-result cap.
+//! Nuvemshop's 10,000-result cap: a backfill's, a reconciliation's, and each pass's look for
+//! orders cancelled or refunded after their import.
 
 use std::collections::HashSet;
 
@@ -12,6 +13,30 @@ use crate::nuvemshop::NuvemshopClient;
 
 type Window = (DateTime<Utc>, DateTime<Utc>);
 
+/// Which of the orders created in the period are listed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Listing {
+    /// `payment_status=paid`; otherwise any payment state.
+    pub paid_only: bool,
+    /// One more documented filter, e.g. `("status", "cancelled")`.
+    pub only: Option<(&'static str, &'static str)>,
+    /// Only those changed since.
+    pub updated_min: Option<DateTime<Utc>>,
+}
+
+impl Listing {
+    pub const PAID: Listing = Listing {
+        paid_only: true,
+        only: None,
+        updated_min: None,
+    };
+    pub const ANY: Listing = Listing {
+        paid_only: false,
+        only: None,
+        updated_min: None,
+    };
+}
+
 /// An inclusive window of two seconds or more in two, on a whole second: the filters read
 /// seconds, and the halves cover every second of the window, none twice.
 fn halves(from: DateTime<Utc>, to: DateTime<Utc>) -> (Window, Window) {
@@ -19,13 +44,13 @@ fn halves(from: DateTime<Utc>, to: DateTime<Utc>) -> (Window, Window) {
     ((from, middle), (middle + Duration::seconds(1), to))
 }
 
-/// Every order created within `start..end`, paid only or in any payment state, each still raw
-/// (a broken order must not hide the others). `listed` is told how many were read so far.
+/// Every order created within `start..end` that `listing` selects, each still raw (a broken
+/// order must not hide the others). `listed` is told how many were read so far.
 pub async fn orders_created(
     client: &NuvemshopClient,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    paid_only: bool,
+    listing: Listing,
     mut listed: impl FnMut(usize),
 ) -> Result<Vec<Value>> {
     let per_page = u64::from(PER_PAGE);
@@ -39,11 +64,11 @@ pub async fn orders_created(
             continue;
         }
         let query = OrdersQuery {
-            paid_only,
-            only: None,
+            paid_only: listing.paid_only,
+            only: listing.only,
             created_min: from,
             created_max: Some(to),
-            updated_min: None,
+            updated_min: listing.updated_min,
             updated_max: None,
         };
         let mut window = Vec::new();

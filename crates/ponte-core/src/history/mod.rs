@@ -4,7 +4,7 @@
 
 mod app;
 pub mod backfill;
-mod listing;
+pub mod listing;
 pub mod matching;
 mod notes;
 pub mod period;

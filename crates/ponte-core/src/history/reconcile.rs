@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::backfill::looks_typed_reason;
 use super::backfill::SALE_DATE_REACH;
-use super::listing::orders_created;
+use super::listing::{orders_created, Listing};
 use super::notes::{sales_in_period, SaleOfOrder, SalesInPeriod};
 use super::period::Period;
 use crate::error::Result;
@@ -79,29 +79,36 @@ impl Flag {
     }
 }
 
-/// An imported order cancelled, or its money returned, in Nuvemshop: the flag and what to
-/// tell the merchant (Ponte never changes the sale). `None` while the order still stands.
-pub(crate) fn after_import_flag(order: &Order, sale_number: Option<i64>) -> Option<(Flag, String)> {
-    let sale_text = sale_number.map_or_else(|| "sua venda".to_string(), |n| format!("a venda {n}"));
+/// An order cancelled, or its money returned, in Nuvemshop: the flag, and for a refund how
+/// the money went back in the admin's words. `None` while the order still stands.
+pub(crate) fn after_import_change(order: &Order) -> Option<(Flag, Option<&'static str>)> {
     if order.status.as_deref() == Some("cancelled") {
-        Some((
-            Flag::Cancelled,
-            format!(
-                "Pedido cancelado na Nuvemshop depois de importado. Confira {sale_text} na \
-                 Conta Azul e cancele-a, se for o caso; o Ponte não muda vendas."
-            ),
-        ))
+        Some((Flag::Cancelled, None))
     } else if money_returned(&order.payment_status) {
-        Some((
-            Flag::Refunded,
-            format!(
-                "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira \
-                 {sale_text} na Conta Azul; o Ponte não muda vendas.",
-                returned_as(&order.payment_status)
-            ),
-        ))
+        Some((Flag::Refunded, Some(returned_as(&order.payment_status))))
     } else {
         None
+    }
+}
+
+/// What the merchant is told of an imported order cancelled or refunded since (Ponte never
+/// changes the sale).
+pub(crate) fn after_import_message(
+    flag: Flag,
+    returned: Option<&str>,
+    sale_number: Option<i64>,
+) -> String {
+    let sale_text = sale_number.map_or_else(|| "sua venda".to_string(), |n| format!("a venda {n}"));
+    match flag {
+        Flag::Cancelled => format!(
+            "Pedido cancelado na Nuvemshop depois de importado. Confira {sale_text} na Conta \
+             Azul e cancele-a, se for o caso; o Ponte não muda vendas."
+        ),
+        _ => format!(
+            "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira {sale_text} \
+             na Conta Azul; o Ponte não muda vendas.",
+            returned.unwrap_or("devolvido")
+        ),
     }
 }
 
@@ -245,7 +252,7 @@ impl Engine {
             &self.nuvemshop,
             period.start(),
             period.end(),
-            false,
+            Listing::ANY,
             |count| events.send(Event::OrdersListed { count }),
         )
         .await?;
@@ -370,8 +377,8 @@ impl Engine {
                 message,
             })
         };
-        if let Some((kind, message)) = after_import_flag(order, sale_number) {
-            flag(kind, message);
+        if let Some((kind, returned)) = after_import_change(order) {
+            flag(kind, after_import_message(kind, returned, sale_number));
         }
         let before = imported
             .payload

@@ -1,5 +1,5 @@
-//! Imported orders cancelled or refunded in Nuvemshop afterwards, as each pass noticed them:
-//! shown to the merchant until they say the sale was checked.
+//! Orders cancelled or refunded in Nuvemshop after Ponte saw them paid, as each pass noticed
+//! them: shown to the merchant, once imported, until they say the sale was checked.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::Store;
 use crate::error::{Error, Result};
+use crate::history::reconcile::after_import_message;
 use crate::history::Flag;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,59 +22,75 @@ pub struct ChangedOrder {
 }
 
 impl Store {
-    /// Records a change; `true` the first time this order is seen so changed.
+    /// Records a change; `true` the first time this order is seen so changed. `returned`:
+    /// how the money went back, for a refund.
     pub fn record_changed(
         &self,
         order_id: u64,
         flag: Flag,
-        message: &str,
+        returned: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         self.with(|conn| {
             let added = conn.execute(
-                "INSERT OR IGNORE INTO changed_after_import (order_id, flag, message, noticed_at)
+                "INSERT OR IGNORE INTO changed_after_import (order_id, flag, returned, noticed_at)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![order_id as i64, flag.name(), message, now.to_rfc3339()],
+                params![order_id as i64, flag.name(), returned, now.to_rfc3339()],
             )?;
             Ok(added == 1)
         })
     }
 
-    /// The changes not checked yet, newest first.
+    /// The changes of imported orders not checked yet, newest first. (An order changed while
+    /// it waited appears once its sale exists.)
     pub fn changed_orders(&self) -> Result<Vec<ChangedOrder>> {
         self.with(|conn| {
             let mut statement = conn.prepare(
-                "SELECT c.order_id, o.number, o.sale_number, c.flag, c.message, c.noticed_at
+                "SELECT c.order_id, o.number, o.sale_number, c.flag, c.returned, c.noticed_at
                  FROM changed_after_import c JOIN orders o ON o.order_id = c.order_id
-                 WHERE c.checked_at IS NULL
+                 WHERE c.checked_at IS NULL AND o.state = 'imported'
                  ORDER BY c.noticed_at DESC, c.order_id DESC",
             )?;
             let rows = statement.query_map([], |row| {
-                let flag: String = row.get(3)?;
-                let noticed: String = row.get(5)?;
                 Ok((
-                    ChangedOrder {
-                        order_id: row.get::<_, i64>(0)? as u64,
-                        number: row.get::<_, i64>(1)? as u64,
-                        sale_number: row.get(2)?,
-                        flag: Flag::Cancelled,
-                        message: row.get(4)?,
-                        noticed_at: crate::time::stored_time(Some(noticed)).unwrap_or_default(),
-                    },
-                    flag,
+                    row.get::<_, i64>(0)? as u64,
+                    row.get::<_, i64>(1)? as u64,
+                    row.get::<_, Option<i64>>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, String>(5)?,
                 ))
             })?;
             let mut changed = Vec::new();
             for row in rows {
-                let (mut order, flag) = row?;
+                let (order_id, number, sale_number, flag, returned, noticed) = row?;
                 // A kind this version does not know (written by a newer one) is left out.
-                let Some(known) = Flag::from_name(&flag) else {
+                let Some(flag) = Flag::from_name(&flag) else {
                     continue;
                 };
-                order.flag = known;
-                changed.push(order);
+                changed.push(ChangedOrder {
+                    order_id,
+                    number,
+                    sale_number,
+                    flag,
+                    message: after_import_message(flag, returned.as_deref(), sale_number),
+                    noticed_at: crate::time::stored_time(Some(noticed)).unwrap_or_default(),
+                });
             }
             Ok(changed)
+        })
+    }
+
+    /// The creation date of the oldest order Ponte knows: no older order can be one of its
+    /// sales.
+    pub fn oldest_known_created_at(&self) -> Result<Option<DateTime<Utc>>> {
+        self.with(|conn| {
+            let oldest: Option<String> = conn.query_row(
+                "SELECT MIN(created_at) FROM orders WHERE state != 'skipped'",
+                [],
+                |row| row.get(0),
+            )?;
+            Ok(crate::time::stored_time(oldest))
         })
     }
 
@@ -82,7 +99,8 @@ impl Store {
         self.with(|conn| {
             let checked = conn.execute(
                 "UPDATE changed_after_import SET checked_at = ?2
-                 WHERE order_id = ?1 AND checked_at IS NULL",
+                 WHERE order_id = ?1 AND checked_at IS NULL
+                   AND order_id IN (SELECT order_id FROM orders WHERE state = 'imported')",
                 params![order_id as i64, now.to_rfc3339()],
             )?;
             if checked == 0 {

@@ -281,9 +281,10 @@ impl Store {
             tx.execute("DELETE FROM audit", [])?;
             tx.execute("DELETE FROM remembered_ids", [])?;
             tx.execute("DELETE FROM changed_after_import", [])?;
+            tx.execute("DELETE FROM settings WHERE key LIKE 'watch_cursor:%'", [])?;
             tx.execute(
                 "DELETE FROM settings WHERE key IN ('nuvemshop_store_id', 'nuvemshop_domain',
-                    'nuvemshop_store_name', 'watch_cursor', 'instant_state',
+                    'nuvemshop_store_name', 'instant_state',
                     'cursor', 'activated_at', 'disabled_reason', 'events_cursor')",
                 [],
             )?;

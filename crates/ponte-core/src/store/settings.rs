@@ -203,13 +203,16 @@ impl Store {
         Ok(true)
     }
 
-    /// Where the look for imported orders cancelled or refunded since resumes.
-    pub fn watch_cursor(&self) -> Result<Option<DateTime<Utc>>> {
-        Ok(parse_time(self.get_setting("watch_cursor")?))
+    /// Where one look for orders cancelled or refunded since resumes (`listing`:
+    /// `status=cancelled`, …): the newest `updated_at` it read.
+    pub fn watch_cursor(&self, listing: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(parse_time(
+            self.get_setting(&format!("watch_cursor:{listing}"))?,
+        ))
     }
 
-    pub fn set_watch_cursor(&self, at: DateTime<Utc>) -> Result<()> {
-        self.set_setting("watch_cursor", Some(&at.to_rfc3339()))
+    pub fn set_watch_cursor(&self, listing: &str, at: DateTime<Utc>) -> Result<()> {
+        self.set_setting(&format!("watch_cursor:{listing}"), Some(&at.to_rfc3339()))
     }
 
     /// Instant import's state as the listener last saved it (`ACTIVE`, …).

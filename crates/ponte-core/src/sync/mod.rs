@@ -236,8 +236,11 @@ impl Engine {
         if let Some(error) = ended {
             return Err(error);
         }
-        // After the sales went out: what changed in Nuvemshop since they were imported.
-        report.changed_after_import = self.watch_after_import(activated_at, cursor).await?;
+        // After the sales went out: what changed in Nuvemshop since they were imported — not
+        // while Nuvemshop is failing, nor when the pass is being stopped.
+        if !report.poll_failed && !report.interrupted && !self.interrupt.load(Ordering::SeqCst) {
+            report.changed_after_import = self.watch_after_import(cursor).await;
+        }
         Ok(report)
     }
 

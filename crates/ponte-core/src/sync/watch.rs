@@ -1,113 +1,104 @@
 //! Imported orders cancelled or refunded in Nuvemshop afterwards, noticed as each pass runs.
 //! Ponte never changes a sale: the merchant is told once which sale to look at, and the
 //! dashboard keeps it until they say it was checked. `reconcile` remains the full comparison
-//! of a period; this is its everyday, automatic part.
+//! of a period (partial refunds and chargebacks included); this is its everyday part.
 
 use chrono::{DateTime, Utc};
 
 use super::{Engine, Event, OVERLAP};
-use crate::history::reconcile::after_import_flag;
-use crate::nuvemshop::client::OrdersQuery;
+use crate::error::Result;
+use crate::history::listing::{orders_created, Listing};
+use crate::history::reconcile::after_import_change;
 use crate::nuvemshop::Order;
 use crate::store::OrderState;
 
 /// The listings that can hold an imported order whose sale no longer stands: cancelled, and
-/// the money returned (the filters Nuvemshop documents for `GET /orders`).
+/// the money returned — the filters Nuvemshop documents for `GET /orders`.
 const WATCHED: [(&str, &str); 3] = [
     ("status", "cancelled"),
     ("payment_status", "refunded"),
     ("payment_status", "voided"),
 ];
-/// Pages read of each listing in one pass. Only orders changed since the last complete look
-/// are listed, so one page is the rule; past this, the rest waits for the next pass (the
-/// look's cursor does not move).
-const PAGES: u32 = 5;
 
 impl Engine {
-    /// Records the imported orders cancelled or refunded since the last look; answers how
-    /// many are new. A listing that fails is logged and tried again next pass, never the
-    /// pass's failure: the sales went out all the same.
-    pub(super) async fn watch_after_import(
-        &self,
-        activated_at: DateTime<Utc>,
-        cursor: Option<DateTime<Utc>>,
-    ) -> crate::error::Result<usize> {
-        let started = self.clock.now();
-        let since = self
-            .store
-            .watch_cursor()?
-            .or(cursor)
-            .unwrap_or(activated_at)
-            - OVERLAP;
+    /// Records the orders Ponte knows that were cancelled or refunded since the last look;
+    /// answers how many imported ones are new to tell. Nothing here fails the pass: the sales
+    /// went out already, and a look that could not finish is done again by the next pass.
+    pub(super) async fn watch_after_import(&self, cursor: Option<DateTime<Utc>>) -> usize {
         let mut noticed = 0;
-        let mut complete = true;
         for (filter, value) in WATCHED {
-            let query = OrdersQuery {
-                paid_only: false,
-                only: Some((filter, value)),
-                // Orders of a backfill may be older than the activation: any creation date.
-                created_min: DateTime::UNIX_EPOCH,
-                created_max: None,
-                updated_min: Some(since),
-                updated_max: None,
-            };
-            let mut read_all = false;
-            for page in 1..=PAGES {
-                let found = match self.nuvemshop.orders_page(&query, page).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        tracing::warn!(%error, filter, value, "could not look for orders changed after their import");
-                        break;
-                    }
-                };
-                let Some(found) = found else {
-                    read_all = true;
-                    break;
-                };
-                let full =
-                    found.orders.len() as u64 >= u64::from(crate::nuvemshop::client::PER_PAGE);
-                for value in &found.orders {
-                    noticed += usize::from(self.notice_change(value)?);
-                }
-                if !full {
-                    read_all = true;
-                    break;
+            match self.watch_listing(filter, value, cursor).await {
+                Ok(count) => noticed += count,
+                Err(error) => {
+                    tracing::warn!(%error, filter, value, "could not look for orders changed after their import");
                 }
             }
-            complete &= read_all;
         }
-        if complete {
-            self.store.set_watch_cursor(started)?;
+        noticed
+    }
+
+    /// One listing, from its own cursor: the newest `updated_at` it has read (Nuvemshop's
+    /// clock, as the poll's cursor, so a computer's wrong time cannot skip a change), minus
+    /// the overlap. Orders created before the oldest order Ponte knows cannot be Ponte's, and
+    /// are not listed; the listing is read in windows under the result cap.
+    async fn watch_listing(
+        &self,
+        filter: &'static str,
+        value: &'static str,
+        cursor: Option<DateTime<Utc>>,
+    ) -> Result<usize> {
+        let Some(oldest) = self.store.oldest_known_created_at()? else {
+            return Ok(0);
+        };
+        let key = format!("{filter}={value}");
+        let since = self.store.watch_cursor(&key)?.or(cursor).unwrap_or(oldest) - OVERLAP;
+        let listing = Listing {
+            paid_only: false,
+            only: Some((filter, value)),
+            updated_min: Some(since),
+        };
+        let end = self.clock.now() + super::CLOCK_SKEW;
+        let orders = orders_created(&self.nuvemshop, oldest, end, listing, |_| {}).await?;
+        let mut newest: Option<DateTime<Utc>> = None;
+        let mut noticed = 0;
+        for value in &orders {
+            let Ok(order) = Order::parse(value) else {
+                continue;
+            };
+            newest = newest.max(Some(order.updated_at));
+            noticed += usize::from(self.notice_change(&order)?);
+        }
+        if let Some(newest) = newest {
+            self.store.set_watch_cursor(&key, newest)?;
         }
         Ok(noticed)
     }
 
-    /// One order of a listing: recorded (and told) when Ponte imported it.
-    fn notice_change(&self, value: &serde_json::Value) -> crate::error::Result<bool> {
-        let Ok(order) = Order::parse(value) else {
+    /// One order of a listing, when Ponte knows it: recorded whatever its state (an order
+    /// cancelled while it waited is shown once its sale exists), told at once when imported.
+    fn notice_change(&self, order: &Order) -> Result<bool> {
+        let Some(known) = self.store.order(order.id)? else {
             return Ok(false);
         };
-        let Some(imported) = self
-            .store
-            .order(order.id)?
-            .filter(|known| known.state == OrderState::Imported)
-        else {
-            return Ok(false);
-        };
-        let Some((flag, message)) = after_import_flag(&order, imported.sale_number) else {
+        let Some((flag, returned)) = after_import_change(order) else {
             return Ok(false);
         };
         let new = self
             .store
-            .record_changed(order.id, flag, &message, self.clock.now())?;
-        if new {
-            tracing::info!(order_id = order.id, ?flag, "order changed after its import");
-            self.events.send(Event::ChangedAfterImport {
-                order_id: order.id,
-                number: order.number,
-                message,
-            });
+            .record_changed(order.id, flag, returned, self.clock.now())?;
+        if !new || known.state != OrderState::Imported {
+            return Ok(false);
         }
-        Ok(new)
+        tracing::info!(order_id = order.id, ?flag, "order changed after its import");
+        self.events.send(Event::ChangedAfterImport {
+            order_id: order.id,
+            number: order.number,
+            message: crate::history::reconcile::after_import_message(
+                flag,
+                returned,
+                known.sale_number,
+            ),
+        });
+        Ok(true)
     }
 }

@@ -238,17 +238,7 @@ function renderChanged(changed) {
       el("div", { class: "actions" }, [
         el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id).catch(() => refreshSoon()) }),
         el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(() => {}) }),
-        ...(ui.adminOrdersUrl
-          ? [el("a", {
-              class: "admin-link",
-              href: `${ui.adminOrdersUrl}${c.order_id}`,
-              text: "Ver pedido na Nuvemshop",
-              onclick: (event) => {
-                event.preventDefault();
-                call("open_in_store", { orderId: c.order_id }).catch(() => {});
-              },
-            })]
-          : []),
+        adminLink(c.order_id),
       ]),
     ])
   );
@@ -370,17 +360,7 @@ async function renderFailed() {
         el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
         el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
         el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(() => {}) }),
-        ...(ui.adminOrdersUrl
-          ? [el("a", {
-              class: "admin-link",
-              href: `${ui.adminOrdersUrl}${o.order_id}`,
-              text: "Ver pedido na Nuvemshop",
-              onclick: (event) => {
-                event.preventDefault();
-                call("open_in_store", { orderId: o.order_id }).catch(() => {});
-              },
-            })]
-          : []),
+        adminLink(o.order_id),
       ]),
     ]);
   });

@@ -65,3 +65,63 @@ pub fn run(orders: u64) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use ponte_core::store::{OrderFilter, OrderState, Store};
+
+    /// The dashboard's list stays instant with 100,000 orders: a page, its count and a search,
+    /// over the same ledger the benchmark measures.
+    #[test]
+    fn a_page_of_a_hundred_thousand_orders_comes_back_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("ponte.sqlite3")).unwrap();
+        crate::world::seed_ledger(&store, 100_000).unwrap();
+        let queued = OrderFilter {
+            state: Some(OrderState::Queued),
+            search: None,
+        };
+        let search = OrderFilter {
+            state: None,
+            search: Some("cliente 4999".into()),
+        };
+        let timed = |what: &str, f: &dyn Fn() -> usize| {
+            let started = Instant::now();
+            let found = f();
+            let took = started.elapsed();
+            assert!(took < Duration::from_millis(250), "{what} took {took:?}");
+            found
+        };
+        assert_eq!(
+            timed("a page", &|| store.list(&queued, 25, 0).unwrap().len()),
+            25
+        );
+        assert_eq!(
+            timed("a deep page", &|| store
+                .list(&queued, 25, 90_000)
+                .unwrap()
+                .len()),
+            25
+        );
+        assert_eq!(
+            timed("the count", &|| store.count_matching(&queued).unwrap()
+                as usize),
+            98_000
+        );
+        assert_eq!(
+            timed("a search", &|| store.list(&search, 25, 0).unwrap().len()),
+            20
+        );
+        assert_eq!(
+            timed("a search count", &|| store.count_matching(&search).unwrap()
+                as usize),
+            20
+        );
+        assert_eq!(
+            timed("the counters", &|| store.counts().unwrap().failed as usize),
+            2_000
+        );
+    }
+}

@@ -16,6 +16,7 @@ const ui = {
   search: "",
   connecting: {},
   authorizeUrls: {},
+  codeForms: {},
 };
 
 function formatMoney(text) {
@@ -118,6 +119,7 @@ function renderConnect() {
         stateNode.append(el("p", { class: "note", text: "Se o navegador não abriu, copie este endereço:" }));
         stateNode.append(el("code", { class: "authorize-url", "data-account": account, text: url }));
       }
+      if (ui.overview.pairing_codes) stateNode.append(returnCodeForm(account));
     } else if (ui.connecting[`${account}-error`]) {
       const problem = ui.connecting[`${account}-error`];
       stateNode.append(el("p", { class: "error", text: problem.message }));
@@ -138,10 +140,51 @@ async function connect(account) {
   } finally {
     delete ui.connecting[account];
     delete ui.authorizeUrls[account];
+    delete ui.codeForms[account];
   }
   await refresh();
   // The step may no longer be on screen: still drop its stale link.
   renderConnect();
+}
+
+/**
+ * Through the broker, the page the browser lands on after the authorization sends it back to
+ * Ponte; where the browser blocks that, the page shows a code to type here. One form per
+ * connect, kept across re-renders so that a half-typed code stays.
+ */
+function returnCodeForm(account) {
+  if (ui.codeForms[account]) return ui.codeForms[account];
+  const input = el("input", {
+    type: "text", class: "return-code", id: `return-code-${account}`, autocomplete: "off",
+    autocapitalize: "characters", spellcheck: "false", maxlength: "12", placeholder: "ABCD-2345",
+    required: "",
+  });
+  const error = el("p", { class: "error", role: "alert" });
+  error.hidden = true;
+  const submit = el("button", { type: "submit", class: "secondary", text: "Usar código" });
+  const form = el("form", {
+    class: "pairing return-code-form", "data-account": account,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      submit.disabled = true;
+      try {
+        await invoke("enter_return_code", { account, code: input.value });
+      } catch (problem) {
+        error.textContent = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "O código não foi aceito.";
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  }, [
+    el("label", { for: input.id, text: "A página do navegador mostrou um código em vez de voltar ao Ponte? Digite-o aqui:" }),
+    el("div", { class: "pairing-row" }, [input, submit]),
+    error,
+  ]);
+  input.addEventListener("input", () => (error.hidden = true));
+  ui.codeForms[account] = form;
+  return form;
 }
 
 async function usePairingCode(event) {
@@ -257,7 +300,8 @@ const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };
 function showAuthLink(service, url) {
   $("auth-link").replaceChildren(
     el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
-    el("code", { class: "authorize-url", "data-account": service, text: url })
+    el("code", { class: "authorize-url", "data-account": service, text: url }),
+    ...(ui.overview && ui.overview.pairing_codes ? [returnCodeForm(service)] : [])
   );
   $("auth-link").hidden = false;
 }
@@ -269,6 +313,7 @@ async function connectFromDashboard(account) {
     toast(`${NAMES[account]} conectada. Os pedidos pagos nesse meio-tempo serão importados agora.`);
   } finally {
     $("auth-link").hidden = true;
+    delete ui.codeForms[account];
     await refresh();
   }
 }

@@ -23,6 +23,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         overview,
         connect,
         connect_with_pairing_code,
+        enter_return_code,
         disconnect,
         sellers,
         activate,
@@ -70,7 +71,8 @@ pub struct Overview {
     poll_interval_minutes: u64,
     schedule: Schedule,
     demo: bool,
-    /// Connecting through the broker: installs from the Nuvemshop admin bring a code.
+    /// Connecting through the broker: installs from the Nuvemshop admin bring a code, and a
+    /// browser that cannot come back to Ponte shows one to type.
     pairing_codes: bool,
 }
 
@@ -144,6 +146,21 @@ pub async fn connect_with_pairing_code(shell: State<'_, Shell>, code: String) ->
         .map_err(problem)?;
     shell.runner.sync_now();
     Ok(())
+}
+
+/// The code the broker's page showed after the merchant authorized, for the connect waiting
+/// in this window (the browser could not come back on its own).
+#[tauri::command]
+pub async fn enter_return_code(
+    shell: State<'_, Shell>,
+    account: String,
+    code: String,
+) -> Answer<()> {
+    shell
+        .app
+        .enter_return_code(service(&account)?, &code)
+        .await
+        .map_err(problem)
 }
 
 #[tauri::command]

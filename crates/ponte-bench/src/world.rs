@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use ponte_broker::sandboxed::LandingPage;
 use ponte_core::config::{Config, TokenStoreKind};
 use ponte_core::error::Service;
 use ponte_core::oauth::Browser;
@@ -16,32 +17,23 @@ use rand::Rng;
 
 use crate::Args;
 
-/// Clicks *Instalar* / *Autorizar* and follows the redirect, as the merchant's browser would.
+/// Clicks *Instalar* / *Autorizar* and follows the redirect, as the merchant's browser would:
+/// straight to Ponte's listener (direct mode), or to the broker's page and, as its script
+/// does, back to Ponte's listener with the return code.
 struct Merchant(Control);
 
 impl Browser for Merchant {
     fn open(&self, url: &str) -> ponte_core::error::Result<()> {
         let landing = self.0.consent(url).expect("a sandbox consent page");
         tokio::spawn(async move {
-            let _ = get(&landing).await;
+            if let Ok(page) = LandingPage::load(&landing).await {
+                if page.way_back().is_some() {
+                    let _ = page.go_back().await;
+                }
+            }
         });
         Ok(())
     }
-}
-
-async fn get(url: &str) -> std::io::Result<()> {
-    // A bare HTTP GET: enough to deliver the code (or to show the broker's page).
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let parsed: Vec<&str> = url.trim_start_matches("http://").splitn(2, '/').collect();
-    let mut stream = tokio::net::TcpStream::connect(parsed[0]).await?;
-    let request = format!(
-        "GET /{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        parsed[1], parsed[0]
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut sink = Vec::new();
-    stream.read_to_end(&mut sink).await?;
-    Ok(())
 }
 
 /// A valid CPF, from the well-kept crate rather than by hand.

@@ -1,12 +1,15 @@
 //! What the broker needs to run: its public address, where it keeps pending connects, the key
-//! that seals them, and the two apps' credentials. All of it from the environment (or flags).
+//! that seals them, the two apps' credentials, and the limits one caller meets. All of it from
+//! the environment (or flags); each secret also from a file (`…_FILE`, for container secrets).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use url::Url;
+
+use crate::limit::TrustedProxies;
 
 /// One service's registered app, as the broker sees it: the only place its secret lives.
 #[derive(Clone)]
@@ -26,19 +29,98 @@ impl std::fmt::Debug for AppCredentials {
     }
 }
 
-/// How many requests one address may make, per minute and in a burst.
-#[derive(Clone, Copy, Debug)]
+/// How many requests one caller may make, per minute and in a burst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rate {
     pub per_minute: u32,
     pub burst: u32,
 }
 
+impl Rate {
+    pub const fn new(per_minute: u32, burst: u32) -> Rate {
+        Rate { per_minute, burst }
+    }
+}
+
+/// What one caller, and all of them together, can make the broker do. Per-address limits key
+/// an IPv6 client by its /64 (one subscriber's whole allocation), see `limit::rate_key`.
 #[derive(Clone, Debug)]
+pub struct Limits {
+    /// Claims and pairing-code attempts per address.
+    pub claim: Rate,
+    /// Connect starts per address, and by everyone (each start is a row for ten minutes).
+    pub start: Rate,
+    pub start_global: Rate,
+    /// Conta Azul refreshes (each an outbound call with the secret) per address, per
+    /// installation, and by everyone.
+    pub refresh: Rate,
+    pub refresh_per_installation: Rate,
+    pub refresh_global: Rate,
+    /// Nuvemshop callbacks without a `state` (each an outbound exchange with the secret) per
+    /// address and by everyone.
+    pub install: Rate,
+    pub install_global: Rate,
+    /// Wrong pairing codes tolerated from everyone together in an hour; past it, pairing
+    /// pauses for all and the log raises an alert (someone is guessing).
+    pub pairing_failures_per_hour: u32,
+    /// Calls to the services carrying a secret, in flight at once.
+    pub outbound_in_flight: usize,
+    /// Long polls of `/events` waiting at once under one installation key.
+    pub long_polls_per_key: usize,
+    /// Open client connections; past it, new ones wait in the kernel's queue.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            claim: Rate::new(60, 20),
+            start: Rate::new(30, 10),
+            start_global: Rate::new(3_000, 500),
+            refresh: Rate::new(30, 10),
+            refresh_per_installation: Rate::new(6, 3),
+            refresh_global: Rate::new(3_000, 300),
+            install: Rate::new(10, 5),
+            install_global: Rate::new(300, 50),
+            pairing_failures_per_hour: 600,
+            outbound_in_flight: 32,
+            long_polls_per_key: 3,
+            connections: 16_384,
+        }
+    }
+}
+
+/// How long the server waits on a client.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// For a request's head, and between two requests on a kept-alive connection.
+    pub header: Duration,
+    /// For a request's body.
+    pub body: Duration,
+    /// For a whole request (a long poll waits 25 s at most).
+    pub request: Duration,
+    /// At shutdown, for requests in flight to finish (a container is killed after 10 s).
+    pub drain: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            header: Duration::from_secs(10),
+            body: Duration::from_secs(10),
+            request: Duration::from_secs(60),
+            drain: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone)]
 pub struct BrokerConfig {
     /// The address the services send the browser back to: `{public_url}/callback/{service}`
     /// is what each app's portal registers.
     pub public_url: Url,
-    /// SQLite file of pending connects (`:memory:` for one short-lived process).
+    /// SQLite file of pending connects, installations and events (`:memory:` for one
+    /// short-lived process).
     pub database: PathBuf,
     /// Seals the tokens of pending connects (ChaCha20-Poly1305).
     pub key: [u8; 32],
@@ -46,22 +128,35 @@ pub struct BrokerConfig {
     pub contaazul: AppCredentials,
     /// How long an exchanged result waits for its claim.
     pub claim_ttl: Duration,
-    /// Claims (and pairing codes) per client address.
-    pub claim_rate: Rate,
-    /// Connect starts per client address.
-    pub start_rate: Rate,
-    /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry.
-    pub trust_forwarded_for: bool,
+    pub limits: Limits,
+    pub timeouts: Timeouts,
+    /// Who may say, in `X-Forwarded-For`, which address a request came from.
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl std::fmt::Debug for BrokerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerConfig")
+            .field("public_url", &self.public_url.as_str())
+            .field("database", &self.database)
+            .field("nuvemshop", &self.nuvemshop)
+            .field("contaazul", &self.contaazul)
+            .field("claim_ttl", &self.claim_ttl)
+            .field("limits", &self.limits)
+            .field("timeouts", &self.timeouts)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `ponte-broker --help` lists every setting; each has an environment variable.
-#[derive(clap::Parser, Debug)]
+#[derive(clap::Parser)]
 #[command(
     name = "ponte-broker",
     version,
     about = "Ponte's connect broker: the registered HTTPS redirects, the two app secrets, the \
-             code exchange and the Conta Azul refresh. Stores only pending connects, sealed, \
-             for ten minutes."
+             code exchange, the Conta Azul refresh and Nuvemshop's webhooks. See \
+             docs/broker.md for what it stores and for how long."
 )]
 pub struct BrokerArgs {
     /// Address to listen on.
@@ -75,17 +170,20 @@ pub struct BrokerArgs {
         default_value = "http://127.0.0.1:47900"
     )]
     pub public_url: String,
-    /// SQLite file of pending connects; several instances on one host may share it.
+    /// SQLite file; several processes on one host may share it.
     #[arg(
         long,
         env = "PONTE_BROKER_DATABASE",
         default_value = "ponte-broker.sqlite3"
     )]
     pub database: PathBuf,
-    /// 64 hex characters sealing pending connects. Several instances must share it; without
-    /// it a random key is made at start, and connects pending at a restart are lost.
+    /// 64 hex characters sealing pending connects; required with an https public URL.
+    /// Several instances must share it.
     #[arg(long, env = "PONTE_BROKER_KEY", hide_env_values = true)]
     pub key: Option<String>,
+    /// A file holding PONTE_BROKER_KEY (a container secret).
+    #[arg(long, env = "PONTE_BROKER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     #[arg(
         long,
         env = "PONTE_NUVEMSHOP_AUTH_URL",
@@ -95,7 +193,10 @@ pub struct BrokerArgs {
     #[arg(long, env = "PONTE_NUVEMSHOP_CLIENT_ID")]
     pub nuvemshop_client_id: String,
     #[arg(long, env = "PONTE_NUVEMSHOP_CLIENT_SECRET", hide_env_values = true)]
-    pub nuvemshop_client_secret: String,
+    pub nuvemshop_client_secret: Option<String>,
+    /// A file holding PONTE_NUVEMSHOP_CLIENT_SECRET.
+    #[arg(long, env = "PONTE_NUVEMSHOP_CLIENT_SECRET_FILE")]
+    pub nuvemshop_client_secret_file: Option<PathBuf>,
     #[arg(
         long,
         env = "PONTE_CONTAAZUL_AUTH_URL",
@@ -105,17 +206,51 @@ pub struct BrokerArgs {
     #[arg(long, env = "PONTE_CONTAAZUL_CLIENT_ID")]
     pub contaazul_client_id: String,
     #[arg(long, env = "PONTE_CONTAAZUL_CLIENT_SECRET", hide_env_values = true)]
-    pub contaazul_client_secret: String,
+    pub contaazul_client_secret: Option<String>,
+    /// A file holding PONTE_CONTAAZUL_CLIENT_SECRET.
+    #[arg(long, env = "PONTE_CONTAAZUL_CLIENT_SECRET_FILE")]
+    pub contaazul_client_secret_file: Option<PathBuf>,
     /// Claims and pairing-code attempts per client address per minute.
     #[arg(long, env = "PONTE_BROKER_CLAIMS_PER_MINUTE", default_value_t = 60)]
     pub claims_per_minute: u32,
-    /// Take the client's address from the last `X-Forwarded-For` entry (behind a proxy).
-    #[arg(
-        long,
-        env = "PONTE_BROKER_TRUST_FORWARDED_FOR",
-        default_value_t = false
-    )]
-    pub trust_forwarded_for: bool,
+    /// Behind reverse proxies: how many stand in front (`1`, `2`…), or the address ranges they
+    /// speak from (`10.0.0.0/8,fd00::/8`). The client is then read from `X-Forwarded-For`,
+    /// counting from the right; without it the header is ignored.
+    #[arg(long, env = "PONTE_BROKER_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Open client connections at most (long polls included).
+    #[arg(long, env = "PONTE_BROKER_MAX_CONNECTIONS", default_value_t = 16_384)]
+    pub max_connections: usize,
+    /// Calls to Nuvemshop and Conta Azul in flight at most.
+    #[arg(long, env = "PONTE_BROKER_MAX_OUTBOUND", default_value_t = 32)]
+    pub max_outbound: usize,
+}
+
+impl std::fmt::Debug for BrokerArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerArgs")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database", &self.database)
+            .field("key_file", &self.key_file)
+            .field("nuvemshop_auth_url", &self.nuvemshop_auth_url)
+            .field("nuvemshop_client_id", &self.nuvemshop_client_id)
+            .field(
+                "nuvemshop_client_secret_file",
+                &self.nuvemshop_client_secret_file,
+            )
+            .field("contaazul_auth_url", &self.contaazul_auth_url)
+            .field("contaazul_client_id", &self.contaazul_client_id)
+            .field(
+                "contaazul_client_secret_file",
+                &self.contaazul_client_secret_file,
+            )
+            .field("claims_per_minute", &self.claims_per_minute)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_connections", &self.max_connections)
+            .field("max_outbound", &self.max_outbound)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `https://…`, or `http://` on a loopback host (development and the sandbox).
@@ -142,12 +277,31 @@ pub fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
         .map_err(|_| anyhow::anyhow!("PONTE_BROKER_KEY must be 64 hex characters (32 bytes)"))
 }
 
+/// A secret given as itself or as a file holding it (trailing line ends dropped); never both.
+pub fn secret_setting(
+    value: Option<&str>,
+    file: Option<&Path>,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
+    match (value, file) {
+        (Some(_), Some(_)) => bail!("set {name} or {name}_FILE, not both"),
+        (Some(value), None) => Ok(Some(value.to_string())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{name}_FILE: cannot read {}", path.display()))?;
+            Ok(Some(text.trim_end_matches(['\r', '\n']).to_string()))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 fn credentials(
     id: &str,
-    secret: &str,
+    secret: Option<String>,
     token_url: String,
     name: &str,
 ) -> anyhow::Result<AppCredentials> {
+    let secret = secret.unwrap_or_default();
     if id.trim().is_empty() || secret.trim().is_empty() {
         bail!("the {name} client id and secret are required");
     }
@@ -161,40 +315,64 @@ fn credentials(
 
 impl BrokerConfig {
     pub fn from_args(args: &BrokerArgs) -> anyhow::Result<BrokerConfig> {
-        let key = match &args.key {
-            Some(key) => parse_key(key)?,
+        let public_url = check_public_url(&args.public_url).context("PONTE_BROKER_PUBLIC_URL")?;
+        let key = secret_setting(
+            args.key.as_deref(),
+            args.key_file.as_deref(),
+            "PONTE_BROKER_KEY",
+        )?;
+        let key = match key {
+            Some(key) => parse_key(&key)?,
+            None if public_url.scheme() == "https" => bail!(
+                "PONTE_BROKER_KEY (or PONTE_BROKER_KEY_FILE) is required with an https public \
+                 URL: with a random key each restart loses the connects under way, and \
+                 instances cannot open each other's"
+            ),
             None => {
                 tracing::warn!("no PONTE_BROKER_KEY: a random one seals this process's connects");
                 rand::random()
             }
         };
         let trim = |url: &str| url.trim_end_matches('/').to_string();
+        let nuvemshop_secret = secret_setting(
+            args.nuvemshop_client_secret.as_deref(),
+            args.nuvemshop_client_secret_file.as_deref(),
+            "PONTE_NUVEMSHOP_CLIENT_SECRET",
+        )?;
+        let contaazul_secret = secret_setting(
+            args.contaazul_client_secret.as_deref(),
+            args.contaazul_client_secret_file.as_deref(),
+            "PONTE_CONTAAZUL_CLIENT_SECRET",
+        )?;
+        let defaults = Limits::default();
         Ok(BrokerConfig {
-            public_url: check_public_url(&args.public_url).context("PONTE_BROKER_PUBLIC_URL")?,
+            public_url,
             database: args.database.clone(),
             key,
             nuvemshop: credentials(
                 &args.nuvemshop_client_id,
-                &args.nuvemshop_client_secret,
+                nuvemshop_secret,
                 format!("{}/apps/authorize/token", trim(&args.nuvemshop_auth_url)),
                 "Nuvemshop",
             )?,
             contaazul: credentials(
                 &args.contaazul_client_id,
-                &args.contaazul_client_secret,
+                contaazul_secret,
                 format!("{}/oauth2/token", trim(&args.contaazul_auth_url)),
                 "Conta Azul",
             )?,
             claim_ttl: Duration::from_secs(600),
-            claim_rate: Rate {
-                per_minute: args.claims_per_minute.max(1),
-                burst: 20,
+            limits: Limits {
+                claim: Rate::new(args.claims_per_minute.max(1), defaults.claim.burst),
+                connections: args.max_connections.max(16),
+                outbound_in_flight: args.max_outbound.max(1),
+                ..defaults
             },
-            start_rate: Rate {
-                per_minute: 30,
-                burst: 10,
-            },
-            trust_forwarded_for: args.trust_forwarded_for,
+            timeouts: Timeouts::default(),
+            trusted_proxies: args
+                .trusted_proxies
+                .parse()
+                .context("PONTE_BROKER_TRUSTED_PROXIES")?,
         })
     }
 
@@ -213,11 +391,17 @@ impl BrokerConfig {
             crate::Service::Contaazul => &self.contaazul,
         }
     }
+
+    /// Behind HTTPS, browsers are told to keep to it (HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn the_public_url_is_https_or_loopback() {
@@ -233,5 +417,100 @@ mod tests {
         assert!(parse_key(&"ab".repeat(32)).is_ok());
         assert!(parse_key("abcd").is_err());
         assert!(parse_key(&"zz".repeat(32)).is_err());
+    }
+
+    fn args(extra: &[&str]) -> BrokerArgs {
+        let mut all = vec![
+            "ponte-broker",
+            "--nuvemshop-client-id",
+            "8132",
+            "--nuvemshop-client-secret",
+            "nuvem-secret-value",
+            "--contaazul-client-id",
+            "ca-id",
+            "--contaazul-client-secret",
+            "ca-secret-value",
+        ];
+        all.extend_from_slice(extra);
+        BrokerArgs::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn neither_the_arguments_nor_the_config_print_a_key_or_a_secret() {
+        let key = "ab".repeat(32);
+        let args = args(&["--key", &key]);
+        let config = BrokerConfig::from_args(&args).unwrap();
+        for printed in [format!("{args:?}"), format!("{config:?}")] {
+            assert!(printed.contains("ca-id"), "{printed}");
+            for secret in ["nuvem-secret-value", "ca-secret-value", &key, "171, 171"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_https_broker_needs_its_sealing_key() {
+        let random = args(&["--public-url", "https://conectar.ponte.app.br"]);
+        let error = BrokerConfig::from_args(&random).unwrap_err().to_string();
+        assert!(error.contains("PONTE_BROKER_KEY"), "{error}");
+        let key = "cd".repeat(32);
+        let given = args(&[
+            "--public-url",
+            "https://conectar.ponte.app.br",
+            "--key",
+            &key,
+        ]);
+        assert_eq!(BrokerConfig::from_args(&given).unwrap().key, [0xcd; 32]);
+        // A loopback broker (development) may seal with a random key.
+        assert!(BrokerConfig::from_args(&args(&[])).is_ok());
+    }
+
+    #[test]
+    fn every_secret_can_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let key = write("key", &format!("{}\n", "ef".repeat(32)));
+        let nuvem = write("nuvem", "from-file-nuvem\r\n");
+        let azul = write("azul", "from-file-azul\n");
+        let args = BrokerArgs::try_parse_from([
+            "ponte-broker",
+            "--public-url",
+            "https://conectar.ponte.app.br",
+            "--key-file",
+            key.to_str().unwrap(),
+            "--nuvemshop-client-id",
+            "8132",
+            "--nuvemshop-client-secret-file",
+            nuvem.to_str().unwrap(),
+            "--contaazul-client-id",
+            "ca",
+            "--contaazul-client-secret-file",
+            azul.to_str().unwrap(),
+        ])
+        .unwrap();
+        let config = BrokerConfig::from_args(&args).unwrap();
+        assert_eq!(config.key, [0xef; 32]);
+        assert_eq!(config.nuvemshop.client_secret, "from-file-nuvem");
+        assert_eq!(config.contaazul.client_secret, "from-file-azul");
+
+        let both = secret_setting(Some("x"), Some(&nuvem), "PONTE_X").unwrap_err();
+        assert!(both.to_string().contains("not both"));
+        let missing = secret_setting(None, Some(&dir.path().join("none")), "PONTE_X");
+        assert!(missing.unwrap_err().to_string().contains("PONTE_X_FILE"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_hop_count_or_address_ranges() {
+        assert!(BrokerConfig::from_args(&args(&["--trusted-proxies", "2"])).is_ok());
+        assert!(BrokerConfig::from_args(&args(&[
+            "--trusted-proxies",
+            "10.0.0.0/8, fd00::/8,192.168.1.7"
+        ]))
+        .is_ok());
+        assert!(BrokerConfig::from_args(&args(&["--trusted-proxies", "last"])).is_err());
     }
 }

@@ -1,16 +1,22 @@
 //! The store's queue as Ponte reads it: `GET /events?after=N&wait=S` (a long poll, up to 25 s)
-//! and `POST /events/ack {"up_to": N}`, each with the installation's key as a bearer token.
+//! and `POST /events/ack {"up_to": N}`, each with a Nuvemshop installation's key as a bearer
+//! token. A few long polls per key at once; all of them end when the broker stops.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::BrokerState;
+use crate::db::now_seconds;
+use crate::installations::Known;
+use crate::routes::{bearer, too_many};
+use crate::{BrokerState, Service};
 
 /// The longest a read waits for an event.
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
@@ -19,25 +25,65 @@ fn refuse(status: StatusCode, code: &str) -> Response {
     (status, Json(json!({ "error": code }))).into_response()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, key) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty()).then(|| key.trim())
-}
-
-/// A refusal's status and error code, made into a response by the handler.
-type Refusal = (StatusCode, &'static str);
-
-fn store_of(broker: &BrokerState, headers: &HeaderMap) -> Result<String, Refusal> {
+fn reader(broker: &BrokerState, headers: &HeaderMap) -> Result<(Known, String), Response> {
     let Some(key) = bearer(headers) else {
-        return Err((StatusCode::UNAUTHORIZED, "missing_key"));
+        return Err(refuse(StatusCode::UNAUTHORIZED, "missing_key"));
     };
-    match broker.claims.installation(key) {
-        Ok(Some(store)) => Ok(store),
-        Ok(None) => Err((StatusCode::UNAUTHORIZED, "unknown_key")),
+    match broker.db.installation(key, now_seconds()) {
+        Ok(Some(known)) if known.service == Service::Nuvemshop => match known.store_id.clone() {
+            Some(store) => Ok((known, store)),
+            None => Err(refuse(StatusCode::UNAUTHORIZED, "unknown_key")),
+        },
+        Ok(_) => Err(refuse(StatusCode::UNAUTHORIZED, "unknown_key")),
         Err(error) => {
             tracing::error!(%error, "events: lookup failed");
-            Err((StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+        }
+    }
+}
+
+/// Long polls waiting under each installation key.
+pub struct LongPolls {
+    per_key: usize,
+    waiting: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// One long poll's place; given back when the request ends, however it ends.
+pub struct Seat {
+    key: String,
+    waiting: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl LongPolls {
+    pub fn new(per_key: usize) -> LongPolls {
+        LongPolls {
+            per_key: per_key.max(1),
+            waiting: Arc::default(),
+        }
+    }
+
+    fn seat(&self, key: &str) -> Option<Seat> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let count = waiting.entry(key.to_string()).or_default();
+        if *count >= self.per_key {
+            return None;
+        }
+        *count += 1;
+        Some(Seat {
+            key: key.to_string(),
+            waiting: self.waiting.clone(),
+        })
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = waiting.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                waiting.remove(&self.key);
+            }
         }
     }
 }
@@ -55,16 +101,29 @@ pub(crate) async fn read(
     headers: HeaderMap,
     Query(read): Query<Read>,
 ) -> Response {
-    let store = match store_of(&broker, &headers) {
-        Ok(store) => store,
-        Err((status, code)) => return refuse(status, code),
+    let (installation, store) = match reader(&broker, &headers) {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(read.wait).min(MAX_WAIT);
+    let wait = Duration::from_secs(read.wait).min(MAX_WAIT);
+    let _seat = if wait.is_zero() {
+        None
+    } else {
+        match broker.long_polls.seat(&installation.digest) {
+            Some(seat) => Some(seat),
+            None => return too_many(Duration::from_secs(5)),
+        }
+    };
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         // Registered before the read, so an event queued in between still wakes this request.
         let woken = broker.new_events.notified();
-        match broker.claims.events_after(&store, read.after) {
-            Ok(events) if !events.is_empty() || tokio::time::Instant::now() >= deadline => {
+        match broker.db.events_after(&store, read.after) {
+            Ok(events)
+                if !events.is_empty()
+                    || tokio::time::Instant::now() >= deadline
+                    || broker.shutdown.is_cancelled() =>
+            {
                 let cursor = events.last().map_or(read.after, |e| e.id);
                 return Json(json!({ "events": events, "cursor": cursor })).into_response();
             }
@@ -80,6 +139,7 @@ pub(crate) async fn read(
             _ = woken => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = tokio::time::sleep_until(deadline) => {}
+            _ = broker.shutdown.cancelled() => {}
         }
     }
 }
@@ -94,18 +154,34 @@ pub(crate) async fn ack(
     headers: HeaderMap,
     body: Result<Json<Ack>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    if let Err((status, code)) = store_of(&broker, &headers) {
-        return refuse(status, code);
-    }
+    let (installation, _) = match reader(&broker, &headers) {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
+    };
     let Ok(Json(ack)) = body else {
         return refuse(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    let key = bearer(&headers).unwrap_or_default();
-    match broker.claims.acknowledge(key, ack.up_to) {
+    match broker.db.acknowledge(&installation, ack.up_to) {
         Ok(()) => Json(json!({})).into_response(),
         Err(error) => {
             tracing::error!(%error, "events: ack failed");
             refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_gets_a_few_seats_and_each_comes_back() {
+        let polls = LongPolls::new(2);
+        let a = polls.seat("k").unwrap();
+        let _b = polls.seat("k").unwrap();
+        assert!(polls.seat("k").is_none());
+        assert!(polls.seat("other").is_some());
+        drop(a);
+        assert!(polls.seat("k").is_some());
     }
 }

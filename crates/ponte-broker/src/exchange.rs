@@ -30,6 +30,21 @@ pub enum Tokens {
     },
 }
 
+impl Tokens {
+    /// What is sealed while the tokens wait for their claim.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("tokens serialise")
+    }
+
+    /// Nuvemshop's store: its installation reads the store's events.
+    pub fn store_id(&self) -> Option<&str> {
+        match self {
+            Tokens::Nuvemshop { store_id, .. } => Some(store_id),
+            Tokens::Contaazul { .. } => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -1,17 +1,25 @@
 //! What the broker keeps of Nuvemshop's webhooks: per store, a queue of `{event, id}` (and, for
 //! the LGPD requests, the ids of the orders concerned) that the store's installations of Ponte
 //! read with their own key and acknowledge. Never a name, an e-mail, a document or an amount.
+//!
+//! Order events wait 7 days for an installation that does not read them; LGPD requests 30 (the
+//! merchant must answer within 15, and Ponte may be closed for a while). A store's erasure
+//! (`store/redact`) drops its queued order events at once, and each installation that reads it
+//! is forgotten with its key; the store's last rows go with the last installation, or after 30
+//! days when none reads it.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use crate::claims::{now_seconds, Db, DbError};
-use crate::seal::digest;
+use crate::db::{Db, Result};
+use crate::installations::Known;
 
-/// Events wait this long for an installation that never reads them.
-const KEEP_EVENTS_SECONDS: i64 = 7 * 24 * 3600;
-/// An installation unseen this long is forgotten (its key stops working).
-const KEEP_INSTALLATIONS_SECONDS: i64 = 180 * 24 * 3600;
+const DAY: i64 = 24 * 3600;
+/// How long an order event waits to be read.
+const KEEP_ORDER_EVENTS_SECONDS: i64 = 7 * DAY;
+/// How long an LGPD request waits to be read.
+const KEEP_LGPD_EVENTS_SECONDS: i64 = 30 * DAY;
+pub const STORE_REDACT: &str = "store/redact";
 /// Events handed out per read.
 pub const PAGE: i64 = 100;
 
@@ -24,51 +32,25 @@ pub struct Event {
     pub orders: Vec<String>,
 }
 
-type Result<T> = std::result::Result<T, DbError>;
+fn lifetime(event: &str) -> i64 {
+    if event.starts_with("order/") {
+        KEEP_ORDER_EVENTS_SECONDS
+    } else {
+        KEEP_LGPD_EVENTS_SECONDS
+    }
+}
+
+/// No installation of the store is left: nobody will read its events.
+pub(crate) fn forget_store_if_unread(tx: &Transaction<'_>, store_id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM events WHERE store_id = ?1
+           AND NOT EXISTS (SELECT 1 FROM installations WHERE store_id = ?1)",
+        [store_id],
+    )?;
+    Ok(())
+}
 
 impl Db {
-    /// A new installation of Ponte for a store (issued when it claims the store's token): its
-    /// key's digest, starting after the events already queued.
-    pub fn add_installation(&self, key: &str, store_id: &str) -> Result<()> {
-        let now = now_seconds();
-        self.db().execute(
-            "INSERT INTO installations (key_digest, store_id, created_at, seen_at, acked)
-             VALUES (?1, ?2, ?3, ?3,
-                     (SELECT COALESCE(MAX(id), 0) FROM events WHERE store_id = ?2))",
-            params![digest(&format!("install:{key}")), store_id, now],
-        )?;
-        Ok(())
-    }
-
-    /// The store an installation key belongs to (and the moment it was last seen).
-    pub fn installation(&self, key: &str) -> Result<Option<String>> {
-        let db = self.db();
-        let key_digest = digest(&format!("install:{key}"));
-        let store = db
-            .query_row(
-                "SELECT store_id FROM installations WHERE key_digest = ?1",
-                [&key_digest],
-                |row| row.get::<_, String>(0),
-            )
-            .optional()?;
-        if store.is_some() {
-            db.execute(
-                "UPDATE installations SET seen_at = ?2 WHERE key_digest = ?1",
-                params![key_digest, now_seconds()],
-            )?;
-        }
-        Ok(store)
-    }
-
-    /// The newest event of a store: where a new installation's reading starts.
-    pub fn last_event_id(&self, store_id: &str) -> Result<i64> {
-        Ok(self.db().query_row(
-            "SELECT COALESCE(MAX(id), 0) FROM events WHERE store_id = ?1",
-            [store_id],
-            |row| row.get(0),
-        )?)
-    }
-
     pub fn knows_store(&self, store_id: &str) -> Result<bool> {
         Ok(self
             .db()
@@ -88,20 +70,39 @@ impl Db {
         event: &str,
         resource_id: &str,
         orders: &[String],
+        now: i64,
     ) -> Result<bool> {
         let orders = (!orders.is_empty()).then(|| serde_json::json!(orders).to_string());
-        let inserted = self.db().execute(
-            "INSERT OR IGNORE INTO events (store_id, event, resource_id, orders, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![store_id, event, resource_id, orders, now_seconds()],
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        if event == STORE_REDACT {
+            // The store's orders are to be erased: nobody needs to look at them again.
+            tx.execute(
+                "DELETE FROM events WHERE store_id = ?1 AND event LIKE 'order/%'",
+                [store_id],
+            )?;
+        }
+        let inserted = tx.execute(
+            "INSERT INTO events (store_id, event, resource_id, orders, received_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (store_id, event, resource_id) DO NOTHING",
+            params![
+                store_id,
+                event,
+                resource_id,
+                orders,
+                now,
+                now + lifetime(event)
+            ],
         )?;
+        tx.commit()?;
         Ok(inserted == 1)
     }
 
     /// The store's events after `after`, oldest first.
     pub fn events_after(&self, store_id: &str, after: i64) -> Result<Vec<Event>> {
         let db = self.db();
-        let mut statement = db.prepare(
+        let mut statement = db.prepare_cached(
             "SELECT id, event, resource_id, orders FROM events
              WHERE store_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         )?;
@@ -119,91 +120,218 @@ impl Db {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// The installation has handled everything up to `up_to`; events every installation of
-    /// the store has handled are deleted.
-    pub fn acknowledge(&self, key: &str, up_to: i64) -> Result<()> {
+    /// The installation has handled everything up to `up_to` (never past the store's newest
+    /// event: a cursor from the future would let later events be deleted unread). Events every
+    /// installation of the store has handled are deleted; an installation that handled its
+    /// store's erasure is forgotten.
+    pub fn acknowledge(&self, installation: &Known, up_to: i64) -> Result<()> {
+        let Some(store_id) = installation.store_id.as_deref() else {
+            return Ok(());
+        };
         let mut db = self.db();
         let tx = db.transaction()?;
-        let key_digest = digest(&format!("install:{key}"));
-        tx.execute(
-            "UPDATE installations SET acked = MAX(acked, ?2) WHERE key_digest = ?1",
-            params![key_digest, up_to],
+        let acked: i64 = tx.query_row(
+            "UPDATE installations SET acked = MAX(acked, MIN(?2,
+                 (SELECT COALESCE(MAX(id), 0) FROM events WHERE store_id = ?3)))
+             WHERE key_digest = ?1 RETURNING acked",
+            params![installation.digest, up_to, store_id],
+            |row| row.get(0),
+        )?;
+        let erased: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE store_id = ?1 AND event = ?2 AND id <= ?3)",
+            params![store_id, STORE_REDACT, acked],
+            |row| row.get(0),
         )?;
         tx.execute(
-            "DELETE FROM events WHERE store_id =
-                 (SELECT store_id FROM installations WHERE key_digest = ?1)
-               AND id <= (SELECT MIN(acked) FROM installations WHERE store_id =
-                 (SELECT store_id FROM installations WHERE key_digest = ?1))",
-            [&key_digest],
+            "DELETE FROM events WHERE store_id = ?1
+               AND id <= (SELECT MIN(acked) FROM installations WHERE store_id = ?1)",
+            [store_id],
         )?;
+        if erased {
+            tx.execute(
+                "DELETE FROM installations WHERE key_digest = ?1",
+                [&installation.digest],
+            )?;
+            forget_store_if_unread(&tx, store_id)?;
+        }
         tx.commit()?;
         Ok(())
     }
 
-    pub fn purge_feed(&self, now: i64) -> Result<()> {
-        let db = self.db();
-        db.execute(
-            "DELETE FROM events WHERE received_at <= ?1",
-            [now - KEEP_EVENTS_SECONDS],
+    /// Expired events go; a store whose erasure nobody read in 30 days goes with it.
+    pub(crate) fn purge_events(&self, now: i64, batch: i64) -> Result<i64> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        tx.execute(
+            "DELETE FROM installations WHERE store_id IN
+                (SELECT store_id FROM events WHERE expires_at <= ?1 AND event = ?2 LIMIT ?3)",
+            params![now, STORE_REDACT, batch],
         )?;
-        db.execute(
-            "DELETE FROM installations WHERE seen_at <= ?1",
-            [now - KEEP_INSTALLATIONS_SECONDS],
+        let deleted = tx.execute(
+            "DELETE FROM events WHERE id IN
+                (SELECT id FROM events WHERE expires_at <= ?1 LIMIT ?2)",
+            params![now, batch],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(deleted as i64)
     }
 
     pub fn queued_events(&self) -> Result<i64> {
-        Ok(self
-            .db()
-            .query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))?)
+        self.count("SELECT COUNT(*) FROM events")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connects::{Claim, Proof};
+    use crate::installations::Installation;
+    use crate::Service;
     use std::path::Path;
+
+    fn db() -> Db {
+        Db::open(Path::new(":memory:")).unwrap()
+    }
+
+    /// An installation of `store`, as a pairing-code claim issues it.
+    fn install(db: &Db, store: &str, now: i64) -> (Installation, Known) {
+        let id = format!("pair-{store}-{}", rand::random::<u32>());
+        db.add_paired(&id, Service::Nuvemshop, &[1], Some(store), now + 600)
+            .unwrap();
+        let Claim::Ready(_, _, installation) = db.claim(&id, Proof::PairingCode, now).unwrap()
+        else {
+            panic!("a claim");
+        };
+        let known = db.installation(&installation.key, now).unwrap().unwrap();
+        (installation, known)
+    }
 
     #[test]
     fn each_installation_reads_its_store_and_events_go_once_all_have_read_them() {
-        let db = Db::open(Path::new(":memory:")).unwrap();
-        db.queue_event("1", "order/paid", "10", &[]).unwrap();
-        db.add_installation("k1", "1").unwrap();
+        let db = db();
+        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        let (first, k1) = install(&db, "1", 0);
+        assert_eq!(first.cursor, Some(1), "starts after what was queued");
+        assert_eq!(db.events_after("1", 0).unwrap().len(), 1);
+        let (_, k2) = install(&db, "1", 0);
+        assert!(db.queue_event("1", "order/paid", "11", &[], 0).unwrap());
         assert!(
-            db.events_after("1", 0).unwrap().len() == 1,
-            "the queue is the store's"
-        );
-        assert_eq!(db.installation("k1").unwrap().as_deref(), Some("1"));
-        assert_eq!(db.installation("nope").unwrap(), None);
-        db.add_installation("k2", "1").unwrap();
-        assert!(db.queue_event("1", "order/paid", "11", &[]).unwrap());
-        assert!(
-            !db.queue_event("1", "order/paid", "11", &[]).unwrap(),
+            !db.queue_event("1", "order/paid", "11", &[], 0).unwrap(),
             "a duplicate"
         );
-        db.queue_event("2", "order/paid", "99", &[]).unwrap();
+        db.queue_event("2", "order/paid", "99", &[], 0).unwrap();
         let events = db.events_after("1", 0).unwrap();
         assert_eq!(events.len(), 2);
         let last = events.last().unwrap().id;
-        db.acknowledge("k1", last).unwrap();
+        db.acknowledge(&k1, last).unwrap();
         assert_eq!(
             db.events_after("1", 0).unwrap().len(),
             1,
             "k2 has not read them yet"
         );
-        db.acknowledge("k2", last).unwrap();
+        db.acknowledge(&k2, last).unwrap();
         assert!(db.events_after("1", 0).unwrap().is_empty());
         assert_eq!(
             db.events_after("2", 0).unwrap().len(),
             1,
             "another store's stay"
         );
-        db.queue_event("1", "customers/redact", "7", &["10".into(), "11".into()])
+        db.queue_event("1", "customers/redact", "7", &["10".into(), "11".into()], 0)
             .unwrap();
         assert_eq!(
             db.events_after("1", last).unwrap()[0].orders,
             vec!["10", "11"]
         );
+    }
+
+    #[test]
+    fn an_acknowledgement_from_the_future_is_clamped_to_the_newest_event() {
+        let db = db();
+        let (_, reader) = install(&db, "1", 0);
+        let (_, lagging) = install(&db, "1", 0);
+        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        db.acknowledge(&reader, 1_000_000).unwrap();
+        db.acknowledge(&lagging, 1_000_000).unwrap();
+        // Later events are still read and not deleted by the earlier, too-far cursor.
+        db.queue_event("1", "order/paid", "11", &[], 0).unwrap();
+        db.acknowledge(&lagging, 0).unwrap();
+        assert_eq!(db.events_after("1", 0).unwrap().len(), 1);
+        assert_eq!(db.events_after("1", 0).unwrap()[0].resource_id, "11");
+    }
+
+    #[test]
+    fn order_events_wait_7_days_lgpd_requests_30() {
+        let db = db();
+        install(&db, "1", 0);
+        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        db.queue_event("1", "customers/data_request", "4242", &[], 0)
+            .unwrap();
+        db.purge(7 * DAY - 1).unwrap();
+        assert_eq!(db.queued_events().unwrap(), 2);
+        db.purge(7 * DAY).unwrap();
+        assert_eq!(db.queued_events().unwrap(), 1);
+        db.purge(30 * DAY).unwrap();
+        assert_eq!(db.queued_events().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_store_erasure_leaves_nothing_of_the_store_once_read_or_after_30_days() {
+        let db = db();
+        let (_, reader) = install(&db, "1", 0);
+        let (absent, _) = install(&db, "1", 0);
+        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        db.queue_event("1", "customers/redact", "7", &["10".into()], 0)
+            .unwrap();
+        db.queue_event("1", STORE_REDACT, "1", &[], 0).unwrap();
+        let events = db.events_after("1", 0).unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+            vec!["customers/redact", STORE_REDACT],
+            "the store's order events go at once"
+        );
+        db.acknowledge(&reader, events[1].id).unwrap();
+        assert_eq!(db.installations().unwrap(), 1, "the reader is forgotten");
+        assert_eq!(db.queued_events().unwrap(), 2, "the other has not read it");
+
+        db.purge(30 * DAY).unwrap();
+        assert_eq!(db.queued_events().unwrap(), 0);
+        assert_eq!(db.installations().unwrap(), 0);
+        assert!(db.installation(&absent.key, 0).unwrap().is_none());
+
+        // With every installation gone, nothing of the store is left.
+        let (_, only) = install(&db, "2", 0);
+        db.queue_event("2", STORE_REDACT, "2", &[], 0).unwrap();
+        let id = db.events_after("2", 0).unwrap()[0].id;
+        db.acknowledge(&only, id).unwrap();
+        assert_eq!(
+            (db.installations().unwrap(), db.queued_events().unwrap()),
+            (0, 0)
+        );
+    }
+
+    #[test]
+    fn reads_and_purges_use_their_indexes() {
+        let db = db();
+        let plan = |sql: &str| -> String {
+            db.db()
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |row| row.get::<_, String>(3))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let read =
+            plan("SELECT id FROM events WHERE store_id = '1' AND id > 5 ORDER BY id LIMIT 100");
+        assert!(
+            read.contains("events_by_store") || read.contains("events_once"),
+            "{read}"
+        );
+        assert!(!read.contains("SCAN events"), "{read}");
+        let purge = plan("SELECT id FROM events WHERE expires_at <= 5 LIMIT 10");
+        assert!(purge.contains("events_by_expiry"), "{purge}");
+        let unseen = plan("SELECT key_digest FROM installations WHERE seen_at <= 5 LIMIT 10");
+        assert!(unseen.contains("installations_by_seen"), "{unseen}");
     }
 }

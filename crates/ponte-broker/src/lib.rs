@@ -5,21 +5,28 @@
 //! can hold neither, so the broker does, and nothing else: the app starts a connect here (its
 //! `state` and the hash of a verifier only it knows), the service sends the browser back here,
 //! the broker exchanges the code at once, keeps the tokens sealed and single-use for ten
-//! minutes, and the app claims them over its own connection with the verifier. Tokens never
-//! pass through the browser. See `docs/broker.md`.
+//! minutes, and the app claims them over its own connection with the verifier and the return
+//! code the broker's page handed back to it. Tokens never pass through the browser. The claim
+//! issues an installation key, which the app's later calls (refreshes, the events feed) carry.
+//! See `docs/broker.md`, whose threat model says who may call each route and what for.
 
-mod claims;
+mod codes;
 pub mod config;
+mod connect;
+mod connects;
+mod db;
 mod events;
 mod exchange;
 mod feed;
-mod limit;
+mod installations;
+pub mod limit;
 mod pages;
-mod pairing;
+mod refresh;
 mod routes;
 #[cfg(feature = "sandbox")]
 pub mod sandboxed;
 mod seal;
+mod server;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -27,15 +34,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-pub use claims::Db;
-pub use config::{AppCredentials, BrokerArgs, BrokerConfig, Rate};
+pub use codes::normalise as normalise_code;
+pub use config::{AppCredentials, BrokerArgs, BrokerConfig, Limits, Rate, Timeouts};
+pub use db::Db;
 pub use exchange::Tokens;
-pub use pairing::normalise as normalise_pairing_code;
+pub use limit::TrustedProxies;
 
 /// Requests are small JSON or form bodies; a 4,000-character token fits many times over.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -73,23 +83,27 @@ impl Service {
 #[derive(Clone)]
 pub(crate) struct BrokerState {
     config: Arc<BrokerConfig>,
-    claims: Arc<Db>,
+    db: Arc<Db>,
     sealer: Arc<seal::Sealer>,
     http: reqwest::Client,
-    claim_limit: Arc<limit::Limiter>,
-    start_limit: Arc<limit::Limiter>,
+    guards: Arc<limit::Guards>,
     /// Wakes the long polls of `/events` when a webhook is queued.
     new_events: Arc<tokio::sync::Notify>,
+    long_polls: Arc<events::LongPolls>,
+    /// Cancelled when the broker stops: long polls answer at once.
+    shutdown: CancellationToken,
 }
 
 pub(crate) fn router(state: BrokerState) -> Router {
+    let timeouts = state.config.timeouts;
     Router::new()
         .route("/healthz", get(routes::healthz))
-        .route("/connect/{service}/start", post(routes::start))
-        .route("/callback/{service}", get(routes::callback))
-        .route("/connect/claim", post(routes::claim))
-        .route("/connect/pair", post(routes::pair))
-        .route("/refresh/{service}", post(routes::refresh))
+        .route("/connect/{service}/start", post(connect::start))
+        .route("/callback/{service}", get(connect::callback))
+        .route("/connect/claim", post(connect::claim))
+        .route("/connect/pair", post(connect::pair))
+        .route("/refresh/{service}", post(refresh::refresh))
+        .route("/installation", delete(refresh::revoke))
         .route("/events", get(events::read))
         .route("/events/ack", post(events::ack))
         .fallback(routes::not_found)
@@ -100,6 +114,15 @@ pub(crate) fn router(state: BrokerState) -> Router {
                 .route("/webhooks/nuvemshop/{kind}", post(webhooks::lgpd))
                 .layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY)),
         )
+        .layer(RequestBodyTimeoutLayer::new(timeouts.body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeouts.request,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::security_headers,
+        ))
         .layer(axum::middleware::from_fn(routes::log_requests))
         .with_state(state)
 }
@@ -107,7 +130,7 @@ pub(crate) fn router(state: BrokerState) -> Router {
 /// A running broker.
 pub struct Broker {
     addr: SocketAddr,
-    claims: Arc<Db>,
+    db: Arc<Db>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -116,30 +139,26 @@ impl Broker {
     /// Serves on `listener` (bound by the caller, so that its address can be registered with
     /// the services before the broker knows theirs).
     pub async fn start(config: BrokerConfig, listener: TcpListener) -> anyhow::Result<Broker> {
-        let claims = Arc::new(Db::open(&config.database)?);
+        let db = Arc::new(Db::open(&config.database)?);
+        let shutdown = CancellationToken::new();
         let state = BrokerState {
             sealer: Arc::new(seal::Sealer::new(&config.key)),
-            claim_limit: Arc::new(limit::Limiter::new(config.claim_rate)),
-            start_limit: Arc::new(limit::Limiter::new(config.start_rate)),
+            guards: Arc::new(limit::Guards::new(&config.limits)),
             new_events: Arc::new(tokio::sync::Notify::new()),
-            config: Arc::new(config),
-            claims: claims.clone(),
+            long_polls: Arc::new(events::LongPolls::new(config.limits.long_polls_per_key)),
+            db: db.clone(),
             http: exchange::http_client(),
+            shutdown: shutdown.clone(),
+            config: Arc::new(config),
         };
         let addr = listener.local_addr()?;
-        let shutdown = CancellationToken::new();
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let serving = {
-            let shutdown = shutdown.clone();
-            tokio::spawn(async move {
-                if let Err(error) = axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown.cancelled_owned())
-                    .await
-                {
-                    tracing::error!(%error, "broker stopped");
-                }
-            })
-        };
+        let serving = tokio::spawn(server::serve(
+            listener,
+            router(state.clone()),
+            state.config.timeouts,
+            state.config.limits.connections,
+            shutdown.clone(),
+        ));
         let tidying = {
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
@@ -149,19 +168,20 @@ impl Broker {
                         _ = every.tick() => {}
                         _ = shutdown.cancelled() => break,
                     }
-                    let now = claims::now_seconds();
-                    if let Err(error) = state.claims.purge(now).and(state.claims.purge_feed(now)) {
+                    let db = state.db.clone();
+                    let purged =
+                        tokio::task::spawn_blocking(move || db.purge(db::now_seconds())).await;
+                    if let Ok(Err(error)) = purged {
                         tracing::warn!(%error, "purge failed");
                     }
-                    state.claim_limit.tidy();
-                    state.start_limit.tidy();
+                    state.guards.tidy();
                 }
             })
         };
         tracing::info!(%addr, "broker listening");
         Ok(Broker {
             addr,
-            claims,
+            db,
             shutdown,
             tasks: vec![serving, tidying],
         })
@@ -177,18 +197,25 @@ impl Broker {
 
     /// How many pending connects still hold sealed tokens (tests: nothing left behind).
     pub fn sealed_rows(&self) -> i64 {
-        self.claims.sealed_rows().unwrap_or(-1)
+        self.db.sealed_rows().unwrap_or(-1)
     }
 
     pub fn rows(&self) -> i64 {
-        self.claims.rows().unwrap_or(-1)
+        self.db.rows().unwrap_or(-1)
     }
 
     /// Webhook events waiting to be read (tests: what was stored).
     pub fn queued_events(&self) -> i64 {
-        self.claims.queued_events().unwrap_or(-1)
+        self.db.queued_events().unwrap_or(-1)
     }
 
+    /// Installation keys that work (tests: what a revocation or an erasure left).
+    pub fn installations(&self) -> i64 {
+        self.db.installations().unwrap_or(-1)
+    }
+
+    /// Stops accepting, ends long polls, and waits (a few seconds at most) for requests in
+    /// flight.
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         for task in self.tasks.drain(..) {

@@ -8,7 +8,7 @@ use ponte_sandbox::{Sandbox, SandboxConfig};
 use tokio::net::TcpListener;
 use url::Url;
 
-use crate::{AppCredentials, Broker, BrokerConfig, Rate};
+use crate::{AppCredentials, Broker, BrokerConfig, Limits, Rate, Timeouts, TrustedProxies};
 
 pub struct SandboxWithBroker {
     pub sandbox: Sandbox,
@@ -49,16 +49,17 @@ impl SandboxWithBroker {
                 token_url: Url::parse(&format!("{}/oauth2/token", sandbox.contaazul_url()))?,
             },
             claim_ttl: Duration::from_secs(600),
-            // One merchant polling; tests that prove the limits set their own.
-            claim_rate: Rate {
-                per_minute: 600,
-                burst: 100,
+            // One merchant at a time, polling; tests that prove the limits set their own.
+            limits: Limits {
+                claim: Rate::new(600, 100),
+                start: Rate::new(600, 100),
+                refresh: Rate::new(600, 100),
+                refresh_per_installation: Rate::new(600, 100),
+                install: Rate::new(600, 100),
+                ..Limits::default()
             },
-            start_rate: Rate {
-                per_minute: 600,
-                burst: 100,
-            },
-            trust_forwarded_for: false,
+            timeouts: Timeouts::default(),
+            trusted_proxies: TrustedProxies::None,
         };
         adjust_broker(&mut config);
         let broker = Broker::start(config, listener).await?;
@@ -79,5 +80,45 @@ impl SandboxWithBroker {
     pub async fn shutdown(self) {
         self.broker.shutdown().await;
         self.sandbox.shutdown().await;
+    }
+}
+
+/// The broker's page as the merchant's browser shows it after a consent: what the tests read
+/// off it, as a merchant would.
+pub struct LandingPage {
+    pub status: u16,
+    pub html: String,
+}
+
+impl LandingPage {
+    pub async fn load(url: &str) -> anyhow::Result<LandingPage> {
+        let page = reqwest::get(url).await?;
+        Ok(LandingPage {
+            status: page.status().as_u16(),
+            html: page.text().await?,
+        })
+    }
+
+    fn element_text(&self, marker: &str) -> Option<String> {
+        let rest = self.html.split(marker).nth(1)?;
+        Some(rest.split(['"', '<']).next()?.replace("&amp;", "&"))
+    }
+
+    /// The code it shows for the merchant to type (a return code or a pairing code).
+    pub fn code(&self) -> Option<String> {
+        self.element_text("id=\"codigo\">")
+    }
+
+    /// Where its script sends the browser back to Ponte: the *Voltar ao Ponte* link.
+    pub fn way_back(&self) -> Option<String> {
+        self.element_text("id=\"voltar\" href=\"")
+    }
+
+    /// What a browser running the page's script does: a top-level visit to the way back.
+    pub async fn go_back(&self) -> anyhow::Result<u16> {
+        let back = self
+            .way_back()
+            .ok_or_else(|| anyhow::anyhow!("the page has no way back"))?;
+        Ok(reqwest::get(back).await?.status().as_u16())
     }
 }

@@ -3,6 +3,10 @@
 //! the app's secret, in constant time), answered at once, and queued as `{store_id, event,
 //! id}` (plus order ids for LGPD) for the store's installations to read: never the customer's
 //! e-mail, phone or document that LGPD payloads carry.
+//!
+//! A store no installation claimed stores nothing: an order event is refused (404), an LGPD
+//! request answered 200, since Ponte holds nothing of that store to erase or hand over, and a
+//! refusal would only make Nuvemshop retry for days.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -63,12 +67,16 @@ fn ids(value: Option<&Value>) -> Vec<String> {
 /// A refusal's status and error code, made into a response by the handler.
 type Refusal = (StatusCode, &'static str);
 
-/// Checks the signature and the store; the parsed body.
-fn accept(
-    broker: &BrokerState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(Value, String), Refusal> {
+/// A delivery that passed the checks: its body, and its store when an installation of Ponte
+/// claimed it.
+struct Delivery {
+    payload: Value,
+    store_id: String,
+    known: bool,
+}
+
+/// Checks the signature; the parsed body and whether the store is Ponte's.
+fn accept(broker: &BrokerState, headers: &HeaderMap, body: &Bytes) -> Result<Delivery, Refusal> {
     let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
         tracing::warn!("webhook without a signature refused");
         return Err((StatusCode::UNAUTHORIZED, "missing_signature"));
@@ -83,12 +91,12 @@ fn accept(
     let Some(store_id) = id_text(payload.get("store_id")) else {
         return Err((StatusCode::BAD_REQUEST, "no_store_id"));
     };
-    match broker.claims.knows_store(&store_id) {
-        Ok(true) => Ok((payload, store_id)),
-        Ok(false) => {
-            tracing::warn!("webhook for a store without Ponte refused");
-            Err((StatusCode::NOT_FOUND, "unknown_store"))
-        }
+    match broker.db.knows_store(&store_id) {
+        Ok(known) => Ok(Delivery {
+            payload,
+            store_id,
+            known,
+        }),
         Err(error) => {
             tracing::error!(%error, "webhook not recorded");
             Err((StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
@@ -103,7 +111,10 @@ fn queued(
     id: &str,
     orders: &[String],
 ) -> Response {
-    match broker.claims.queue_event(store_id, event, id, orders) {
+    match broker
+        .db
+        .queue_event(store_id, event, id, orders, crate::db::now_seconds())
+    {
         Ok(fresh) => {
             tracing::info!(event, fresh, "webhook queued");
             broker.new_events.notify_waiters();
@@ -123,10 +134,18 @@ pub(crate) async fn order_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (payload, store_id) = match accept(&broker, &headers, &body) {
-        Ok(accepted) => accepted,
+    let Delivery {
+        payload,
+        store_id,
+        known,
+    } = match accept(&broker, &headers, &body) {
+        Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
+    if !known {
+        tracing::warn!("webhook for a store without Ponte refused");
+        return refuse(StatusCode::NOT_FOUND, "unknown_store");
+    }
     let event = payload.get("event").and_then(Value::as_str).unwrap_or("");
     if !ORDER_EVENTS.contains(&event) {
         tracing::info!(
@@ -155,10 +174,21 @@ pub(crate) async fn lgpd(
         "customers-data-request" => "customers/data_request",
         _ => return refuse(StatusCode::NOT_FOUND, "unknown_webhook"),
     };
-    let (payload, store_id) = match accept(&broker, &headers, &body) {
-        Ok(accepted) => accepted,
+    let Delivery {
+        payload,
+        store_id,
+        known,
+    } = match accept(&broker, &headers, &body) {
+        Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
+    if !known {
+        tracing::info!(
+            event,
+            "LGPD request for a store without Ponte: nothing held, nothing stored"
+        );
+        return Json(json!({})).into_response();
+    }
     let customer = payload.get("customer").and_then(|c| c.get("id"));
     let (id, orders) = match event {
         "store/redact" => (store_id.clone(), Vec::new()),

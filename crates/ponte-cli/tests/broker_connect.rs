@@ -1,10 +1,11 @@
-//! `ponte connect` as a merchant's Ponte does it (issue 9): through the broker, with no secret
-//! in the environment, and `--code` for installs that started in the Nuvemshop admin.
+//! `ponte connect` as a merchant's Ponte does it (issues 9 and 19): through the broker, with no
+//! secret in the environment; the code the broker's page shows typed on standard input when the
+//! browser cannot come back; and `--code` for installs that started in the Nuvemshop admin.
 
 use std::process::Stdio;
 
-use ponte_broker::sandboxed::SandboxWithBroker;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use ponte_broker::sandboxed::{LandingPage, SandboxWithBroker};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 fn ponte(world: &SandboxWithBroker, dir: &std::path::Path, args: &[&str]) -> Command {
@@ -37,6 +38,7 @@ async fn r1_connect_goes_through_the_broker_without_any_secret() {
         dir.path(),
         &["connect", "contaazul", "--no-browser"],
     )
+    .stdin(Stdio::piped())
     .spawn()
     .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -47,20 +49,27 @@ async fn r1_connect_goes_through_the_broker_without_any_secret() {
         world.broker.url()
     )));
     let landing = world.sandbox.control().consent(url).unwrap();
-    let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
-    assert!(page.contains("Pronto, volte ao Ponte"));
-    // The page's script would bring the browser back; without it, the claim is polled.
-    let status = child.wait().await.unwrap();
-    assert!(status.success());
+    let page = LandingPage::load(&landing).await.unwrap();
+    assert!(page.html.contains("Pronto, volte ao Ponte"));
+    // The browser stays on the page: the merchant types its code, a wrong one first.
+    let code = page.code().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"ZZZZ-ZZZZ\n").await.unwrap();
+    stdin
+        .write_all(format!("{}\n", code.to_lowercase()).as_bytes())
+        .await
+        .unwrap();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("connected once the code was typed")
+        .unwrap();
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("digite aqui o código"), "{said}");
+    assert!(said.contains("Código incorreto."), "{said}");
 
     let landing = world.sandbox.control().install_from_admin();
-    let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
-    let code = page
-        .split("id=\"codigo\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap()
-        .to_string();
+    let code = LandingPage::load(&landing).await.unwrap().code().unwrap();
     let wrong = ponte(
         &world,
         dir.path(),
@@ -122,7 +131,9 @@ async fn ponte_sync_imports_a_paid_order_within_seconds_and_lists_lgpd_requests(
         let landing = control
             .consent(first.strip_prefix("Open: ").unwrap())
             .unwrap();
-        reqwest::get(landing).await.unwrap();
+        // The page's script brings the browser back to `ponte connect`'s listener.
+        let page = LandingPage::load(&landing).await.unwrap();
+        assert_eq!(page.go_back().await.unwrap(), 200);
         assert!(child.wait().await.unwrap().success());
     }
     let enabled = ponte(&world, dir.path(), &["enable"])

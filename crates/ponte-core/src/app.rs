@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::contaazul::{ContaAzulAuth, ContaAzulClient};
 use crate::error::{Error, Problem, ProblemCode, Result, Service};
 use crate::nuvemshop::NuvemshopClient;
-use crate::oauth::{self, Browser};
+
 use crate::rules::customer::mask_document;
 use crate::secrets::{open_store, Secret, TokenStore};
 pub use crate::store::OrderFilter;
@@ -21,15 +20,6 @@ use crate::sync::{Engine, Event, Events, PassReport};
 use crate::time::{system_clock, SharedClock};
 
 pub(crate) const NUVEMSHOP_TOKEN: &str = "nuvemshop";
-
-/// Stops a background task when the connect that started it ends, however it ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
 
 pub struct App {
     pub config: Config,
@@ -40,7 +30,9 @@ pub struct App {
     /// Instant import's state, as the listener last found it; `None` while no listener runs
     /// in this process (a `ponte status`, say).
     pub(crate) instant: std::sync::Mutex<Option<crate::problem::InstantState>>,
-    contaazul_auth: Arc<ContaAzulAuth>,
+    pub(crate) contaazul_auth: Arc<ContaAzulAuth>,
+    /// Connects through the broker waiting for a code the merchant may type.
+    pub(crate) waiting_for_codes: crate::connect::WaitingForCodes,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
 }
@@ -163,6 +155,7 @@ impl App {
             events: Events::default(),
             instant: std::sync::Mutex::new(None),
             contaazul_auth,
+            waiting_for_codes: Default::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -281,284 +274,6 @@ impl App {
         })
     }
 
-    /// R1: the authorize page in the system browser, and the token kept. Through the broker
-    /// (a merchant's Ponte) or direct (development, the README's CLI contract): see
-    /// [`Config::broker_url`]. `show_url` receives the authorize URL before the browser opens.
-    pub async fn connect(
-        &self,
-        service: Service,
-        browser: &dyn Browser,
-        show_url: impl FnOnce(&str),
-    ) -> Result<()> {
-        match self.config.broker_url.clone() {
-            Some(broker) => {
-                self.connect_through_broker(&broker, service, browser, show_url)
-                    .await?
-            }
-            None => self.connect_direct(service, browser, show_url).await?,
-        }
-        tracing::info!(service = service.name(), "connected");
-        if service == Service::Contaazul {
-            self.keep_company_name().await?;
-        }
-        self.resume_after_reconnect().await?;
-        self.events.send(Event::SettingsChanged);
-        Ok(())
-    }
-
-    /// An install that started in the Nuvemshop admin: the broker showed the merchant a
-    /// pairing code, typed here.
-    pub async fn connect_with_pairing_code(&self, code: &str) -> Result<()> {
-        let Some(broker) = self.config.broker_url.clone() else {
-            return Err(Error::Config(
-                "pairing codes need the connect broker (PONTE_BROKER_URL)".into(),
-            ));
-        };
-        let claimed = oauth::broker::BrokerClient::new(&self.config, &broker)?
-            .pair(code)
-            .await?;
-        if claimed.service() != Service::Nuvemshop {
-            return Err(Error::Authorization(
-                "a pairing code for another service".into(),
-            ));
-        }
-        self.keep_claimed(claimed).await?;
-        tracing::info!("connected to Nuvemshop with a pairing code");
-        self.resume_after_reconnect().await?;
-        self.events.send(Event::SettingsChanged);
-        Ok(())
-    }
-
-    /// The broker holds the secrets and receives the redirect; Ponte registers the connect,
-    /// opens the browser, and claims the tokens with its verifier: at once when the broker's
-    /// page sends the browser back to the loopback listener, and every few seconds anyway, so
-    /// that a browser which never comes back does not hold the connect.
-    async fn connect_through_broker(
-        &self,
-        broker: &str,
-        service: Service,
-        browser: &dyn Browser,
-        show_url: impl FnOnce(&str),
-    ) -> Result<()> {
-        const CLAIM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-        let (client_id, variable) = match service {
-            Service::Nuvemshop => (&self.config.nuvemshop_client_id, "NUVEMSHOP_CLIENT_ID"),
-            Service::Contaazul => (&self.config.contaazul_client_id, "CONTAAZUL_CLIENT_ID"),
-        };
-        if client_id.trim().is_empty() {
-            return Err(Error::Config(format!(
-                "this build has no {} client id (PONTE_BUILD_{variable} at build time, or \
-                 PONTE_{variable})",
-                service.name()
-            )));
-        }
-        let client = oauth::broker::BrokerClient::new(&self.config, broker)?;
-        // RFC 8252 §7.3: any free loopback port; the broker's page names it.
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let port = listener.local_addr()?.port();
-        let state = oauth::new_state();
-        let verifier = oauth::broker::new_verifier();
-        client.start(service, &state, &verifier, port).await?;
-        let url = oauth::authorize_url(&self.config, service, &state);
-        show_url(&url);
-        browser.open(&url)?;
-
-        let (arrived, mut returns) = tokio::sync::mpsc::channel(4);
-        let path = match service {
-            Service::Nuvemshop => "/connected/nuvemshop",
-            Service::Contaazul => "/connected/contaazul",
-        };
-        let listening = tokio::spawn(oauth::serve_returns(
-            listener,
-            path.into(),
-            state.clone(),
-            arrived,
-        ));
-        let _stop_listening = AbortOnDrop(listening);
-        let deadline = tokio::time::Instant::now() + self.config.authorization_timeout;
-        let claimed = loop {
-            match client.claim(&state, &verifier).await {
-                Ok(oauth::broker::ClaimAnswer::Ready(claimed)) => break claimed,
-                Ok(oauth::broker::ClaimAnswer::Refused(error)) => {
-                    return Err(Error::Authorization(format!(
-                        "the service answered {error}"
-                    )))
-                }
-                Ok(oauth::broker::ClaimAnswer::Pending) => {}
-                // A blip on the way to the broker: the connect is still there.
-                Err(error) if error.is_transient() => {
-                    tracing::warn!(%error, "claim failed; trying again");
-                }
-                Err(error) => return Err(error),
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Error::AuthorizationTimeout);
-            }
-            tokio::select! {
-                Some(()) = returns.recv() => {}
-                _ = tokio::time::sleep(CLAIM_EVERY) => {}
-                _ = tokio::time::sleep_until(deadline) => {}
-            }
-        };
-        if claimed.service() != service {
-            return Err(Error::Authorization(
-                "the broker answered for another service".into(),
-            ));
-        }
-        self.keep_claimed(claimed).await
-    }
-
-    async fn keep_claimed(&self, claimed: oauth::broker::Claimed) -> Result<()> {
-        match claimed {
-            oauth::broker::Claimed::Nuvemshop {
-                access_token,
-                store_id,
-                events,
-            } => {
-                self.keep_nuvemshop(&access_token, &store_id).await?;
-                match events {
-                    Some((key, cursor)) => {
-                        self.tokens.set(crate::instant::EVENTS_KEY, &key)?;
-                        self.store.set_events_cursor(cursor)?;
-                    }
-                    None => self.tokens.delete(crate::instant::EVENTS_KEY)?,
-                }
-                Ok(())
-            }
-            oauth::broker::Claimed::Contaazul {
-                access_token,
-                refresh_token,
-                expires_in,
-            } => {
-                self.contaazul_auth
-                    .keep_claimed(&access_token, &refresh_token, expires_in)
-                    .await
-            }
-        }
-    }
-
-    /// Development and the README's CLI contract: the secrets from `PONTE_*`, the code back on
-    /// the loopback listener, exchanged here.
-    async fn connect_direct(
-        &self,
-        service: Service,
-        browser: &dyn Browser,
-        show_url: impl FnOnce(&str),
-    ) -> Result<()> {
-        let (id, secret, variable) = match service {
-            Service::Nuvemshop => (
-                &self.config.nuvemshop_client_id,
-                &self.config.nuvemshop_client_secret,
-                "PONTE_NUVEMSHOP_CLIENT_ID / PONTE_NUVEMSHOP_CLIENT_SECRET",
-            ),
-            Service::Contaazul => (
-                &self.config.contaazul_client_id,
-                &self.config.contaazul_client_secret,
-                "PONTE_CONTAAZUL_CLIENT_ID / PONTE_CONTAAZUL_CLIENT_SECRET",
-            ),
-        };
-        if id.trim().is_empty() || secret.trim().is_empty() {
-            // Without the app's credentials the service would only show an error page.
-            return Err(Error::Config(format!("{variable} are not set")));
-        }
-        let listener = TcpListener::bind(("127.0.0.1", self.config.redirect_port))
-            .await
-            .map_err(|error| {
-                Error::Authorization(format!(
-                    "port {} is busy: {error}",
-                    self.config.redirect_port
-                ))
-            })?;
-        let state = oauth::new_state();
-        let url = oauth::authorize_url(&self.config, service, &state);
-        show_url(&url);
-        browser.open(&url)?;
-        let path = match service {
-            Service::Nuvemshop => "/callback/nuvemshop",
-            Service::Contaazul => "/callback/contaazul",
-        };
-        let code =
-            oauth::wait_for_code(listener, path, &state, self.config.authorization_timeout).await?;
-        match service {
-            Service::Nuvemshop => {
-                let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
-                self.keep_nuvemshop(&token, &store_id).await
-            }
-            Service::Contaazul => self.contaazul_auth.exchange_code(&code).await,
-        }
-    }
-
-    async fn keep_nuvemshop(&self, token: &Secret, store_id: &str) -> Result<()> {
-        self.tokens.set(NUVEMSHOP_TOKEN, token)?;
-        self.store.set_nuvemshop_store_id(Some(store_id))?;
-        // The store's domain makes the admin links of the support report (R21).
-        match self.nuvemshop_client()?.store().await {
-            Ok(store) => {
-                let domain = store
-                    .get("original_domain")
-                    .and_then(|d| d.as_str())
-                    .filter(|d| crate::nuvemshop::client::is_host_name(d));
-                self.store.set_nuvemshop_domain(domain)?;
-                self.store
-                    .set_nuvemshop_store_name(store_name(&store).as_deref())?;
-            }
-            Err(error) => tracing::warn!(%error, "could not read the store's domain"),
-        }
-        Ok(())
-    }
-
-    /// The Conta Azul company's name, for the dashboard; a company the API does not name (or
-    /// an answer that fails) leaves it unnamed, never the connect failed.
-    async fn keep_company_name(&self) -> Result<()> {
-        match self.contaazul_client()?.conta_conectada().await {
-            Ok(company) => self.store.set_contaazul_company_name(
-                crate::contaazul::assumptions::company_name(&company).as_deref(),
-            )?,
-            Err(error) => tracing::warn!(%error, "could not read the Conta Azul company's name"),
-        }
-        Ok(())
-    }
-
-    /// R5: after *Refazer a integração*, an integration that switched itself off because an
-    /// account's access changed comes back on, with its seller, once both accounts are
-    /// connected. One the merchant switched off stays off.
-    async fn resume_after_reconnect(&self) -> Result<()> {
-        let status = self.status()?;
-        let switched_itself_off = status.disabled_reason.as_ref().is_some_and(|reason| {
-            matches!(
-                reason.code,
-                ProblemCode::NuvemshopAccessChanged | ProblemCode::ContaazulAccessChanged
-            )
-        });
-        if status.activated_at.is_some()
-            && switched_itself_off
-            && status.nuvemshop.connected
-            && status.contaazul.connected
-        {
-            self.enable(None).await?;
-            tracing::info!("integration back on after reconnecting (R5)");
-        }
-        Ok(())
-    }
-
-    pub async fn disconnect(&self, service: Service) -> Result<()> {
-        match service {
-            Service::Nuvemshop => {
-                self.tokens.delete(NUVEMSHOP_TOKEN)?;
-                self.tokens.delete(crate::instant::EVENTS_KEY)?;
-                self.store.set_nuvemshop_store_id(None)?;
-                self.store.set_nuvemshop_domain(None)?;
-                self.store.set_nuvemshop_store_name(None)?;
-            }
-            Service::Contaazul => {
-                self.contaazul_auth.forget().await?;
-                self.store.set_contaazul_company_name(None)?;
-            }
-        }
-        self.events.send(Event::SettingsChanged);
-        Ok(())
-    }
-
     pub(crate) fn nuvemshop_client(&self) -> Result<NuvemshopClient> {
         let token: Secret = self
             .tokens
@@ -573,7 +288,7 @@ impl App {
         NuvemshopClient::new(&self.config, store_id, token)
     }
 
-    fn contaazul_client(&self) -> Result<ContaAzulClient> {
+    pub(crate) fn contaazul_client(&self) -> Result<ContaAzulClient> {
         if !self.contaazul_auth.is_connected()? {
             return Err(Error::NotConnected(Service::Contaazul));
         }
@@ -971,50 +686,9 @@ fn redact_token(token: &str) -> String {
     token.to_string()
 }
 
-/// The store's name from `GET /store`: `name` is one text per language (`{"pt": …}`), or a
-/// plain text; cleaned and kept short, as the dashboard shows it.
-fn store_name(store: &serde_json::Value) -> Option<String> {
-    let name = store.get("name")?;
-    let text = match name {
-        serde_json::Value::String(text) => text.as_str(),
-        serde_json::Value::Object(by_language) => ["pt", "es", "en"]
-            .iter()
-            .find_map(|language| by_language.get(*language)?.as_str())
-            .or_else(|| by_language.values().find_map(|v| v.as_str()))?,
-        _ => return None,
-    };
-    let clean = crate::rules::clean_text(text);
-    let short: String = clean.chars().take(80).collect();
-    (!short.trim().is_empty()).then(|| short.trim().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_stores_name_is_read_in_any_of_its_shapes() {
-        use serde_json::json;
-        assert_eq!(
-            store_name(&json!({"name": {"pt": " Loja\u{0} da Ana ", "es": "Tienda"}})),
-            Some("Loja da Ana".into())
-        );
-        assert_eq!(
-            store_name(&json!({"name": {"es": "Tienda"}})),
-            Some("Tienda".into())
-        );
-        assert_eq!(store_name(&json!({"name": "Loja"})), Some("Loja".into()));
-        assert_eq!(store_name(&json!({"name": {"pt": "  "}})), None);
-        assert_eq!(store_name(&json!({"id": 1})), None);
-        let long = "x".repeat(500);
-        assert_eq!(
-            store_name(&json!({ "name": long }))
-                .unwrap()
-                .chars()
-                .count(),
-            80
-        );
-    }
 
     #[test]
     fn r21_the_report_masks_personal_data() {

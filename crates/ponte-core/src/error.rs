@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::problem::{Problem, ProblemCode};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Nuvemshop,
@@ -62,6 +62,9 @@ pub enum Error {
     BrokerUnreachable(String),
     #[error("the pairing code was refused: {0:?}")]
     PairingCode(PairingRefusal),
+    /// The code the broker's page showed after a consent, typed in Ponte, was not accepted.
+    #[error("the return code was refused: {0:?}")]
+    ReturnCode(ReturnCodeRefusal),
     #[error("another Ponte is using the data directory {0}")]
     Locked(String),
     #[error("database: {0}")]
@@ -107,6 +110,21 @@ impl PairingRefusal {
     }
 }
 
+/// Why the code the broker's page showed after a consent was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnCodeRefusal {
+    /// Not 8 letters and digits.
+    Malformed,
+    /// Not this connect's code.
+    Wrong,
+    /// Too many wrong codes: the broker dropped the authorization.
+    Burnt,
+    /// The service has not answered the broker yet.
+    NotYet,
+    /// No connect is waiting for a code.
+    NoConnect,
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -148,6 +166,7 @@ impl Error {
                 message: refusal.message().to_string(),
                 ..Problem::of(ProblemCode::PairingCodeRefused)
             },
+            Error::ReturnCode(refusal) => Problem::return_code_refused(*refusal),
             Error::Locked(_) => Problem::of(ProblemCode::DataDirLocked),
             Error::DatabaseTooNew { .. } => Problem::of(ProblemCode::DatabaseTooNew),
             Error::Database(_) | Error::Io(_) | Error::Secrets(_) => {

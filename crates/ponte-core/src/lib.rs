@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod config;
+mod connect;
 pub mod contaazul;
 pub mod error;
 pub mod export;

@@ -47,6 +47,7 @@ pub enum ProblemCode {
     Crash,
     ConnectServiceUnreachable,
     PairingCodeRefused,
+    ReturnCodeRefused,
 }
 
 const RETRY_OR_REPORT: &str =
@@ -95,10 +96,11 @@ impl ProblemCode {
             ProblemCode::Crash => "CRASH",
             ProblemCode::ConnectServiceUnreachable => "CONNECT_SERVICE_UNREACHABLE",
             ProblemCode::PairingCodeRefused => "PAIRING_CODE_REFUSED",
+            ProblemCode::ReturnCodeRefused => "RETURN_CODE_REFUSED",
         }
     }
 
-    pub const ALL: [ProblemCode; 34] = [
+    pub const ALL: [ProblemCode; 35] = [
         ProblemCode::InvalidOrderData,
         ProblemCode::OrderWithoutProducts,
         ProblemCode::LineWithoutName,
@@ -133,6 +135,7 @@ impl ProblemCode {
         ProblemCode::Crash,
         ProblemCode::ConnectServiceUnreachable,
         ProblemCode::PairingCodeRefused,
+        ProblemCode::ReturnCodeRefused,
     ];
 
     /// The code read back from the ledger; an unknown one is an error, never a guess.
@@ -247,6 +250,11 @@ impl ProblemCode {
                  aplicativo de novo pela Nuvemshop para receber outro, ou clique em Conectar \
                  com Nuvemshop."
             }
+            ProblemCode::ReturnCodeRefused => {
+                "Confira o código que a página do navegador mostrou depois da autorização e \
+                 digite-o de novo. Depois de cinco erros, a autorização é cancelada por \
+                 segurança."
+            }
         }
     }
 
@@ -307,6 +315,7 @@ impl ProblemCode {
                 "Não foi possível falar com o serviço de conexão do Ponte."
             }
             ProblemCode::PairingCodeRefused => "O código de conexão não foi aceito.",
+            ProblemCode::ReturnCodeRefused => "O código não foi aceito.",
         }
     }
 }
@@ -361,6 +370,40 @@ impl Problem {
     pub fn with_details(mut self, details: impl Into<String>) -> Self {
         self.details = Some(details.into());
         self
+    }
+
+    /// The code typed to finish a connect, refused: what happened and what to do.
+    pub fn return_code_refused(refusal: crate::error::ReturnCodeRefusal) -> Self {
+        use crate::error::ReturnCodeRefusal::*;
+        let again = "Clique em Conectar de novo e autorize o acesso no navegador.";
+        let (message, hint) = match refusal {
+            Malformed => ("O código tem 8 letras e números, como ABCD-2345.", None),
+            Wrong => ("Código incorreto.", None),
+            Burnt => (
+                "Muitas tentativas com o código errado: esta autorização foi cancelada por \
+                 segurança.",
+                Some(again),
+            ),
+            NotYet => (
+                "A autorização ainda não foi concluída no navegador.",
+                Some(
+                    "Conclua a autorização na página que abriu no navegador e digite o código \
+                     que aparecer no final.",
+                ),
+            ),
+            NoConnect => (
+                "Nenhuma conexão está esperando um código agora.",
+                Some(again),
+            ),
+        };
+        let problem = Problem::saying(ProblemCode::ReturnCodeRefused, message);
+        match hint {
+            Some(hint) => Problem {
+                hint: hint.to_string(),
+                ..problem
+            },
+            None => problem,
+        }
     }
 
     // --- Order problems that name what is wrong -----------------------------------------------

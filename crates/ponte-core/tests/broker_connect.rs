@@ -1,6 +1,8 @@
-//! Connecting as a merchant's Ponte does (issue 9): no secret on this machine, the services'
-//! redirects to the broker, the tokens claimed from it with the verifier, Conta Azul's
-//! refreshes through it, and installs from the Nuvemshop admin by pairing code.
+//! Connecting as a merchant's Ponte does (issues 9 and 19): no secret on this machine, the
+//! services' redirects to the broker, the tokens claimed from it with the verifier and the
+//! return code (brought back by the browser, or typed), Conta Azul's refreshes through it with
+//! the installation's key, keys revoked on disconnect, and installs from the Nuvemshop admin
+//! by pairing code.
 
 mod common;
 
@@ -74,16 +76,144 @@ async fn r1_a_shipped_ponte_connects_both_accounts_through_the_broker_and_import
     world.both.shutdown().await;
 }
 
+/// Issue 19: where the browser cannot come back to Ponte (a blocked loopback), the merchant
+/// types the code the broker's page shows; a wrong one is said so and the connect goes on.
 #[tokio::test]
-async fn r1_the_connect_completes_by_polling_when_the_browser_never_comes_back() {
+async fn r1_when_the_browser_cannot_come_back_the_merchant_types_the_code() {
     let world = broker_world().await;
     let app = App::open(world.config.clone()).unwrap();
-    let stays = browser(&world, false);
-    app.connect(Service::Contaazul, &stays, |_| {})
+    let refused = app
+        .enter_return_code(Service::Contaazul, "ABCD-2345")
         .await
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(
+        refused.problem().message,
+        "Nenhuma conexão está esperando um código agora."
+    );
+    let stays = browser(&world, false);
+    let typing = async {
+        let code = stays.code().await;
+        let malformed = app
+            .enter_return_code(Service::Contaazul, "ABC")
+            .await
+            .unwrap_err();
+        assert!(malformed.problem().message.contains("8 letras"));
+        let wrong = app
+            .enter_return_code(Service::Contaazul, "ZZZZ-ZZZZ")
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.problem().code, ProblemCode::ReturnCodeRefused);
+        assert_eq!(wrong.problem().message, "Código incorreto.");
+        app.enter_return_code(Service::Contaazul, &code.to_lowercase())
+            .await
+            .unwrap();
+    };
+    let (connected, ()) = tokio::join!(app.connect(Service::Contaazul, &stays, |_| {}), typing);
+    connected.unwrap();
     assert!(!stays.returned.load(Ordering::SeqCst));
     assert!(app.status().unwrap().contaazul.connected);
+    world.both.shutdown().await;
+}
+
+/// Issue 19: polling alone never gets the tokens; without the return code the connect ends
+/// unfinished and nothing is kept.
+#[tokio::test]
+async fn r1_without_the_return_code_the_connect_never_gets_the_tokens() {
+    let mut world = broker_world().await;
+    world.config.authorization_timeout = std::time::Duration::from_secs(3);
+    let app = App::open(world.config.clone()).unwrap();
+    let stays = browser(&world, false);
+    let error = app
+        .connect(Service::Nuvemshop, &stays, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.problem().code, ProblemCode::AuthorizationTimeout);
+    assert!(stays.code().await.len() == 9, "the page did show a code");
+    assert!(!app.status().unwrap().nuvemshop.connected);
+    assert_eq!(world.both.broker.installations(), 0);
+    world.both.shutdown().await;
+}
+
+/// Issue 19: each connect's installation key is revoked at the broker when the merchant
+/// disconnects or connects the account again; only the newest works.
+#[tokio::test]
+async fn disconnecting_or_reconnecting_revokes_the_installations_key_at_the_broker() {
+    let world = broker_world().await;
+    world.both.sandbox.control().add_seller("Ana Souza");
+    let app = App::open(world.config.clone()).unwrap();
+    let nudged = browser(&world, true);
+    for _ in 0..2 {
+        app.connect(Service::Nuvemshop, &nudged, |_| {})
+            .await
+            .unwrap();
+        app.connect(Service::Contaazul, &nudged, |_| {})
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        world.both.broker.installations(),
+        2,
+        "the first keys were revoked"
+    );
+    app.disconnect(Service::Contaazul).await.unwrap();
+    assert_eq!(world.both.broker.installations(), 1);
+    app.disconnect(Service::Nuvemshop).await.unwrap();
+    assert_eq!(world.both.broker.installations(), 0);
+    world.both.shutdown().await;
+}
+
+/// R5: a broker that no longer knows this installation's key refuses its refresh; the
+/// integration switches itself off and *Refazer a integração* (a new connect, a new key)
+/// brings it back.
+#[tokio::test]
+async fn r5_a_refresh_refused_for_the_installations_key_switches_off_until_reconnected() {
+    let world = broker_world().await;
+    let control = world.both.sandbox.control();
+    control.add_seller("Ana Souza");
+    let clock = ManualClock::new();
+    let app = App::open_with_clock(world.config.clone(), clock.clone()).unwrap();
+    let nudged = browser(&world, true);
+    app.connect(Service::Nuvemshop, &nudged, |_| {})
+        .await
+        .unwrap();
+    app.connect(Service::Contaazul, &nudged, |_| {})
+        .await
+        .unwrap();
+    app.enable(None).await.unwrap();
+    // The broker forgets the key (as after 180 days unseen).
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(world.config.data_dir.join("tokens.json")).unwrap())
+            .unwrap();
+    let key = stored["broker-contaazul"].as_str().unwrap();
+    let revoked = reqwest::Client::new()
+        .delete(format!("{}/installation", world.both.broker.url()))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+
+    clock.advance(chrono::Duration::minutes(65));
+    control.create_order(paid(
+        buyer("Maria Silva", "39053344705"),
+        vec![line("Camiseta", "59.90", 1)],
+    ));
+    let _ = app.sync_once().await;
+    let status = app.status().unwrap();
+    assert_eq!(
+        status.disabled_reason.map(|p| p.code),
+        Some(ProblemCode::ContaazulAccessChanged)
+    );
+    assert!(control.sales().is_empty());
+    app.connect(Service::Contaazul, &nudged, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        app.status().unwrap().enabled,
+        "back on after reconnecting (R5)"
+    );
+    app.sync_once().await.unwrap();
+    assert_eq!(control.sales().len(), 1, "nothing lost");
     world.both.shutdown().await;
 }
 
@@ -135,13 +265,11 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
     let world = broker_world().await;
     let app = App::open(world.config.clone()).unwrap();
     let landing = world.both.sandbox.control().install_from_admin();
-    let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
-    let code = page
-        .split("id=\"codigo\">")
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
+    let code = ponte_broker::sandboxed::LandingPage::load(&landing)
+        .await
         .unwrap()
-        .to_string();
+        .code()
+        .unwrap();
 
     let malformed = app.connect_with_pairing_code("ABC").await.unwrap_err();
     assert_eq!(malformed.problem().code, ProblemCode::PairingCodeRefused);

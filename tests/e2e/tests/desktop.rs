@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use ponte_broker::sandboxed::SandboxWithBroker;
+use ponte_broker::sandboxed::{LandingPage, SandboxWithBroker};
 use ponte_sandbox::contaazul::NewProduto;
 use ponte_sandbox::nuvemshop::{NewCustomer, NewLine, NewOrder, PaymentStatus};
 use ponte_sandbox::{Control, Fault, FaultRule, Service};
@@ -186,8 +186,16 @@ impl Desktop {
             .unwrap_or(1)
     }
 
-    /// Plays the merchant in the browser: the consent page, then the button.
+    /// Plays the merchant in the browser: the consent page, then the button; the broker's
+    /// page sends the browser back to Ponte, as its script does.
     async fn consent(&self, account: &str) {
+        let page = self.consent_and_stay(account).await;
+        assert_eq!(page.go_back().await.unwrap(), 200);
+    }
+
+    /// The consent, with a browser that stays on the broker's page (one that blocks the way
+    /// back to Ponte): the page, with its code for the merchant to type.
+    async fn consent_and_stay(&self, account: &str) -> LandingPage {
         let css = format!("code.authorize-url[data-account=\"{account}\"]");
         // The window may re-render the link while it is read: read until it is whole.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -231,14 +239,9 @@ impl Desktop {
             .await
             .unwrap();
         let location = redirect.headers()["location"].to_str().unwrap().to_string();
-        // The broker's page; its script would send the browser back to the app, which claims
-        // the tokens either way.
-        let landing = http.get(location).send().await.unwrap();
-        assert!(landing
-            .text()
-            .await
-            .unwrap()
-            .contains("Pronto, volte ao Ponte"));
+        let page = LandingPage::load(&location).await.unwrap();
+        assert!(page.html.contains("Pronto, volte ao Ponte"));
+        page
     }
 
     async fn connect_and_activate(&self) {
@@ -817,6 +820,68 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
         let landing = desktop.control().consent(&authorize).unwrap();
         desktop.client.goto(&landing).await.unwrap();
         desktop.snapshot("broker-ready").await;
+    }
+    desktop.end().await;
+}
+
+/// Issue 19: a browser that blocks the way back to Ponte stays on the broker's page, which
+/// shows a code; typed in the connect step, it finishes the connect (a wrong one is told).
+#[tokio::test]
+async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
+    let desktop = Desktop::start(&[]).await;
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    desktop.click("button[data-account=\"contaazul\"]").await;
+    let page = desktop.consent_and_stay("contaazul").await;
+    let code = page.code().unwrap();
+    let form = ".return-code-form[data-account=\"contaazul\"]";
+    let input = desktop
+        .client
+        .find(Locator::Css("#return-code-contaazul"))
+        .await
+        .unwrap();
+    input.send_keys("ZZZZ-ZZZZ").await.unwrap();
+    desktop
+        .click(&format!("{form} button[type=\"submit\"]"))
+        .await;
+    desktop
+        .wait_text(&format!("{form} .error"), "Código incorreto")
+        .await;
+    desktop.snapshot("return-code-wrong").await;
+    input.clear().await.unwrap();
+    input.send_keys(&code.to_lowercase()).await.unwrap();
+    desktop
+        .click(&format!("{form} button[type=\"submit\"]"))
+        .await;
+    desktop
+        .wait_text(
+            ".step[data-account=\"contaazul\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
+    desktop.wait_visible(form, false).await;
+    desktop.snapshot("return-code-connected").await;
+    // The broker's page as the merchant's browser showed it (rendered by the same WebKit).
+    if std::env::var("PONTE_SCREENSHOT_DIR").is_ok() {
+        let connect = "screenshot-stay-0123456789";
+        reqwest::Client::new()
+            .post(format!(
+                "{}/connect/nuvemshop/start",
+                desktop.world.broker.url()
+            ))
+            .json(&json!({"state": connect, "verifier_hash": "0".repeat(64)}))
+            .send()
+            .await
+            .unwrap();
+        let authorize = format!(
+            "{}/apps/{}/authorize?state={connect}",
+            desktop.world.sandbox.nuvemshop_url(),
+            desktop.world.sandbox.config().nuvemshop.app_id
+        );
+        let landing = desktop.control().consent(&authorize).unwrap();
+        desktop.client.goto(&landing).await.unwrap();
+        desktop.snapshot("broker-code-to-type").await;
     }
     desktop.end().await;
 }

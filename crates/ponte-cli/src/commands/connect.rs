@@ -1,4 +1,7 @@
 //! `ponte connect nuvemshop|contaazul [--no-browser]` · `ponte connect nuvemshop --code CODE`
+//!
+//! Through the broker, a browser that cannot come back to Ponte on its own leaves the connect
+//! waiting for the code its page shows: typed on standard input, a line each.
 
 use std::io::Write;
 
@@ -46,14 +49,51 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     } else {
         &BrowserOrLink
     };
-    app.connect(service, browser, |url| {
+    let connecting = app.connect(service, browser, |url| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Open: {url}");
         let _ = out.flush();
-    })
-    .await?;
+    });
+    if app.config.broker_url.is_some() {
+        eprintln!(
+            "Se o navegador não voltar ao Ponte sozinho, digite aqui o código que a página \
+             mostrou e tecle Enter."
+        );
+        tokio::select! {
+            connected = connecting => connected?,
+            _ = typed_codes(app, service) => {}
+        }
+    } else {
+        connecting.await?;
+    }
     println!("Conectado com {}.", service.name());
     Ok(())
+}
+
+/// Hands each line typed on standard input to the waiting connect, and says when a code was
+/// refused. Never ends on its own: the connect does.
+async fn typed_codes(app: &App, service: Service) {
+    let (sender, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    // A plain thread, not the runtime's: a read blocked on a terminal must not hold the exit.
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = lines.recv().await {
+        let code = line.trim();
+        if code.is_empty() {
+            continue;
+        }
+        if let Err(error) = app.enter_return_code(service, code).await {
+            let problem = error.problem();
+            eprintln!("{} {}", problem.message, problem.hint);
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 /// The system browser; where none opens (a server, a remote shell), the printed link is

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::http::header::AUTHORIZATION;
+use oauth2::http::HeaderValue;
 use oauth2::{
-    AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RedirectUrl,
-    RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet,
+    RedirectUrl, RefreshToken, RequestTokenError, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -19,6 +21,9 @@ use crate::secrets::{Secret, TokenStore};
 use crate::time::SharedClock;
 
 pub const TOKEN_KEY: &str = "contaazul";
+/// Where this installation's key to the broker lives: every refresh through the broker
+/// carries it (a refresh token alone buys nothing there).
+pub const BROKER_KEY: &str = "broker-contaazul";
 /// Refresh a little before the hour is up, so a request never leaves with a dying token.
 const EXPIRY_MARGIN: Duration = Duration::seconds(60);
 
@@ -38,6 +43,24 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
+/// The HTTP client of a refresh through the broker: the installation's key on the request.
+struct WithInstallationKey {
+    http: reqwest::Client,
+    key: Option<HeaderValue>,
+}
+
+impl<'c> AsyncHttpClient<'c> for WithInstallationKey {
+    type Error = <reqwest::Client as AsyncHttpClient<'c>>::Error;
+    type Future = <reqwest::Client as AsyncHttpClient<'c>>::Future;
+
+    fn call(&'c self, mut request: oauth2::HttpRequest) -> Self::Future {
+        if let Some(key) = &self.key {
+            request.headers_mut().insert(AUTHORIZATION, key.clone());
+        }
+        self.http.call(request)
+    }
+}
+
 type OAuthClient =
     BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
@@ -52,6 +75,8 @@ pub struct ContaAzulAuth {
     /// Rotated tokens that could not be saved yet: kept in memory and saved at the next chance,
     /// since the refresh token they replace is already spent.
     unsaved: std::sync::atomic::AtomicBool,
+    /// Refreshes go to the broker, with the installation's key.
+    through_broker: bool,
 }
 
 impl ContaAzulAuth {
@@ -87,6 +112,7 @@ impl ContaAzulAuth {
             current: Mutex::new(None),
             data_dir: config.data_dir.clone(),
             unsaved: std::sync::atomic::AtomicBool::new(false),
+            through_broker: config.broker_url.is_some(),
         })
     }
 
@@ -146,13 +172,19 @@ impl ContaAzulAuth {
         self.keep(tokens).await
     }
 
-    /// Tokens a connect through the broker claimed.
+    /// Tokens a connect through the broker claimed, and the installation's key that its
+    /// refreshes will carry.
     pub async fn keep_claimed(
         &self,
         access_token: &Secret,
         refresh_token: &Secret,
         expires_in: u64,
+        key: Option<&Secret>,
     ) -> Result<()> {
+        match key {
+            Some(key) => self.store.set(BROKER_KEY, key)?,
+            None => self.store.delete(BROKER_KEY)?,
+        }
         let lifetime = Duration::seconds(i64::try_from(expires_in).unwrap_or(3600).min(86_400));
         self.keep(StoredTokens {
             access_token: access_token.expose().to_string(),
@@ -228,10 +260,23 @@ impl ContaAzulAuth {
     }
 
     async fn refresh_with(&self, tokens: &StoredTokens) -> Result<StoredTokens> {
+        let key = if self.through_broker {
+            self.store.get(BROKER_KEY)?
+        } else {
+            None
+        };
+        let http = WithInstallationKey {
+            http: self.http.clone(),
+            key: key.and_then(|key| {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;
+                value.set_sensitive(true);
+                Some(value)
+            }),
+        };
         let result = self
             .oauth
             .exchange_refresh_token(&RefreshToken::new(tokens.refresh_token.clone()))
-            .request_async(&self.http)
+            .request_async(&http)
             .await;
         let response = match result {
             Ok(response) => response,
@@ -240,6 +285,24 @@ impl ContaAzulAuth {
             {
                 // R5: the refresh token was rejected; reconnecting is the only way back.
                 return Err(Error::ContaAzulAccessRevoked);
+            }
+            Err(RequestTokenError::ServerResponse(answer))
+                if matches!(answer.error(), BasicErrorResponseType::Extension(code)
+                    if code == "unknown_installation") =>
+            {
+                // The broker no longer knows this installation (forgotten, revoked, or never
+                // given a key): reconnecting issues a new one, as after R5.
+                tracing::warn!("the broker refused this installation's key");
+                return Err(Error::ContaAzulAccessRevoked);
+            }
+            Err(RequestTokenError::ServerResponse(answer))
+                if matches!(answer.error(), BasicErrorResponseType::Extension(code)
+                    if code == "too_many_requests" || code == "unavailable") =>
+            {
+                return Err(Error::Unreachable {
+                    service: Service::Contaazul,
+                    detail: "token refresh: the connect broker is busy".into(),
+                })
             }
             Err(RequestTokenError::ServerResponse(answer)) => {
                 return Err(Error::Authorization(format!(
@@ -289,8 +352,14 @@ impl ContaAzulAuth {
         }
     }
 
+    /// This installation's key to the broker, if it has one.
+    pub fn broker_key(&self) -> Result<Option<Secret>> {
+        self.store.get(BROKER_KEY)
+    }
+
     pub async fn forget(&self) -> Result<()> {
         *self.current.lock().await = None;
+        self.store.delete(BROKER_KEY)?;
         self.store.delete(TOKEN_KEY)
     }
 }

@@ -1,6 +1,9 @@
 //! Ponte's side of the connect broker (`ponte-broker`): register a connect (its `state` and the
-//! hash of a verifier that never leaves this process), then claim the tokens with the verifier
-//! over Ponte's own connection. The browser carries only the code, to the broker.
+//! hash of a verifier that never leaves this process), then claim the tokens over Ponte's own
+//! connection with the verifier and the return code: the code the broker's page handed back
+//! to this Ponte's loopback listener, or that the merchant typed. The browser carries only the
+//! service's code to the broker, and the return code back. The claim also issues this
+//! installation's key, which later refreshes and the events feed carry.
 
 use std::time::Duration;
 
@@ -9,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::error::{Error, PairingRefusal, Result, Service};
+use crate::error::{Error, PairingRefusal, Result, ReturnCodeRefusal, Service};
 use crate::secrets::Secret;
 
 /// Answers from the broker are small; anything larger is refused.
@@ -27,6 +30,8 @@ pub enum Claimed {
         access_token: Secret,
         refresh_token: Secret,
         expires_in: u64,
+        /// The installation's key, which every refresh through the broker carries.
+        key: Option<Secret>,
     },
 }
 
@@ -42,6 +47,8 @@ impl Claimed {
 pub enum ClaimAnswer {
     /// The merchant has not finished in the browser yet.
     Pending,
+    /// The service gave the tokens; the broker waits for the return code.
+    Authorized,
     Ready(Claimed),
     /// The service (or the merchant) said no: its error code.
     Refused(String),
@@ -69,19 +76,30 @@ struct WireClaim {
     #[serde(default)]
     error: Option<String>,
     #[serde(default)]
-    events: Option<WireEvents>,
+    installation: Option<WireInstallation>,
 }
 
 #[derive(Deserialize)]
-struct WireEvents {
+struct WireInstallation {
     key: String,
     #[serde(default)]
-    cursor: i64,
+    cursor: Option<i64>,
 }
 
 /// The secret half of a connect: 32 random bytes, hex.
 pub fn new_verifier() -> Secret {
     Secret::new(hex::encode(rand::random::<[u8; 32]>()))
+}
+
+/// A code read off a broker page as typed (any case, spaces or a dash): eight letters and
+/// digits, or `None`. Which eight is the broker's to judge.
+pub fn normalise_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == 8 && code.chars().all(|c| c.is_ascii_alphanumeric())).then_some(code)
 }
 
 pub fn verifier_hash(verifier: &Secret) -> String {
@@ -170,31 +188,58 @@ impl BrokerClient {
         }
     }
 
-    pub async fn claim(&self, state: &str, verifier: &Secret) -> Result<ClaimAnswer> {
-        let (status, body) = self
-            .post(
-                "/connect/claim",
-                json!({ "state": state, "verifier": verifier.expose() }),
-            )
-            .await?;
-        match status {
-            202 => Ok(ClaimAnswer::Pending),
+    /// Asks for the connect's result; the tokens come only with the return code.
+    pub async fn claim(
+        &self,
+        state: &str,
+        verifier: &Secret,
+        return_code: Option<&str>,
+    ) -> Result<ClaimAnswer> {
+        let mut body = json!({ "state": state, "verifier": verifier.expose() });
+        if let Some(code) = return_code {
+            body["return_code"] =
+                json!(normalise_code(code).ok_or(Error::ReturnCode(ReturnCodeRefusal::Malformed))?);
+        }
+        let (status, body) = self.post("/connect/claim", body).await?;
+        let error = body.get("error").and_then(|e| e.as_str()).unwrap_or("");
+        match (status, error) {
+            (202, _) if body["status"] == "authorized" => Ok(ClaimAnswer::Authorized),
+            (202, _) => Ok(ClaimAnswer::Pending),
             // Slow down and keep waiting: the claim is still there.
-            429 => Ok(ClaimAnswer::Pending),
-            200 => Self::claimed(body),
+            (429, _) => Ok(ClaimAnswer::Pending),
+            (200, _) => Self::claimed(body),
+            (403, "wrong_return_code") => Err(Error::ReturnCode(ReturnCodeRefusal::Wrong)),
+            (400, _) if return_code.is_some() => {
+                Err(Error::ReturnCode(ReturnCodeRefusal::Malformed))
+            }
+            (410, "burnt") => Err(Error::ReturnCode(ReturnCodeRefusal::Burnt)),
             _ => Err(Self::refusal(status, &body)),
+        }
+    }
+
+    /// The merchant disconnected: the broker forgets this installation's key. A key the
+    /// broker no longer knows is as good as revoked.
+    pub async fn revoke(&self, key: &Secret) -> Result<()> {
+        let answer = self
+            .http
+            .delete(format!("{}/installation", self.base))
+            .bearer_auth(key.expose())
+            .send()
+            .await
+            .map_err(|e| Error::BrokerUnreachable(e.without_url().to_string()))?;
+        match answer.status().as_u16() {
+            204 | 401 => Ok(()),
+            status => Err(Error::BrokerUnreachable(format!(
+                "revoking answered {status}"
+            ))),
         }
     }
 
     /// The tokens of an install that started in the Nuvemshop admin, by its pairing code.
     pub async fn pair(&self, code: &str) -> Result<Claimed> {
-        let normalised: String = code
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
-        if normalised.len() != 8 || !normalised.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let Some(normalised) = normalise_code(code) else {
             return Err(Error::PairingCode(PairingRefusal::Malformed));
-        }
+        };
         let (status, body) = self
             .post("/connect/pair", json!({ "code": normalised }))
             .await?;
@@ -224,9 +269,12 @@ impl BrokerClient {
             ) => Ok(ClaimAnswer::Ready(Claimed::Nuvemshop {
                 access_token: Secret::new(access_token),
                 store_id,
-                events: claim
-                    .events
-                    .map(|events| (Secret::new(events.key), events.cursor)),
+                events: claim.installation.map(|installation| {
+                    (
+                        Secret::new(installation.key),
+                        installation.cursor.unwrap_or(0),
+                    )
+                }),
             })),
             (
                 "ready",
@@ -239,6 +287,9 @@ impl BrokerClient {
                 access_token: Secret::new(access_token),
                 refresh_token: Secret::new(refresh_token),
                 expires_in,
+                key: claim
+                    .installation
+                    .map(|installation| Secret::new(installation.key)),
             })),
             ("refused", _) => Ok(ClaimAnswer::Refused(
                 claim.error.unwrap_or_else(|| "refused".into()),

@@ -149,17 +149,17 @@ async fn accept_callback(
     Ok(code.clone())
 }
 
-/// Through the broker: its page sends the browser here once the service answered, to say
-/// "claim now". Each such visit is answered and reported on `arrived`; the claim itself goes
-/// to the broker, so a visit that never comes costs only the polling delay.
+/// Through the broker: its page sends the browser here once the service answered, with the
+/// return code the claim needs (a refusal's page comes without one). Each visit carrying this
+/// connect's `state` is answered and reported on `arrived`; other visits are turned away.
 pub async fn serve_returns(
     listener: TcpListener,
     path: String,
     state: String,
-    arrived: tokio::sync::mpsc::Sender<()>,
+    arrived: tokio::sync::mpsc::Sender<Option<String>>,
 ) {
     loop {
-        let Ok((mut stream, _)) = accept_matching(&listener, &path, &state).await else {
+        let Ok((mut stream, params)) = accept_matching(&listener, &path, &state).await else {
             return;
         };
         answer(
@@ -168,7 +168,8 @@ pub async fn serve_returns(
             &page("Pronto!", "Pode fechar esta aba e voltar ao Ponte."),
         )
         .await;
-        if arrived.send(()).await.is_err() {
+        let code = params.get("code").filter(|c| !c.is_empty()).cloned();
+        if arrived.send(code).await.is_err() {
             return;
         }
     }

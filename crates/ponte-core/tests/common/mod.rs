@@ -17,7 +17,7 @@ use tempfile::TempDir;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use ponte_broker::sandboxed::SandboxWithBroker;
+use ponte_broker::sandboxed::{LandingPage, SandboxWithBroker};
 
 pub struct World {
     pub sandbox: Sandbox,
@@ -272,11 +272,26 @@ pub async fn broker_world() -> BrokerWorld {
 }
 
 /// The merchant consents; the browser lands on the broker's page and, when `follows_script`,
-/// runs its navigation back to Ponte's loopback listener. Records that it did.
+/// runs its navigation back to Ponte's loopback listener (records that it did). The code the
+/// page shows is kept, for a merchant who types it.
 pub struct BrokerBrowser {
     pub control: Control,
     pub follows_script: bool,
     pub returned: Arc<AtomicBool>,
+    pub shown_code: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl BrokerBrowser {
+    /// The code the broker's page showed, once it has.
+    pub async fn code(&self) -> String {
+        for _ in 0..100 {
+            if let Some(code) = self.shown_code.lock().unwrap().clone() {
+                return code;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the broker's page never showed a code");
+    }
 }
 
 impl Browser for BrokerBrowser {
@@ -287,19 +302,18 @@ impl Browser for BrokerBrowser {
             .expect("a sandbox authorization page");
         let follows_script = self.follows_script;
         let returned = self.returned.clone();
+        let shown_code = self.shown_code.clone();
         tokio::spawn(async move {
-            let page = reqwest::get(landing).await.unwrap().text().await.unwrap();
-            assert!(page.contains("Pronto, volte ao Ponte"), "{page}");
+            let page = LandingPage::load(&landing).await.unwrap();
+            assert!(
+                page.html.contains("Pronto, volte ao Ponte"),
+                "{}",
+                page.html
+            );
+            *shown_code.lock().unwrap() = page.code();
             if follows_script {
-                let target = page
-                    .split("location.replace(\"")
-                    .nth(1)
-                    .and_then(|rest| rest.split('"').next())
-                    .expect("a navigation back to Ponte")
-                    .to_string();
-                assert!(target.starts_with("http://127.0.0.1:"));
-                let back = reqwest::get(target).await.unwrap();
-                assert_eq!(back.status(), 200);
+                assert!(page.way_back().unwrap().starts_with("http://127.0.0.1:"));
+                assert_eq!(page.go_back().await.unwrap(), 200);
                 returned.store(true, Ordering::SeqCst);
             }
         });
@@ -312,5 +326,6 @@ pub fn browser(world: &BrokerWorld, follows_script: bool) -> BrokerBrowser {
         control: world.both.sandbox.control(),
         follows_script,
         returned: Arc::new(AtomicBool::new(false)),
+        shown_code: Arc::default(),
     }
 }

@@ -1,0 +1,231 @@
+//! Nuvemshop's webhooks through the broker, and the store's events as its installations read
+//! them (issues 10 and 19).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use ponte_broker::sandboxed::SandboxWithBroker;
+use serde_json::{json, Value};
+
+/// Connects the store through the broker: its installation's key and starting cursor.
+async fn installed(world: &SandboxWithBroker, tag: &str) -> (String, i64) {
+    let body = connected(world, "nuvemshop", tag).await;
+    (
+        body["installation"]["key"].as_str().unwrap().to_string(),
+        body["installation"]["cursor"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_installation() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    let (key, cursor) = installed(&world, "events").await;
+    let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
+
+    // Refused, nothing stored: no signature, a wrong one, an unknown store, a huge body.
+    assert_eq!(deliver(&world, "", paid, None).await, 401);
+    assert_eq!(
+        deliver(
+            &world,
+            "",
+            paid,
+            Some(hex::encode(signature(paid, "guess")))
+        )
+        .await,
+        401
+    );
+    let stranger = r#"{"store_id":999,"event":"order/paid","id":1}"#;
+    assert_eq!(
+        deliver(&world, "", stranger, hex_signed(stranger)).await,
+        404
+    );
+    let huge = format!(
+        r#"{{"store_id":5120101,"event":"order/paid","id":1,"pad":"{}"}}"#,
+        "x".repeat(300_000)
+    );
+    assert_eq!(deliver(&world, "", &huge, hex_signed(&huge)).await, 413);
+    assert_eq!(
+        deliver(&world, "/unknown-kind", "{}", hex_signed("{}")).await,
+        404
+    );
+    assert_eq!(world.broker.queued_events(), 0);
+
+    // A long poll started before the webhook returns as soon as it is queued.
+    let reading = {
+        let url = format!("{}/events?after={cursor}&wait=20", world.broker.url());
+        let key = key.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let body: Value = http()
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (started.elapsed(), body)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    let (waited, body) = reading.await.unwrap();
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    assert_eq!(body["events"][0]["event"], "order/paid");
+    assert_eq!(body["events"][0]["resource_id"], "901");
+
+    // Duplicates are expected: one event. base64 signatures are accepted too. Events Ponte
+    // does not use are acknowledged and dropped.
+    let base64 = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        signature(paid, "sandbox-nuvemshop-secret"),
+    );
+    assert_eq!(deliver(&world, "", paid, Some(base64)).await, 200);
+    let created = r#"{"store_id":5120101,"event":"product/created","id":5}"#;
+    assert_eq!(deliver(&world, "", created, hex_signed(created)).await, 200);
+    assert_eq!(world.broker.queued_events(), 1);
+
+    // LGPD: only the customer's id and the orders' ids are kept.
+    let redact = r#"{"store_id":5120101,"customer":{"id":77,"email":"maria@exemplo.com.br","phone":"+5511987654321","identification":"39053344705"},"orders_to_redact":[901,902]}"#;
+    assert_eq!(
+        deliver(&world, "/customers-redact", redact, hex_signed(redact)).await,
+        200
+    );
+    let request = r#"{"store_id":5120101,"customer":{"id":77,"email":"maria@exemplo.com.br"},"orders_requested":[901],"checkouts_requested":[],"drafts_orders_requested":[],"data_request":{"id":4242}}"#;
+    assert_eq!(
+        deliver(
+            &world,
+            "/customers-data-request",
+            request,
+            hex_signed(request)
+        )
+        .await,
+        200
+    );
+    let (status, body) = read_events(&world, &key, cursor, 0).await;
+    assert_eq!(status, 200);
+    let text = body.to_string();
+    for personal in ["maria@", "98765", "39053344705"] {
+        assert!(!text.contains(personal), "{text}");
+    }
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1]["event"], "customers/redact");
+    assert_eq!(events[1]["resource_id"], "77");
+    assert_eq!(events[1]["orders"], json!(["901", "902"]));
+    assert_eq!(events[2]["event"], "customers/data_request");
+    assert_eq!(events[2]["resource_id"], "4242");
+
+    // Keys: none, wrong → 401. Acknowledged events leave the queue.
+    assert_eq!(read_events(&world, "wrong", 0, 0).await.0, 401);
+    assert_eq!(
+        http()
+            .get(format!("{}/events", world.broker.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let last = body["cursor"].as_i64().unwrap();
+    assert_eq!(ack(&world, &key, last).await, 200);
+    assert_eq!(world.broker.queued_events(), 0);
+    world.shutdown().await;
+}
+
+/// Issue 19: an LGPD request for a store no installation claimed is answered and stores
+/// nothing; a store's erasure, once its installation has read it, leaves nothing of the store.
+#[tokio::test]
+async fn lgpd_requests_store_nothing_for_strangers_and_an_erasure_leaves_nothing_of_the_store() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    for (path, body) in [
+        ("/store-redact", r#"{"store_id":999}"#),
+        (
+            "/customers-redact",
+            r#"{"store_id":999,"customer":{"id":1},"orders_to_redact":[1]}"#,
+        ),
+        (
+            "/customers-data-request",
+            r#"{"store_id":999,"customer":{"id":1},"data_request":{"id":2}}"#,
+        ),
+    ] {
+        assert_eq!(
+            deliver(&world, path, body, hex_signed(body)).await,
+            200,
+            "{path}"
+        );
+    }
+    assert_eq!(world.broker.queued_events(), 0);
+
+    let (key, cursor) = installed(&world, "erased").await;
+    let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    let store = r#"{"store_id":5120101}"#;
+    assert_eq!(
+        deliver(&world, "/store-redact", store, hex_signed(store)).await,
+        200
+    );
+    let (_, body) = read_events(&world, &key, cursor, 0).await;
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "the store's order events went with the erasure: {body}"
+    );
+    assert_eq!(events[0]["event"], "store/redact");
+    assert_eq!(
+        ack(&world, &key, body["cursor"].as_i64().unwrap()).await,
+        200
+    );
+    assert_eq!(world.broker.queued_events(), 0);
+    assert_eq!(world.broker.installations(), 0);
+    assert_eq!(read_events(&world, &key, 0, 0).await.0, 401);
+    world.shutdown().await;
+}
+
+/// Issue 19: a few long polls per key, and none outlives the broker: a stop drains at once
+/// instead of waiting 25 seconds for each poll.
+#[tokio::test]
+async fn long_polls_are_capped_per_key_and_end_when_the_broker_stops() {
+    let world = SandboxWithBroker::start_with(
+        |_| {},
+        |broker| {
+            broker.limits.long_polls_per_key = 2;
+        },
+    )
+    .await
+    .unwrap();
+    let (key, cursor) = installed(&world, "polls").await;
+    let url = format!("{}/events?after={cursor}&wait=25", world.broker.url());
+    let poll = |url: String, key: String| {
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let answer = http().get(url).bearer_auth(key).send().await.unwrap();
+            (started.elapsed(), answer.status().as_u16())
+        })
+    };
+    let first = poll(url.clone(), key.clone());
+    let second = poll(url.clone(), key.clone());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let third = http().get(&url).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(third.status(), 429);
+    assert!(third.headers().contains_key("retry-after"));
+    // A read that does not wait is not a long poll.
+    assert_eq!(read_events(&world, &key, cursor, 0).await.0, 200);
+
+    let stopping = Instant::now();
+    world.shutdown().await;
+    let stopped = stopping.elapsed();
+    for poll in [first, second] {
+        let (waited, status) = poll.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+    }
+    assert!(
+        stopped < Duration::from_secs(3),
+        "the stop took {stopped:?}"
+    );
+}

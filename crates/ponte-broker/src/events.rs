@@ -25,19 +25,21 @@ fn refuse(status: StatusCode, code: &str) -> Response {
     (status, Json(json!({ "error": code }))).into_response()
 }
 
-fn reader(broker: &BrokerState, headers: &HeaderMap) -> Result<(Known, String), Response> {
-    let Some(key) = bearer(headers) else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "missing_key"));
-    };
+/// A refusal's status and error code, made into a response by the handler.
+type Refusal = (StatusCode, &'static str);
+
+/// The Nuvemshop installation behind `Authorization: Bearer …`, and its store.
+fn reader(broker: &BrokerState, headers: &HeaderMap) -> Result<(Known, String), Refusal> {
+    let key = bearer(headers).ok_or((StatusCode::UNAUTHORIZED, "missing_key"))?;
     match broker.db.installation(key, now_seconds()) {
         Ok(Some(known)) if known.service == Service::Nuvemshop => match known.store_id.clone() {
             Some(store) => Ok((known, store)),
-            None => Err(refuse(StatusCode::UNAUTHORIZED, "unknown_key")),
+            None => Err((StatusCode::UNAUTHORIZED, "unknown_key")),
         },
-        Ok(_) => Err(refuse(StatusCode::UNAUTHORIZED, "unknown_key")),
+        Ok(_) => Err((StatusCode::UNAUTHORIZED, "unknown_key")),
         Err(error) => {
             tracing::error!(%error, "events: lookup failed");
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
+            Err((StatusCode::SERVICE_UNAVAILABLE, "unavailable"))
         }
     }
 }
@@ -103,7 +105,7 @@ pub(crate) async fn read(
 ) -> Response {
     let (installation, store) = match reader(&broker, &headers) {
         Ok(found) => found,
-        Err(refusal) => return refusal,
+        Err((status, code)) => return refuse(status, code),
     };
     let wait = Duration::from_secs(read.wait).min(MAX_WAIT);
     let _seat = if wait.is_zero() {
@@ -156,7 +158,7 @@ pub(crate) async fn ack(
 ) -> Response {
     let (installation, _) = match reader(&broker, &headers) {
         Ok(found) => found,
-        Err(refusal) => return refusal,
+        Err((status, code)) => return refuse(status, code),
     };
     let Ok(Json(ack)) = body else {
         return refuse(StatusCode::BAD_REQUEST, "invalid_request");

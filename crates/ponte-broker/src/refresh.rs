@@ -15,25 +15,36 @@ use crate::limit::caller;
 use crate::routes::{bearer, error, too_many, unavailable, unknown_service};
 use crate::{BrokerState, Service};
 
-/// The installation behind `Authorization: Bearer …`, or the answer refusing it. The refusal
-/// is an OAuth-shaped error (`unknown_installation`) the app reads as "connect again".
-fn installation(broker: &BrokerState, headers: &HeaderMap) -> Result<Known, Response> {
-    let refuse = || {
-        error(
-            StatusCode::UNAUTHORIZED,
-            "unknown_installation",
-            "this installation's key is missing, unknown or revoked; connect again",
-        )
-    };
-    let Some(key) = bearer(headers) else {
-        return Err(refuse());
-    };
+/// Why a request's key gets it nothing.
+enum Refused {
+    /// Missing, unknown, revoked, or another service's.
+    UnknownKey,
+    Unavailable,
+}
+
+impl Refused {
+    /// An OAuth-shaped error (`unknown_installation`) the app reads as "connect again".
+    fn answer(self) -> Response {
+        match self {
+            Refused::UnknownKey => error(
+                StatusCode::UNAUTHORIZED,
+                "unknown_installation",
+                "this installation's key is missing, unknown or revoked; connect again",
+            ),
+            Refused::Unavailable => unavailable(),
+        }
+    }
+}
+
+/// The Conta Azul installation behind `Authorization: Bearer …`.
+fn installation(broker: &BrokerState, headers: &HeaderMap) -> Result<Known, Refused> {
+    let key = bearer(headers).ok_or(Refused::UnknownKey)?;
     match broker.db.installation(key, now_seconds()) {
-        Ok(Some(known)) => Ok(known),
-        Ok(None) => Err(refuse()),
+        Ok(Some(known)) if known.service == Service::Contaazul => Ok(known),
+        Ok(_) => Err(Refused::UnknownKey),
         Err(e) => {
             tracing::error!(error = %e, "installation lookup failed");
-            Err(unavailable())
+            Err(Refused::Unavailable)
         }
     }
 }
@@ -68,15 +79,8 @@ pub(crate) async fn refresh(
         return too_many(wait);
     }
     let known = match installation(&broker, &headers) {
-        Ok(known) if known.service == Service::Contaazul => known,
-        Ok(_) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "unknown_installation",
-                "not a Conta Azul installation's key",
-            )
-        }
-        Err(refusal) => return refusal,
+        Ok(known) => known,
+        Err(refused) => return refused.answer(),
     };
     if let Err(wait) = broker.guards.refresh_per_installation.check(&known.digest) {
         return too_many(wait);

@@ -848,6 +848,8 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
     desktop
         .wait_text(&format!("{form} .error"), "Código incorreto")
         .await;
+    // The page is painted a moment after the DOM changes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     desktop.snapshot("return-code-wrong").await;
     input.clear().await.unwrap();
     input.send_keys(&code.to_lowercase()).await.unwrap();
@@ -862,6 +864,41 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
         .await;
     desktop.wait_visible(form, false).await;
     desktop.snapshot("return-code-connected").await;
+    // A real browser engine runs the broker's page's script under its policy (the script
+    // allowed by hash): it goes back to the listener the connect named.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connect = "window-way-back-0123456789";
+    reqwest::Client::new()
+        .post(format!(
+            "{}/connect/contaazul/start",
+            desktop.world.broker.url()
+        ))
+        .json(&json!({"state": connect, "verifier_hash": "0".repeat(64), "port": port}))
+        .send()
+        .await
+        .unwrap();
+    let authorize = format!(
+        "{}/oauth2/authorize?response_type=code&client_id=sandbox-contaazul-client&redirect_uri={}/callback/contaazul&state={connect}",
+        desktop.world.sandbox.contaazul_url(),
+        desktop.world.broker.url()
+    );
+    let landing = desktop.control().consent(&authorize).unwrap();
+    desktop.client.goto(&landing).await.unwrap();
+    let (mut visit, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("the page's script came back to the listener")
+        .unwrap();
+    let mut head = vec![0u8; 2048];
+    let read = tokio::io::AsyncReadExt::read(&mut visit, &mut head)
+        .await
+        .unwrap();
+    let request = String::from_utf8_lossy(&head[..read]).to_string();
+    assert!(
+        request.starts_with(&format!("GET /connected/contaazul?state={connect}&code=")),
+        "{request}"
+    );
+    drop(visit);
     // The broker's page as the merchant's browser showed it (rendered by the same WebKit).
     if std::env::var("PONTE_SCREENSHOT_DIR").is_ok() {
         let connect = "screenshot-stay-0123456789";

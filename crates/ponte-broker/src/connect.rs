@@ -18,7 +18,6 @@ use crate::connects::{Claim, Proof, Settled};
 use crate::db::now_seconds;
 use crate::exchange::{self, Tokens};
 use crate::installations::Installation;
-use crate::limit::caller;
 use crate::routes::{bad_json, error, too_many, unavailable, unknown_service, with_retry_after};
 use crate::seal::digest;
 use crate::{pages, BrokerState, Service};
@@ -82,12 +81,7 @@ pub(crate) async fn start(
     let Some(service) = Service::from_path(&service) else {
         return unknown_service();
     };
-    if let Err(wait) =
-        broker
-            .guards
-            .start
-            .check(caller(peer, &headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.start.check(broker.caller(peer, &headers)) {
         return too_many(wait);
     }
     let Json(request) = match body {
@@ -291,12 +285,7 @@ async fn install_without_state(
             None,
         );
     };
-    if let Err(wait) =
-        broker
-            .guards
-            .install
-            .check(caller(peer, headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.install.check(broker.caller(peer, headers)) {
         return with_retry_after(
             pages::problem(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -437,12 +426,7 @@ pub(crate) async fn claim(
     headers: HeaderMap,
     body: Result<Json<ClaimRequest>, JsonRejection>,
 ) -> Response {
-    if let Err(wait) =
-        broker
-            .guards
-            .claim
-            .check(&caller(peer, &headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.claim.check(&broker.caller(peer, &headers)) {
         return too_many(wait);
     }
     let Json(request) = match body {
@@ -497,12 +481,7 @@ pub(crate) async fn pair(
     if let Err(wait) = broker.guards.pairing_failures.check() {
         return too_many(wait);
     }
-    if let Err(wait) =
-        broker
-            .guards
-            .claim
-            .check(&caller(peer, &headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.claim.check(&broker.caller(peer, &headers)) {
         return too_many(wait);
     }
     let Json(request) = match body {

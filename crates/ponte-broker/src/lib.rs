@@ -94,6 +94,17 @@ pub(crate) struct BrokerState {
     shutdown: CancellationToken,
 }
 
+impl BrokerState {
+    /// Who a request counts as for the per-address limits (see `limit::caller`).
+    pub(crate) fn caller(
+        &self,
+        peer: SocketAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        limit::caller(peer, headers, &self.config.trusted_proxies)
+    }
+}
+
 pub(crate) fn router(state: BrokerState) -> Router {
     let timeouts = state.config.timeouts;
     Router::new()

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use crate::db::now_seconds;
 use crate::exchange::{basic_auth, read_capped};
 use crate::installations::Known;
-use crate::limit::caller;
 use crate::routes::{bearer, error, too_many, unavailable, unknown_service};
 use crate::{BrokerState, Service};
 
@@ -70,12 +69,7 @@ pub(crate) async fn refresh(
         }
         None => return unknown_service(),
     }
-    if let Err(wait) =
-        broker
-            .guards
-            .refresh
-            .check(caller(peer, &headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.refresh.check(broker.caller(peer, &headers)) {
         return too_many(wait);
     }
     let known = match installation(&broker, &headers) {
@@ -164,12 +158,7 @@ pub(crate) async fn revoke(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(wait) =
-        broker
-            .guards
-            .claim
-            .check(&caller(peer, &headers, &broker.config.trusted_proxies))
-    {
+    if let Err(wait) = broker.guards.claim.check(&broker.caller(peer, &headers)) {
         return too_many(wait);
     }
     let Some(key) = bearer(&headers) else {

@@ -134,18 +134,15 @@ pub(crate) async fn order_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Delivery {
-        payload,
-        store_id,
-        known,
-    } = match accept(&broker, &headers, &body) {
+    let delivery = match accept(&broker, &headers, &body) {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
-    if !known {
+    if !delivery.known {
         tracing::warn!("webhook for a store without Ponte refused");
         return refuse(StatusCode::NOT_FOUND, "unknown_store");
     }
+    let (payload, store_id) = (delivery.payload, delivery.store_id);
     let event = payload.get("event").and_then(Value::as_str).unwrap_or("");
     if !ORDER_EVENTS.contains(&event) {
         tracing::info!(

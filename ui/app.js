@@ -832,6 +832,13 @@ async function setAutostart() {
   }
 }
 
+const LGPD_STATES = {
+  done: "feito",
+  awaiting_confirmation: "aguardando sua confirmação",
+  ignored: "ignorado",
+  failed: "ainda não atendido",
+};
+
 const LGPD_KINDS = {
   customers_redact: "Exclusão de dados de cliente",
   customers_data_request: "Pedido de dados de cliente",
@@ -844,13 +851,14 @@ async function renderLgpd() {
   $("lgpd-empty").hidden = requests.length > 0;
   $("lgpd-list").replaceChildren(
     ...requests.map((request) => {
-      const state = request.state === "done" ? "feito" : "aguardando sua confirmação";
+      const state = LGPD_STATES[request.state] || request.state;
       const orders = request.orders === 1 ? "1 pedido" : `${request.orders} pedidos`;
       const item = el("li", {}, [
         el("strong", { text: LGPD_KINDS[request.kind] || request.kind }),
         el("span", { class: "muted", text: `${formatDate(request.received_at)} · ${orders} · ${state}` }),
       ]);
       if (request.file) item.append(el("span", { class: "muted", text: `Arquivo: ${request.file}` }));
+      if (request.note) item.append(el("span", { class: request.state === "failed" ? "error" : "muted", text: request.note }));
       return item;
     })
   );

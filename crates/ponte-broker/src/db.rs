@@ -87,6 +87,8 @@ const MIGRATIONS: &[&str] = &[
         THEN 7 * 86400 ELSE 30 * 86400 END;
     CREATE INDEX events_by_store ON events (store_id, id);
     CREATE INDEX events_by_expiry ON events (expires_at);",
+    // 3: the customer a customer request is about.
+    "ALTER TABLE events ADD COLUMN customer_id TEXT;",
 ];
 
 pub struct Db {

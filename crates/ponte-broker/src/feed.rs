@@ -28,8 +28,20 @@ pub struct Event {
     pub id: i64,
     pub event: String,
     pub resource_id: String,
+    /// The customer a customer request is about (its orders are checked against it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<String>,
+}
+
+/// A delivery to queue for a store.
+pub struct NewEvent<'a> {
+    pub store_id: &'a str,
+    pub event: &'a str,
+    pub resource_id: &'a str,
+    pub customer: Option<&'a str>,
+    pub orders: &'a [String],
 }
 
 fn lifetime(event: &str) -> i64 {
@@ -64,14 +76,14 @@ impl Db {
     }
 
     /// Queues an event once: a delivery repeated while the first is still queued adds nothing.
-    pub fn queue_event(
-        &self,
-        store_id: &str,
-        event: &str,
-        resource_id: &str,
-        orders: &[String],
-        now: i64,
-    ) -> Result<bool> {
+    pub fn queue_event(&self, new: NewEvent<'_>, now: i64) -> Result<bool> {
+        let NewEvent {
+            store_id,
+            event,
+            resource_id,
+            customer,
+            orders,
+        } = new;
         let orders = (!orders.is_empty()).then(|| serde_json::json!(orders).to_string());
         let mut db = self.db();
         let tx = db.transaction()?;
@@ -83,13 +95,15 @@ impl Db {
             )?;
         }
         let inserted = tx.execute(
-            "INSERT INTO events (store_id, event, resource_id, orders, received_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO events (store_id, event, resource_id, customer_id, orders, received_at,
+                                 expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (store_id, event, resource_id) DO NOTHING",
             params![
                 store_id,
                 event,
                 resource_id,
+                customer,
                 orders,
                 now,
                 now + lifetime(event)
@@ -103,7 +117,7 @@ impl Db {
     pub fn events_after(&self, store_id: &str, after: i64) -> Result<Vec<Event>> {
         let db = self.db();
         let mut statement = db.prepare_cached(
-            "SELECT id, event, resource_id, orders FROM events
+            "SELECT id, event, resource_id, customer_id, orders FROM events
              WHERE store_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         )?;
         let rows = statement.query_map(params![store_id, after, PAGE], |row| {
@@ -112,6 +126,7 @@ impl Db {
                 id: row.get("id")?,
                 event: row.get("event")?,
                 resource_id: row.get("resource_id")?,
+                customer: row.get("customer_id")?,
                 orders: orders
                     .and_then(|text| serde_json::from_str(&text).ok())
                     .unwrap_or_default(),
@@ -193,6 +208,21 @@ mod tests {
         Db::open(Path::new(":memory:")).unwrap()
     }
 
+    fn new<'a>(
+        store_id: &'a str,
+        event: &'a str,
+        resource_id: &'a str,
+        orders: &'a [String],
+    ) -> NewEvent<'a> {
+        NewEvent {
+            store_id,
+            event,
+            resource_id,
+            customer: event.starts_with("customers/").then_some("77"),
+            orders,
+        }
+    }
+
     /// An installation of `store`, as a pairing-code claim issues it.
     fn install(db: &Db, store: &str, now: i64) -> (Installation, Known) {
         let id = format!("pair-{store}-{}", rand::random::<u32>());
@@ -209,17 +239,22 @@ mod tests {
     #[test]
     fn each_installation_reads_its_store_and_events_go_once_all_have_read_them() {
         let db = db();
-        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        db.queue_event(new("1", "order/paid", "10", &[]), 0)
+            .unwrap();
         let (first, k1) = install(&db, "1", 0);
         assert_eq!(first.cursor, Some(1), "starts after what was queued");
         assert_eq!(db.events_after("1", 0).unwrap().len(), 1);
         let (_, k2) = install(&db, "1", 0);
-        assert!(db.queue_event("1", "order/paid", "11", &[], 0).unwrap());
+        assert!(db
+            .queue_event(new("1", "order/paid", "11", &[]), 0)
+            .unwrap());
         assert!(
-            !db.queue_event("1", "order/paid", "11", &[], 0).unwrap(),
+            !db.queue_event(new("1", "order/paid", "11", &[]), 0)
+                .unwrap(),
             "a duplicate"
         );
-        db.queue_event("2", "order/paid", "99", &[], 0).unwrap();
+        db.queue_event(new("2", "order/paid", "99", &[]), 0)
+            .unwrap();
         let events = db.events_after("1", 0).unwrap();
         assert_eq!(events.len(), 2);
         let last = events.last().unwrap().id;
@@ -236,8 +271,11 @@ mod tests {
             1,
             "another store's stay"
         );
-        db.queue_event("1", "customers/redact", "7", &["10".into(), "11".into()], 0)
-            .unwrap();
+        db.queue_event(
+            new("1", "customers/redact", "7", &["10".into(), "11".into()]),
+            0,
+        )
+        .unwrap();
         assert_eq!(
             db.events_after("1", last).unwrap()[0].orders,
             vec!["10", "11"]
@@ -249,11 +287,13 @@ mod tests {
         let db = db();
         let (_, reader) = install(&db, "1", 0);
         let (_, lagging) = install(&db, "1", 0);
-        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
+        db.queue_event(new("1", "order/paid", "10", &[]), 0)
+            .unwrap();
         db.acknowledge(&reader, 1_000_000).unwrap();
         db.acknowledge(&lagging, 1_000_000).unwrap();
         // Later events are still read and not deleted by the earlier, too-far cursor.
-        db.queue_event("1", "order/paid", "11", &[], 0).unwrap();
+        db.queue_event(new("1", "order/paid", "11", &[]), 0)
+            .unwrap();
         db.acknowledge(&lagging, 0).unwrap();
         assert_eq!(db.events_after("1", 0).unwrap().len(), 1);
         assert_eq!(db.events_after("1", 0).unwrap()[0].resource_id, "11");
@@ -263,8 +303,9 @@ mod tests {
     fn order_events_wait_7_days_lgpd_requests_30() {
         let db = db();
         install(&db, "1", 0);
-        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
-        db.queue_event("1", "customers/data_request", "4242", &[], 0)
+        db.queue_event(new("1", "order/paid", "10", &[]), 0)
+            .unwrap();
+        db.queue_event(new("1", "customers/data_request", "4242", &[]), 0)
             .unwrap();
         db.purge(7 * DAY - 1).unwrap();
         assert_eq!(db.queued_events().unwrap(), 2);
@@ -279,10 +320,11 @@ mod tests {
         let db = db();
         let (_, reader) = install(&db, "1", 0);
         let (absent, _) = install(&db, "1", 0);
-        db.queue_event("1", "order/paid", "10", &[], 0).unwrap();
-        db.queue_event("1", "customers/redact", "7", &["10".into()], 0)
+        db.queue_event(new("1", "order/paid", "10", &[]), 0)
             .unwrap();
-        db.queue_event("1", STORE_REDACT, "1", &[], 0).unwrap();
+        db.queue_event(new("1", "customers/redact", "7", &["10".into()]), 0)
+            .unwrap();
+        db.queue_event(new("1", STORE_REDACT, "1", &[]), 0).unwrap();
         let events = db.events_after("1", 0).unwrap();
         assert_eq!(
             events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
@@ -300,7 +342,7 @@ mod tests {
 
         // With every installation gone, nothing of the store is left.
         let (_, only) = install(&db, "2", 0);
-        db.queue_event("2", STORE_REDACT, "2", &[], 0).unwrap();
+        db.queue_event(new("2", STORE_REDACT, "2", &[]), 0).unwrap();
         let id = db.events_after("2", 0).unwrap()[0].id;
         db.acknowledge(&only, id).unwrap();
         assert_eq!(

@@ -104,17 +104,9 @@ fn accept(broker: &BrokerState, headers: &HeaderMap, body: &Bytes) -> Result<Del
     }
 }
 
-fn queued(
-    broker: &BrokerState,
-    store_id: &str,
-    event: &str,
-    id: &str,
-    orders: &[String],
-) -> Response {
-    match broker
-        .db
-        .queue_event(store_id, event, id, orders, crate::db::now_seconds())
-    {
+fn queued(broker: &BrokerState, new: crate::feed::NewEvent<'_>) -> Response {
+    let event = new.event;
+    match broker.db.queue_event(new, crate::db::now_seconds()) {
         Ok(fresh) => {
             tracing::info!(event, fresh, "webhook queued");
             broker.new_events.notify_waiters();
@@ -154,7 +146,16 @@ pub(crate) async fn order_event(
     let Some(id) = id_text(payload.get("id")) else {
         return refuse(StatusCode::BAD_REQUEST, "no_id");
     };
-    queued(&broker, &store_id, event, &id, &[])
+    queued(
+        &broker,
+        crate::feed::NewEvent {
+            store_id: &store_id,
+            event,
+            resource_id: &id,
+            customer: None,
+            orders: &[],
+        },
+    )
 }
 
 /// `POST /webhooks/nuvemshop/{store-redact|customers-redact|customers-data-request}`: the
@@ -171,43 +172,54 @@ pub(crate) async fn lgpd(
         "customers-data-request" => "customers/data_request",
         _ => return refuse(StatusCode::NOT_FOUND, "unknown_webhook"),
     };
-    let Delivery {
-        payload,
-        store_id,
-        known,
-    } = match accept(&broker, &headers, &body) {
+    let delivery = match accept(&broker, &headers, &body) {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
-    if !known {
+    if !delivery.known {
         tracing::info!(
             event,
             "LGPD request for a store without Ponte: nothing held, nothing stored"
         );
         return Json(json!({})).into_response();
     }
-    let customer = payload.get("customer").and_then(|c| c.get("id"));
+    let (payload, store_id) = (delivery.payload, delivery.store_id);
+    // The customer's id goes with both customer requests: Ponte acts only on the orders that
+    // are that customer's, whatever the request lists.
+    let customer = id_text(payload.get("customer").and_then(|c| c.get("id")));
     let (id, orders) = match event {
         "store/redact" => (store_id.clone(), Vec::new()),
         "customers/redact" => (
-            match id_text(customer) {
-                Some(id) => id,
+            match &customer {
+                Some(id) => id.clone(),
                 None => return refuse(StatusCode::BAD_REQUEST, "no_customer"),
             },
             ids(payload.get("orders_to_redact")),
         ),
-        _ => (
-            // The request's own id: two requests of one customer are two files.
-            match id_text(payload.get("data_request").and_then(|r| r.get("id")))
-                .or_else(|| id_text(customer))
-            {
-                Some(id) => id,
-                None => return refuse(StatusCode::BAD_REQUEST, "no_request_id"),
-            },
-            ids(payload.get("orders_requested")),
-        ),
+        _ => {
+            if customer.is_none() {
+                return refuse(StatusCode::BAD_REQUEST, "no_customer");
+            }
+            (
+                // The request's own id: two requests of one customer are two files.
+                match id_text(payload.get("data_request").and_then(|r| r.get("id")))
+                    .or_else(|| customer.clone())
+                {
+                    Some(id) => id,
+                    None => return refuse(StatusCode::BAD_REQUEST, "no_request_id"),
+                },
+                ids(payload.get("orders_requested")),
+            )
+        }
     };
-    queued(&broker, &store_id, event, &id, &orders)
+    let queued_event = crate::feed::NewEvent {
+        store_id: &store_id,
+        event,
+        resource_id: &id,
+        customer: customer.as_deref(),
+        orders: &orders,
+    };
+    queued(&broker, queued_event)
 }
 
 #[cfg(test)]

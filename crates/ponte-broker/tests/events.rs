@@ -116,8 +116,13 @@ async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_insta
     assert_eq!(events[1]["event"], "customers/redact");
     assert_eq!(events[1]["resource_id"], "77");
     assert_eq!(events[1]["orders"], json!(["901", "902"]));
+    assert_eq!(events[1]["customer"], "77");
     assert_eq!(events[2]["event"], "customers/data_request");
     assert_eq!(events[2]["resource_id"], "4242");
+    assert_eq!(
+        events[2]["customer"], "77",
+        "the app checks the orders against it"
+    );
 
     // Keys: none, wrong → 401. Acknowledged events leave the queue.
     assert_eq!(read_events(&world, "wrong", 0, 0).await.0, 401);

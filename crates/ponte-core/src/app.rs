@@ -446,11 +446,9 @@ impl App {
     /// Where data requests are written (an absolute folder), or back to the default.
     pub fn set_lgpd_folder(&self, folder: Option<&std::path::Path>) -> Result<()> {
         if let Some(folder) = folder {
-            if !folder.is_absolute() {
-                return Err(Error::Invalid(Problem {
-                    message: "Informe o caminho completo da pasta.".into(),
-                    ..ProblemCode::BadRequest.into()
-                }));
+            let text = folder.to_string_lossy();
+            if let Err(refusal) = crate::files::check_local_folder(&text) {
+                return Err(Error::Invalid(Problem::folder_refused(refusal)));
             }
         }
         self.store.set_lgpd_folder(folder)?;

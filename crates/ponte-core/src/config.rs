@@ -122,6 +122,12 @@ pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+/// The logs of a data directory: known before the configuration is (the shell's log file is
+/// opened first, to report a configuration that fails).
+pub fn log_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("logs")
+}
+
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(120);
 
 impl Config {
@@ -227,6 +233,11 @@ impl Config {
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("ponte.sqlite3")
+    }
+
+    /// Where the desktop app writes its logs (`logs/` in the data directory).
+    pub fn log_dir(&self) -> PathBuf {
+        log_dir(&self.data_dir)
     }
 }
 

@@ -47,15 +47,25 @@ pub struct FeedEvent {
     pub id: i64,
     pub event: String,
     pub resource_id: String,
+    /// The customer a customer request is about: its orders are checked against it.
+    #[serde(default)]
+    pub customer: Option<String>,
     #[serde(default)]
     pub orders: Vec<String>,
 }
 
+/// A page of the feed. The broker's own `cursor` is not trusted: the cursor moves only past
+/// events read and handled here.
 #[derive(Deserialize)]
 struct FeedPage {
     events: Vec<FeedEvent>,
-    cursor: i64,
 }
+
+/// A page of events is small (the broker hands out 100 at most); an answer past this is not
+/// the broker's.
+const MAX_PAGE_BYTES: usize = 1024 * 1024;
+/// The longest wait before a failing event is tried again.
+const MAX_EVENT_BACKOFF: Duration = Duration::from_secs(600);
 
 /// The store's event queue at the broker.
 pub struct Feed {
@@ -99,9 +109,19 @@ impl Feed {
             .await
             .map_err(|e| FeedError::Other(Error::BrokerUnreachable(e.without_url().to_string())))?;
         match answer.status().as_u16() {
-            200 => answer.json().await.map_err(|e| {
-                FeedError::Other(Error::BrokerUnreachable(format!("unreadable events: {e}")))
-            }),
+            200 => {
+                let body = crate::http::read_capped(answer, MAX_PAGE_BYTES)
+                    .await
+                    .map_err(|e| {
+                        FeedError::Other(Error::BrokerUnreachable(e.without_url().to_string()))
+                    })?
+                    .ok_or_else(|| {
+                        FeedError::Other(Error::BrokerUnreachable("events page too large".into()))
+                    })?;
+                serde_json::from_slice(&body).map_err(|e| {
+                    FeedError::Other(Error::BrokerUnreachable(format!("unreadable events: {e}")))
+                })
+            }
             401 => Err(FeedError::UnknownKey),
             status => Err(FeedError::Other(Error::BrokerUnreachable(format!(
                 "events answered {status}"
@@ -200,14 +220,20 @@ impl App {
         Ok(())
     }
 
-    /// Carries out one LGPD request (issue 10). Repeated deliveries are recognised by the
-    /// broker's event id.
+    /// Carries out one LGPD request (issues 10 and 20), checked against Ponte's own data first:
+    /// a customer request touches only the listed orders that are that customer's; a store's
+    /// erasure must name the connected store, and always waits for the merchant. Repeated
+    /// deliveries are recognised by the broker's event id.
     pub async fn carry_out_lgpd(&self, event: &FeedEvent) -> Result<()> {
         let now = self.clock.now();
         let kind = match event.event.as_str() {
             "customers/redact" => crate::store::LgpdKind::CustomersRedact,
             "customers/data_request" => crate::store::LgpdKind::CustomersDataRequest,
-            _ => crate::store::LgpdKind::StoreRedact,
+            "store/redact" => crate::store::LgpdKind::StoreRedact,
+            other => {
+                tracing::warn!(event = other, "unknown LGPD event ignored");
+                return Ok(());
+            }
         };
         if self
             .store
@@ -216,45 +242,88 @@ impl App {
             tracing::info!(event = event.event, "LGPD request already carried out");
             return Ok(());
         }
+        if event.orders.len() > crate::store::MAX_ORDERS_PER_REQUEST {
+            tracing::warn!(
+                orders = event.orders.len(),
+                "LGPD request with too many orders ignored"
+            );
+            let note = format!(
+                "A solicitação lista {} pedidos, mais do que um cliente pode ter: nada foi feito. \
+                 Confira-a no painel da Nuvemshop.",
+                event.orders.len()
+            );
+            return self.store.record_lgpd_outcome(
+                event.id,
+                kind,
+                &event.resource_id,
+                crate::store::LgpdState::Ignored,
+                &note,
+                now,
+            );
+        }
         let orders: Vec<u64> = event
             .orders
             .iter()
             .filter_map(|id| id.parse().ok())
             .collect();
-        match event.event.as_str() {
-            "customers/redact" => {
-                let touched =
-                    self.store
-                        .redact_customer(event.id, &event.resource_id, &orders, now)?;
-                tracing::info!(orders = touched, "LGPD: a customer's data removed");
+        match kind {
+            crate::store::LgpdKind::CustomersRedact => {
+                let customer = event.customer.as_deref().unwrap_or(&event.resource_id);
+                let redaction = self
+                    .store
+                    .redact_customer(event.id, customer, &orders, now)?;
+                for file in &redaction.files {
+                    if let Err(error) = std::fs::remove_file(file) {
+                        if error.kind() != std::io::ErrorKind::NotFound {
+                            tracing::warn!(%error, "an earlier data request's file was not removed");
+                        }
+                    }
+                }
+                let wiped =
+                    crate::privacy::wipe_from_files(&self.config.log_dir(), &redaction.traces);
+                tracing::info!(
+                    orders = redaction.orders,
+                    files = redaction.files.len(),
+                    log_files = wiped,
+                    "LGPD: a customer's data removed"
+                );
             }
-            "customers/data_request" => {
+            crate::store::LgpdKind::CustomersDataRequest => {
                 let folder = self.lgpd_folder()?;
                 let path = self.store.export_customer(
                     event.id,
                     &event.resource_id,
-                    None,
+                    event.customer.as_deref(),
                     &orders,
                     &folder,
                     now,
                 )?;
                 tracing::info!(file = %path.display(), "LGPD: a customer's data written out");
             }
-            "store/redact" => {
-                // Sent 48 hours after the app was uninstalled: with the store's access gone,
-                // its data goes at once; a store still connected (reinstalled) asks first.
-                let still_connected = self.store.settings()?.nuvemshop_store_id.is_some()
-                    && !self.nuvemshop_access_revoked()?;
-                if still_connected {
+            crate::store::LgpdKind::StoreRedact => {
+                let connected = self.store.settings()?.nuvemshop_store_id;
+                if connected.as_deref() == Some(event.resource_id.as_str()) {
+                    // Sent 48 hours after an uninstall, or by anyone who holds the app's
+                    // secret: the merchant decides.
                     self.store
                         .record_store_redact_request(event.id, &event.resource_id, now)?;
                     tracing::info!("LGPD: store data erasure awaits the merchant's confirmation");
                 } else {
-                    self.erase_store(Some((event.id, &event.resource_id)))
-                        .await?;
+                    tracing::warn!("LGPD: an erasure for another store ignored");
+                    self.store.record_lgpd_outcome(
+                        event.id,
+                        kind,
+                        &event.resource_id,
+                        crate::store::LgpdState::Ignored,
+                        &format!(
+                            "Pedido de exclusão dos dados da loja {}, que não é a loja \
+                             conectada: nada foi apagado.",
+                            event.resource_id
+                        ),
+                        now,
+                    )?;
                 }
             }
-            other => tracing::warn!(event = other, "unknown LGPD event ignored"),
         }
         self.events.send(crate::sync::Event::SettingsChanged);
         Ok(())
@@ -293,17 +362,6 @@ impl App {
         }
         self.erase_store(None).await
     }
-
-    fn nuvemshop_access_revoked(&self) -> Result<bool> {
-        Ok(self.tokens.get(crate::app::NUVEMSHOP_TOKEN)?.is_none()
-            || self
-                .store
-                .settings()?
-                .disabled_reason
-                .is_some_and(|reason| {
-                    reason.code == crate::problem::ProblemCode::NuvemshopAccessChanged
-                }))
-    }
 }
 
 /// Reads the store's events for as long as the scheduler runs: order events wake it at once;
@@ -312,6 +370,8 @@ pub async fn listen(scheduler: Arc<Scheduler>) {
     let app = scheduler.app().clone();
     let mut settings = app.subscribe();
     let mut backoff = Duration::from_secs(1);
+    // A request that cannot be carried out is tried again, less and less often.
+    let mut event_backoff = Duration::from_secs(1);
     let mut registered = false;
     app.set_instant(InstantState::Starting);
     let mut seen = None;
@@ -362,9 +422,16 @@ pub async fn listen(scheduler: Arc<Scheduler>) {
             Ok(page) => {
                 app.set_instant(InstantState::Active);
                 backoff = Duration::from_secs(1);
-                if let Err(error) = handle(&app, &scheduler, &feed, page).await {
-                    tracing::warn!(%error, "events not handled yet");
-                    tokio::time::sleep(backoff).await;
+                match handle(&app, &scheduler, &feed, after, page).await {
+                    Ok(()) => event_backoff = Duration::from_secs(1),
+                    Err(error) => {
+                        tracing::warn!(%error, ?event_backoff, "events not handled yet");
+                        tokio::select! {
+                            _ = tokio::time::sleep(event_backoff) => {}
+                            _ = settings.recv() => {}
+                        }
+                        event_backoff = (event_backoff * 2).min(MAX_EVENT_BACKOFF);
+                    }
                 }
             }
             Err(FeedError::UnknownKey) => {
@@ -385,15 +452,32 @@ pub async fn listen(scheduler: Arc<Scheduler>) {
 }
 
 /// Handles a page of events in order; the cursor moves (and the broker hears) only past what
-/// was handled.
-async fn handle(app: &App, scheduler: &Scheduler, feed: &Feed, page: FeedPage) -> Result<()> {
-    let mut handled = None;
+/// was handled, and only forwards: an event at or before the cursor, or out of order, ends the
+/// page (the broker is not taken at its word). An LGPD request that fails is recorded with why,
+/// for the merchant to see, and tried again later.
+async fn handle(
+    app: &App,
+    scheduler: &Scheduler,
+    feed: &Feed,
+    after: i64,
+    page: FeedPage,
+) -> Result<()> {
+    let mut handled: Option<i64> = None;
     let mut wake = false;
     let mut outcome = Ok(());
     for event in &page.events {
+        if event.id <= handled.unwrap_or(after) {
+            tracing::warn!(
+                id = event.id,
+                after = handled.unwrap_or(after),
+                "an event out of order from the broker: the page ends here"
+            );
+            break;
+        }
         if ORDER_EVENTS.contains(&event.event.as_str()) {
             wake = true;
         } else if let Err(error) = app.carry_out_lgpd(event).await {
+            report_failure(app, event, &error);
             outcome = Err(error);
             break;
         }
@@ -402,12 +486,7 @@ async fn handle(app: &App, scheduler: &Scheduler, feed: &Feed, page: FeedPage) -
     if wake {
         scheduler.sync_now();
     }
-    let cursor = if outcome.is_ok() && page.events.is_empty() {
-        Some(page.cursor)
-    } else {
-        handled
-    };
-    if let Some(cursor) = cursor.filter(|c| *c > app.store.events_cursor().unwrap_or(0)) {
+    if let Some(cursor) = handled.filter(|c| *c > app.store.events_cursor().unwrap_or(0)) {
         app.store.set_events_cursor(cursor)?;
         if let Err(error) = feed.ack(cursor).await {
             // The cursor is ours; the broker keeps the events a little longer.
@@ -415,4 +494,151 @@ async fn handle(app: &App, scheduler: &Scheduler, feed: &Feed, page: FeedPage) -
         }
     }
     outcome
+}
+
+/// An LGPD request that could not be carried out: recorded as failed, with what went wrong in
+/// Portuguese (the list in *Configurações* shows it), until a later try succeeds.
+fn report_failure(app: &App, event: &FeedEvent, error: &Error) {
+    let kind = match event.event.as_str() {
+        "customers/redact" => crate::store::LgpdKind::CustomersRedact,
+        "customers/data_request" => crate::store::LgpdKind::CustomersDataRequest,
+        _ => crate::store::LgpdKind::StoreRedact,
+    };
+    let problem = error.problem();
+    let note = format!(
+        "Ainda não foi possível atender: {} {} O Ponte tentará de novo sozinho.",
+        problem.message, problem.hint
+    );
+    if let Err(error) = app.store.record_lgpd_outcome(
+        event.id,
+        kind,
+        &event.resource_id,
+        LgpdState::Failed,
+        &note,
+        app.clock.now(),
+    ) {
+        tracing::warn!(%error, "an LGPD request's failure not recorded");
+    }
+    app.events.send(crate::sync::Event::SettingsChanged);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> (tempfile::TempDir, Arc<App>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().display().to_string();
+        let config = crate::config::Config::from_lookup(|name| match name {
+            "PONTE_DATA_DIR" => Some(path.clone()),
+            "PONTE_TOKEN_STORE" => Some("file".into()),
+            _ => None,
+        })
+        .unwrap();
+        (dir, Arc::new(App::open(config).unwrap()))
+    }
+
+    fn event(id: i64) -> FeedEvent {
+        FeedEvent {
+            id,
+            event: "order/paid".into(),
+            resource_id: "1".into(),
+            customer: None,
+            orders: vec![],
+        }
+    }
+
+    /// Issue 20: the broker is not taken at its word on where the feed goes on.
+    #[tokio::test]
+    async fn the_cursor_moves_only_forwards_past_events_handled_here() {
+        let (_dir, app) = app();
+        let scheduler = Scheduler::new(app.clone());
+        // Nothing listens there: the acknowledgement fails quietly, the cursor is ours.
+        let feed = Feed::new("http://127.0.0.1:9", Secret::new(String::from("k")), "test").unwrap();
+        app.store.set_events_cursor(4).unwrap();
+        let page = |ids: &[i64]| FeedPage {
+            events: ids.iter().map(|id| event(*id)).collect(),
+        };
+        handle(&app, &scheduler, &feed, 4, page(&[])).await.unwrap();
+        assert_eq!(
+            app.store.events_cursor().unwrap(),
+            4,
+            "an empty page moves nothing"
+        );
+        handle(&app, &scheduler, &feed, 4, page(&[3, 9]))
+            .await
+            .unwrap();
+        assert_eq!(
+            app.store.events_cursor().unwrap(),
+            4,
+            "an event from before ends the page"
+        );
+        handle(&app, &scheduler, &feed, 4, page(&[6, 5, 7]))
+            .await
+            .unwrap();
+        assert_eq!(
+            app.store.events_cursor().unwrap(),
+            6,
+            "out of order: up to the last in order"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_larger_than_a_page_is_not_read() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = vec![0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let body = vec![b' '; MAX_PAGE_BYTES + 1];
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&body).await;
+        });
+        let feed = Feed::new(
+            &format!("http://127.0.0.1:{port}"),
+            Secret::new(String::from("k")),
+            "test",
+        )
+        .unwrap();
+        match feed.read(0, Duration::ZERO).await {
+            Err(FeedError::Other(Error::BrokerUnreachable(why))) => {
+                assert!(why.contains("too large"), "{why}")
+            }
+            _ => panic!("a page past the cap was read"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_listing_more_orders_than_a_customer_has_is_ignored_and_said_so() {
+        let (_dir, app) = app();
+        let flood = FeedEvent {
+            id: 1,
+            event: "customers/redact".into(),
+            resource_id: "7".into(),
+            customer: Some("7".into()),
+            orders: (0..crate::store::MAX_ORDERS_PER_REQUEST as u64 + 1)
+                .map(|id| id.to_string())
+                .collect(),
+        };
+        app.carry_out_lgpd(&flood).await.unwrap();
+        let request = &app.lgpd_requests().unwrap()[0];
+        assert_eq!(request.state, LgpdState::Ignored);
+        assert!(request.note.as_deref().unwrap().contains("5001 pedidos"));
+        // Under the cap, thousands of ids are fine (no statement over SQLite's limits).
+        let many = FeedEvent {
+            id: 2,
+            orders: (0..crate::store::MAX_ORDERS_PER_REQUEST as u64)
+                .map(|id| id.to_string())
+                .collect(),
+            ..flood
+        };
+        app.carry_out_lgpd(&many).await.unwrap();
+        assert_eq!(app.lgpd_requests().unwrap()[0].state, LgpdState::Done);
+    }
 }

@@ -11,6 +11,7 @@ pub mod contaazul;
 pub mod error;
 pub mod export;
 mod failpoint;
+pub mod files;
 pub mod history;
 pub mod http;
 pub mod instant;

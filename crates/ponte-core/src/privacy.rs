@@ -64,6 +64,46 @@ const PERSON_HOLDERS: &[&str] = &["cliente", "customer", "pessoa"];
 /// …and these are its names.
 const NAME_KEYS: &[&str] = &["name", "nome", "razao_social", "nome_fantasia"];
 
+/// After a customer asked to be forgotten (LGPD), their words (`traces`: name, e-mail,
+/// document, phones) are replaced by `[removido]` in every text file of `dir` (the logs), in
+/// place: a log being written goes on being written. How many files changed.
+pub fn wipe_from_files(dir: &std::path::Path, traces: &[String]) -> usize {
+    let mut traces: Vec<&str> = traces
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
+    if traces.is_empty() {
+        return 0;
+    }
+    // Longest first: a name is wiped whole before a part of it could be.
+    traces.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut changed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_file() {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let mut wiped = text.clone();
+        for trace in &traces {
+            wiped = wiped.replace(trace, "[removido]");
+        }
+        if wiped != text {
+            match std::fs::write(&path, wiped) {
+                Ok(()) => changed += 1,
+                Err(error) => tracing::warn!(%error, "a log file could not be cleaned"),
+            }
+        }
+    }
+    changed
+}
+
 /// A name as the report shows it: the first word and the others' initials (*Maria S.*), so
 /// that support can still talk about the order; a single word keeps its first letter.
 pub fn mask_name(name: &str) -> String {
@@ -228,6 +268,28 @@ fn mask(value: &mut Value, in_address: bool, held_person: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forgotten_customers_words_leave_the_logs() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("ponte.2026-12-06.log");
+        std::fs::write(
+            &log,
+            "WARN refused: cliente Maria Silva (390.533.447-05) maria@exemplo.com.br\nINFO ok\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("other.log"), "nothing of hers\n").unwrap();
+        let traces = vec![
+            "Maria Silva".to_string(),
+            "390.533.447-05".into(),
+            "maria@exemplo.com.br".into(),
+            "x".into(),
+        ];
+        assert_eq!(wipe_from_files(dir.path(), &traces), 1);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(!text.contains("Maria") && !text.contains("390.533") && !text.contains("maria@"));
+        assert!(text.contains("INFO ok"), "the rest stays: {text}");
+    }
 
     #[test]
     fn names_keep_the_first_word_and_initials() {

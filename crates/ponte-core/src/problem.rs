@@ -372,6 +372,17 @@ impl Problem {
         self
     }
 
+    /// A folder the merchant named for Ponte's files, refused.
+    pub fn folder_refused(refusal: crate::files::FolderRefusal) -> Self {
+        let message = match refusal {
+            crate::files::FolderRefusal::Relative => "Informe o caminho completo da pasta.",
+            crate::files::FolderRefusal::Network => {
+                "Escolha uma pasta deste computador: pastas de rede não são aceitas."
+            }
+        };
+        Problem::saying(ProblemCode::BadRequest, message)
+    }
+
     /// The code typed to finish a connect, refused: what happened and what to do.
     pub fn return_code_refused(refusal: crate::error::ReturnCodeRefusal) -> Self {
         use crate::error::ReturnCodeRefusal::*;

@@ -343,8 +343,10 @@ async fn store_redact_waits_for_the_merchant_while_connected_and_erases_when_con
     );
 }
 
+/// Issue 20: even after an uninstall (the store's access gone), a store erasure waits for the
+/// merchant: whoever holds the app's secret could send one.
 #[tokio::test]
-async fn store_redact_after_the_app_was_uninstalled_erases_at_once() {
+async fn store_redact_after_an_uninstall_still_waits_for_the_merchant() {
     let ponte = running().await;
     let control = ponte.control();
     let order = control.create_order(paid(
@@ -366,11 +368,265 @@ async fn store_redact_after_the_app_was_uninstalled_erases_at_once() {
         .await;
     control.send_lgpd_webhook("store-redact", &[]).unwrap();
     ponte
-        .until("erased", || ponte.app.orders(None).unwrap().is_empty())
+        .until("the request recorded", || {
+            ponte.app.status().unwrap().store_erasure_requested
+        })
         .await;
+    assert_eq!(
+        ponte.app.orders(None).unwrap().len(),
+        1,
+        "nothing erased yet"
+    );
     let request = &ponte.app.lgpd_requests().unwrap()[0];
     assert_eq!(request.kind, LgpdKind::StoreRedact);
-    assert_eq!(request.state, LgpdState::Done);
+    assert_eq!(request.state, LgpdState::AwaitingConfirmation);
+    assert_eq!(ponte.app.confirm_store_erasure().await.unwrap(), 1);
+    assert!(ponte.app.orders(None).unwrap().is_empty());
+}
+
+/// Issue 20: a store erasure that names another store erases nothing, and says so.
+#[tokio::test]
+async fn an_erasure_for_another_store_is_ignored_and_said_so() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let order = control.create_order(paid(
+        buyer("Pedro Loja", "11144477735"),
+        vec![line("Camiseta", "59.90", 1)],
+    ));
+    ponte
+        .until("imported", || {
+            common::sales_for(&control, order.number) == 1
+        })
+        .await;
+    let forged = ponte_core::instant::FeedEvent {
+        id: 90_001,
+        event: "store/redact".into(),
+        resource_id: "999".into(),
+        customer: None,
+        orders: vec![],
+    };
+    ponte.app.carry_out_lgpd(&forged).await.unwrap();
+    let status = ponte.app.status().unwrap();
+    assert!(!status.store_erasure_requested);
+    assert_eq!(ponte.app.orders(None).unwrap().len(), 1);
+    let request = &ponte.app.lgpd_requests().unwrap()[0];
+    assert_eq!(request.state, LgpdState::Ignored);
+    assert!(request
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("não é a loja conectada"));
+}
+
+/// Issue 20: a customer request acts only on the listed orders that are that customer's; an
+/// order of someone else in the list is neither handed over nor erased.
+#[tokio::test]
+async fn lgpd_requests_touch_only_the_orders_of_the_customer_they_name() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let folder = tempfile::tempdir().unwrap();
+    ponte.app.set_lgpd_folder(Some(folder.path())).unwrap();
+    let hers = control.create_order(paid(
+        buyer("Maria Sigilo", "39053344705"),
+        vec![line("Camiseta", "59.90", 1)],
+    ));
+    let his = control.create_order(paid(
+        buyer("Outro Cliente", "52998224725"),
+        vec![line("Caneca", "29.90", 1)],
+    ));
+    ponte
+        .until("both imported", || {
+            common::sales_for(&control, hers.number) == 1
+                && common::sales_for(&control, his.number) == 1
+        })
+        .await;
+    // The customer is the first order's: hers. His order rides along in the list.
+    control
+        .send_lgpd_webhook("customers-data-request", &[hers.id, his.id])
+        .unwrap();
+    ponte
+        .until("the data request carried out", || {
+            ponte.app.lgpd_requests().unwrap().len() == 1
+        })
+        .await;
+    let request = &ponte.app.lgpd_requests().unwrap()[0];
+    assert_eq!(request.orders, 1);
+    assert!(request
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("1 pedido da lista não é deste cliente"));
+    let file = std::fs::read_to_string(request.file.as_ref().unwrap()).unwrap();
+    assert!(file.contains("Maria Sigilo"));
+    assert!(
+        !file.contains("Outro Cliente"),
+        "someone else's order handed over"
+    );
+
+    control
+        .send_lgpd_webhook("customers-redact", &[hers.id, his.id])
+        .unwrap();
+    ponte
+        .until("the erasure carried out", || {
+            ponte.app.lgpd_requests().unwrap().len() == 2
+        })
+        .await;
+    let orders = ponte.app.orders(None).unwrap();
+    let name_of = |id: u64| {
+        orders
+            .iter()
+            .find(|o| o.order_id == id)
+            .unwrap()
+            .customer_name
+            .clone()
+    };
+    assert_eq!(name_of(hers.id), None);
+    assert_eq!(
+        name_of(his.id).as_deref(),
+        Some("Outro Cliente"),
+        "his order untouched"
+    );
+}
+
+/// Issue 20: a forgotten customer leaves nothing behind: not in an error's message, not in an
+/// earlier data request's file, not in the logs, not in the database's WAL.
+#[tokio::test]
+async fn a_forgotten_customer_leaves_no_trace_in_messages_earlier_files_logs_or_the_wal() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let folder = tempfile::tempdir().unwrap();
+    ponte.app.set_lgpd_folder(Some(folder.path())).unwrap();
+    // An invalid document: the failure's message quotes it.
+    let failed = control.create_order(paid(
+        buyer("Maria Sigilo", "39053344700"),
+        vec![line("Camiseta", "59.90", 1)],
+    ));
+    ponte
+        .until("failed", || {
+            ponte
+                .app
+                .orders(Some(OrderState::Failed))
+                .unwrap()
+                .iter()
+                .any(|o| o.order_id == failed.id)
+        })
+        .await;
+    let before = ponte.app.orders(Some(OrderState::Failed)).unwrap();
+    let message = before[0].error.as_ref().unwrap().message.clone();
+    assert!(message.contains("39053344700"), "{message}");
+    control
+        .send_lgpd_webhook("customers-data-request", &[failed.id])
+        .unwrap();
+    ponte
+        .until("the data request written", || {
+            ponte.app.lgpd_requests().unwrap().len() == 1
+        })
+        .await;
+    let earlier =
+        std::path::PathBuf::from(ponte.app.lgpd_requests().unwrap()[0].file.clone().unwrap());
+    assert!(earlier.exists());
+    let logs = ponte.world.config.log_dir();
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join("ponte.log");
+    std::fs::write(
+        &log,
+        "WARN refused: Maria Sigilo 39053344700 maria.sigilo@exemplo.com.br\n",
+    )
+    .unwrap();
+
+    control
+        .send_lgpd_webhook("customers-redact", &[failed.id])
+        .unwrap();
+    ponte
+        .until("the erasure carried out", || {
+            ponte.app.lgpd_requests().unwrap().len() == 2
+        })
+        .await;
+    let after = ponte.app.orders(None).unwrap();
+    let order = after.iter().find(|o| o.order_id == failed.id).unwrap();
+    assert_eq!(order.state, OrderState::Skipped);
+    let json = serde_json::to_string(&after).unwrap();
+    for trace in ["Maria", "39053344700", "390.533.447-00", "maria.sigilo"] {
+        assert!(!json.contains(trace), "{trace} left in the ledger: {json}");
+    }
+    assert!(!earlier.exists(), "the earlier data request's file is gone");
+    assert!(ponte.app.lgpd_requests().unwrap()[1].file.is_none());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !logged.contains("Maria") && !logged.contains("39053344700"),
+        "{logged}"
+    );
+    // Neither the database's pages nor its WAL keep a copy (the WAL was emptied after the
+    // erasure; what was written since is not hers).
+    for file in [
+        ponte.world.config.database_path(),
+        ponte
+            .world
+            .config
+            .database_path()
+            .with_extension("sqlite3-wal"),
+    ] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        for trace in [&b"Maria Sigilo"[..], b"39053344700"] {
+            assert!(
+                !bytes.windows(trace.len()).any(|w| w == trace),
+                "a copy left in {}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Issue 20: a request that cannot be carried out is recorded as failed with why, tried again
+/// less and less often, and done once it can be.
+#[tokio::test]
+async fn a_request_that_cannot_be_carried_out_is_reported_and_done_once_it_can() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let order = control.create_order(paid(
+        buyer("Joana Pedido", "52998224725"),
+        vec![line("Caneca", "29.90", 1)],
+    ));
+    ponte
+        .until("imported", || {
+            common::sales_for(&control, order.number) == 1
+        })
+        .await;
+    // The chosen folder is a file: no data request can be written there.
+    let blocked = tempfile::NamedTempFile::new().unwrap();
+    ponte.app.set_lgpd_folder(Some(blocked.path())).unwrap();
+    control
+        .send_lgpd_webhook("customers-data-request", &[order.id])
+        .unwrap();
+    ponte
+        .until("the failure recorded", || {
+            ponte
+                .app
+                .lgpd_requests()
+                .unwrap()
+                .first()
+                .is_some_and(|r| r.state == LgpdState::Failed)
+        })
+        .await;
+    let note = ponte.app.lgpd_requests().unwrap()[0].note.clone().unwrap();
+    assert!(note.contains("tentará de novo"), "{note}");
+    let folder = tempfile::tempdir().unwrap();
+    ponte.app.set_lgpd_folder(Some(folder.path())).unwrap();
+    ponte
+        .until("done once the folder works", || {
+            ponte
+                .app
+                .lgpd_requests()
+                .unwrap()
+                .first()
+                .is_some_and(|r| r.state == LgpdState::Done)
+        })
+        .await;
+    assert_eq!(
+        ponte.app.lgpd_requests().unwrap().len(),
+        1,
+        "one request, not two"
+    );
 }
 
 #[tokio::test]

@@ -56,15 +56,20 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
             LgpdState::AwaitingConfirmation => {
                 "aguardando sua confirmação (ponte lgpd --erase-store)"
             }
+            LgpdState::Ignored => "ignorado",
+            LgpdState::Failed => "ainda não atendido",
         };
-        print!(
-            "{when}  {}: {} pedido(s), {state}",
-            kind(request.kind),
-            request.orders
-        );
+        let orders = match request.orders {
+            1 => "1 pedido".to_string(),
+            n => format!("{n} pedidos"),
+        };
+        print!("{when}  {}: {orders}, {state}", kind(request.kind));
         match request.file {
             Some(file) => println!(" — {file}"),
             None => println!(),
+        }
+        if let Some(note) = request.note {
+            println!("    {note}");
         }
     }
     Ok(())

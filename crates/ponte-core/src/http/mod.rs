@@ -68,17 +68,20 @@ pub(crate) fn without_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
 
-/// The body, or `None` when it is larger than [`MAX_BODY_BYTES`].
-async fn read_capped(mut response: reqwest::Response) -> reqwest::Result<Option<Vec<u8>>> {
+/// The body, or `None` when it is larger than `max` bytes: never read into memory whole.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> reqwest::Result<Option<Vec<u8>>> {
     if response
         .content_length()
-        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+        .is_some_and(|length| length > max as u64)
     {
         return Ok(None);
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await? {
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+        if bytes.len() + chunk.len() > max {
             return Ok(None);
         }
         bytes.extend_from_slice(&chunk);
@@ -239,7 +242,7 @@ impl Transport {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    match read_capped(response).await {
+                    match read_capped(response, MAX_BODY_BYTES).await {
                         Ok(None) => {
                             return Err(Error::Unreadable {
                                 service: self.service,

@@ -133,7 +133,7 @@ impl BrokerClient {
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> Result<(u16, serde_json::Value)> {
-        let mut response = self
+        let response = self
             .http
             .post(format!("{}{path}", self.base))
             .json(&body)
@@ -141,17 +141,10 @@ impl BrokerClient {
             .await
             .map_err(|e| Error::BrokerUnreachable(e.without_url().to_string()))?;
         let status = response.status().as_u16();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let bytes = crate::http::read_capped(response, MAX_ANSWER)
             .await
             .map_err(|e| Error::BrokerUnreachable(e.without_url().to_string()))?
-        {
-            if bytes.len() + chunk.len() > MAX_ANSWER {
-                return Err(Error::BrokerUnreachable("answer too large".into()));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+            .ok_or_else(|| Error::BrokerUnreachable("answer too large".into()))?;
         let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Ok((status, value))
     }

@@ -1,6 +1,10 @@
 //! LGPD requests carried out on the local data: a customer's personal data removed from the
 //! ledger and the audit (the order stays, as a number and amounts), a customer's data written
 //! out for the merchant, the store's data erased. Each request is recorded with its date.
+//!
+//! A request is checked against Ponte's own data before anything is done: a customer request
+//! touches only the listed orders that are that customer's (by the customer id in the order as
+//! Nuvemshop sent it), and the store's erasure waits for the merchant.
 
 use std::path::{Path, PathBuf};
 
@@ -43,8 +47,34 @@ impl LgpdKind {
 #[serde(rename_all = "snake_case")]
 pub enum LgpdState {
     Done,
-    /// `store/redact` while the store is still connected: the merchant confirms first.
+    /// `store/redact`: the merchant confirms first.
     AwaitingConfirmation,
+    /// Not about this store's data (the note says why): nothing was done.
+    Ignored,
+    /// Could not be carried out yet (the note says why); tried again.
+    Failed,
+}
+
+impl LgpdState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LgpdState::Done => "done",
+            LgpdState::AwaitingConfirmation => "awaiting_confirmation",
+            LgpdState::Ignored => "ignored",
+            LgpdState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> LgpdState {
+        [
+            LgpdState::AwaitingConfirmation,
+            LgpdState::Ignored,
+            LgpdState::Failed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+        .unwrap_or(LgpdState::Done)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,13 +82,46 @@ pub struct LgpdRequest {
     pub id: i64,
     pub kind: LgpdKind,
     pub received_at: DateTime<Utc>,
-    /// Nuvemshop's id of the customer (redact) or of the request (data request).
+    /// Nuvemshop's id of the customer (redact), of the request (data request), or of the
+    /// store (erasure).
     pub reference: Option<String>,
+    /// The customer a customer request is about.
+    pub customer: Option<String>,
     pub orders: u64,
     pub state: LgpdState,
     pub done_at: Option<DateTime<Utc>>,
     pub file: Option<String>,
+    /// Why it was ignored or failed, in Portuguese.
+    pub note: Option<String>,
 }
+
+/// What a customer's erasure did, for what the store alone cannot reach: the files of earlier
+/// data requests about that customer (to delete), and the customer's words as they appeared
+/// (to wipe from the logs).
+/// No `Debug`: `traces` are the customer's own words.
+#[derive(Default)]
+pub struct Redaction {
+    pub orders: u64,
+    pub files: Vec<PathBuf>,
+    pub traces: Vec<String>,
+}
+
+/// A customer request's orders, as the store found them.
+struct Owned {
+    /// The listed orders that are the customer's.
+    ids: Vec<i64>,
+    /// How many listed orders Ponte holds that are someone else's.
+    others: u64,
+}
+
+/// Order ids per statement: well under SQLite's limit of bound variables.
+const IDS_PER_STATEMENT: usize = 500;
+/// More orders than this in one customer request is not a customer's: the request is refused.
+pub const MAX_ORDERS_PER_REQUEST: usize = 5_000;
+
+/// The customer id of an order as Nuvemshop sent it (`customer.id`), as text.
+const CUSTOMER_OF_PAYLOAD: &str =
+    "CASE WHEN json_valid(payload) THEN CAST(json_extract(payload, '$.customer.id') AS TEXT) END";
 
 /// What an order becomes when its customer asked to be forgotten and it was not imported.
 pub const REDACTED_SKIP_REASON: &str =
@@ -69,8 +132,9 @@ fn placeholders(count: usize) -> String {
 }
 
 impl Store {
-    /// Whether this request was carried out already: the same broker event, or the same kind
-    /// and reference within the two days Nuvemshop keeps re-delivering.
+    /// Whether this request was carried out already (done, or waiting for the merchant): the
+    /// same broker event, or the same kind and reference within the two days Nuvemshop keeps
+    /// re-delivering. One that failed or was ignored is looked at again.
     pub fn lgpd_seen(
         &self,
         event_id: i64,
@@ -82,8 +146,8 @@ impl Store {
         self.with(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT 1 FROM lgpd_requests WHERE event_id = ?1
-                        OR (kind = ?2 AND reference = ?3 AND received_at >= ?4)",
+                    "SELECT 1 FROM lgpd_requests WHERE state IN ('done', 'awaiting_confirmation')
+                        AND (event_id = ?1 OR (kind = ?2 AND reference = ?3 AND received_at >= ?4))",
                     params![event_id, kind.as_str(), reference, since],
                     |_| Ok(()),
                 )
@@ -92,46 +156,101 @@ impl Store {
         })
     }
 
-    /// `customers/redact`: the customer's name, the order as Nuvemshop sent it, error details
-    /// and every request and answer about these orders go; each order stays as its number,
-    /// total, state and sale. Orders not imported yet will not be.
+    /// The listed orders that are `customer`'s; the rest are counted, never touched.
+    fn owned_by(
+        conn: &rusqlite::Connection,
+        customer: &str,
+        order_ids: &[u64],
+    ) -> rusqlite::Result<Owned> {
+        let mut owned = Owned {
+            ids: Vec::new(),
+            others: 0,
+        };
+        for chunk in order_ids.chunks(IDS_PER_STATEMENT) {
+            let mut statement = conn.prepare(&format!(
+                "SELECT order_id, {CUSTOMER_OF_PAYLOAD} = ?1 FROM orders
+                 WHERE order_id IN ({}) ORDER BY order_id",
+                placeholders(chunk.len())
+            ))?;
+            let values = std::iter::once(rusqlite::types::Value::from(customer.to_string())).chain(
+                chunk
+                    .iter()
+                    .map(|id| rusqlite::types::Value::from(*id as i64)),
+            );
+            let rows = statement.query_map(params_from_iter(values), |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<bool>>(1)?))
+            })?;
+            for row in rows {
+                match row? {
+                    (id, Some(true)) => owned.ids.push(id),
+                    _ => owned.others += 1,
+                }
+            }
+        }
+        Ok(owned)
+    }
+
+    /// `customers/redact`: for each listed order that is this customer's, the customer's
+    /// name, the order as Nuvemshop sent it, the error's particulars and every request and
+    /// answer about it go; the order stays as its number, total, state and sale. Orders not
+    /// imported yet will not be. Earlier data requests about the customer lose their file (the
+    /// paths are returned for deleting), and the WAL is emptied so no copy lingers there.
     pub fn redact_customer(
         &self,
         event_id: i64,
-        customer_id: &str,
+        customer: &str,
         order_ids: &[u64],
         now: DateTime<Utc>,
-    ) -> Result<u64> {
-        self.with(|conn| {
+    ) -> Result<Redaction> {
+        let mut redaction = self.with(|conn| {
             let tx = conn.transaction()?;
-            let ids: Vec<i64> = order_ids.iter().map(|id| *id as i64).collect();
-            let list = placeholders(ids.len());
-            let mut touched = 0;
-            if !ids.is_empty() {
-                touched = tx.execute(
-                    &format!(
+            let owned = Self::owned_by(&tx, customer, order_ids)?;
+            let mut redaction = Redaction::default();
+            for chunk in owned.ids.chunks(IDS_PER_STATEMENT) {
+                let list = placeholders(chunk.len());
+                // What the customer's words looked like, and each error's own code.
+                let mut statement = tx.prepare(&format!(
+                    "SELECT order_id, customer_name, payload, error_code FROM orders
+                     WHERE order_id IN ({list})"
+                ))?;
+                let rows = statement
+                    .query_map(params_from_iter(chunk.iter()), |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, Option<String>>(1)?,
+                            row.get::<_, Option<String>>(2)?,
+                            row.get::<_, Option<String>>(3)?,
+                        ))
+                    })?
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                drop(statement);
+                for (order_id, name, payload, code) in rows {
+                    redaction.traces.extend(name);
+                    redaction
+                        .traces
+                        .extend(payload.as_deref().map(personal_words).unwrap_or_default());
+                    // The error stays as its code; its particulars (names, documents) go.
+                    let code = code.as_deref().and_then(crate::problem::ProblemCode::parse);
+                    tx.execute(
                         "UPDATE orders SET customer_name = NULL,
                             payload = json_object('id', order_id, 'number', number,
                                                   'total', total, 'lgpd_redacted', 1),
-                            error_details = NULL,
+                            error_message = ?2, error_hint = ?3, error_details = NULL,
                             state = CASE WHEN state = 'imported' THEN state ELSE 'skipped' END,
-                            skip_reason = CASE WHEN state = 'imported' THEN skip_reason ELSE ?1 END,
+                            skip_reason = CASE WHEN state = 'imported' THEN skip_reason ELSE ?4 END,
                             next_attempt_at = NULL,
-                            updated_at = ?2
-                         WHERE order_id IN ({list})"
-                    ),
-                    params_from_iter(
-                        [
-                            rusqlite::types::Value::from(REDACTED_SKIP_REASON.to_string()),
-                            rusqlite::types::Value::from(now.to_rfc3339()),
-                        ]
-                        .into_iter()
-                        .chain(ids.iter().map(|id| rusqlite::types::Value::from(*id))),
-                    ),
-                )?;
-                // The customers remembered by digest of name and CPF: all forgotten (the next
-                // pass reads them again), rather than kept for a customer who asked to go.
-                tx.execute("DELETE FROM remembered_ids WHERE kind = 'customer'", [])?;
+                            updated_at = ?5
+                         WHERE order_id = ?1",
+                        params![
+                            order_id,
+                            code.map(|c| c.message()),
+                            code.map(|c| c.hint()),
+                            REDACTED_SKIP_REASON,
+                            now.to_rfc3339()
+                        ],
+                    )?;
+                    redaction.orders += 1;
+                }
                 // Requests keep their method, path and status; bodies and queries held
                 // names, documents, e-mails and phones.
                 tx.execute(
@@ -141,116 +260,208 @@ impl Store {
                                        THEN substr(url, 1, instr(url, '?') - 1) ELSE url END
                          WHERE order_id IN ({list})"
                     ),
-                    params_from_iter(ids.iter()),
+                    params_from_iter(chunk.iter()),
                 )?;
             }
+            if redaction.orders > 0 {
+                // The customers remembered by digest of name and CPF: all forgotten (the next
+                // pass reads them again), rather than kept for a customer who asked to go.
+                tx.execute("DELETE FROM remembered_ids WHERE kind = 'customer'", [])?;
+            }
+            // Earlier data requests about this customer: their files go too.
+            let mut statement = tx.prepare(
+                "SELECT file FROM lgpd_requests
+                 WHERE kind = 'customers_data_request' AND customer = ?1 AND file IS NOT NULL",
+            )?;
+            redaction.files = statement
+                .query_map([customer], |row| row.get::<_, String>(0))?
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .into_iter()
+                .map(PathBuf::from)
+                .collect();
+            drop(statement);
             tx.execute(
-                "INSERT INTO lgpd_requests (event_id, kind, received_at, reference, orders,
-                                            state, done_at)
-                 VALUES (?1, 'customers_redact', ?2, ?3, ?4, 'done', ?2)",
-                params![event_id, now.to_rfc3339(), customer_id, touched as i64],
+                "UPDATE lgpd_requests SET file = NULL
+                 WHERE kind = 'customers_data_request' AND customer = ?1",
+                [customer],
+            )?;
+            let note = not_theirs_note(owned.others);
+            record(
+                &tx,
+                event_id,
+                LgpdKind::CustomersRedact,
+                customer,
+                Some(customer),
+                redaction.orders,
+                LgpdState::Done,
+                note.as_deref(),
+                None,
+                now,
             )?;
             tx.commit()?;
-            Ok(touched as u64)
-        })
+            Ok(redaction)
+        })?;
+        // The rows are overwritten (secure_delete); the WAL still holds the old pages until it
+        // is checkpointed and emptied.
+        self.with(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })?;
+        redaction.traces.sort();
+        redaction.traces.dedup();
+        Ok(redaction)
     }
 
-    /// `customers/data_request`: everything Ponte holds on these orders (the ledger rows, the
-    /// order as Nuvemshop sent it, the exchanges with Conta Azul), as one JSON file in `dir`.
+    /// `customers/data_request`: everything Ponte holds on the listed orders that are this
+    /// customer's (the ledger rows, the order as Nuvemshop sent it, the exchanges with Conta
+    /// Azul), as one new JSON file in `dir`, named by the request and the event (never over
+    /// an earlier file). Without a customer to check against, no order goes in.
     pub fn export_customer(
         &self,
         event_id: i64,
         request_id: &str,
-        customer_id: Option<&str>,
+        customer: Option<&str>,
         order_ids: &[u64],
         dir: &Path,
         now: DateTime<Utc>,
     ) -> Result<PathBuf> {
-        let ids: Vec<i64> = order_ids.iter().map(|id| *id as i64).collect();
-        let (orders, exchanges) = self.with(|conn| {
-            let list = placeholders(ids.len().max(1));
-            let ids_or_none: Vec<i64> = if ids.is_empty() { vec![-1] } else { ids.clone() };
-            let mut statement = conn.prepare(&format!(
-                "SELECT order_id, number, state, customer_name, total, created_at, paid_at,
-                        payload, sale_number, sale_id, imported_at
-                 FROM orders WHERE order_id IN ({list}) ORDER BY order_id"
-            ))?;
-            let orders = statement
-                .query_map(params_from_iter(ids_or_none.iter()), |row| {
-                    let payload: Option<String> = row.get("payload")?;
-                    Ok(serde_json::json!({
-                        "pedido_id": row.get::<_, i64>("order_id")?,
-                        "numero": row.get::<_, i64>("number")?,
-                        "situacao_no_ponte": row.get::<_, String>("state")?,
-                        "cliente": row.get::<_, Option<String>>("customer_name")?,
-                        "total": row.get::<_, Option<String>>("total")?,
-                        "criado_em": row.get::<_, Option<String>>("created_at")?,
-                        "pago_em": row.get::<_, Option<String>>("paid_at")?,
-                        "numero_da_venda": row.get::<_, Option<i64>>("sale_number")?,
-                        "venda_id": row.get::<_, Option<String>>("sale_id")?,
-                        "importado_em": row.get::<_, Option<String>>("imported_at")?,
-                        "pedido_como_a_nuvemshop_enviou": payload
-                            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok()),
-                    }))
-                })?
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let mut statement = conn.prepare(&format!(
-                "SELECT order_id, at, method, url, request_body, status, response_body
-                 FROM audit WHERE order_id IN ({list}) ORDER BY id"
-            ))?;
-            let exchanges = statement
-                .query_map(params_from_iter(ids_or_none.iter()), |row| {
-                    Ok(serde_json::json!({
-                        "pedido_id": row.get::<_, i64>("order_id")?,
-                        "em": row.get::<_, String>("at")?,
-                        "requisicao": format!("{} {}", row.get::<_, String>("method")?, row.get::<_, String>("url")?),
-                        "corpo_enviado": row.get::<_, Option<String>>("request_body")?,
-                        "status": row.get::<_, Option<i64>>("status")?,
-                        "resposta": row.get::<_, Option<String>>("response_body")?,
-                    }))
-                })?
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            Ok((orders, exchanges))
+        let (orders, exchanges, others) = self.with(|conn| {
+            let owned = match customer {
+                Some(customer) => Self::owned_by(conn, customer, order_ids)?,
+                None => Owned {
+                    ids: Vec::new(),
+                    others: order_ids.len() as u64,
+                },
+            };
+            let mut orders = Vec::new();
+            let mut exchanges = Vec::new();
+            for chunk in owned.ids.chunks(IDS_PER_STATEMENT) {
+                let list = placeholders(chunk.len());
+                let mut statement = conn.prepare(&format!(
+                    "SELECT order_id, number, state, customer_name, total, created_at, paid_at,
+                            payload, sale_number, sale_id, imported_at
+                     FROM orders WHERE order_id IN ({list}) ORDER BY order_id"
+                ))?;
+                orders.extend(
+                    statement
+                        .query_map(params_from_iter(chunk.iter()), |row| {
+                            let payload: Option<String> = row.get("payload")?;
+                            Ok(serde_json::json!({
+                                "pedido_id": row.get::<_, i64>("order_id")?,
+                                "numero": row.get::<_, i64>("number")?,
+                                "situacao_no_ponte": row.get::<_, String>("state")?,
+                                "cliente": row.get::<_, Option<String>>("customer_name")?,
+                                "total": row.get::<_, Option<String>>("total")?,
+                                "criado_em": row.get::<_, Option<String>>("created_at")?,
+                                "pago_em": row.get::<_, Option<String>>("paid_at")?,
+                                "numero_da_venda": row.get::<_, Option<i64>>("sale_number")?,
+                                "venda_id": row.get::<_, Option<String>>("sale_id")?,
+                                "importado_em": row.get::<_, Option<String>>("imported_at")?,
+                                "pedido_como_a_nuvemshop_enviou": payload.and_then(|text| {
+                                    serde_json::from_str::<serde_json::Value>(&text).ok()
+                                }),
+                            }))
+                        })?
+                        .collect::<std::result::Result<Vec<_>, _>>()?,
+                );
+                let mut statement = conn.prepare(&format!(
+                    "SELECT order_id, at, method, url, request_body, status, response_body
+                     FROM audit WHERE order_id IN ({list}) ORDER BY id"
+                ))?;
+                exchanges.extend(
+                    statement
+                        .query_map(params_from_iter(chunk.iter()), |row| {
+                            Ok(serde_json::json!({
+                                "pedido_id": row.get::<_, i64>("order_id")?,
+                                "em": row.get::<_, String>("at")?,
+                                "requisicao": format!("{} {}", row.get::<_, String>("method")?, row.get::<_, String>("url")?),
+                                "corpo_enviado": row.get::<_, Option<String>>("request_body")?,
+                                "status": row.get::<_, Option<i64>>("status")?,
+                                "resposta": row.get::<_, Option<String>>("response_body")?,
+                            }))
+                        })?
+                        .collect::<std::result::Result<Vec<_>, _>>()?,
+                );
+            }
+            Ok((orders, exchanges, owned.others))
         })?;
-        crate::config::create_private_dir(dir)?;
+        crate::files::create_folder(dir)?;
         let safe_id: String = request_id
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .take(40)
             .collect();
-        let path = dir.join(format!("ponte-lgpd-solicitacao-{safe_id}.json"));
+        let name = if safe_id.is_empty() {
+            format!("ponte-lgpd-solicitacao-evento-{event_id}.json")
+        } else {
+            format!("ponte-lgpd-solicitacao-{safe_id}-evento-{event_id}.json")
+        };
+        let count = orders.len() as u64;
         let document = serde_json::json!({
             "solicitacao": request_id,
-            "cliente_nuvemshop_id": customer_id,
+            "cliente_nuvemshop_id": customer,
             "gerado_em": now.to_rfc3339(),
             "descricao": "Dados pessoais que o Ponte guarda neste computador sobre os pedidos \
-                          indicados pela Nuvemshop.",
+                          deste cliente indicados pela Nuvemshop.",
             "pedidos": orders,
             "trocas_com_a_conta_azul": exchanges,
         });
-        let text = serde_json::to_string_pretty(&document)
+        let text = serde_json::to_vec_pretty(&document)
             .map_err(|e| Error::Config(format!("JSON: {e}")))?;
-        std::fs::write(&path, text)?;
-        let touched = orders_len(&document);
+        let path = crate::files::write_new(dir, &name, &text)?;
+        let note = match customer {
+            None => Some(
+                "A solicitação não identifica o cliente: nenhum pedido foi incluído.".to_string(),
+            ),
+            Some(_) => not_theirs_note(others),
+        };
         self.with(|conn| {
-            conn.execute(
-                "INSERT INTO lgpd_requests (event_id, kind, received_at, reference, orders,
-                                            state, done_at, file)
-                 VALUES (?1, 'customers_data_request', ?2, ?3, ?4, 'done', ?2, ?5)",
-                params![
-                    event_id,
-                    now.to_rfc3339(),
-                    request_id,
-                    touched,
-                    path.display().to_string()
-                ],
+            record(
+                conn,
+                event_id,
+                LgpdKind::CustomersDataRequest,
+                request_id,
+                customer,
+                count,
+                LgpdState::Done,
+                note.as_deref(),
+                Some(&path.display().to_string()),
+                now,
             )?;
             Ok(())
         })?;
         Ok(path)
     }
 
-    /// `store/redact` while the store is still connected: recorded for the merchant to confirm.
+    /// A request that could not be carried out (yet) or that is not about this store's data:
+    /// recorded with why, in Portuguese. A failed one is replaced when it finally succeeds.
+    pub fn record_lgpd_outcome(
+        &self,
+        event_id: i64,
+        kind: LgpdKind,
+        reference: &str,
+        state: LgpdState,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.with(|conn| {
+            record(
+                conn,
+                event_id,
+                kind,
+                reference,
+                None,
+                0,
+                state,
+                Some(note),
+                None,
+                now,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// `store/redact` for the connected store: recorded for the merchant to confirm.
     pub fn record_store_redact_request(
         &self,
         event_id: i64,
@@ -258,10 +469,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.with(|conn| {
-            conn.execute(
-                "INSERT INTO lgpd_requests (event_id, kind, received_at, reference, state)
-                 VALUES (?1, 'store_redact', ?2, ?3, 'awaiting_confirmation')",
-                params![event_id, now.to_rfc3339(), store_id],
+            record(
+                conn,
+                event_id,
+                LgpdKind::StoreRedact,
+                store_id,
+                None,
+                0,
+                LgpdState::AwaitingConfirmation,
+                None,
+                None,
+                now,
             )?;
             Ok(())
         })
@@ -314,38 +532,36 @@ impl Store {
     pub fn lgpd_requests(&self) -> Result<Vec<LgpdRequest>> {
         self.with(|conn| {
             let mut statement = conn.prepare(
-                "SELECT id, kind, received_at, reference, orders, state, done_at, file
+                "SELECT id, kind, received_at, reference, customer, orders, state, done_at, file,
+                        note
                  FROM lgpd_requests ORDER BY id DESC",
             )?;
             let rows = statement.query_map([], |row| {
+                let kind: String = row.get("kind")?;
                 Ok((
-                    row.get::<_, i64>("id")?,
-                    row.get::<_, String>("kind")?,
-                    row.get::<_, String>("received_at")?,
-                    row.get::<_, Option<String>>("reference")?,
-                    row.get::<_, i64>("orders")?,
-                    row.get::<_, String>("state")?,
-                    row.get::<_, Option<String>>("done_at")?,
-                    row.get::<_, Option<String>>("file")?,
+                    kind,
+                    LgpdRequest {
+                        id: row.get("id")?,
+                        kind: LgpdKind::StoreRedact,
+                        received_at: crate::time::stored_time(Some(row.get("received_at")?))
+                            .unwrap_or_default(),
+                        reference: row.get("reference")?,
+                        customer: row.get("customer")?,
+                        orders: row.get::<_, i64>("orders")?.max(0) as u64,
+                        state: LgpdState::parse(&row.get::<_, String>("state")?),
+                        done_at: crate::time::stored_time(row.get("done_at")?),
+                        file: row.get("file")?,
+                        note: row.get("note")?,
+                    },
                 ))
             })?;
             let mut requests = Vec::new();
             for row in rows {
-                let (id, kind, received_at, reference, orders, state, done_at, file) = row?;
+                let (kind, request) = row?;
                 requests.push(LgpdRequest {
-                    id,
                     kind: LgpdKind::parse(&kind)
                         .ok_or_else(|| Error::Config(format!("unknown LGPD kind {kind}")))?,
-                    received_at: crate::time::stored_time(Some(received_at)).unwrap_or_default(),
-                    reference,
-                    orders: orders.max(0) as u64,
-                    state: if state == "done" {
-                        LgpdState::Done
-                    } else {
-                        LgpdState::AwaitingConfirmation
-                    },
-                    done_at: crate::time::stored_time(done_at),
-                    file,
+                    ..request
                 });
             }
             Ok(requests)
@@ -374,6 +590,96 @@ impl Store {
     }
 }
 
-fn orders_len(document: &serde_json::Value) -> i64 {
-    document["pedidos"].as_array().map_or(0, |a| a.len() as i64)
+/// Records a request once per broker event; a later outcome of the same event (a failure
+/// retried, a confirmation) replaces the earlier one.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    conn: &rusqlite::Connection,
+    event_id: i64,
+    kind: LgpdKind,
+    reference: &str,
+    customer: Option<&str>,
+    orders: u64,
+    state: LgpdState,
+    note: Option<&str>,
+    file: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let done_at = (state == LgpdState::Done).then(|| now.to_rfc3339());
+    conn.execute(
+        "INSERT INTO lgpd_requests (event_id, kind, received_at, reference, customer, orders,
+                                    state, done_at, file, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (event_id) DO UPDATE SET customer = excluded.customer,
+             orders = excluded.orders, state = excluded.state, done_at = excluded.done_at,
+             file = excluded.file, note = excluded.note",
+        params![
+            event_id,
+            kind.as_str(),
+            now.to_rfc3339(),
+            reference,
+            customer,
+            orders as i64,
+            state.as_str(),
+            done_at,
+            file,
+            note
+        ],
+    )?;
+    Ok(())
+}
+
+/// What the merchant reads when a request listed orders of someone else.
+fn not_theirs_note(others: u64) -> Option<String> {
+    match others {
+        0 => None,
+        1 => Some("1 pedido da lista não é deste cliente e ficou como estava.".into()),
+        n => Some(format!(
+            "{n} pedidos da lista não são deste cliente e ficaram como estavam."
+        )),
+    }
+}
+
+/// The customer's own words in an order as Nuvemshop sent it (names, e-mail, document,
+/// phones), to wipe from files outside the ledger. Short values are left out: they would match
+/// everywhere.
+pub fn personal_words(payload: &str) -> Vec<String> {
+    let Ok(order) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return Vec::new();
+    };
+    let mut words = Vec::new();
+    let mut take = |value: Option<&serde_json::Value>| {
+        if let Some(text) = value.and_then(|v| match v {
+            serde_json::Value::String(text) => Some(text.trim().to_string()),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }) {
+            if text.chars().count() >= 4 {
+                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() >= 8 && digits.len() != text.len() {
+                    words.push(digits);
+                }
+                words.push(text);
+            }
+        }
+    };
+    let customer = order.get("customer");
+    for field in ["name", "email", "identification", "phone"] {
+        take(customer.and_then(|c| c.get(field)));
+    }
+    for field in [
+        "billing_name",
+        "billing_phone",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "contact_identification",
+    ] {
+        take(order.get(field));
+    }
+    let shipping = order.get("shipping_address");
+    for field in ["name", "phone"] {
+        take(shipping.and_then(|s| s.get(field)));
+    }
+    words
 }

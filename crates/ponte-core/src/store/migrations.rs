@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_imported_by_day.sql"),
     include_str!("../../migrations/0008_backfills.sql"),
     include_str!("../../migrations/0009_changed_after_import.sql"),
+    include_str!("../../migrations/0010_lgpd_checked.sql"),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

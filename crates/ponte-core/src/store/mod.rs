@@ -16,7 +16,7 @@ use rusqlite::Connection;
 
 pub use changed::ChangedOrder;
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
-pub use lgpd::{LgpdKind, LgpdRequest, LgpdState};
+pub use lgpd::{LgpdKind, LgpdRequest, LgpdState, MAX_ORDERS_PER_REQUEST};
 pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};
 pub use remembered::Remembered;
 pub use settings::{Options, Seller, Settings};

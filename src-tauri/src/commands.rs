@@ -366,9 +366,13 @@ pub async fn open_sale(shell: State<'_, Shell>, order_id: u64) -> Answer<String>
         .save_sale_pdf(order_id, None)
         .await
         .map_err(problem)?;
-    let shown = path.display().to_string();
-    WindowBrowser.open(&shown).map_err(problem)?;
-    Ok(shown)
+    // The folder it went to, not the file itself: the merchant opens it knowing what it is.
+    if let Some(folder) = path.parent() {
+        WindowBrowser
+            .open(&folder.display().to_string())
+            .map_err(problem)?;
+    }
+    Ok(path.display().to_string())
 }
 
 /// One row of *Configurações › Forma de pagamento*.

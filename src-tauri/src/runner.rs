@@ -43,8 +43,11 @@ impl Runner {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 };
                 match &event {
+                    // A notification stays in the system's list, out of Ponte's reach: it names
+                    // the kind of problem, never the buyer's particulars (an
+                    // order's message may quote a name or a document; LGPD may erase them).
                     Event::OrderFailed { problem, .. } => {
-                        notify(&forward, "Pedido não importado", &problem.message)
+                        notify(&forward, "Pedido não importado", problem.code.message())
                     }
                     Event::IntegrationDisabled(problem) => {
                         notify(&forward, "Integração desativada", &problem.message)

@@ -87,10 +87,10 @@ pub fn open(sandbox_mode: bool) -> Result<Opened, Problem> {
         (demo.config.clone(), Some(demo))
     } else {
         let config = Config::from_env().map_err(|e| e.problem())?;
-        // A merchant's build connects through the broker only: no secret on the machine.
-        // Development builds keep the direct mode (secrets from PONTE_*).
+        // A merchant's build ignores the development switches: the broker only (no secret
+        // on the machine), the keychain, https. Development builds keep them.
         #[cfg(not(debug_assertions))]
-        let config = config.through_broker_only();
+        let config = config.for_a_merchants_build().map_err(|e| e.problem())?;
         (config, None)
     };
     preflight_webview()?;

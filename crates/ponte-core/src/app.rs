@@ -66,8 +66,8 @@ pub struct Status {
 }
 
 impl Status {
-    fn with_attention(mut self, unsaved_tokens: bool) -> Status {
-        self.attention = Attention::of(&self, unsaved_tokens);
+    fn with_attention(mut self, unsaved_tokens: bool, tokens_lost: bool) -> Status {
+        self.attention = Attention::of(&self, unsaved_tokens, tokens_lost);
         self
     }
 }
@@ -81,11 +81,24 @@ pub struct Attention {
 }
 
 impl Attention {
-    fn of(status: &Status, unsaved_tokens: bool) -> Option<Attention> {
+    fn of(status: &Status, unsaved_tokens: bool, tokens_lost: bool) -> Option<Attention> {
         if unsaved_tokens {
             return Some(Attention {
                 problem: Problem::tokens_not_saved(),
                 reconnect: None,
+            });
+        }
+        let missing = if !status.nuvemshop.connected {
+            Some(Service::Nuvemshop)
+        } else if !status.contaazul.connected {
+            Some(Service::Contaazul)
+        } else {
+            None
+        };
+        if let (true, Some(service)) = (tokens_lost, missing) {
+            return Some(Attention {
+                problem: Problem::tokens_lost(),
+                reconnect: Some(service),
             });
         }
         if let Some(reason) = &status.disabled_reason {
@@ -100,13 +113,7 @@ impl Attention {
             });
         }
         status.activated_at?;
-        let missing = if !status.nuvemshop.connected {
-            Service::Nuvemshop
-        } else if !status.contaazul.connected {
-            Service::Contaazul
-        } else {
-            return None;
-        };
+        let missing = missing?;
         Some(Attention {
             problem: Problem::disconnected(missing.name()),
             reconnect: Some(missing),
@@ -394,7 +401,7 @@ impl App {
 
     pub fn status(&self) -> Result<Status> {
         let settings = self.store.settings()?;
-        Ok(Status {
+        let status = Status {
             enabled: settings.enabled,
             activated_at: settings.activated_at,
             disabled_reason: settings.disabled_reason,
@@ -422,8 +429,14 @@ impl App {
                 .iter()
                 .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
             changed_after_import: self.changed_orders()?,
+        };
+        // Tokens put aside (their key left the keychain) are told until both accounts are
+        // connected again; then they go.
+        let lost = self.tokens.lost();
+        if lost && status.nuvemshop.connected && status.contaazul.connected {
+            self.tokens.forget_lost();
         }
-        .with_attention(self.contaazul_auth.has_unsaved_tokens()))
+        Ok(status.with_attention(self.contaazul_auth.has_unsaved_tokens(), lost))
     }
 
     /// The imported orders cancelled or refunded in Nuvemshop since, not checked yet.
@@ -480,23 +493,27 @@ impl App {
     ) -> Result<std::path::PathBuf> {
         let folder = match folder {
             Some(folder) => folder.to_path_buf(),
-            None => downloads(&self.config),
+            None => crate::files::downloads(&self.config.data_dir),
         };
         let at = self
             .clock
             .now()
             .with_timezone(&chrono_tz::America::Sao_Paulo);
-        let path = folder.join(format!(
+        let name = format!(
             "ponte-{}-{}.csv",
             crate::export::file_stem(state),
             at.format("%Y-%m-%d-%H%M%S")
-        ));
-        std::fs::write(&path, self.export_csv(state)?)?;
-        Ok(path)
+        );
+        Ok(crate::files::write_new(
+            &folder,
+            &name,
+            &self.export_csv(state)?,
+        )?)
     }
 
-    /// *Ver venda*: an imported order's sale as Conta Azul prints it, written to `to` (by
-    /// default `ponte-venda-N.pdf` in the Downloads folder); answers the file's path.
+    /// *Ver venda*: an imported order's sale as Conta Azul prints it, written to `to`, or by
+    /// default to a new `ponte-venda-N.pdf` in the Downloads folder (`ponte-venda-N (2).pdf`
+    /// when that name is taken: nothing is overwritten); answers the file's path.
     pub async fn save_sale_pdf(
         &self,
         order_id: u64,
@@ -515,15 +532,17 @@ impl App {
             .venda_pdf(&sale_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("sale {sale_id} is no longer in Conta Azul")))?;
-        let path = match to {
-            Some(path) => path.to_path_buf(),
-            None => downloads(&self.config).join(format!(
-                "ponte-venda-{}.pdf",
-                order.sale_number.unwrap_or_default()
-            )),
-        };
-        std::fs::write(&path, pdf)?;
-        Ok(path)
+        match to {
+            Some(path) => {
+                std::fs::write(path, pdf)?;
+                Ok(path.to_path_buf())
+            }
+            None => Ok(crate::files::write_new(
+                &crate::files::downloads(&self.config.data_dir),
+                &format!("ponte-venda-{}.pdf", order.sale_number.unwrap_or_default()),
+                &pdf,
+            )?),
+        }
     }
 
     /// *Tentar novamente*: the order is read again from Nuvemshop (it may have been corrected)
@@ -629,14 +648,6 @@ impl App {
 }
 
 /// Masks CPFs, CNPJs, e-mails and phone numbers in free text.
-/// Where files for the merchant go: the Downloads folder, else the home folder.
-fn downloads(config: &Config) -> std::path::PathBuf {
-    dirs::download_dir()
-        .filter(|dir| dir.is_dir())
-        .or_else(dirs::home_dir)
-        .unwrap_or_else(|| config.data_dir.clone())
-}
-
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut token = String::new();
@@ -740,10 +751,25 @@ mod tests {
             store_erasure_requested: false,
             changed_after_import: Vec::new(),
         };
-        assert!(status.clone().with_attention(false).attention.is_none());
-        let attention = status.with_attention(true).attention.unwrap();
+        assert!(status
+            .clone()
+            .with_attention(false, false)
+            .attention
+            .is_none());
+        let attention = status
+            .clone()
+            .with_attention(true, false)
+            .attention
+            .unwrap();
         assert_eq!(attention.problem.code, ProblemCode::LocalStorage);
         assert!(attention.problem.message.contains("Conta Azul"));
         assert_eq!(attention.reconnect, None);
+        // Tokens put aside: told while an account is missing, and which one to connect.
+        let mut missing = status.clone();
+        missing.contaazul.connected = false;
+        let lost = missing.with_attention(false, true).attention.unwrap();
+        assert!(lost.problem.message.contains("conectar as contas de novo"));
+        assert_eq!(lost.reconnect, Some(Service::Contaazul));
+        assert!(status.with_attention(false, true).attention.is_none());
     }
 }

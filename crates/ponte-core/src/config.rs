@@ -92,10 +92,11 @@ pub mod build {
     };
 }
 
-/// The broker's URL is `https://`, or `http://` on a loopback host (the sandbox, development).
-pub fn check_broker_url(url: &str) -> Result<String> {
-    let parsed = url::Url::parse(url)
-        .map_err(|_| Error::Config(format!("PONTE_BROKER_URL is not a URL: {url}")))?;
+/// `https://`, or `http://` on this computer's loopback (the sandbox, development).
+pub fn is_https_or_loopback(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -103,12 +104,25 @@ pub fn check_broker_url(url: &str) -> Result<String> {
         None => false,
     };
     match parsed.scheme() {
-        "https" => Ok(url.trim_end_matches('/').to_string()),
-        "http" if loopback => Ok(url.trim_end_matches('/').to_string()),
-        _ => Err(Error::Config(format!(
-            "PONTE_BROKER_URL must be https (http only on 127.0.0.1): {url}"
-        ))),
+        "https" => true,
+        "http" => loopback,
+        _ => false,
     }
+}
+
+/// The broker's URL is `https://`, or `http://` on a loopback host (the sandbox, development).
+pub fn check_broker_url(url: &str) -> Result<String> {
+    if url::Url::parse(url).is_err() {
+        return Err(Error::Config(format!(
+            "PONTE_BROKER_URL is not a URL: {url}"
+        )));
+    }
+    if !is_https_or_loopback(url) {
+        return Err(Error::Config(format!(
+            "PONTE_BROKER_URL must be https (http only on 127.0.0.1): {url}"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_string())
 }
 
 /// Creates the data directory (and its parents) readable by this user only: it holds the
@@ -220,15 +234,35 @@ impl Config {
         }
     }
 
-    /// A shipped app: connects through the broker only, whatever the environment says about
-    /// secrets (a secret inside a merchant's machine is not a secret).
-    pub fn through_broker_only(mut self) -> Config {
+    /// A merchant's build ignores the development switches: it connects through the broker
+    /// only, whatever the environment says about secrets (a secret inside a merchant's machine
+    /// is not a secret); its tokens live under the keychain's key, never in a plain file; and
+    /// every address it sends a token to is `https` (or this computer's loopback), so that an
+    /// environment variable cannot send them elsewhere.
+    pub fn for_a_merchants_build(mut self) -> Result<Config> {
         if self.broker_url.is_none() {
             self.broker_url = Some(build::BROKER_URL.to_string());
         }
         self.nuvemshop_client_secret.clear();
         self.contaazul_client_secret.clear();
-        self
+        if self.token_store == TokenStoreKind::File {
+            tracing::warn!("PONTE_TOKEN_STORE=file is for development: the keychain is used");
+            self.token_store = TokenStoreKind::Keychain;
+        }
+        for (name, url) in [
+            ("PONTE_BROKER_URL", self.broker_url.as_deref().unwrap_or("")),
+            ("PONTE_NUVEMSHOP_AUTH_URL", &self.nuvemshop_auth_url),
+            ("PONTE_NUVEMSHOP_API_URL", &self.nuvemshop_api_url),
+            ("PONTE_CONTAAZUL_AUTH_URL", &self.contaazul_auth_url),
+            ("PONTE_CONTAAZUL_API_URL", &self.contaazul_api_url),
+        ] {
+            if !is_https_or_loopback(url) {
+                return Err(Error::Config(format!(
+                    "{name} must be https (http only on 127.0.0.1): {url}"
+                )));
+            }
+        }
+        Ok(self)
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -279,7 +313,7 @@ mod tests {
             "http://127.0.0.1:47800/callback/contaazul"
         );
         // A shipped app ignores them.
-        let shipped = direct.through_broker_only();
+        let shipped = direct.for_a_merchants_build().unwrap();
         assert!(shipped.broker_url.is_some() && shipped.contaazul_client_secret.is_empty());
         // An explicit broker wins over secrets.
         let brokered = config(&[
@@ -292,6 +326,40 @@ mod tests {
             brokered.broker_url.as_deref(),
             Some("http://127.0.0.1:47900")
         );
+    }
+
+    /// Issue 20: what a development switch would change, a merchant's build does not.
+    #[test]
+    fn a_merchants_build_ignores_the_development_switches() {
+        let switched = config(&[
+            ("PONTE_DATA_DIR", "/tmp/p"),
+            ("PONTE_TOKEN_STORE", "file"),
+            ("PONTE_CONTAAZUL_CLIENT_SECRET", "s"),
+        ])
+        .unwrap()
+        .for_a_merchants_build()
+        .unwrap();
+        assert_eq!(switched.token_store, TokenStoreKind::Keychain);
+        assert!(switched.broker_url.is_some());
+        for (name, url) in [
+            ("PONTE_CONTAAZUL_API_URL", "http://coletor.example.com"),
+            ("PONTE_NUVEMSHOP_AUTH_URL", "http://192.168.0.9"),
+            ("PONTE_NUVEMSHOP_API_URL", "ftp://x"),
+        ] {
+            let error = config(&[("PONTE_DATA_DIR", "/tmp/p"), (name, url)])
+                .unwrap()
+                .for_a_merchants_build()
+                .unwrap_err();
+            assert!(error.to_string().contains(name), "{error}");
+        }
+        // This computer's loopback stays possible (the benchmarks' simulators).
+        assert!(config(&[
+            ("PONTE_DATA_DIR", "/tmp/p"),
+            ("PONTE_CONTAAZUL_API_URL", "http://127.0.0.1:47820"),
+        ])
+        .unwrap()
+        .for_a_merchants_build()
+        .is_ok());
     }
 
     #[test]

@@ -98,10 +98,16 @@ fn decimal_comma(total: &str) -> String {
     }
 }
 
-/// A field a spreadsheet shows as text: one starting like a formula (`=`, `+`, `-`, `@`) gets a
-/// leading apostrophe, so that a customer named `=HYPERLINK(…)` is a name, not a link.
+/// A field a spreadsheet shows as text: one whose first visible character starts a formula
+/// (`=`, `+`, `-`, `@`, or their full-width forms, which spreadsheets read the same) gets a
+/// leading apostrophe, so that a customer named `=HYPERLINK(…)` is a name, not a link. Blanks
+/// and control characters before it do not hide it.
 fn text(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const FORMULA: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+    let first = value
+        .chars()
+        .find(|c| !c.is_whitespace() && !c.is_control() && *c != '\u{feff}');
+    if value.starts_with(['\t', '\r']) || first.is_some_and(|c| FORMULA.contains(&c)) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -163,6 +169,26 @@ mod tests {
             "quoted, and not a formula"
         );
         assert_eq!(lines[3], "", "ends with a line break");
+    }
+
+    #[test]
+    fn a_formula_is_text_whatever_comes_before_it_or_however_it_is_written() {
+        for formula in [
+            "=1+1",
+            " =HYPERLINK(\"x\")",
+            "\u{a0}\u{a0}+55",
+            "\n-2",
+            "＝HYPERLINK(\"x\")",
+            " ＋1",
+            "－1",
+            "＠SUM(A1)",
+            "\u{feff}=1",
+        ] {
+            assert!(text(formula).starts_with('\''), "{formula:?}");
+        }
+        for plain in ["Ana", "R$ 10", "", "   ", "Loja-1"] {
+            assert_eq!(text(plain), plain);
+        }
     }
 
     #[test]

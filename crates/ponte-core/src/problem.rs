@@ -545,6 +545,19 @@ impl Problem {
         }
     }
 
+    /// The accesses kept on this computer could not be opened (their key left the keychain).
+    pub fn tokens_lost() -> Self {
+        Problem {
+            message: "É preciso conectar as contas de novo: o acesso guardado neste computador \
+                      não pôde ser aberto (a chave no chaveiro do sistema mudou)."
+                .to_string(),
+            hint: "Clique em Refazer a integração. Nada se perde: os pedidos pagos nesse \
+                   meio-tempo serão importados depois."
+                .to_string(),
+            ..ProblemCode::NotConnected.into()
+        }
+    }
+
     /// Conta Azul's rotated access could not be written to this computer yet.
     pub fn tokens_not_saved() -> Self {
         Problem {

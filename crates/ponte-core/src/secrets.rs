@@ -35,6 +35,13 @@ pub trait TokenStore: Send + Sync {
     fn get(&self, name: &str) -> Result<Option<Secret>>;
     fn set(&self, name: &str, value: &Secret) -> Result<()>;
     fn delete(&self, name: &str) -> Result<()>;
+    /// Tokens kept earlier could not be opened (sealed under a key the keychain no longer
+    /// has) and were put aside: the merchant connects again.
+    fn lost(&self) -> bool {
+        false
+    }
+    /// The merchant connected again: what was put aside goes.
+    fn forget_lost(&self) {}
 }
 
 pub fn open_store(config: &Config) -> Box<dyn TokenStore> {
@@ -145,9 +152,16 @@ impl FileStore {
         })
     }
 
+    /// The file's contents, unsealed. A keychain that cannot be reached is an error of its
+    /// own (`Error::Io`-free `Secrets` from `cipher`), told apart by the caller from a key that
+    /// does not fit.
     fn open_bytes(&self, bytes: Vec<u8>) -> Result<Vec<u8>> {
         use chacha20poly1305::aead::Aead;
-        let Some(cipher) = self.cipher()? else {
+        let Some(cipher) = self.cipher().map_err(|error| match error {
+            Error::Secrets(why) => Error::Io(std::io::Error::other(why)),
+            other => other,
+        })?
+        else {
             return Ok(bytes);
         };
         let damaged = || Error::Secrets("the sealed token file cannot be opened".into());
@@ -173,10 +187,30 @@ impl FileStore {
         Ok([SEALED, nonce.as_slice(), &sealed].concat())
     }
 
+    /// Where a sealed file that no key opens is put aside.
+    fn lost_path(&self) -> PathBuf {
+        self.path.with_extension("lost")
+    }
+
     fn read(&self) -> Result<BTreeMap<String, String>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&self.open_bytes(bytes)?)
-                .map_err(|error| Error::Secrets(format!("token file is damaged: {error}"))),
+            Ok(bytes) => {
+                let plain = match self.open_bytes(bytes) {
+                    Ok(plain) => plain,
+                    // The keychain gave a key, and it does not open the file: the key it was
+                    // sealed under is gone (the keychain was reset, the profile restored
+                    // without it). Those tokens are lost for good; put aside, they no longer
+                    // block a new connect.
+                    Err(error) if self.seal.is_some() && !matches!(error, Error::Io(_)) => {
+                        tracing::warn!(%error, "the sealed token file cannot be opened; put aside");
+                        std::fs::rename(&self.path, self.lost_path())?;
+                        return Ok(BTreeMap::new());
+                    }
+                    Err(error) => return Err(error),
+                };
+                serde_json::from_slice(&plain)
+                    .map_err(|error| Error::Secrets(format!("token file is damaged: {error}")))
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(error) => Err(Error::Io(error)),
         }
@@ -234,6 +268,14 @@ impl TokenStore for FileStore {
         }
         Ok(())
     }
+
+    fn lost(&self) -> bool {
+        self.lost_path().exists()
+    }
+
+    fn forget_lost(&self) {
+        let _ = std::fs::remove_file(self.lost_path());
+    }
 }
 
 #[cfg(test)]
@@ -282,6 +324,24 @@ mod tests {
         }
     }
 
+    /// Issue 20: a key the keychain lost leaves the sealed file unopenable; it is put aside
+    /// (and said), and the next connect works.
+    #[test]
+    fn a_file_sealed_under_a_lost_key_is_put_aside_and_the_next_connect_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.sealed");
+        let before = FileStore::sealed(path.clone(), Box::new(FixedKey([1; 32])));
+        before.set("contaazul", &Secret::new("old")).unwrap();
+        let after = FileStore::sealed(path.clone(), Box::new(FixedKey([2; 32])));
+        assert!(!after.lost());
+        assert_eq!(after.get("contaazul").unwrap(), None);
+        assert!(after.lost(), "put aside, to be told");
+        after.set("contaazul", &Secret::new("new")).unwrap();
+        assert_eq!(after.get("contaazul").unwrap(), Some(Secret::new("new")));
+        after.forget_lost();
+        assert!(!after.lost());
+    }
+
     #[test]
     fn sealed_tokens_of_any_size_round_trip_and_never_lie_in_the_clear() {
         let dir = tempfile::tempdir().unwrap();
@@ -307,13 +367,16 @@ mod tests {
             "sealed"
         );
 
+        // Neither another key nor a tampered file yields a token: both are put aside.
         let wrong = FileStore::sealed(path.clone(), Box::new(FixedKey([8; 32])));
-        assert!(matches!(wrong.get("contaazul"), Err(Error::Secrets(_))));
+        assert_eq!(wrong.get("contaazul").unwrap(), None);
+        assert!(wrong.lost());
         let mut tampered = bytes.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
         std::fs::write(&path, tampered).unwrap();
-        assert!(matches!(store.get("contaazul"), Err(Error::Secrets(_))));
+        assert_eq!(store.get("contaazul").unwrap(), None);
+        assert!(!path.exists());
     }
 
     fn mock_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {

@@ -284,10 +284,16 @@ impl ContaAzulClient {
         if !reply.is_success() {
             return Err(reply.into_error(Service::Contaazul));
         }
-        reply.pdf.map(Some).ok_or_else(|| Error::Unreadable {
-            service: Service::Contaazul,
-            detail: "the printed sale is not a PDF".into(),
-        })
+        // A PDF by its own first bytes, not by what the answer says it is: the file is
+        // opened by the merchant's viewer.
+        reply
+            .pdf
+            .filter(|bytes| bytes.starts_with(b"%PDF-"))
+            .map(Some)
+            .ok_or_else(|| Error::Unreadable {
+                service: Service::Contaazul,
+                detail: "the printed sale is not a PDF".into(),
+            })
     }
 
     /// The notes of a sale: how Ponte recognises a sale of its own (`Pedido Nuvemshop #N`).

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 ensure_packages "${APP_PACKAGES[@]}"
 ensure_rust
 
-exec cargo run --locked -p ponte-app -- --sandbox "$@"
+exec cargo run --locked -p ponte-app --features sandbox -- --sandbox "$@"

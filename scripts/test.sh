@@ -20,7 +20,7 @@ if [ "${free_kib:-0}" -lt $((6 * 1024 * 1024)) ]; then
   echo "warning: only $((free_kib / 1024)) MiB free here; the tests need about 8 GiB" >&2
 fi
 
-cargo build --locked -p ponte-app -p bare-tauri
+cargo build --locked -p bare-tauri
 cargo test --locked --workspace --exclude ponte-e2e
 # The benchmark runs (on a tiny input: its figures are recorded in docs/benchmarks.md).
 cargo run --locked -q -p ponte-bench -- --orders 6 --latency-ms 0 --catalogue 8
@@ -28,6 +28,10 @@ cargo run --locked -q -p ponte-bench -- --dashboard 2000
 cargo run --locked -q -p ponte-bench -- --payments 2 --over 1 --webhooks --latency-ms 0
 # A merchant's build has no simulators in it: it must keep building without them.
 cargo check --locked -p ponte-cli -p ponte-app --no-default-features
+
+# The app the window tests drive, with *Modo demonstração* (asked for by name: a merchant's
+# build never has the simulators).
+cargo build --locked -p ponte-app --features sandbox
 
 # The window tests: a virtual display of their own unless one is already there.
 xvfb_pid=""
@@ -47,7 +51,7 @@ cargo run --locked -q -p ponte-bench -- --app-vs-bare target/debug/ponte-app \
 
 # The Linux package as a merchant gets it: built by the Tauri CLI, unpacked into a scratch root
 # (as dpkg would install it), and the installed binary started in sandbox mode, in a window.
-npx tauri build --debug --bundles deb
+npx tauri build --debug --bundles deb --features sandbox
 deb=$(ls target/debug/bundle/deb/Ponte_*_amd64.deb)
 scratch=$(mktemp -d)
 dpkg-deb -x "$deb" "$scratch"

@@ -81,6 +81,8 @@ async function refresh() {
   ui.overview = await call("overview");
   const { status, demo } = ui.overview;
   $("demo-banner").hidden = !demo;
+  // Demo mode never starts with the computer: the offer is for a real store.
+  $("activate-autostart-row").hidden = demo;
   const connected = status.nuvemshop.connected && status.contaazul.connected;
   if (!connected && !status.activated_at) {
     renderConnect();
@@ -549,16 +551,19 @@ async function working(message, task) {
   }
 }
 
+/**
+ * The order's page in the store's admin, opened in the system browser (a real link would let
+ * a middle click open it inside Ponte's window, which shows only Ponte's pages).
+ */
 function adminLink(orderId) {
   if (!ui.adminOrdersUrl) return "";
-  return el("a", {
-    class: "admin-link",
-    href: `${ui.adminOrdersUrl}${orderId}`,
+  return el("button", {
+    type: "button",
+    class: "link admin-link",
+    "data-url": `${ui.adminOrdersUrl}${orderId}`,
+    title: `${ui.adminOrdersUrl}${orderId}`,
     text: "Ver pedido na Nuvemshop",
-    onclick: (event) => {
-      event.preventDefault();
-      call("open_in_store", { orderId }).catch(() => {});
-    },
+    onclick: () => call("open_in_store", { orderId }).catch(() => {}),
   });
 }
 
@@ -847,7 +852,7 @@ const LGPD_KINDS = {
 
 async function renderLgpd() {
   const { folder, requests } = await call("lgpd");
-  if (document.activeElement !== $("lgpd-folder")) $("lgpd-folder").value = folder;
+  $("lgpd-folder").value = folder;
   $("lgpd-empty").hidden = requests.length > 0;
   $("lgpd-list").replaceChildren(
     ...requests.map((request) => {
@@ -864,10 +869,10 @@ async function renderLgpd() {
   );
 }
 
-async function saveLgpdFolder() {
-  const folder = $("lgpd-folder").value.trim();
-  await call("set_lgpd_folder", { folder: folder || null });
-  toast("Pasta salva.");
+/** The folder is picked in the system's own folder picker, never typed. */
+async function chooseLgpdFolder(useDefault) {
+  const folder = await call("choose_lgpd_folder", { default: useDefault });
+  if (folder) toast(`Os pedidos de dados serão gravados em ${folder}`);
   await renderLgpd();
 }
 
@@ -946,7 +951,8 @@ async function exportList(state) {
 
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
-  $("lgpd-folder-save").addEventListener("click", () => saveLgpdFolder().catch(() => {}));
+  $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(() => {}));
+  $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(() => {}));
   $("check-update").addEventListener("click", checkUpdate);
   $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
   $("payments-suggested").addEventListener("click", () => renderPayments(true).catch(() => {}));
@@ -973,7 +979,7 @@ function wire() {
   $("activate").addEventListener("click", async () => {
     const sellerId = $("activate-seller").value;
     try {
-      await invoke("activate", { sellerId });
+      await invoke("activate", { sellerId, autostart: $("activate-autostart").checked });
       await refresh();
     } catch (problem) {
       $("activate-error").hidden = false;

@@ -51,7 +51,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         options,
         set_options,
         lgpd,
-        set_lgpd_folder,
+        choose_lgpd_folder,
         confirm_store_erasure,
         about,
         set_autostart,
@@ -178,18 +178,17 @@ pub async fn sellers(shell: State<'_, Shell>) -> Answer<Vec<Seller>> {
 }
 
 #[tauri::command]
-pub async fn activate(handle: AppHandle, shell: State<'_, Shell>, seller_id: String) -> Answer<()> {
+pub async fn activate(
+    handle: AppHandle,
+    shell: State<'_, Shell>,
+    seller_id: String,
+    autostart: bool,
+) -> Answer<()> {
     shell.app.enable(Some(&seller_id)).await.map_err(problem)?;
     shell.runner.sync_now();
-    // Sales stop whenever Ponte is closed: the first activation makes it start with the
-    // computer (the merchant can turn it off in Configurações). Not in demo mode.
-    if shell.demo.is_none()
-        && shell
-            .app
-            .store()
-            .first_time("autostart_on_activation")
-            .unwrap_or(false)
-    {
+    // Sales stop whenever Ponte is closed: the activation screen offers to start it with the
+    // computer (the merchant's choice, changed later in Configurações). Not in demo mode.
+    if autostart && shell.demo.is_none() {
         use tauri_plugin_autostart::ManagerExt;
         if let Err(error) = handle.autolaunch().enable() {
             tracing::warn!(%error, "autostart not switched on");
@@ -469,12 +468,44 @@ pub fn lgpd(shell: State<'_, Shell>) -> Answer<Lgpd> {
     })
 }
 
+/// Where data requests are written: a folder the merchant picks in the system's own folder
+/// picker (never typed), or, with `default`, back to the data directory's. The folder now in
+/// use; `None` when the picker was closed without choosing.
 #[tauri::command]
-pub fn set_lgpd_folder(shell: State<'_, Shell>, folder: Option<String>) -> Answer<()> {
+pub async fn choose_lgpd_folder(
+    handle: AppHandle,
+    shell: State<'_, Shell>,
+    default: bool,
+) -> Answer<Option<String>> {
+    let chosen = if default {
+        None
+    } else {
+        use tauri_plugin_dialog::DialogExt;
+        let (picked, answer) = tokio::sync::oneshot::channel();
+        handle
+            .dialog()
+            .file()
+            .set_title("Pasta dos arquivos de pedidos de dados (LGPD)")
+            .pick_folder(move |folder| {
+                let _ = picked.send(folder);
+            });
+        match answer.await.ok().flatten().and_then(|f| f.into_path().ok()) {
+            Some(folder) => Some(folder),
+            None => return Ok(None),
+        }
+    };
     shell
         .app
-        .set_lgpd_folder(folder.as_deref().map(std::path::Path::new))
-        .map_err(problem)
+        .set_lgpd_folder(chosen.as_deref())
+        .map_err(problem)?;
+    Ok(Some(
+        shell
+            .app
+            .lgpd_folder()
+            .map_err(problem)?
+            .display()
+            .to_string(),
+    ))
 }
 
 #[tauri::command]

@@ -4,6 +4,7 @@
 mod commands;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod navigation;
 mod runner;
 mod startup;
 mod tray;
@@ -64,37 +65,59 @@ pub fn run() {
     let sandbox_mode = args.iter().any(|arg| arg == "--sandbox")
         || std::env::var("PONTE_SANDBOX").is_ok_and(|v| v == "1");
     let hidden = args.iter().any(|arg| arg == HIDDEN_FLAG);
-    // Everything that can fail before a window exists fails here, visibly.
-    let opened = match startup::open(sandbox_mode) {
-        Ok(opened) => opened,
-        Err(problem) => startup::fail(&problem),
-    };
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         sandbox_mode,
         hidden,
         "Ponte starting"
     );
+    // Everything that can fail before a window exists fails here, visibly; but a data
+    // directory already taken is most often the running Ponte, which the single-instance
+    // plugin below hands this launch over to: that is looked at again once it has run.
+    let prepared = match startup::prepare(sandbox_mode) {
+        Ok(prepared) => prepared,
+        Err(problem) => startup::fail(&problem),
+    };
+    let opened = match startup::lock_and_open(&prepared.config) {
+        Ok(opened) => Some(opened),
+        Err(problem) if problem.code == ponte_core::problem::ProblemCode::DataDirLocked => None,
+        Err(problem) => startup::fail(&problem),
+    };
 
     let built = tauri::Builder::default()
+        // First: a second launch hands over to the running Ponte (whose window comes forward)
+        // and ends, before it touches the data directory the first one holds.
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
-            // A second launch brings the first window forward instead of racing it.
             show_main_window(handle);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation::plugin())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![HIDDEN_FLAG]),
         ))
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |tauri_app| {
-            let app = Arc::new(opened.app);
+            // No other Ponte took this launch over: the data directory is another
+            // program's (a `ponte sync`), or free again.
+            let (lock, app) = match opened {
+                Some(opened) => opened,
+                None => match startup::lock_and_open(&prepared.config) {
+                    Ok(opened) => opened,
+                    Err(problem) => {
+                        startup::fail_in_app(tauri_app.handle(), &problem);
+                        return Ok(());
+                    }
+                },
+            };
+            let app = Arc::new(app);
             let runner = runner::Runner::start(tauri_app.handle().clone(), app.clone());
             tauri_app.manage(Shell {
                 app: app.clone(),
                 runner,
-                demo: opened.demo,
-                _lock: opened.lock,
+                demo: prepared.demo,
+                _lock: lock,
             });
             tray::build(tauri_app, app)?;
             if hidden {

@@ -67,14 +67,13 @@ pub fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
 
 use tracing_subscriber::Layer;
 
-/// Everything the window's commands share, opened.
-pub struct Opened {
-    pub app: App,
-    pub lock: DataDirLock,
+/// What Ponte runs with, before it takes its data directory.
+pub struct Prepared {
+    pub config: Config,
     pub demo: Option<crate::demo::Demo>,
 }
 
-pub fn open(sandbox_mode: bool) -> Result<Opened, Problem> {
+pub fn prepare(sandbox_mode: bool) -> Result<Prepared, Problem> {
     let (config, demo) = if sandbox_mode {
         let demo = tauri::async_runtime::block_on(crate::demo::Demo::start()).map_err(|error| {
             tracing::error!(%error, "demo mode did not start");
@@ -94,9 +93,14 @@ pub fn open(sandbox_mode: bool) -> Result<Opened, Problem> {
         (config, None)
     };
     preflight_webview()?;
+    Ok(Prepared { config, demo })
+}
+
+/// Takes the data directory and opens the ledger.
+pub fn lock_and_open(config: &Config) -> Result<(DataDirLock, App), Problem> {
     let lock = DataDirLock::acquire(&config.data_dir).map_err(|e| e.problem())?;
-    let app = App::open(config).map_err(|e| e.problem())?;
-    Ok(Opened { app, lock, demo })
+    let app = App::open(config.clone()).map_err(|e| e.problem())?;
+    Ok((lock, app))
 }
 
 /// Windows without the WebView2 runtime (LTSC, trimmed images, users who removed it) would
@@ -118,20 +122,36 @@ fn preflight_webview() -> Result<(), Problem> {
     Ok(())
 }
 
-/// Tells the merchant, natively, and keeps it in the log.
-pub fn fail(problem: &Problem) -> ! {
+fn failure_text(problem: &Problem) -> String {
     tracing::error!(
         code = problem.code.as_str(),
         details = problem.details.as_deref().unwrap_or(""),
         "Ponte could not start: {}",
         problem.message
     );
-    let text = format!(
+    format!(
         "{}\n\n{}\n\nDetalhes no registro: {}",
         problem.message,
         problem.hint,
         log_dir().display()
-    );
+    )
+}
+
+/// Once the window's runtime is up (the data directory was found taken only then), the
+/// failure is told by the runtime's own dialog, and Ponte ends when it is closed.
+pub fn fail_in_app(handle: &tauri::AppHandle, problem: &Problem) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    handle
+        .dialog()
+        .message(failure_text(problem))
+        .title("O Ponte não pôde abrir")
+        .kind(MessageDialogKind::Error)
+        .show(|_| std::process::exit(1));
+}
+
+/// Tells the merchant, natively, and keeps it in the log (before the window's runtime).
+pub fn fail(problem: &Problem) -> ! {
+    let text = failure_text(problem);
     rfd::MessageDialog::new()
         .set_level(rfd::MessageLevel::Error)
         .set_title("O Ponte não pôde abrir")

@@ -40,6 +40,71 @@ fn free_port() -> u16 {
     ponte_sandbox::free_loopback_port()
 }
 
+/// The merchant's own web browser: WebKit's MiniBrowser driven by WebKitWebDriver, for the
+/// broker's pages (Ponte's window shows only Ponte's pages).
+struct MerchantBrowser {
+    client: Client,
+    driver: Child,
+}
+
+impl MerchantBrowser {
+    async fn start() -> MerchantBrowser {
+        let binary = std::fs::read_dir("/usr/lib")
+            .unwrap()
+            .flatten()
+            .map(|dir| dir.path().join("webkit2gtk-4.1/MiniBrowser"))
+            .find(|path| path.exists())
+            .expect("WebKit's MiniBrowser (package libwebkit2gtk-4.1-0)");
+        let port = free_port();
+        let driver = Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("WebKitWebDriver (package webkit2gtk-driver)");
+        let capabilities = json!({
+            "browserName": "MiniBrowser",
+            "webkitgtk:browserOptions": {
+                "binary": binary,
+                "args": ["--automation"],
+            },
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(error) => panic!("no browser session: {error}"),
+            }
+        };
+        MerchantBrowser { client, driver }
+    }
+
+    /// Opens `url` and, with `PONTE_SCREENSHOT_DIR`, keeps a picture of it.
+    async fn show(&self, url: &str, name: &str) {
+        self.client.goto(url).await.unwrap();
+        if let Ok(dir) = std::env::var("PONTE_SCREENSHOT_DIR") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    async fn end(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
 struct Desktop {
     client: Client,
     driver: Child,
@@ -245,6 +310,12 @@ impl Desktop {
     }
 
     async fn connect_and_activate(&self) {
+        self.connect_and_activate_with(true).await;
+    }
+
+    /// Connects both accounts and activates; `autostart`: the activation screen's offer to
+    /// start Ponte with the computer, taken or declined.
+    async fn connect_and_activate_with(&self, autostart: bool) {
         self.control().add_seller("Ana Souza");
         self.click("button[data-account=\"nuvemshop\"]").await;
         self.wait_text(
@@ -262,6 +333,11 @@ impl Desktop {
         self.consent("contaazul").await;
         self.wait_visible("#screen-activate", true).await;
         self.wait_text("#activate-seller", "Ana Souza").await;
+        assert!(self.visible("#activate-autostart").await, "offered");
+        self.snapshot("activate").await;
+        if !autostart {
+            self.click("#activate-autostart").await;
+        }
         self.click("#activate").await;
         self.wait_visible("#screen-dashboard", true).await;
         self.wait_text("#toggle-label", "Integração ativada").await;
@@ -391,10 +467,10 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     // Issue 13: each refused order links to its page in the store's admin.
     let admin = desktop
         .client
-        .find(Locator::Css(".failure a.admin-link"))
+        .find(Locator::Css(".failure button.admin-link"))
         .await
         .unwrap()
-        .attr("href")
+        .attr("data-url")
         .await
         .unwrap()
         .unwrap_or_default();
@@ -402,7 +478,7 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
         admin.starts_with("https://loja-demonstracao.lojavirtualnuvem.com.br/admin/orders/"),
         "{admin}"
     );
-    desktop.click(".failure a.admin-link").await;
+    desktop.click(".failure button.admin-link").await;
 
     // Issue 13: *Exportar planilha* writes the list where the merchant finds it (the home
     // folder when there is no Downloads folder), as a spreadsheet in Portuguese opens it.
@@ -519,6 +595,32 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
     // No release server is reachable from here: the answer says so, in Portuguese.
     desktop.wait_text("#update-state", "atualizações").await;
     desktop.snapshot("settings").await;
+    // Issue 20: the LGPD folder is picked in the system's folder picker, never typed; the
+    // default one is a click away.
+    let folder = desktop
+        .client
+        .find(Locator::Css("#lgpd-folder"))
+        .await
+        .unwrap();
+    assert!(
+        folder.attr("readonly").await.unwrap().is_some(),
+        "not typed"
+    );
+    desktop.click("#lgpd-folder-default").await;
+    desktop
+        .wait_text("#toast", "Os pedidos de dados serão gravados em")
+        .await;
+    let shown = folder.prop("value").await.unwrap().unwrap_or_default();
+    assert!(shown.ends_with("lgpd"), "{shown}");
+    desktop
+        .client
+        .execute(
+            "document.getElementById('lgpd-folder').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    desktop.snapshot("lgpd").await;
     // Issue 13 (R14, beyond): the suggested payment table, saved, applies to the next sale.
     desktop.click("#payments-suggested").await;
     desktop.click("#payments-save").await;
@@ -574,7 +676,16 @@ async fn a_merchant_connects_activates_and_watches_sales_arrive_fail_and_recover
 async fn a_long_catch_up_shows_its_progress() {
     let desktop = Desktop::start(&[]).await;
     let control = desktop.control();
-    desktop.connect_and_activate().await;
+    // Issue 20: starting with the computer is offered, not imposed.
+    desktop.connect_and_activate_with(false).await;
+    assert!(
+        !desktop
+            .home
+            .path()
+            .join(".config/autostart/Ponte.desktop")
+            .exists(),
+        "declined, so not switched on"
+    );
     // Slow sales, as over a real network: the catch-up takes a few seconds.
     control.add_fault(
         FaultRule::new(Service::Contaazul, Fault::Latency { millis: 400 }).on("POST", "/v1/venda"),
@@ -796,12 +907,11 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
         .await;
     desktop.wait_visible("#pairing", false).await;
 
-    // The broker's pages, as the merchant's browser shows them (rendered here by the same
-    // WebKit, for people to look at).
+    // The broker's pages, as the merchant's browser shows them, for people to look at.
     if std::env::var("PONTE_SCREENSHOT_DIR").is_ok() {
+        let browser = MerchantBrowser::start().await;
         let landing = desktop.control().install_from_admin();
-        desktop.client.goto(&landing).await.unwrap();
-        desktop.snapshot("broker-pairing-code").await;
+        browser.show(&landing, "broker-pairing-code").await;
         let state = "screenshot-state-0123456789";
         reqwest::Client::new()
             .post(format!(
@@ -818,8 +928,8 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
             desktop.world.broker.url()
         );
         let landing = desktop.control().consent(&authorize).unwrap();
-        desktop.client.goto(&landing).await.unwrap();
-        desktop.snapshot("broker-ready").await;
+        browser.show(&landing, "broker-ready").await;
+        browser.end().await;
     }
     desktop.end().await;
 }
@@ -864,8 +974,9 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
         .await;
     desktop.wait_visible(form, false).await;
     desktop.snapshot("return-code-connected").await;
-    // A real browser engine runs the broker's page's script under its policy (the script
+    // The merchant's browser runs the broker's page's script under its policy (the script
     // allowed by hash): it goes back to the listener the connect named.
+    let browser = MerchantBrowser::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let connect = "window-way-back-0123456789";
@@ -884,9 +995,12 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
         desktop.world.broker.url()
     );
     let landing = desktop.control().consent(&authorize).unwrap();
-    desktop.client.goto(&landing).await.unwrap();
-    let (mut visit, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
-        .await
+    let showing = browser.client.goto(&landing);
+    let (visit, _) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(10), listener.accept()),
+        showing
+    );
+    let (mut visit, _) = visit
         .expect("the page's script came back to the listener")
         .unwrap();
     let mut head = vec![0u8; 2048];
@@ -899,7 +1013,7 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
         "{request}"
     );
     drop(visit);
-    // The broker's page as the merchant's browser showed it (rendered by the same WebKit).
+    // The broker's page as the merchant's browser shows it when it cannot come back.
     if std::env::var("PONTE_SCREENSHOT_DIR").is_ok() {
         let connect = "screenshot-stay-0123456789";
         reqwest::Client::new()
@@ -917,9 +1031,30 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
             desktop.world.sandbox.config().nuvemshop.app_id
         );
         let landing = desktop.control().consent(&authorize).unwrap();
-        desktop.client.goto(&landing).await.unwrap();
-        desktop.snapshot("broker-code-to-type").await;
+        browser.show(&landing, "broker-code-to-type").await;
     }
+    browser.end().await;
+
+    // Issue 20: Ponte's window shows only Ponte's pages. A script that tries to take it
+    // elsewhere, or to open another window, reaches nothing.
+    let away = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let away_port = away.local_addr().unwrap().port();
+    desktop
+        .client
+        .execute(
+            &format!(
+                "window.open('http://127.0.0.1:{away_port}/popup'); \
+                 setTimeout(function() {{ location.href = 'http://127.0.0.1:{away_port}/away'; }}, 100);"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reached = tokio::time::timeout(Duration::from_secs(2), away.accept()).await;
+    assert!(reached.is_err(), "the window left Ponte's pages");
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
     desktop.end().await;
 }
 

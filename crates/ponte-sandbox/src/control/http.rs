@@ -79,7 +79,63 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/control/calls", get(calls).delete(reset_calls))
         .route("/control/demo/start", post(start_demo))
         .route("/control/demo/stop", post(stop_demo))
+        .layer(axum::middleware::from_fn(loopback_host_only))
         .with_state(state)
+}
+
+/// The control API has no authentication: it answers only requests addressed to this
+/// computer's loopback by name. A web page whose domain was made to resolve to 127.0.0.1 (DNS
+/// rebinding) still sends its own name as `Host`, and is refused.
+async fn loopback_host_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        json_response(
+            StatusCode::FORBIDDEN,
+            &json!({ "error": "the control API answers only 127.0.0.1, localhost and [::1]" }),
+        )
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_loopback_by_name_reaches_the_control_api() {
+        for host in [
+            "127.0.0.1:47830",
+            "localhost:47830",
+            "[::1]:47830",
+            "localhost",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:47830",
+            "127.0.0.1.evil.example",
+            "",
+            "10.0.0.1:47830",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }
 
 fn control(state: &AppState) -> Control {

@@ -542,3 +542,45 @@ async fn the_demo_seeds_a_company_and_keeps_selling() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(control.orders().len(), count, "stopped");
 }
+
+/// Issue 20: the control API has no authentication, so it answers only requests addressed to
+/// the loopback by name: a web page whose domain was made to resolve to 127.0.0.1 (DNS
+/// rebinding) still sends its own name, and is refused.
+#[tokio::test]
+async fn the_control_api_answers_only_the_loopback_by_name() {
+    let h = start().await;
+    let control = h.sandbox.control_url();
+    let listed = h
+        .http
+        .get(format!("{control}/control"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    let port = control.rsplit(':').next().unwrap();
+    for host in [format!("evil.example:{port}"), "evil.example".to_string()] {
+        let rebound = h
+            .http
+            .post(format!("{control}/control/nuvemshop/orders"))
+            .header("host", &host)
+            .json(&json!({ "customer": { "name": "Intrusa" } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rebound.status(), StatusCode::FORBIDDEN, "{host}");
+    }
+    let orders: Value = expect_json(
+        h.http
+            .get(format!("{control}/control/nuvemshop/orders"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        orders.as_array().map(Vec::len),
+        Some(0),
+        "nothing done: {orders}"
+    );
+}

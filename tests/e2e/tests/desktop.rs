@@ -1176,6 +1176,50 @@ async fn a_startup_failure_is_shown_in_a_dialog_and_written_to_the_log() {
     let _ = app.kill().await;
 }
 
+/// Issue 20: a second launch (a double click while Ponte sits in the tray) hands over to the
+/// running Ponte, whose window comes forward, and ends: no error about the data directory the
+/// first one holds. The single-instance plugin speaks D-Bus on Linux: a session bus of its own.
+#[tokio::test]
+async fn a_second_launch_hands_over_to_the_running_ponte_and_ends() {
+    assert!(
+        std::env::var("DISPLAY").is_ok(),
+        "the window tests need DISPLAY (Xvfb)"
+    );
+    let data = tempfile::tempdir().unwrap();
+    let script = format!(
+        "{app} & first=$!; \
+         for i in $(seq 1 100); do [ -d {data}/logs ] && grep -q 'page loaded' {data}/logs/* && break; sleep 0.2; done; \
+         timeout 20 {app}; echo \"second=$?\"; \
+         sleep 1; if kill -0 $first; then echo first-running; fi; kill $first",
+        app = app_binary().display(),
+        data = data.path().display()
+    );
+    let output = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env("PONTE_DATA_DIR", data.path())
+        .env("PONTE_TOKEN_STORE", "file")
+        .env("HOME", data.path())
+        .env("PONTE_LOG", "info")
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("dbus-run-session (package dbus-x11's dependencies)");
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("second=0"),
+        "the second launch ends quietly: {said}"
+    );
+    assert!(said.contains("first-running"), "the first goes on: {said}");
+    let logged = std::fs::read_dir(data.path().join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .collect::<String>();
+    assert!(!logged.contains("Ponte could not start"), "{logged}");
+}
+
 /// Issue 11: started with the computer (`--hidden`, what the autostart entry runs), Ponte
 /// runs in the tray without showing its window.
 #[tokio::test]

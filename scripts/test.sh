@@ -11,6 +11,8 @@ ensure_rust
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
 # The Tauri CLI, pinned in package.json: it builds the .deb below.
 npm ci --no-audit --no-fund --loglevel=error
+# The release's own checks and updater manifest (docs/release.md), with the pinned Tauri CLI.
+node --test scripts/release/
 
 # A CI run builds a fresh clone once: incremental caches would only take disk (gigabytes of it).
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi

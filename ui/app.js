@@ -225,8 +225,15 @@ async function renderActivate() {
 
 // ---- Dashboard ------------------------------------------------------------------------
 
+/** A new version Ponte found by itself: offered, installed only on the merchant's click. */
+function renderUpdate(offer) {
+  $("update-banner").hidden = !offer;
+  if (offer) $("update-message").textContent = `A versão ${offer.version} do Ponte está disponível.`;
+}
+
 function renderDashboard() {
   const { status, schedule, poll_interval_minutes: interval } = ui.overview;
+  renderUpdate(ui.overview.update);
   const attention = status.attention;
   $("disabled-banner").hidden = !attention;
   if (attention) {
@@ -816,13 +823,16 @@ async function checkUpdate() {
 }
 
 async function installUpdate() {
-  $("install-update").disabled = true;
+  for (const id of ["install-update", "update-now"]) $(id).disabled = true;
   $("update-state").textContent = "Baixando a atualização…";
+  $("update-message").textContent = "Baixando a atualização…";
   try {
     await invoke("install_update");
   } catch (problem) {
-    $("update-state").textContent = (problem && problem.message) || "A atualização não pôde ser instalada.";
-    $("install-update").disabled = false;
+    const said = (problem && problem.message) || "A atualização não pôde ser instalada.";
+    $("update-state").textContent = said;
+    $("update-message").textContent = said;
+    for (const id of ["install-update", "update-now"]) $(id).disabled = false;
   }
 }
 
@@ -961,6 +971,7 @@ function wire() {
     button.addEventListener("click", () => exportList(button.dataset.state).catch(() => {}));
   }
   $("install-update").addEventListener("click", installUpdate);
+  $("update-now").addEventListener("click", installUpdate);
   $("autostart").addEventListener("change", setAutostart);
   for (const id of ["match-by-sku", "write-owner-note"]) {
     $(id).addEventListener("change", () => saveOptions().catch(() => refreshSoon()));
@@ -1046,6 +1057,10 @@ function wire() {
   listen("ponte://schedule", (event) => {
     if (ui.overview) ui.overview.schedule = event.payload;
     renderSchedule(event.payload);
+  });
+  listen("ponte://update", (event) => {
+    if (ui.overview) ui.overview.update = event.payload;
+    renderUpdate(event.payload);
   });
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;

@@ -74,6 +74,8 @@ pub struct Overview {
     /// Connecting through the broker: installs from the Nuvemshop admin bring a code, and a
     /// browser that cannot come back to Ponte shows one to type.
     pairing_codes: bool,
+    /// A new version found and not installed yet.
+    update: Option<crate::updates::UpdateOffer>,
 }
 
 #[tauri::command]
@@ -85,6 +87,7 @@ pub fn overview(shell: State<'_, Shell>) -> Answer<Overview> {
         schedule: shell.runner.schedule(),
         demo: shell.demo.is_some(),
         pairing_codes: shell.app.config.broker_url.is_some(),
+        update: shell.update.get(),
     })
 }
 
@@ -554,40 +557,21 @@ pub fn set_autostart(handle: AppHandle, enabled: bool) -> Answer<bool> {
         .map_err(|e| shell_problem(ponte_core::problem::AUTOSTART_FAILED, e))
 }
 
-#[derive(Serialize)]
-pub struct UpdateOffer {
-    version: String,
-    notes: Option<String>,
-}
-
-/// *Verificar atualizações*: the release's `latest.json`, checked against the public key.
+/// *Verificar atualizações*: the release's `latest.json` now (Ponte also looks by itself).
 #[tauri::command]
-pub async fn check_update(handle: AppHandle) -> Answer<Option<UpdateOffer>> {
-    use tauri_plugin_updater::UpdaterExt;
-    let updater = handle
-        .updater()
-        .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))?;
-    let update = updater
-        .check()
+pub async fn check_update(handle: AppHandle) -> Answer<Option<crate::updates::UpdateOffer>> {
+    crate::updates::look(&handle)
         .await
-        .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))?;
-    Ok(update.map(|update| UpdateOffer {
-        version: update.version.clone(),
-        notes: update.body.clone(),
-    }))
+        .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))
 }
 
 /// Installs the offered update: after the order being imported (never in the middle of a
 /// sale), then Ponte restarts.
 #[tauri::command]
 pub async fn install_update(handle: AppHandle, shell: State<'_, Shell>) -> Answer<()> {
-    use tauri_plugin_updater::UpdaterExt;
     let failed =
         |e: &dyn std::fmt::Display| shell_problem(ponte_core::problem::UPDATE_INSTALL_FAILED, e);
-    let update = handle
-        .updater()
-        .map_err(|e| failed(&e))?
-        .check()
+    let update = crate::updates::check(&handle)
         .await
         .map_err(|e| failed(&e))?
         .ok_or_else(|| failed(&"no update any more"))?;

@@ -8,6 +8,7 @@ mod navigation;
 mod runner;
 mod startup;
 mod tray;
+mod updates;
 
 /// A build without the simulators has no *Modo demonstração*.
 #[cfg(not(feature = "sandbox"))]
@@ -37,6 +38,8 @@ pub struct Shell {
     pub app: Arc<App>,
     pub runner: runner::Runner,
     pub demo: Option<demo::Demo>,
+    /// A new version found, waiting for the merchant's word.
+    pub update: updates::Offered,
     _lock: DataDirLock,
 }
 
@@ -117,8 +120,10 @@ pub fn run() {
                 app: app.clone(),
                 runner,
                 demo: prepared.demo,
+                update: Default::default(),
                 _lock: lock,
             });
+            updates::watch(tauri_app.handle().clone());
             tray::build(tauri_app, app)?;
             if hidden {
                 if let Some(window) = tauri_app.get_webview_window("main") {

@@ -97,7 +97,7 @@ fn the_installers_are_what_the_merchant_expects() {
 }
 
 #[test]
-fn the_release_workflow_drafts_builds_every_platform_and_merges_the_manifest_last() {
+fn the_release_workflow_checks_drafts_builds_every_platform_and_publishes_only_whole() {
     let text = include_str!("../../.github/workflows/release.yml");
     let workflow: Value = serde_norway::from_str(text).expect("the workflow is YAML");
     assert!(workflow["on"]["push"]["tags"][0]
@@ -106,16 +106,28 @@ fn the_release_workflow_drafts_builds_every_platform_and_merges_the_manifest_las
         .starts_with('v'));
     assert_eq!(workflow["permissions"]["contents"], "write");
     let jobs = &workflow["jobs"];
-    for job in ["create-release", "build", "publish"] {
+    for job in ["check", "draft", "build", "publish"] {
         assert!(jobs.get(job).is_some(), "job {job}");
         assert!(jobs[job]["runs-on"].is_string(), "{job} runs somewhere");
         assert!(jobs[job]["steps"].as_array().is_some_and(|s| !s.is_empty()));
     }
-    assert_eq!(jobs["build"]["needs"], "create-release");
+    assert_eq!(
+        jobs["draft"]["needs"], "check",
+        "nothing is built unchecked"
+    );
+    assert_eq!(jobs["build"]["needs"], "draft");
     assert_eq!(
         jobs["publish"]["needs"][1], "build",
         "the manifest is merged last"
     );
+    let steps = |job: &str| -> String { jobs[job]["steps"].to_string() };
+    assert!(steps("check").contains("node scripts/release/check.js"));
+    assert!(
+        steps("check").contains("tauri signer sign") && steps("check").contains(".sig"),
+        "the signing key is proven against the app's public key"
+    );
+    assert!(steps("publish").contains("scripts/release/latest-json.js"));
+    assert!(steps("publish").contains("missing") && steps("publish").contains("setFailed"));
     let platforms: Vec<String> = jobs["build"]["strategy"]["matrix"]["include"]
         .as_array()
         .unwrap()
@@ -128,9 +140,11 @@ fn the_release_workflow_drafts_builds_every_platform_and_merges_the_manifest_las
             )
         })
         .collect();
+    assert_eq!(platforms.len(), 3, "{platforms:?}");
     assert!(platforms.iter().any(|p| p.starts_with("windows")));
-    assert!(platforms.iter().any(|p| p.contains("aarch64-apple-darwin")));
-    assert!(platforms.iter().any(|p| p.contains("x86_64-apple-darwin")));
+    assert!(platforms
+        .iter()
+        .any(|p| p.starts_with("macos") && p.contains("universal-apple-darwin")));
     assert!(platforms.iter().any(|p| p.starts_with("ubuntu")));
     let action = jobs["build"]["steps"]
         .as_array()
@@ -152,7 +166,30 @@ fn the_release_workflow_drafts_builds_every_platform_and_merges_the_manifest_las
             "{secret}"
         );
     }
-    assert!(text.contains("latest.json"));
+    // GitHub's own actions on the versions that run on a current Node.
+    for (action, major) in [
+        ("actions/checkout@", "v5"),
+        ("actions/setup-node@", "v5"),
+        ("actions/github-script@", "v8"),
+    ] {
+        for used in text.split(action).skip(1) {
+            assert!(used.starts_with(major), "{action}{used:.4}");
+        }
+    }
     // Every `${{ }}` expression is closed.
     assert_eq!(text.matches("${{").count(), text.matches("}}").count());
+    // docs/release.md tells what the workflow does.
+    let docs = include_str!("../../docs/release.md");
+    for said in [
+        "`check`",
+        "`draft`",
+        "`build`",
+        "`publish`",
+        "universal",
+        "scripts/release/check.js",
+        "windows-x86_64-nsis",
+        "linux-x86_64-deb",
+    ] {
+        assert!(docs.contains(said), "docs/release.md does not say {said}");
+    }
 }

@@ -117,6 +117,11 @@ struct Desktop {
 impl Desktop {
     /// The app against this test's sandbox, in a fresh data directory.
     async fn start(args: &[&str]) -> Desktop {
+        Self::start_with(args, &[]).await
+    }
+
+    /// As [`Desktop::start`], with more of the environment.
+    async fn start_with(args: &[&str], env: &[(&str, String)]) -> Desktop {
         assert!(
             std::env::var("DISPLAY").is_ok(),
             "the window tests need DISPLAY (Xvfb)"
@@ -141,6 +146,7 @@ impl Desktop {
             .env("PONTE_TOKEN_STORE", "file")
             .env("PONTE_BROWSER", "none")
             .env("PONTE_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -1174,6 +1180,79 @@ async fn a_startup_failure_is_shown_in_a_dialog_and_written_to_the_log() {
             .status();
     }
     let _ = app.kill().await;
+}
+
+/// Issue 21: Ponte looks for a new version by itself (a minute after it starts, then daily)
+/// and offers it on the dashboard; nothing is installed without the merchant's click.
+#[tokio::test]
+async fn a_new_version_is_offered_without_a_click_and_installed_only_on_one() {
+    // The release's latest.json, as the updater reads it, served here.
+    let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = server.local_addr().unwrap().port();
+    let manifest = json!({
+        "version": "9.9.9",
+        "notes": "Correções.",
+        "pub_date": "2026-12-06T12:00:00Z",
+        "platforms": {
+            "linux-x86_64": {"signature": "unused", "url": format!("http://127.0.0.1:{port}/Ponte.AppImage")},
+            "linux-x86_64-deb": {"signature": "unused", "url": format!("http://127.0.0.1:{port}/Ponte.deb")},
+            "linux-x86_64-appimage": {"signature": "unused", "url": format!("http://127.0.0.1:{port}/Ponte.AppImage")},
+        },
+    })
+    .to_string();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut stream, _)) = server.accept().await else {
+                return;
+            };
+            let mut head = vec![0u8; 4096];
+            let read = stream.read(&mut head).await.unwrap_or(0);
+            let line = String::from_utf8_lossy(&head[..read])
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            seen.lock().unwrap().push(line);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                manifest.len(),
+                manifest
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let desktop = Desktop::start_with(
+        &[],
+        &[
+            (
+                "PONTE_UPDATE_ENDPOINT",
+                format!("http://127.0.0.1:{port}/latest.json"),
+            ),
+            ("PONTE_UPDATE_FIRST_CHECK_SECS", "1".into()),
+        ],
+    )
+    .await;
+    desktop.connect_and_activate().await;
+    desktop
+        .wait_text("#update-banner", "A versão 9.9.9 do Ponte está disponível")
+        .await;
+    desktop.snapshot("update-offered").await;
+    let asked: Vec<String> = requests.lock().unwrap().clone();
+    assert!(
+        asked
+            .iter()
+            .all(|line| line.starts_with("GET /latest.json")),
+        "{asked:?}"
+    );
+    assert!(!asked.is_empty());
+    assert!(
+        desktop.visible("#update-now").await,
+        "installed on the merchant's click"
+    );
+    desktop.end().await;
 }
 
 /// Issue 20: a second launch (a double click while Ponte sits in the tray) hands over to the

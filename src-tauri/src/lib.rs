@@ -178,9 +178,26 @@ pub fn run() {
             ..ponte_core::problem::ProblemCode::Crash.into()
         }),
     };
-    app.run(|_handle, event| {
-        if let RunEvent::ExitRequested { .. } = event {
-            tracing::info!("Ponte is closing");
+    app.run(|handle, event| match event {
+        // A quit the merchant asked for (Cmd+Q, the Dock's *Encerrar*, a logout) waits for the
+        // order being imported, as the tray's *Sair* does; the exit that follows goes through.
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } => {
+            api.prevent_exit();
+            let handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(shell) = handle.try_state::<Shell>() {
+                    shell.runner.stop_and_wait().await;
+                }
+                tracing::info!("Ponte is closing");
+                handle.exit(0);
+            });
         }
+        // macOS: a click on the Dock icon or the app in Finder while Ponte sits in the menu
+        // bar brings the window back.
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen { .. } => show_main_window(handle),
+        _ => {}
     });
 }

@@ -193,3 +193,29 @@ fn the_release_workflow_checks_drafts_builds_every_platform_and_publishes_only_w
         assert!(docs.contains(said), "docs/release.md does not say {said}");
     }
 }
+
+/// Issue 21: every push builds and tests on the three systems merchants use.
+#[test]
+fn every_push_is_built_and_tested_on_windows_macos_and_linux() {
+    let text = include_str!("../../.github/workflows/test.yml");
+    let workflow: Value = serde_norway::from_str(text).expect("the workflow is YAML");
+    assert!(workflow["on"].get("push").is_some());
+    let job = &workflow["jobs"]["test"];
+    let systems: Vec<&str> = job["strategy"]["matrix"]["os"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for system in ["windows", "macos", "ubuntu"] {
+        assert!(systems.iter().any(|s| s.starts_with(system)), "{system}");
+    }
+    let steps = job["steps"].to_string();
+    for command in [
+        "cargo test --locked -p ponte-core -p ponte-cli -p ponte-broker",
+        "cargo check --locked -p ponte-app",
+        "--no-default-features",
+    ] {
+        assert!(steps.contains(command), "{command}");
+    }
+}

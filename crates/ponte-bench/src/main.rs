@@ -3,6 +3,8 @@
 //! call, as a merchant's import would meet them. Prints each figure beside its goal (issue 12);
 //! `docs/benchmarks.md` records runs.
 
+// It reads /proc: the app beside bare Tauri is measured on Linux.
+#[cfg(target_os = "linux")]
 mod app_vs_bare;
 mod dashboard;
 mod import;
@@ -96,7 +98,13 @@ async fn main() -> anyhow::Result<()> {
         return dashboard::run(orders);
     }
     if let (Some(app), Some(bare)) = (&args.app_vs_bare, &args.bare) {
+        #[cfg(target_os = "linux")]
         return app_vs_bare::run(&args, app, bare).await;
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (app, bare);
+            anyhow::bail!("--app-vs-bare reads /proc: it measures on Linux only");
+        }
     }
     if let Some(orders) = args.payments {
         return latency::run(&args, orders).await;

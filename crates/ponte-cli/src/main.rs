@@ -35,12 +35,30 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Elsewhere (Windows) a closed pipe is a failed print: the command ends quietly too, never
+    // with a panic's message.
+    let panicked = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(1);
+        }
+        panicked(info);
+    }));
     // Logs only when asked for: an error is told once, in Portuguese, by the command.
     let filter = tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    // Colours only for a terminal that shows them (Windows' older console prints the codes).
+    let colours = cfg!(not(windows)) && std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours)
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {

@@ -353,6 +353,8 @@ async fn r7_r13_settings_set_what_the_window_sets() {
     assert_eq!(status["seller"]["id"], carlos.as_str());
 }
 
+/// Ctrl+C is a signal only on Unix (`kill -INT`); Windows' console events are not sent so.
+#[cfg(unix)]
 #[tokio::test]
 async fn r7_ponte_sync_imports_and_stops_cleanly_on_ctrl_c() {
     let cli = cli().await;

@@ -237,7 +237,7 @@ impl FileStore {
             // The rotated refresh token must survive a crash right after this call.
             file.sync_all()?;
         }
-        std::fs::rename(&temporary, &self.path)?;
+        rename_retrying(&temporary, &self.path)?;
         // The rename itself must survive a crash too: sync the directory that holds it.
         #[cfg(unix)]
         if let Some(dir) = self.path.parent() {
@@ -245,6 +245,27 @@ impl FileStore {
         }
         Ok(())
     }
+}
+
+/// Replaces `to` with `from`. On Windows an antivirus or the indexer may hold the file for a
+/// moment ("access denied"): a rotated refresh token is single-use, so the rename is tried
+/// again for a few seconds rather than given up.
+fn rename_retrying(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    retrying(|| std::fs::rename(from, to))
+}
+
+fn retrying(mut attempt: impl FnMut() -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut wait = std::time::Duration::from_millis(25);
+    for _ in 0..10 {
+        match attempt() {
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(std::time::Duration::from_millis(800));
+            }
+            done => return done,
+        }
+    }
+    attempt()
 }
 
 impl TokenStore for FileStore {
@@ -322,6 +343,29 @@ mod tests {
         fn key(&self) -> Result<[u8; 32]> {
             Ok(self.0)
         }
+    }
+
+    #[test]
+    fn a_file_held_for_a_moment_is_written_once_it_is_let_go() {
+        let mut denied = 3;
+        let outcome = retrying(|| {
+            if denied > 0 {
+                denied -= 1;
+                Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(outcome.is_ok());
+        let mut calls = 0;
+        let other = retrying(|| {
+            calls += 1;
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        });
+        assert!(
+            other.is_err() && calls == 1,
+            "only a held file is waited for"
+        );
     }
 
     /// Issue 20: a key the keychain lost leaves the sealed file unopenable; it is put aside

@@ -77,10 +77,9 @@ pub async fn run(app: App, args: Args) -> Result<(), Error> {
     let scheduler = Scheduler::new(Arc::new(app));
     let stopper = scheduler.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            // Between two orders, never in the middle of one.
-            stopper.stop();
-        }
+        stop_requested().await;
+        // Between two orders, never in the middle of one.
+        stopper.stop();
     });
     // Instant import beside the schedule: order webhooks (through the broker) wake it.
     let listening = tokio::spawn(ponte_core::instant::listen(scheduler.clone()));
@@ -105,4 +104,25 @@ pub async fn run(app: App, args: Args) -> Result<(), Error> {
         .await;
     listening.abort();
     not_connected.map_or(Ok(()), |service| Err(Error::NotConnected(service)))
+}
+
+/// Ctrl+C; on Windows also the console window being closed, a logoff or a shutdown (Windows
+/// gives a few seconds: enough to finish the order being imported).
+async fn stop_requested() {
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows::{ctrl_close, ctrl_logoff, ctrl_shutdown};
+        if let (Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+            (ctrl_close(), ctrl_logoff(), ctrl_shutdown())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = close.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

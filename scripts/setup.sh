@@ -3,8 +3,10 @@
 # What the desktop app needs to build on Linux (WebKitGTK, GTK, the tray, librsvg).
 APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
-# What the window tests add: a virtual display, the WebKit WebDriver, fonts.
-WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick)
+# What the window tests add: a virtual display, the WebKit WebDriver, fonts; NSIS, which
+# compiles the Windows installer's hooks; GLib's gio, which starts the autostart entry.
+WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick
+  nsis libglib2.0-bin)
 
 # ensure_packages PKG…: installs the Debian packages that are not installed yet.
 ensure_packages() {

@@ -749,15 +749,18 @@ async function renderSkipped() {
 async function renderSettings() {
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
-  await renderPayments();
+  renderPayments(await call("payments"));
   renderOptions(await call("options"));
   await renderAbout();
   await renderLgpd();
 }
 
+/** The table as last loaded: *Usar sugestão* fills it at once, so a *Salvar* right after saves it. */
+let shownPayments = null;
+
 /** *Forma de pagamento na Conta Azul*: one row per way of paying; no choice = the article's rule. */
-async function renderPayments(useSuggested = false) {
-  const payments = await call("payments");
+function renderPayments(payments, useSuggested = false) {
+  shownPayments = payments;
   const rows = payments.rows.map((row) => {
     const choice = useSuggested ? row.suggested : row.choice;
     const select = el("select", { "data-method": row.method, "aria-label": `${row.label} na Conta Azul` }, [
@@ -803,7 +806,14 @@ async function saveOptions() {
 async function renderAbout() {
   const about = await call("about");
   $("app-version").textContent = about.version;
-  $("autostart").checked = about.autostart;
+  renderAutostart(about.autostart);
+}
+
+/** *Iniciar o Ponte com o computador*, and why the system will not, when it will not. */
+function renderAutostart(state) {
+  $("autostart").checked = state.on;
+  $("autostart-note").hidden = !state.note;
+  $("autostart-note").textContent = state.note || "";
 }
 
 async function checkUpdate() {
@@ -839,7 +849,7 @@ async function installUpdate() {
 async function setAutostart() {
   const wanted = $("autostart").checked;
   try {
-    $("autostart").checked = await invoke("set_autostart", { enabled: wanted });
+    renderAutostart(await invoke("set_autostart", { enabled: wanted }));
     toast(wanted ? "O Ponte vai abrir com o computador, na bandeja." : "O Ponte não vai mais abrir com o computador.");
   } catch (problem) {
     $("autostart").checked = !wanted;
@@ -965,7 +975,7 @@ function wire() {
   $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(() => {}));
   $("check-update").addEventListener("click", checkUpdate);
   $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
-  $("payments-suggested").addEventListener("click", () => renderPayments(true).catch(() => {}));
+  $("payments-suggested").addEventListener("click", () => shownPayments && renderPayments(shownPayments, true));
   $("payments-save").addEventListener("click", () => savePayments().catch(() => {}));
   for (const button of document.querySelectorAll("button.export")) {
     button.addEventListener("click", () => exportList(button.dataset.state).catch(() => {}));

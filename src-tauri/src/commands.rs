@@ -181,20 +181,14 @@ pub async fn sellers(shell: State<'_, Shell>) -> Answer<Vec<Seller>> {
 }
 
 #[tauri::command]
-pub async fn activate(
-    handle: AppHandle,
-    shell: State<'_, Shell>,
-    seller_id: String,
-    autostart: bool,
-) -> Answer<()> {
+pub async fn activate(shell: State<'_, Shell>, seller_id: String, autostart: bool) -> Answer<()> {
     shell.app.enable(Some(&seller_id)).await.map_err(problem)?;
     shell.runner.sync_now();
     // Sales stop whenever Ponte is closed: the activation screen offers to start it with the
     // computer (the merchant's choice, changed later in Configurações). Not in demo mode.
-    if autostart && shell.demo.is_none() {
-        use tauri_plugin_autostart::ManagerExt;
-        if let Err(error) = handle.autolaunch().enable() {
-            tracing::warn!(%error, "autostart not switched on");
+    if shell.demo.is_none() {
+        if let Err(error) = crate::autostart::set(&shell.app, autostart) {
+            tracing::warn!(%error, autostart, "the start-with-the-computer choice not applied");
         }
     }
     Ok(())
@@ -520,15 +514,14 @@ pub async fn confirm_store_erasure(shell: State<'_, Shell>) -> Answer<u64> {
 #[derive(Serialize)]
 pub struct About {
     version: String,
-    autostart: bool,
+    autostart: crate::autostart::State,
 }
 
 #[tauri::command]
-pub fn about(handle: AppHandle) -> Answer<About> {
-    use tauri_plugin_autostart::ManagerExt;
+pub fn about(handle: AppHandle, shell: State<'_, Shell>) -> Answer<About> {
     Ok(About {
         version: handle.package_info().version.to_string(),
-        autostart: handle.autolaunch().is_enabled().unwrap_or(false),
+        autostart: crate::autostart::state(&shell.app),
     })
 }
 
@@ -543,18 +536,13 @@ fn shell_problem(message: &str, error: impl std::fmt::Display) -> Problem {
 
 /// *Iniciar o Ponte com o computador*.
 #[tauri::command]
-pub fn set_autostart(handle: AppHandle, enabled: bool) -> Answer<bool> {
-    use tauri_plugin_autostart::ManagerExt;
-    let autolaunch = handle.autolaunch();
-    let changed = if enabled {
-        autolaunch.enable()
-    } else {
-        autolaunch.disable()
-    };
-    changed.map_err(|e| shell_problem(ponte_core::problem::AUTOSTART_FAILED, e))?;
-    autolaunch
-        .is_enabled()
-        .map_err(|e| shell_problem(ponte_core::problem::AUTOSTART_FAILED, e))
+pub fn set_autostart(shell: State<'_, Shell>, enabled: bool) -> Answer<crate::autostart::State> {
+    crate::autostart::set(&shell.app, enabled).map_err(|failure| match failure {
+        crate::autostart::Failure::Merchant(message) => shell_problem(message, message),
+        crate::autostart::Failure::System(error) => {
+            shell_problem(ponte_core::problem::AUTOSTART_FAILED, error)
+        }
+    })
 }
 
 /// *Verificar atualizações*: the release's `latest.json` now (Ponte also looks by itself).

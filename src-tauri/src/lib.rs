@@ -1,6 +1,7 @@
 //! Ponte's desktop shell: a window, a tray, the background sync, and commands that are a few
 //! lines over `ponte_core::App`. All the logic lives in `ponte-core`.
 
+mod autostart;
 mod commands;
 #[cfg(feature = "sandbox")]
 mod demo;
@@ -32,6 +33,8 @@ use tauri::{Manager, RunEvent, WindowEvent};
 
 /// Started with the computer (autostart): Ponte opens hidden, in the tray.
 pub const HIDDEN_FLAG: &str = "--hidden";
+/// Run by the Windows uninstaller when the merchant removes Ponte's data (`windows/hooks.nsh`).
+pub const FORGET_KEYCHAIN_FLAG: &str = "--forget-keychain";
 
 /// What the commands share.
 pub struct Shell {
@@ -65,6 +68,9 @@ fn hide_main_window(window: &tauri::Window) {
 pub fn run() {
     let _log_guard = startup::init_logging();
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|arg| arg == FORGET_KEYCHAIN_FLAG) {
+        startup::forget_keychain();
+    }
     let sandbox_mode = args.iter().any(|arg| arg == "--sandbox")
         || std::env::var("PONTE_SANDBOX").is_ok_and(|v| v == "1");
     let hidden = args.iter().any(|arg| arg == HIDDEN_FLAG);
@@ -96,10 +102,6 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation::plugin())
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec![HIDDEN_FLAG]),
-        ))
         .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |tauri_app| {
             // No other Ponte took this launch over: the data directory is another
@@ -115,6 +117,10 @@ pub fn run() {
                 },
             };
             let app = Arc::new(app);
+            // The demo's ledger is not the merchant's: it leaves the system's entry alone.
+            if prepared.demo.is_none() {
+                autostart::reconcile(&app);
+            }
             let runner = runner::Runner::start(tauri_app.handle().clone(), app.clone());
             tauri_app.manage(Shell {
                 app: app.clone(),

@@ -14,12 +14,30 @@ const LOG_FILES_KEPT: usize = 7;
 /// Where the logs go: `logs/` in the data directory (the local, not roaming, application-data
 /// directory on Windows).
 pub fn log_dir() -> PathBuf {
+    ponte_core::config::log_dir(&data_dir())
+}
+
+/// The data directory, known before the configuration is read (the log file is opened first,
+/// to report a configuration that fails).
+pub fn data_dir() -> PathBuf {
     std::env::var_os("PONTE_DATA_DIR")
         .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
-        .or_else(|| dirs::data_local_dir().map(|dir| dir.join("Ponte")))
+        .or_else(|| ponte_core::data_dir::default_dirs().map(|(dir, _)| dir))
         .unwrap_or_else(std::env::temp_dir)
-        .join("logs")
+}
+
+/// `--forget-keychain`: what the Windows uninstaller runs when the merchant asks it to remove
+/// Ponte's data (which it deletes itself): the keychain's key that sealed the tokens goes too.
+pub fn forget_keychain() -> ! {
+    let key = ponte_core::secrets::KeychainKey::new(&data_dir());
+    match key.forget() {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            tracing::warn!(%error, "the keychain's key was not removed");
+            std::process::exit(1)
+        }
+    }
 }
 
 /// Logs to stderr and to a rotating file; the guard flushes the file when dropped.

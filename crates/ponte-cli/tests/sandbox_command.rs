@@ -1,13 +1,13 @@
 //! `ponte sandbox`: starts both simulators, prints where they are and how to point Ponte at
-//! them, keeps generating demo orders, and stops cleanly on Ctrl+C.
+//! them, keeps generating demo orders, and stops cleanly on Ctrl+C. Interrupting a process the
+//! way Ctrl+C does needs a Unix signal: Unix only.
+#![cfg(unix)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-// Interrupting a process the way Ctrl+C does needs a Unix signal.
-#[cfg(unix)]
 #[tokio::test]
 async fn ponte_sandbox_prints_the_environment_and_serves_until_interrupted() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ponte"))
@@ -109,7 +109,6 @@ async fn ponte_sandbox_prints_the_environment_and_serves_until_interrupted() {
     assert!(status.success(), "{status}");
 }
 
-#[cfg(unix)]
 fn interrupt(child: &mut std::process::Child) {
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

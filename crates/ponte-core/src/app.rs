@@ -151,6 +151,13 @@ impl App {
     }
 
     pub fn open_with_clock(config: Config, clock: SharedClock) -> Result<App> {
+        if let Some(earlier) = &config.earlier_data_dir {
+            crate::data_dir::adopt_earlier(
+                earlier,
+                &config.data_dir,
+                crate::secrets::os_keychain_entry,
+            )?;
+        }
         let store = Arc::new(Store::open(&config.database_path())?);
         let tokens: Arc<dyn TokenStore> = Arc::from(open_store(&config));
         let contaazul_auth = Arc::new(ContaAzulAuth::new(&config, tokens.clone(), clock.clone())?);
@@ -356,6 +363,16 @@ impl App {
         self.store.set_match_by_sku(on)?;
         self.events.send(Event::SettingsChanged);
         Ok(())
+    }
+
+    /// *Iniciar o Ponte com o computador*: the merchant's choice, kept with the data. The desktop
+    /// app makes the system's entry from it at every start (`None`: no choice made yet).
+    pub fn start_with_computer(&self) -> Result<Option<bool>> {
+        self.store.start_with_computer()
+    }
+
+    pub fn set_start_with_computer(&self, on: bool) -> Result<()> {
+        self.store.set_start_with_computer(on)
     }
 
     /// The sale's number into each imported order's private note in Nuvemshop, from now on.

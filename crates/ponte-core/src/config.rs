@@ -47,6 +47,9 @@ impl Default for Pacing {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// Where an earlier version kept the data, moved into `data_dir` once when the app opens
+    /// (Windows, the default directory only: see `data_dir`).
+    pub earlier_data_dir: Option<PathBuf>,
     pub nuvemshop_auth_url: String,
     pub nuvemshop_api_url: String,
     pub contaazul_auth_url: String,
@@ -156,14 +159,13 @@ impl Config {
                 .filter(|value| !value.trim().is_empty())
                 .unwrap_or_else(|| default.to_string())
         };
-        let data_dir = match lookup("PONTE_DATA_DIR").filter(|v| !v.trim().is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => dirs::data_local_dir()
-                .map(|dir| dir.join("Ponte"))
-                .ok_or_else(|| {
+        let (data_dir, earlier_data_dir) =
+            match lookup("PONTE_DATA_DIR").filter(|v| !v.trim().is_empty()) {
+                Some(dir) => (PathBuf::from(dir), None),
+                None => crate::data_dir::default_dirs().ok_or_else(|| {
                     Error::Config("no application data directory; set PONTE_DATA_DIR".into())
                 })?,
-        };
+            };
         let redirect_port = get("PONTE_REDIRECT_PORT", &DEFAULT_REDIRECT_PORT.to_string())
             .parse::<u16>()
             .map_err(|_| Error::Config("PONTE_REDIRECT_PORT must be a port number".into()))?;
@@ -190,6 +192,7 @@ impl Config {
         };
         Ok(Config {
             data_dir,
+            earlier_data_dir,
             nuvemshop_auth_url: trim(get(
                 "PONTE_NUVEMSHOP_AUTH_URL",
                 "https://www.nuvemshop.com.br",

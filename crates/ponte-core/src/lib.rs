@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 mod connect;
 pub mod contaazul;
+pub mod data_dir;
 pub mod error;
 pub mod export;
 mod failpoint;

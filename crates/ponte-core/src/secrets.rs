@@ -72,7 +72,10 @@ pub struct KeychainKey {
 /// Opens a keychain entry: the OS's own store, or another `keyring-core` store in tests.
 pub type EntryOpener = fn(&str, &str) -> keyring_core::Result<keyring_core::Entry>;
 
-fn os_keychain_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {
+pub(crate) fn os_keychain_entry(
+    service: &str,
+    user: &str,
+) -> keyring_core::Result<keyring_core::Entry> {
     keyring::Entry::new(service, user).map(|entry| entry.inner)
 }
 
@@ -86,6 +89,38 @@ impl KeychainKey {
         KeychainKey {
             user: format!("{profile:016x}:key"),
             entry,
+        }
+    }
+}
+
+impl KeychainKey {
+    fn open(&self) -> Result<keyring_core::Entry> {
+        (self.entry)("Ponte", &self.user)
+            .map_err(|error| Error::Secrets(format!("keychain unavailable: {error}")))
+    }
+
+    /// The data moved to another directory: its key goes with it (the entry is named after the
+    /// directory).
+    pub fn move_to(&self, to: &KeychainKey) -> Result<()> {
+        let from = self.open()?;
+        match from.get_password() {
+            Ok(key) => {
+                to.open()?
+                    .set_password(&key)
+                    .map_err(|error| Error::Secrets(format!("keychain write failed: {error}")))?;
+                let _ = from.delete_credential();
+                Ok(())
+            }
+            Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(error) => Err(Error::Secrets(format!("keychain read failed: {error}"))),
+        }
+    }
+
+    /// The merchant removed Ponte and its data: the key goes too.
+    pub fn forget(&self) -> Result<()> {
+        match self.open()?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(error) => Err(Error::Secrets(format!("keychain delete failed: {error}"))),
         }
     }
 }
@@ -299,6 +334,17 @@ impl TokenStore for FileStore {
     }
 }
 
+/// An in-memory keychain for the tests of the modules that use one.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub fn mock_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {
+        use std::sync::OnceLock;
+        static STORE: OnceLock<std::sync::Arc<keyring_core::mock::Store>> = OnceLock::new();
+        let store = STORE.get_or_init(|| keyring_core::mock::Store::new().unwrap());
+        keyring_core::api::CredentialStoreApi::build(store.as_ref(), service, user, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,12 +469,7 @@ mod tests {
         assert!(!path.exists());
     }
 
-    fn mock_entry(service: &str, user: &str) -> keyring_core::Result<keyring_core::Entry> {
-        use std::sync::OnceLock;
-        static STORE: OnceLock<std::sync::Arc<keyring_core::mock::Store>> = OnceLock::new();
-        let store = STORE.get_or_init(|| keyring_core::mock::Store::new().unwrap());
-        keyring_core::api::CredentialStoreApi::build(store.as_ref(), service, user, None)
-    }
+    use super::tests_support::mock_entry;
 
     /// Issue 9: a 4,000-character token through every store Ponte has: the plain file (tests,
     /// headless machines), the sealed file under a fixed key, and the sealed file under a key

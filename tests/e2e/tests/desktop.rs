@@ -1,7 +1,9 @@
 //! The built app in a real window (Xvfb on Linux), driven through tauri-driver and
 //! WebKitWebDriver, against a sandbox and a connect broker this test owns, wired as production
 //! is: the app holds no secret and connects through the broker. Needs `DISPLAY`, `tauri-driver` on the
-//! PATH and a built `target/debug/ponte-app` (scripts/test.sh provides all three).
+//! PATH and a built `target/debug/ponte-app` (scripts/test.sh provides all three). Linux only:
+//! WebKitGTK's WebDriver, Xvfb and the X tools are what drive and look at the window.
+#![cfg(target_os = "linux")]
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -40,11 +42,46 @@ fn free_port() -> u16 {
     ponte_sandbox::free_loopback_port()
 }
 
+/// A WebDriver server and what it starts (WebKitWebDriver, the app), in a process group of
+/// their own: a failing test takes the whole group down with it, so no window of one test is
+/// left on the display for the next one to find.
+struct Driver(Child);
+
+impl Driver {
+    fn spawn(command: &mut Command) -> std::io::Result<Driver> {
+        command
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map(Driver)
+    }
+
+    async fn kill(&mut self) {
+        self.kill_group();
+        let _ = self.0.kill().await;
+    }
+
+    fn kill_group(&self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.kill_group();
+    }
+}
+
 /// The merchant's own web browser: WebKit's MiniBrowser driven by WebKitWebDriver, for the
 /// broker's pages (Ponte's window shows only Ponte's pages).
 struct MerchantBrowser {
     client: Client,
-    driver: Child,
+    driver: Driver,
 }
 
 impl MerchantBrowser {
@@ -56,13 +93,13 @@ impl MerchantBrowser {
             .find(|path| path.exists())
             .expect("WebKit's MiniBrowser (package libwebkit2gtk-4.1-0)");
         let port = free_port();
-        let driver = Command::new("WebKitWebDriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("WebKitWebDriver (package webkit2gtk-driver)");
+        let driver = Driver::spawn(
+            Command::new("WebKitWebDriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .expect("WebKitWebDriver (package webkit2gtk-driver)");
         let capabilities = json!({
             "browserName": "MiniBrowser",
             "webkitgtk:browserOptions": {
@@ -101,13 +138,13 @@ impl MerchantBrowser {
 
     async fn end(mut self) {
         let _ = self.client.close().await;
-        let _ = self.driver.kill().await;
+        self.driver.kill().await;
     }
 }
 
 struct Desktop {
     client: Client,
-    driver: Child,
+    driver: Driver,
     world: SandboxWithBroker,
     _data: tempfile::TempDir,
     /// The app's home: where the autostart entry goes (`.config/autostart/`).
@@ -133,25 +170,25 @@ impl Desktop {
         let home = tempfile::tempdir().unwrap();
         let port = free_port();
         let native = free_port();
-        let driver = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .envs(world.env_lines())
-            .env("PONTE_DATA_DIR", data.path())
-            .env("HOME", home.path())
-            .env("PONTE_TOKEN_STORE", "file")
-            .env("PONTE_BROWSER", "none")
-            .env("PONTE_LOG", "info")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
+        let driver = Driver::spawn(
+            Command::new("tauri-driver")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .envs(world.env_lines())
+                .env("PONTE_DATA_DIR", data.path())
+                .env("HOME", home.path())
+                .env("PONTE_TOKEN_STORE", "file")
+                .env("PONTE_BROWSER", "none")
+                .env("PONTE_LOG", "info")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .expect("tauri-driver on the PATH (cargo install tauri-driver --locked)");
         let capabilities = json!({
             "browserName": "wry",
             "tauri:options": { "application": app_binary(), "args": args },
@@ -359,7 +396,7 @@ impl Desktop {
 
     async fn end(mut self) {
         let _ = self.client.close().await;
-        let _ = self.driver.kill().await;
+        self.driver.kill().await;
     }
 }
 

@@ -130,6 +130,20 @@ impl Store {
         self.set_setting("write_owner_note", on.then_some("true"))
     }
 
+    /// *Iniciar o Ponte com o computador*, as the merchant chose it; `None` before any choice.
+    pub fn start_with_computer(&self) -> Result<Option<bool>> {
+        Ok(self
+            .get_setting("start_with_computer")?
+            .map(|value| value == "true"))
+    }
+
+    pub fn set_start_with_computer(&self, on: bool) -> Result<()> {
+        self.set_setting(
+            "start_with_computer",
+            Some(if on { "true" } else { "false" }),
+        )
+    }
+
     pub fn set_owner_note_problem(&self, problem: Option<&str>) -> Result<()> {
         self.set_setting("owner_note_problem", problem)
     }

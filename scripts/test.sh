@@ -58,6 +58,9 @@ deb=$(ls target/debug/bundle/deb/Ponte_*_amd64.deb)
 scratch=$(mktemp -d)
 dpkg-deb -x "$deb" "$scratch"
 test -f "$scratch/usr/share/applications/Ponte.desktop"
+# ponte:// (the broker's page's way back) opens the installed Ponte.
+grep -q 'x-scheme-handler/ponte' "$scratch/usr/share/applications/Ponte.desktop"
+grep -q '^Exec=ponte-app %u$' "$scratch/usr/share/applications/Ponte.desktop"
 PONTE_APP_BINARY="$scratch/usr/bin/ponte-app" \
   cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1 \
   sandbox_mode_shows_the_demo_banner_and_the_first_run

@@ -65,10 +65,15 @@ async function call(command, args = {}) {
   try {
     return await invoke(command, args);
   } catch (problem) {
-    const message = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "Algo deu errado. Tente de novo.";
-    toast(message.trim(), true);
+    toastProblem(problem);
     throw problem;
   }
+}
+
+/** A problem's Portuguese message and what to do, in the toast. */
+function toastProblem(problem) {
+  const message = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "Algo deu errado. Tente de novo.";
+  toast(message.trim(), true);
 }
 
 function show(screen) {
@@ -80,6 +85,8 @@ function show(screen) {
 async function refresh() {
   ui.overview = await call("overview");
   const { status, demo } = ui.overview;
+  // A ponte:// link the system handed over that belongs to no connect in progress.
+  if (ui.overview.link_notice) toastProblem(ui.overview.link_notice);
   $("demo-banner").hidden = !demo;
   // Demo mode never starts with the computer: the offer is for a real store.
   $("activate-autostart-row").hidden = demo;
@@ -1072,6 +1079,7 @@ function wire() {
     if (ui.overview) ui.overview.update = event.payload;
     renderUpdate(event.payload);
   });
+  listen("ponte://link", () => refreshSoon());
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;
     ui.authorizeUrls[service] = url;

@@ -76,6 +76,8 @@ pub struct Overview {
     pairing_codes: bool,
     /// A new version found and not installed yet.
     update: Option<crate::updates::UpdateOffer>,
+    /// A `ponte://` link refused since the window last looked (shown once).
+    link_notice: Option<Problem>,
 }
 
 #[tauri::command]
@@ -88,6 +90,7 @@ pub fn overview(shell: State<'_, Shell>) -> Answer<Overview> {
         demo: shell.demo.is_some(),
         pairing_codes: shell.app.config.broker_url.is_some(),
         update: shell.update.get(),
+        link_notice: shell.link_notice.take(),
     })
 }
 

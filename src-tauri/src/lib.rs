@@ -5,6 +5,7 @@ mod autostart;
 mod commands;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod links;
 mod navigation;
 mod runner;
 mod startup;
@@ -43,6 +44,8 @@ pub struct Shell {
     pub demo: Option<demo::Demo>,
     /// A new version found, waiting for the merchant's word.
     pub update: updates::Offered,
+    /// A `ponte://` link refused, waiting for the window.
+    pub link_notice: links::Notice,
     _lock: DataDirLock,
 }
 
@@ -99,6 +102,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|handle, _args, _cwd| {
             show_main_window(handle);
         }))
+        // After single-instance, which hands a second launch's `ponte://` link to it.
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation::plugin())
@@ -127,9 +132,11 @@ pub fn run() {
                 runner,
                 demo: prepared.demo,
                 update: Default::default(),
+                link_notice: Default::default(),
                 _lock: lock,
             });
             updates::watch(tauri_app.handle().clone());
+            links::watch(tauri_app.handle());
             tray::build(tauri_app, app)?;
             if hidden {
                 if let Some(window) = tauri_app.get_webview_window("main") {

@@ -1,5 +1,6 @@
 //! The tray: what state Ponte is in (on, off, orders waiting for the merchant) and *Abrir*,
-//! *Sincronizar agora*, *Sair*. *Sair* waits for the order being imported, never leaving a sale
+//! *Sincronizar agora*, *Sair*; a new version, once found, as *Instalar a versão …* (the window,
+//! where the merchant confirms). *Sair* waits for the order being imported, never leaving a sale
 //! half-sent.
 
 use std::sync::Arc;
@@ -42,12 +43,43 @@ pub fn state_line(app: &App) -> String {
     }
 }
 
+/// The menu, kept to add the update's line once a version is found.
+pub struct TrayMenu {
+    menu: Menu<tauri::Wry>,
+    update: MenuItem<tauri::Wry>,
+    update_shown: std::sync::atomic::AtomicBool,
+}
+
+/// A new version found: the tray offers it (below the state line) until Ponte restarts.
+pub fn offer_update(handle: &AppHandle, version: &str) {
+    let Some(tray) = handle.try_state::<TrayMenu>() else {
+        return;
+    };
+    let _ = tray
+        .update
+        .set_text(format!("Instalar a versão {version}…"));
+    if !tray
+        .update_shown
+        .swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        if let Err(error) = tray.menu.insert(&tray.update, 1) {
+            tracing::warn!(%error, "the tray does not offer the update");
+        }
+    }
+}
+
 pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
     let state = MenuItem::with_id(tauri_app, "state", state_line(&app), false, None::<&str>)?;
     let open = MenuItem::with_id(tauri_app, "open", "Abrir", true, None::<&str>)?;
     let sync = MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
     let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
+    let update = MenuItem::with_id(tauri_app, "update", "", true, None::<&str>)?;
     let menu = Menu::with_items(tauri_app, &[&state, &open, &sync, &quit])?;
+    tauri_app.manage(TrayMenu {
+        menu: menu.clone(),
+        update,
+        update_shown: Default::default(),
+    });
     let mut tray = TrayIconBuilder::with_id("ponte")
         .tooltip(format!("Ponte — {}", state_line(&app)))
         .menu(&menu)
@@ -63,7 +95,8 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
             }
         })
         .on_menu_event(|handle, event| match event.id.as_ref() {
-            "open" => crate::show_main_window(handle),
+            // The window shows the banner with *Instalar e reiniciar*: the merchant's word.
+            "open" | "update" => crate::show_main_window(handle),
             "sync" => handle.state::<Shell>().runner.sync_now(),
             "quit" => {
                 let handle = handle.clone();

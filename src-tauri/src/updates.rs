@@ -1,6 +1,6 @@
 //! Updates found without a click: Ponte lives in the tray for weeks, so it looks for a new
 //! version a minute after it starts and then once a day. A version found is told once (the
-//! window's banner, a notification) and installed only when the merchant says so, after the
+//! window's banner, a notification, a line in the tray's menu) and installed only when the merchant says so, after the
 //! order being imported (`commands::install_update`).
 
 use std::sync::Mutex;
@@ -67,6 +67,7 @@ pub async fn look(handle: &AppHandle) -> Result<Option<UpdateOffer>, tauri_plugi
         if let Some(offer) = &offer {
             tracing::info!(version = offer.version, "an update is available");
             let _ = handle.emit(EVENT, offer);
+            crate::tray::offer_update(handle, &offer.version);
             crate::tray::notify(
                 handle,
                 "Nova versão do Ponte",

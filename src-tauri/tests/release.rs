@@ -103,6 +103,18 @@ fn the_installers_are_what_the_merchant_expects() {
         "\\${{MAINBINARYNAME}}.exe\" {}",
         ponte_app::FORGET_KEYCHAIN_FLAG
     )));
+    // The broker's page's way back: registered by every bundle, the scheme the core takes.
+    assert_eq!(
+        config["plugins"]["deep-link"]["desktop"]["schemes"],
+        serde_json::json!([ponte_core::LINK_SCHEME])
+    );
+    // Linux hands the link to the program only where the entry's Exec asks for it (`%u`):
+    // Tauri's own entry does not.
+    let template = bundle["linux"]["deb"]["desktopTemplate"].as_str().unwrap();
+    let template =
+        std::fs::read_to_string(format!("{}/{template}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert!(template.contains("\nExec={{exec}} %u\n"), "{template}");
+    assert!(template.contains("MimeType={{mime_type}}"), "{template}");
     // Updates: signed, from the release's latest.json.
     let updater = &config["plugins"]["updater"];
     let pubkey = updater["pubkey"].as_str().unwrap();

@@ -143,6 +143,15 @@ fn return_to(service: Service, state: &str, port: u16, return_code: Option<&str>
     )
 }
 
+/// The same way back through the system: `ponte://`, which the app's bundles register, for a
+/// browser that will not navigate from a public page to the loopback.
+fn app_link(service: Service, state: &str, return_code: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("state", state);
+    query.append_pair("code", return_code);
+    format!("ponte://connected/{}?{}", service.path(), query.finish())
+}
+
 pub(crate) async fn callback(
     State(broker): State<BrokerState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -247,7 +256,8 @@ pub(crate) async fn callback(
             let back = started
                 .return_port
                 .map(|port| return_to(service, state, port, Some(&return_code)));
-            pages::ready(service.name(), &return_code, back.as_deref())
+            let link = app_link(service, state, &return_code);
+            pages::ready(service.name(), &return_code, back.as_deref(), &link)
         }
         Err(reason) if reason == "access_denied" => pages::problem(
             StatusCode::OK,

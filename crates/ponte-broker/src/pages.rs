@@ -28,6 +28,7 @@ const STYLE: &str = r#"
              font-size: .95rem; }
   a.button { display: inline-block; margin-top: 16px; background: #0b6bcb; color: #fff;
              border-radius: 8px; padding: 10px 20px; text-decoration: none; font-weight: 600; }
+  a.button.secondary { background: #e8f1fb; color: #0b6bcb; margin-top: 0; }
   .error { color: #a4161a; }
 "#;
 
@@ -101,8 +102,14 @@ const NEVER_ELSEWHERE: &str = "Use este código só no Ponte do seu computador. 
      passaria a ter acesso à sua conta.";
 
 /// The connect went through. The way back carries the return code to the app's loopback
-/// listener; the same code is shown for a browser that blocks the way back.
-pub fn ready(service_name: &str, return_code: &str, return_to: Option<&str>) -> Response {
+/// listener; where the browser blocks it, the `ponte://` link (the system hands it to Ponte),
+/// and the same code, shown to be typed.
+pub fn ready(
+    service_name: &str,
+    return_code: &str,
+    return_to: Option<&str>,
+    app_link: &str,
+) -> Response {
     let link = return_to
         .map(|url| {
             format!(
@@ -114,9 +121,11 @@ pub fn ready(service_name: &str, return_code: &str, return_to: Option<&str>) -> 
     let body = format!(
         "<h1>Pronto, volte ao Ponte</h1><p>O acesso à {} foi autorizado. O Ponte termina a \
          conexão sozinho; pode fechar esta aba.</p>{link}<p>Se o Ponte continuar esperando, \
-         digite nele este código:</p><div class=\"code\" id=\"codigo\">{}</div>\
-         <p class=\"warning\">{NEVER_ELSEWHERE}</p>",
+         abra-o por este link:</p><a class=\"button secondary\" id=\"abrir\" href=\"{}\">\
+         Abrir o Ponte</a><p>ou digite nele este código:</p>\
+         <div class=\"code\" id=\"codigo\">{}</div><p class=\"warning\">{NEVER_ELSEWHERE}</p>",
         escape(service_name),
+        escape(app_link),
         escape(return_code)
     );
     html(StatusCode::OK, layout("Pronto", &body, return_to.is_some()))
@@ -168,16 +177,23 @@ mod tests {
             "Conta Azul",
             "ABCD-2345",
             Some("http://127.0.0.1:1/x?</script><b>\"onclick=\"x"),
+            "ponte://connected/contaazul?state=\"><script>x",
         ))
         .await;
         assert!(!page.contains("</script><b>"));
         assert!(!page.contains("\"onclick"));
+        assert!(!page.contains("\"><script>x"));
         assert!(page.contains("Pronto, volte ao Ponte"));
     }
 
     #[tokio::test]
     async fn the_policy_allows_exactly_the_pages_own_style_and_script() {
-        let response = ready("Conta Azul", "ABCD-2345", Some("http://127.0.0.1:5000/x"));
+        let response = ready(
+            "Conta Azul",
+            "ABCD-2345",
+            Some("http://127.0.0.1:5000/x"),
+            "ponte://connected/contaazul?state=s&code=ABCD-2345",
+        );
         let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap()
@@ -194,9 +210,12 @@ mod tests {
         assert!(policy.contains(&sha256_source(&inline("<style>", "</style>"))));
         assert!(policy.contains(&sha256_source(&inline("<script>", "</script>"))));
         assert!(page.contains("id=\"voltar\" href=\"http://127.0.0.1:5000/x\""));
+        assert!(page.contains(
+            "id=\"abrir\" href=\"ponte://connected/contaazul?state=s&amp;code=ABCD-2345\""
+        ));
         assert!(page.contains("Nunca o digite em outro lugar"));
-        // Without a way back, the code alone and no script.
-        let codeless = body(ready("Conta Azul", "ABCD-2345", None)).await;
+        // Without a way back to the loopback, the link and the code, and no script.
+        let codeless = body(ready("Conta Azul", "ABCD-2345", None, "ponte://x")).await;
         assert!(!codeless.contains("<script>") && codeless.contains("ABCD-2345"));
     }
 }

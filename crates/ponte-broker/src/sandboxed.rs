@@ -114,6 +114,11 @@ impl LandingPage {
         self.element_text("id=\"voltar\" href=\"")
     }
 
+    /// The `ponte://` link that brings the merchant back through the system.
+    pub fn app_link(&self) -> Option<String> {
+        self.element_text("id=\"abrir\" href=\"")
+    }
+
     /// What a browser running the page's script does: a top-level visit to the way back.
     pub async fn go_back(&self) -> anyhow::Result<u16> {
         let back = self

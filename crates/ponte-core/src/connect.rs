@@ -38,14 +38,48 @@ struct TypedCode {
     reply: oneshot::Sender<Result<()>>,
 }
 
+/// A connect through the broker waiting for its return code.
+struct Waiting {
+    /// The connect's `state`: what a `ponte://` link must carry to be this connect's.
+    state: String,
+    codes: mpsc::Sender<TypedCode>,
+}
+
 /// The connects waiting for a typed code, one per service at most.
 #[derive(Default)]
-pub(crate) struct WaitingForCodes(std::sync::Mutex<HashMap<Service, mpsc::Sender<TypedCode>>>);
+pub(crate) struct WaitingForCodes(std::sync::Mutex<HashMap<Service, Waiting>>);
 
 impl WaitingForCodes {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Service, mpsc::Sender<TypedCode>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Service, Waiting>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The scheme the bundles register (`tauri.conf.json`, `plugins.deep-link`).
+pub const LINK_SCHEME: &str = "ponte";
+
+/// `ponte://connected/{service}?state=…&code=…`, the broker's page's way back when the browser
+/// cannot reach the loopback listener: the service, the `state` and the return code.
+fn parse_return_link(link: &str) -> Option<(Service, String, String)> {
+    let url = url::Url::parse(link).ok()?;
+    if url.scheme() != LINK_SCHEME || url.host_str() != Some("connected") {
+        return None;
+    }
+    let service = match url.path() {
+        "/nuvemshop" => Service::Nuvemshop,
+        "/contaazul" => Service::Contaazul,
+        _ => return None,
+    };
+    let mut state = None;
+    let mut code = None;
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "state" if state.is_none() => state = Some(value.into_owned()),
+            "code" if code.is_none() => code = Some(value.into_owned()),
+            _ => return None,
+        }
+    }
+    Some((service, state?, code?))
 }
 
 /// Takes a service's place in [`WaitingForCodes`] while its connect runs.
@@ -58,6 +92,20 @@ impl Drop for WaitingSlot<'_> {
     fn drop(&mut self) {
         self.waiting.lock().remove(&self.service);
     }
+}
+
+/// Hands a code to the connect waiting for it, and its answer back.
+async fn deliver(waiting: mpsc::Sender<TypedCode>, code: &str) -> Result<()> {
+    let no_connect = || Error::ReturnCode(ReturnCodeRefusal::NoConnect);
+    let (reply, answer) = oneshot::channel();
+    waiting
+        .send(TypedCode {
+            code: code.to_string(),
+            reply,
+        })
+        .await
+        .map_err(|_| no_connect())?;
+    answer.await.map_err(|_| no_connect())?
 }
 
 impl App {
@@ -113,22 +161,39 @@ impl App {
         if oauth::broker::normalise_code(code).is_none() {
             return Err(Error::ReturnCode(ReturnCodeRefusal::Malformed));
         }
-        let no_connect = || Error::ReturnCode(ReturnCodeRefusal::NoConnect);
         let waiting = self
             .waiting_for_codes
             .lock()
             .get(&service)
-            .cloned()
-            .ok_or_else(no_connect)?;
-        let (reply, answer) = oneshot::channel();
-        waiting
-            .send(TypedCode {
-                code: code.to_string(),
-                reply,
-            })
-            .await
-            .map_err(|_| no_connect())?;
-        answer.await.map_err(|_| no_connect())?
+            .map(|waiting| waiting.codes.clone())
+            .ok_or(Error::ReturnCode(ReturnCodeRefusal::NoConnect))?;
+        deliver(waiting, code).await
+    }
+
+    /// The broker's page's `ponte://` link, opened by the system (a second launch handed over,
+    /// or the launch itself): the return code delivered as if typed, to the connect whose
+    /// `state` the link carries, and to no other. `Ok` with the service once it has its tokens.
+    pub async fn return_through_link(&self, link: &str) -> Result<Service> {
+        let not_this = || Error::ReturnCode(ReturnCodeRefusal::NotThisConnect);
+        let Some((service, state, code)) = parse_return_link(link) else {
+            tracing::warn!("a ponte:// link that is not a way back from the broker was ignored");
+            return Err(not_this());
+        };
+        let waiting = self
+            .waiting_for_codes
+            .lock()
+            .get(&service)
+            .filter(|waiting| waiting.state == state)
+            .map(|waiting| waiting.codes.clone());
+        let Some(waiting) = waiting else {
+            tracing::warn!(
+                service = service.name(),
+                "a ponte:// link for no connect in progress here was ignored"
+            );
+            return Err(not_this());
+        };
+        deliver(waiting, &code).await?;
+        Ok(service)
     }
 
     /// The broker holds the secrets and receives the redirect; Ponte registers the connect,
@@ -177,7 +242,13 @@ impl App {
         ));
         let _stop_listening = AbortOnDrop(listening);
         let (typed_codes, mut typed) = mpsc::channel(4);
-        self.waiting_for_codes.lock().insert(service, typed_codes);
+        self.waiting_for_codes.lock().insert(
+            service,
+            Waiting {
+                state: state.clone(),
+                codes: typed_codes,
+            },
+        );
         let _slot = WaitingSlot {
             waiting: &self.waiting_for_codes,
             service,

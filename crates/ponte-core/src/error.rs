@@ -123,6 +123,8 @@ pub enum ReturnCodeRefusal {
     NotYet,
     /// No connect is waiting for a code.
     NoConnect,
+    /// A `ponte://` link that is not the way back of a connect in progress here.
+    NotThisConnect,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -39,6 +39,7 @@ pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
     })
 }
 pub use config::Config;
+pub use connect::LINK_SCHEME;
 pub use error::{Error, Problem};
 #[cfg(feature = "fail-points")]
 pub use failpoint::{arm as arm_fail_point, disarm_all as disarm_fail_points};

@@ -406,6 +406,11 @@ impl Problem {
                 "Nenhuma conexão está esperando um código agora.",
                 Some(again),
             ),
+            NotThisConnect => (
+                "Este link de volta não é de uma conexão em andamento neste Ponte (talvez o \
+                 Ponte tenha sido fechado durante a autorização).",
+                Some(again),
+            ),
         };
         let problem = Problem::saying(ProblemCode::ReturnCodeRefused, message);
         match hint {

@@ -115,6 +115,56 @@ async fn r1_when_the_browser_cannot_come_back_the_merchant_types_the_code() {
     world.both.shutdown().await;
 }
 
+/// Issue 21: where the browser cannot reach the loopback, the broker's page offers a `ponte://`
+/// link the system hands to Ponte. Only the link of the connect in progress is taken: one of
+/// another connect (another `state`), a malformed one, or one when no connect waits is refused
+/// and the connect goes on.
+#[tokio::test]
+async fn r1_the_ponte_link_brings_the_merchant_back_to_the_connect_it_belongs_to() {
+    let world = broker_world().await;
+    let app = App::open(world.config.clone()).unwrap();
+    let said = "Este link de volta não é de uma conexão em andamento neste Ponte";
+    let early = app
+        .return_through_link("ponte://connected/nuvemshop?state=x&code=ABCD-2345")
+        .await
+        .unwrap_err();
+    assert!(early.problem().message.starts_with(said), "{early}");
+    let stays = browser(&world, false);
+    let following = async {
+        let link = stays.link().await;
+        assert!(
+            link.starts_with("ponte://connected/nuvemshop?state="),
+            "{link}"
+        );
+        let url = url::Url::parse(&link).unwrap();
+        let code = url
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        for foreign in [
+            format!("ponte://connected/nuvemshop?state=another&code={code}"),
+            link.replace("/nuvemshop?", "/contaazul?"),
+            link.replace("ponte://connected/", "ponte://elsewhere/"),
+            format!("{link}&code=ZZZZ-ZZZZ"),
+            "ponte://connected/nuvemshop".to_string(),
+            "não é um link".to_string(),
+        ] {
+            let refused = app.return_through_link(&foreign).await.unwrap_err();
+            assert!(refused.problem().message.starts_with(said), "{foreign}");
+        }
+        assert_eq!(
+            app.return_through_link(&link).await.unwrap(),
+            Service::Nuvemshop
+        );
+    };
+    let (connected, ()) = tokio::join!(app.connect(Service::Nuvemshop, &stays, |_| {}), following);
+    connected.unwrap();
+    assert!(!stays.returned.load(Ordering::SeqCst));
+    assert!(app.status().unwrap().nuvemshop.connected);
+    world.both.shutdown().await;
+}
+
 /// Issue 19: polling alone never gets the tokens; without the return code the connect ends
 /// unfinished and nothing is kept.
 #[tokio::test]

@@ -977,6 +977,121 @@ async fn an_install_from_the_nuvemshop_admin_connects_with_its_pairing_code() {
     desktop.end().await;
 }
 
+/// A D-Bus session bus of the test's own: single-instance speaks D-Bus on Linux, and a second
+/// launch finds the first Ponte on it.
+struct SessionBus {
+    address: String,
+    _daemon: Child,
+}
+
+impl SessionBus {
+    async fn start() -> SessionBus {
+        use tokio::io::AsyncBufReadExt;
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dbus-daemon (package dbus)");
+        let mut lines = tokio::io::BufReader::new(daemon.stdout.take().unwrap()).lines();
+        let address = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("the bus says its address")
+            .unwrap()
+            .unwrap();
+        SessionBus {
+            address,
+            _daemon: daemon,
+        }
+    }
+}
+
+impl Desktop {
+    /// What the system does with a `ponte://` link (Windows, Linux): Ponte launched with the
+    /// link as its only argument, in the merchant's session. It hands the link over to the
+    /// running Ponte and ends.
+    async fn launch_with_link(&self, bus: &SessionBus, link: &str) {
+        let second = Command::new(app_binary())
+            .arg(link)
+            .envs(self.world.env_lines())
+            .env("PONTE_DATA_DIR", self._data.path())
+            .env("HOME", self.home.path())
+            .env("PONTE_TOKEN_STORE", "file")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .status();
+        let status = tokio::time::timeout(Duration::from_secs(20), second)
+            .await
+            .expect("the second launch hands over and ends")
+            .unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+/// Issue 21: where the browser cannot reach the loopback, the broker's page's *Abrir o Ponte*
+/// link: the system launches Ponte with it, the launch hands it to the running Ponte, and the
+/// connect in progress finishes. A link of another connect is refused and told; the connect
+/// goes on.
+#[tokio::test]
+async fn a_ponte_link_hands_the_connect_back_to_the_running_ponte() {
+    let bus = SessionBus::start().await;
+    let desktop =
+        Desktop::start_with(&[], &[("DBUS_SESSION_BUS_ADDRESS", bus.address.clone())]).await;
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    desktop.click("button[data-account=\"nuvemshop\"]").await;
+    let page = desktop.consent_and_stay("nuvemshop").await;
+    let link = page.app_link().expect("the page offers the ponte:// link");
+    assert!(
+        link.starts_with("ponte://connected/nuvemshop?state="),
+        "{link}"
+    );
+    desktop
+        .launch_with_link(&bus, &link.replace("state=", "state=another"))
+        .await;
+    desktop
+        .wait_text(
+            "#toast",
+            "Este link de volta não é de uma conexão em andamento",
+        )
+        .await;
+    desktop.snapshot("link-refused").await;
+    desktop.launch_with_link(&bus, &link).await;
+    desktop
+        .wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
+    desktop.snapshot("link-connected").await;
+    desktop.end().await;
+}
+
+/// Issue 21: a cold start from a `ponte://` link (Ponte was closed during the authorization,
+/// so no connect waits for it): the window opens and says what to do.
+#[tokio::test]
+async fn a_ponte_link_with_no_ponte_running_opens_it_and_says_to_connect_again() {
+    let desktop = Desktop::start(&["ponte://connected/contaazul?state=gone&code=ABCD-2345"]).await;
+    desktop
+        .wait_text(
+            "#toast",
+            "Este link de volta não é de uma conexão em andamento",
+        )
+        .await;
+    desktop
+        .wait_text("#toast", "Clique em Conectar de novo")
+        .await;
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    desktop.snapshot("link-cold-start").await;
+    desktop.end().await;
+}
+
 /// Issue 19: a browser that blocks the way back to Ponte stays on the broker's page, which
 /// shows a code; typed in the connect step, it finishes the connect (a wrong one is told).
 #[tokio::test]

@@ -279,9 +279,21 @@ pub struct BrokerBrowser {
     pub follows_script: bool,
     pub returned: Arc<AtomicBool>,
     pub shown_code: Arc<std::sync::Mutex<Option<String>>>,
+    pub shown_link: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl BrokerBrowser {
+    /// The `ponte://` link the broker's page offered, once it has.
+    pub async fn link(&self) -> String {
+        for _ in 0..100 {
+            if let Some(link) = self.shown_link.lock().unwrap().clone() {
+                return link;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the broker's page never offered a link");
+    }
+
     /// The code the broker's page showed, once it has.
     pub async fn code(&self) -> String {
         for _ in 0..100 {
@@ -303,6 +315,7 @@ impl Browser for BrokerBrowser {
         let follows_script = self.follows_script;
         let returned = self.returned.clone();
         let shown_code = self.shown_code.clone();
+        let shown_link = self.shown_link.clone();
         tokio::spawn(async move {
             let page = LandingPage::load(&landing).await.unwrap();
             assert!(
@@ -311,6 +324,7 @@ impl Browser for BrokerBrowser {
                 page.html
             );
             *shown_code.lock().unwrap() = page.code();
+            *shown_link.lock().unwrap() = page.app_link();
             if follows_script {
                 assert!(page.way_back().unwrap().starts_with("http://127.0.0.1:"));
                 assert_eq!(page.go_back().await.unwrap(), 200);
@@ -327,5 +341,6 @@ pub fn browser(world: &BrokerWorld, follows_script: bool) -> BrokerBrowser {
         follows_script,
         returned: Arc::new(AtomicBool::new(false)),
         shown_code: Arc::default(),
+        shown_link: Arc::default(),
     }
 }

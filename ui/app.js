@@ -82,7 +82,12 @@ function show(screen) {
   }
 }
 
-async function refresh() {
+/**
+ * Reads the overview and shows the screen it calls for. A `background` refresh (an order
+ * imported, a link handed over) leaves the forms being filled alone: the activation screen
+ * once shown, and the settings but for the LGPD requests, which arrive by themselves.
+ */
+async function refresh({ background = false } = {}) {
   ui.overview = await call("overview");
   const { status, demo } = ui.overview;
   // A ponte:// link the system handed over that belongs to no connect in progress.
@@ -95,12 +100,14 @@ async function refresh() {
     renderConnect();
     show("screen-connect");
   } else if (!status.activated_at) {
+    if (background && !$("screen-activate").hidden) return;
     await renderActivate();
     show("screen-activate");
   } else {
     renderDashboard();
     show("screen-dashboard");
-    await renderTab();
+    if (background && ui.tab === "settings") await renderLgpd();
+    else await renderTab();
   }
 }
 
@@ -958,9 +965,16 @@ function showProgress(event) {
 }
 
 let refreshTimer;
-function refreshSoon() {
+/** Whether a refresh the merchant asked for waits among the debounced ones: it wins. */
+let refreshFull = false;
+function refreshSoon({ background = false } = {}) {
+  if (!background) refreshFull = true;
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => refresh().catch(() => {}), 150);
+  refreshTimer = setTimeout(() => {
+    const full = refreshFull;
+    refreshFull = false;
+    refresh({ background: !full }).catch(() => {});
+  }, 150);
 }
 
 /** *Tentar novamente todos*: every failed order back in the queue; the pass follows. */
@@ -1069,7 +1083,7 @@ function wire() {
   }
   listen("ponte://event", (event) => {
     showProgress(event.payload);
-    refreshSoon();
+    refreshSoon({ background: true });
   });
   listen("ponte://schedule", (event) => {
     if (ui.overview) ui.overview.schedule = event.payload;
@@ -1079,7 +1093,7 @@ function wire() {
     if (ui.overview) ui.overview.update = event.payload;
     renderUpdate(event.payload);
   });
-  listen("ponte://link", () => refreshSoon());
+  listen("ponte://link", () => refreshSoon({ background: true }));
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;
     ui.authorizeUrls[service] = url;

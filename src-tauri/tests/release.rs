@@ -197,16 +197,41 @@ fn the_release_workflow_checks_drafts_builds_every_platform_and_publishes_only_w
             "{secret}"
         );
     }
-    // GitHub's own actions on the versions that run on a current Node.
-    for (action, major) in [
-        ("actions/checkout@", "v5"),
-        ("actions/setup-node@", "v5"),
+    // Every action but tauri-action pinned by commit, its version beside it; GitHub's own on
+    // the versions that run on a current Node.
+    for workflow in [text, include_str!("../../.github/workflows/test.yml")] {
+        for line in workflow
+            .lines()
+            .filter(|l| l.trim_start().trim_start_matches("- ").starts_with("uses:"))
+        {
+            let used = line.split("uses:").nth(1).unwrap().trim();
+            if used.starts_with("tauri-apps/tauri-action@") {
+                continue;
+            }
+            let (_, pin) = used.split_once('@').unwrap();
+            let (sha, version) = pin.split_once(" # ").unwrap_or((pin, ""));
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{used}: pinned by commit"
+            );
+            assert!(!version.is_empty(), "{used}: the version it is");
+        }
+    }
+    for (action, version) in [
+        ("actions/checkout@", "v7"),
+        ("actions/setup-node@", "v7"),
         ("actions/github-script@", "v8"),
     ] {
         for used in text.split(action).skip(1) {
-            assert!(used.starts_with(major), "{action}{used:.4}");
+            let line = used.lines().next().unwrap();
+            assert!(line.contains(&format!("# {version}")), "{action}{line}");
         }
     }
+    assert!(
+        !text.contains("package-manager-cache: true")
+            && text.contains("package-manager-cache: false"),
+        "no dependency cache in the job that holds the signing keys"
+    );
     // Every `${{ }}` expression is closed.
     assert_eq!(text.matches("${{").count(), text.matches("}}").count());
     // docs/release.md tells what the workflow does.

@@ -724,6 +724,54 @@ async fn r10_small_catalogues_are_read_whole_and_large_ones_searched() {
     }
 }
 
+/// Issue 22: whether `GET /v1/produtos` filters by `status` is documented only by the n8n node
+/// and an SDK. If Conta Azul ignores the filter, every product comes in both listings under its
+/// one id: the order still reuses it, an inactive one still fails as inactive, in a small
+/// catalogue read whole and in a large one searched (R10, R20).
+#[tokio::test]
+async fn r10_products_are_matched_whether_or_not_the_status_filter_holds() {
+    for ignored in [false, true] {
+        for extra in [0usize, 1000] {
+            let world = world().await;
+            let control = world.control();
+            let mut answers = control.answers();
+            answers.contaazul.products_status_ignored = ignored;
+            control.set_answers(answers);
+            for i in 0..extra {
+                control.add_product(product(&format!("Item de estoque {i:04}"), "5"));
+            }
+            control.add_product(product("Caneca Azul", "50"));
+            control.add_product(product("Prato Antigo", "5"));
+            control.set_product_active("Prato Antigo", false).unwrap();
+            let app = world.ready_app().await;
+            let good = control.create_order(paid(
+                buyer("Ana Lima", "52998224725"),
+                vec![line("Caneca Azul", "29.90", 1)],
+            ));
+            let bad = control.create_order(paid(
+                buyer("Ana Lima", "52998224725"),
+                vec![line("Prato Antigo", "19.90", 1)],
+            ));
+            let report = app.sync_once().await.unwrap();
+            let case = format!("filter ignored: {ignored}, catalogue of {}", extra + 2);
+            assert_eq!(report.imported, 1, "{case}");
+            assert_eq!(sales_for(&control, good.number), 1, "{case}");
+            assert_eq!(
+                control
+                    .products()
+                    .iter()
+                    .filter(|p| p.nome == "Caneca Azul")
+                    .count(),
+                1,
+                "reused, not created again: {case}"
+            );
+            let failed = app.store().order(bad.id).unwrap().unwrap();
+            assert_eq!(failed.state, OrderState::Failed, "{case}");
+            assert_eq!(failed.error.unwrap().code, "PRODUCT_INACTIVE", "{case}");
+        }
+    }
+}
+
 /// Issue 12: a customer base that fits one page is read once per pass; the customer is still
 /// reused only when name and CPF match (R12).
 #[tokio::test]

@@ -16,6 +16,7 @@
 //! and a control API to seed data, drive orders, switch faults on and inspect what Conta Azul
 //! received. The same control operations are available in-process through [`Control`].
 
+pub mod answers;
 pub mod assumptions;
 mod calls;
 mod config;
@@ -38,6 +39,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use answers::Answers;
 pub use calls::CallCounts;
 pub use config::{ContaAzulConfig, NuvemshopConfig, RegistrationError, SandboxConfig};
 pub use control::{Control, ControlError};

@@ -11,6 +11,8 @@ pub(crate) struct World {
     pub nuvemshop: NuvemshopState,
     pub contaazul: ContaAzulState,
     pub faults: Faults,
+    /// The answers switched from the documented or assumed ones.
+    pub answers: crate::answers::Answers,
     pub calls: CallCounts,
     pub demo: Option<DemoHandle>,
     pub webhook_faults: crate::nuvemshop::webhooks::WebhookFaults,
@@ -24,6 +26,7 @@ impl World {
             nuvemshop: NuvemshopState::new(&config.nuvemshop),
             contaazul: ContaAzulState::new(&config.contaazul),
             faults: Faults::default(),
+            answers: Default::default(),
             calls: CallCounts::default(),
             demo: None,
             webhook_faults: Default::default(),

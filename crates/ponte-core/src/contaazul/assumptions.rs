@@ -16,6 +16,13 @@ pub const PHONE_MAX_CHARS: usize = 40;
 /// and for the creation, so a long description still finds the product it created.
 pub const PRODUCT_NAME_MAX_CHARS: usize = 120;
 
+/// `GET /v1/produtos` filters by `status` (`ATIVO`, `INATIVO`): documented by the official n8n
+/// node and the .NET SDK, not by an official spec. Ponte reads the catalogue per status and
+/// takes a product's own `status` over the listing's; a product listed under both is one
+/// product (`rules::product`), so an API that ignores the filter costs a second listing, never
+/// an order. `ponte doctor` checks it.
+pub const PRODUCTS_FILTERED_BY_STATUS: bool = true;
+
 // Whether `nomes` and `busca` match exactly or partially is not documented: Ponte treats every
 // search answer as candidates only and compares names and descriptions itself (`rules::same_text`,
 // R10, R12), so either behaviour is safe.

@@ -121,15 +121,19 @@ impl ContaAzulClient {
     /// Products whose name or code contains `text`, with this `status` (`ATIVO` or `INATIVO`,
     /// the documented values).
     pub async fn produtos_by_text(&self, text: &str, status: &str) -> Result<Vec<ProdutoSummary>> {
-        self.search_items("/v1/produtos", &[("busca", text), ("status", status)])
-            .await
+        let found = self
+            .search_items("/v1/produtos", &[("busca", text), ("status", status)])
+            .await?;
+        Ok(listed_with_status(found, status))
     }
 
     /// Products whose code is `sku` (the filter's exact semantics are UNCONFIRMED: the caller
     /// compares the codes), with this `status`.
     pub async fn produtos_by_sku(&self, sku: &str, status: &str) -> Result<Vec<ProdutoSummary>> {
-        self.search_items("/v1/produtos", &[("sku", sku), ("status", status)])
-            .await
+        let found = self
+            .search_items("/v1/produtos", &[("sku", sku), ("status", status)])
+            .await?;
+        Ok(listed_with_status(found, status))
     }
 
     /// `GET path`; `None` when Conta Azul answers 404 (what it names does not exist).
@@ -162,7 +166,7 @@ impl ContaAzulClient {
             ("tamanho_pagina", size.as_str()),
         ];
         let items: Items<ProdutoSummary> = self.get_json(self.url("/v1/produtos", &query)).await?;
-        Ok((items.items, items.total_items))
+        Ok((listed_with_status(items.items, status), items.total_items))
     }
 
     /// The first page of every customer, in the largest page the API allows, and how many
@@ -361,4 +365,19 @@ impl ContaAzulClient {
             .filter(|venda| venda.numero == numero)
             .collect())
     }
+}
+
+/// Products a listing per `status` gave: one that does not say its status has the listing's
+/// (`assumptions::PRODUCTS_FILTERED_BY_STATUS`); one that says it keeps its own, so that a
+/// listing the API did not filter cannot make an inactive product look active.
+fn listed_with_status(products: Vec<ProdutoSummary>, status: &str) -> Vec<ProdutoSummary> {
+    products
+        .into_iter()
+        .map(|mut product| {
+            if product.status.is_none() && super::assumptions::PRODUCTS_FILTERED_BY_STATUS {
+                product.status = Some(status.to_string());
+            }
+            product
+        })
+        .collect()
 }

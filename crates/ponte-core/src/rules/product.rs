@@ -23,11 +23,20 @@ pub enum ProductMatch {
     Unusable(Problem),
 }
 
+/// Each product once: a product listed twice under one id (by a listing per `status` that the
+/// API does not filter, `contaazul::assumptions::PRODUCTS_FILTERED_BY_STATUS`) is one product;
+/// only different ids make two.
+fn distinct<'a>(candidates: impl Iterator<Item = &'a ProdutoSummary>) -> Vec<&'a ProdutoSummary> {
+    let mut seen = std::collections::HashSet::new();
+    candidates.filter(|p| seen.insert(p.id.as_str())).collect()
+}
+
 pub fn match_product(description: &str, candidates: &[ProdutoSummary]) -> ProductMatch {
-    let same: Vec<&ProdutoSummary> = candidates
-        .iter()
-        .filter(|candidate| same_text(&candidate.nome, description))
-        .collect();
+    let same = distinct(
+        candidates
+            .iter()
+            .filter(|candidate| same_text(&candidate.nome, description)),
+    );
     let active: Vec<&&ProdutoSummary> = same.iter().filter(|p| p.is_active()).collect();
     match (active.as_slice(), same.is_empty()) {
         ([only], _) => ProductMatch::Reuse(only.id.clone()),
@@ -50,10 +59,11 @@ pub fn match_by_sku(
     description: &str,
     candidates: &[ProdutoSummary],
 ) -> Option<ProductMatch> {
-    let same: Vec<&ProdutoSummary> = candidates
-        .iter()
-        .filter(|candidate| candidate.sku() == Some(sku))
-        .collect();
+    let same = distinct(
+        candidates
+            .iter()
+            .filter(|candidate| candidate.sku() == Some(sku)),
+    );
     let active: Vec<&&ProdutoSummary> = same.iter().filter(|p| p.is_active()).collect();
     let named = format!("{description} (SKU {sku})");
     match (active.as_slice(), same.is_empty()) {
@@ -88,6 +98,37 @@ mod tests {
             codigo_sku: None,
             saldo: None,
         }
+    }
+
+    /// Issue 22: Conta Azul may ignore `status` on `GET /v1/produtos` (documented by the n8n
+    /// node and an SDK only): each product then comes in both listings under its one id. It is
+    /// one product, reused; two ids with the description stay ambiguous (R10).
+    #[test]
+    fn r10_a_product_listed_twice_under_one_id_is_one_product() {
+        let twice = vec![
+            produto("1", "Caneca", "ATIVO"),
+            produto("2", "Prato", "INATIVO"),
+            produto("1", "Caneca", "ATIVO"),
+            produto("2", "Prato", "INATIVO"),
+        ];
+        assert_eq!(match_product("Caneca", &twice), ProductMatch::Reuse("1".into()));
+        assert!(matches!(
+            match_product("Prato", &twice),
+            ProductMatch::Unusable(problem) if problem.code == crate::problem::ProblemCode::ProductInactive
+        ));
+        let coded_twice = vec![
+            coded("1", "Caneca", "CAN-1", "ATIVO"),
+            coded("1", "Caneca", "CAN-1", "ATIVO"),
+        ];
+        assert_eq!(
+            match_by_sku("CAN-1", "Caneca", &coded_twice),
+            Some(ProductMatch::Reuse("1".into()))
+        );
+        let two_ids = vec![produto("1", "Caneca", "ATIVO"), produto("3", "Caneca", "ATIVO")];
+        assert!(matches!(
+            match_product("Caneca", &two_ids),
+            ProductMatch::Unusable(problem) if problem.code == crate::problem::ProblemCode::ProductAmbiguous
+        ));
     }
 
     #[test]

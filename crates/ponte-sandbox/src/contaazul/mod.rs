@@ -112,11 +112,17 @@ pub(crate) struct Paging {
 const PAGE_SIZES: [usize; 7] = [10, 20, 50, 100, 200, 500, 1000];
 
 impl Paging {
-    pub fn parse(query: &Query) -> Result<Paging, Rejection> {
+    /// The documented sizes, or those the sandbox's answers switched to.
+    pub fn parse_for(state: &crate::AppState, query: &Query) -> Result<Paging, Rejection> {
+        let sizes = state.with(|world| world.answers.contaazul.page_sizes.clone());
+        Self::parse_within(query, sizes.as_deref().unwrap_or(&PAGE_SIZES))
+    }
+
+    fn parse_within(query: &Query, sizes: &[usize]) -> Result<Paging, Rejection> {
         let tamanho = match query.get("tamanho_pagina") {
             None => 10,
             Some(text) => match text.parse::<usize>() {
-                Ok(size) if PAGE_SIZES.contains(&size) => size,
+                Ok(size) if sizes.contains(&size) => size,
                 _ => return Err(reject(CONTAAZUL_PAGE_SIZE_ERROR)),
             },
         };

@@ -73,7 +73,7 @@ fn render_detail(pessoa: &Pessoa) -> Value {
 
 pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let query = Query::parse(uri.query());
-    let paging = match Paging::parse(&query) {
+    let paging = match Paging::parse_for(&state, &query) {
         Ok(paging) => paging,
         Err(rejection) => return rejection.into_response(),
     };

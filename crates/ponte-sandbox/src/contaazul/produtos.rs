@@ -71,7 +71,7 @@ fn render_detail(produto: &Produto) -> Value {
 
 pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let query = Query::parse(uri.query());
-    let paging = match Paging::parse(&query) {
+    let paging = match Paging::parse_for(&state, &query) {
         Ok(paging) => paging,
         Err(rejection) => return rejection.into_response(),
     };
@@ -86,6 +86,7 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let busca = query.get("busca").map(str::to_lowercase);
     let sku = query.get("sku").map(str::to_string);
     let matching: Vec<Produto> = state.with(|world| {
+        let status_filter = status_filter.filter(|_| !world.answers.contaazul.products_status_ignored);
         world
             .contaazul
             .produtos

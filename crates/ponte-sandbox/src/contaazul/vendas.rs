@@ -462,7 +462,7 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
 
 pub(super) async fn search(State(state): State<AppState>, uri: Uri) -> Response {
     let query = Query::parse(uri.query());
-    let paging = match Paging::parse(&query) {
+    let paging = match Paging::parse_for(&state, &query) {
         Ok(paging) => paging,
         Err(rejection) => return rejection.into_response(),
     };
@@ -620,7 +620,7 @@ pub(super) async fn items(
     uri: Uri,
 ) -> Response {
     let query = Query::parse(uri.query());
-    let paging = match Paging::parse(&query) {
+    let paging = match Paging::parse_for(&state, &query) {
         Ok(paging) => paging,
         Err(rejection) => return rejection.into_response(),
     };

@@ -76,6 +76,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/control/faults",
             get(faults).post(add_fault).delete(clear_faults),
         )
+        .route("/control/answers", get(answers).put(set_answers))
         .route("/control/calls", get(calls).delete(reset_calls))
         .route("/control/demo/start", post(start_demo))
         .route("/control/demo/stop", post(stop_demo))
@@ -291,6 +292,18 @@ async fn install_from_admin(State(state): State<AppState>) -> Response {
 
 async fn webhooks(State(state): State<AppState>) -> Response {
     ok(control(&state).webhooks())
+}
+
+async fn answers(State(state): State<AppState>) -> Response {
+    ok(control(&state).answers())
+}
+
+async fn set_answers(
+    State(state): State<AppState>,
+    Json(answers): Json<crate::answers::Answers>,
+) -> Response {
+    control(&state).set_answers(answers);
+    done()
 }
 
 async fn set_webhook_faults(

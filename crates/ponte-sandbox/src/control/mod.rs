@@ -49,8 +49,18 @@ impl Control {
             world.contaazul.clear_data();
             world.contaazul.limiter.reset();
             world.faults.clear();
+            world.answers = Default::default();
             world.calls = CallCounts::default();
         });
+    }
+
+    /// Switches the answers the documents leave open (see [`crate::answers`]).
+    pub fn set_answers(&self, answers: crate::answers::Answers) {
+        self.state.with(|world| world.answers = answers);
+    }
+
+    pub fn answers(&self) -> crate::answers::Answers {
+        self.state.with(|world| world.answers.clone())
     }
 
     // --- Consent --------------------------------------------------------------------------

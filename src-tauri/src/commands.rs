@@ -6,7 +6,7 @@ use ponte_core::app::{OrderFilter, OrdersPage, Status};
 use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
 use ponte_core::rules::payment::{
-    suggested_mapping, PaymentChoice, PaymentMapping, PaymentMethod, CONTAAZUL_TYPES,
+    suggested_mapping, types_to_list, PaymentChoice, PaymentMapping, PaymentMethod,
 };
 use ponte_core::store::{OrderState, Seller};
 use serde::Serialize;
@@ -387,7 +387,7 @@ pub struct PaymentRow {
 pub struct Payments {
     rows: Vec<PaymentRow>,
     /// Conta Azul's payment types: `[code, label]`.
-    types: Vec<(&'static str, &'static str)>,
+    types: Vec<(String, String)>,
 }
 
 #[tauri::command]
@@ -404,7 +404,7 @@ pub fn payments(shell: State<'_, Shell>) -> Answer<Payments> {
                 suggested: suggested.get(&method).cloned(),
             })
             .collect(),
-        types: CONTAAZUL_TYPES.to_vec(),
+        types: types_to_list(&mapping),
     })
 }
 

@@ -24,6 +24,7 @@ pub enum ProblemCode {
     ProductInactive,
     ProductAmbiguous,
     CustomerRefused,
+    PaymentTypeRefused,
     ContaazulRefused,
     // The integration as a whole.
     NotConnected,
@@ -74,6 +75,7 @@ impl ProblemCode {
             ProblemCode::ProductInactive => "PRODUCT_INACTIVE",
             ProblemCode::ProductAmbiguous => "PRODUCT_AMBIGUOUS",
             ProblemCode::CustomerRefused => "CUSTOMER_REFUSED",
+            ProblemCode::PaymentTypeRefused => "PAYMENT_TYPE_REFUSED",
             ProblemCode::ContaazulRefused => "CONTAAZUL_REFUSED",
             ProblemCode::NotConnected => "NOT_CONNECTED",
             ProblemCode::IntegrationDisabled => "INTEGRATION_DISABLED",
@@ -100,7 +102,7 @@ impl ProblemCode {
         }
     }
 
-    pub const ALL: [ProblemCode; 35] = [
+    pub const ALL: [ProblemCode; 36] = [
         ProblemCode::InvalidOrderData,
         ProblemCode::OrderWithoutProducts,
         ProblemCode::LineWithoutName,
@@ -113,6 +115,7 @@ impl ProblemCode {
         ProblemCode::ProductInactive,
         ProblemCode::ProductAmbiguous,
         ProblemCode::CustomerRefused,
+        ProblemCode::PaymentTypeRefused,
         ProblemCode::ContaazulRefused,
         ProblemCode::NotConnected,
         ProblemCode::IntegrationDisabled,
@@ -184,6 +187,11 @@ impl ProblemCode {
             ProblemCode::CustomerRefused => {
                 "Confira os dados do cliente no pedido (nome, CPF/CNPJ, e-mail) e clique em \
                  Tentar novamente. Se continuar, use Copiar relatório para o suporte."
+            }
+            ProblemCode::PaymentTypeRefused => {
+                "Em Configurações > Forma de pagamento na Conta Azul, escolha outra forma para \
+                 este meio de pagamento (ou deixe Dinheiro, à vista) e clique em Salvar. Depois \
+                 clique em Tentar novamente."
             }
             ProblemCode::ContaazulRefused => {
                 "Clique em Tentar novamente. Se o erro continuar, use Copiar relatório para o \
@@ -280,6 +288,9 @@ impl ProblemCode {
                 "Há mais de um produto com a mesma descrição na Conta Azul."
             }
             ProblemCode::CustomerRefused => "A Conta Azul não aceitou o cadastro do cliente.",
+            ProblemCode::PaymentTypeRefused => {
+                "A Conta Azul não aceitou a forma de pagamento escolhida para este pedido."
+            }
             ProblemCode::ContaazulRefused => "A Conta Azul recusou a venda.",
             ProblemCode::NotConnected => "Uma das contas ainda não está conectada.",
             ProblemCode::IntegrationDisabled => "A integração está desativada.",
@@ -506,6 +517,13 @@ impl Problem {
         Problem::saying(
             ProblemCode::CustomerRefused,
             format!("A Conta Azul não aceitou o cadastro do cliente “{name}”: {message}"),
+        )
+    }
+
+    pub fn payment_type_refused(message: &str) -> Self {
+        Problem::saying(
+            ProblemCode::PaymentTypeRefused,
+            format!("A Conta Azul não aceitou a forma de pagamento da venda: {message}"),
         )
     }
 

@@ -930,6 +930,54 @@ async fn r14_a_payment_mapping_applies_to_the_sales_sent_after_it() {
     );
 }
 
+/// Issue 22: the Sales OpenAPI spells a Pix charge `COBRANCA_PIX`, the current `createVenda`
+/// page `PIX_COBRANCA`. Whichever Conta Azul refuses, the order fails as a setting to change
+/// (not a support case) and imports once the merchant picks another type (R14, R21); the types
+/// *Configurações* offers are taken whichever spelling holds.
+#[tokio::test]
+async fn r14_a_payment_type_conta_azul_refuses_is_a_setting_to_change() {
+    use ponte_core::rules::payment::{suggested_mapping, PaymentMethod, CONTAAZUL_TYPES};
+    use ponte_sandbox::answers::PaymentTypeNames;
+    for (names, disputed) in [
+        (PaymentTypeNames::CurrentPage, "COBRANCA_PIX"),
+        (PaymentTypeNames::SalesSpec, "PIX_COBRANCA"),
+    ] {
+        let world = world().await;
+        let control = world.control();
+        let mut answers = control.answers();
+        answers.contaazul.payment_types = names;
+        control.set_answers(answers);
+        let app = world.ready_app().await;
+        let mut mapping = suggested_mapping();
+        mapping.get_mut(&PaymentMethod::Pix).unwrap().tipo_pagamento = disputed.into();
+        app.set_payment_mapping(&mapping).unwrap();
+        let mut order = paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca", "10", 1)],
+        );
+        order.payment_method = Some("pix".into());
+        let order = control.create_order(order);
+        app.sync_once().await.unwrap();
+        let failed = app.store().order(order.id).unwrap().unwrap();
+        assert_eq!(failed.state, OrderState::Failed, "{names:?}");
+        let problem = failed.error.unwrap();
+        assert_eq!(problem.code, "PAYMENT_TYPE_REFUSED", "{names:?}");
+        assert!(problem.hint.contains("Forma de pagamento na Conta Azul"));
+
+        app.set_payment_mapping(&suggested_mapping()).unwrap();
+        app.retry(order.id).await.unwrap();
+        app.sync_once().await.unwrap();
+        assert_eq!(sales_for(&control, order.number), 1, "{names:?}");
+
+        for (offered, _) in CONTAAZUL_TYPES {
+            assert!(
+                names.accepts(offered),
+                "{offered} offered but refused: {names:?}"
+            );
+        }
+    }
+}
+
 /// Issue 13: the dashboard's chart — sales imported per day, the last days in São Paulo dates,
 /// days without sales included.
 #[tokio::test]

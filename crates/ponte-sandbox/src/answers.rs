@@ -44,6 +44,19 @@ pub enum PaymentTypeNames {
     CurrentPage,
 }
 
+impl PaymentTypeNames {
+    /// Whether `POST /v1/venda` takes this `tipo_pagamento` (the names both agree on always).
+    pub fn accepts(self, tipo: &str) -> bool {
+        match self {
+            PaymentTypeNames::Both => true,
+            PaymentTypeNames::SalesSpec => {
+                !matches!(tipo, "CARTAO_CREDITO_VIA_LINK" | "PIX_COBRANCA")
+            }
+            PaymentTypeNames::CurrentPage => !matches!(tipo, "LINK_PAGAMENTO" | "COBRANCA_PIX"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectedCompany {

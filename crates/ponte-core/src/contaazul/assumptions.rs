@@ -57,6 +57,28 @@ pub fn is_number_taken(status: u16, message: &str) -> bool {
             .contains("já existe uma venda com o número")
 }
 
+/// `tipo_pagamento` names the Sales OpenAPI (`LINK_PAGAMENTO`, `COBRANCA_PIX`) and the current
+/// `createVenda` page with the official n8n node (`CARTAO_CREDITO_VIA_LINK`, `PIX_COBRANCA`)
+/// spell differently: which `POST /v1/venda` takes is UNCONFIRMED. Ponte offers neither
+/// (`rules::payment::CONTAAZUL_TYPES`), keeps one a merchant already chose, and reads a refusal
+/// naming the field as a setting to change (`is_payment_type_refused`).
+pub const DISPUTED_PAYMENT_TYPES: [&str; 4] = [
+    "LINK_PAGAMENTO",
+    "CARTAO_CREDITO_VIA_LINK",
+    "COBRANCA_PIX",
+    "PIX_COBRANCA",
+];
+
+/// A sale refused for its `tipo_pagamento` (the answer is undocumented: a 400 whose message
+/// names the field or speaks of the payment type).
+pub fn is_payment_type_refused(status: u16, message: &str) -> bool {
+    let lower = message.to_lowercase();
+    status == 400
+        && (lower.contains("tipo_pagamento")
+            || lower.contains("tipo de pagamento")
+            || lower.contains("forma de pagamento"))
+}
+
 /// The error text of an answer: `{"error": "..."}` (observed), `{"message": "..."}`, or the
 /// raw body.
 pub fn error_message(body: &str) -> String {

@@ -1,6 +1,8 @@
 //! R18–R21: why Conta Azul refused a sale, and what the merchant does about it.
 
-use crate::contaazul::assumptions::{error_message, is_product_problem, is_stock_validation};
+use crate::contaazul::assumptions::{
+    error_message, is_payment_type_refused, is_product_problem, is_stock_validation,
+};
 use crate::problem::Problem;
 
 /// Classifies a refused sale. `descriptions` are the order's lines, to name the product.
@@ -13,6 +15,9 @@ pub fn classify_refusal(status: u16, body: &str, descriptions: &[String]) -> Pro
         .or_else(|| quoted(&message));
     if is_stock_validation(status, &message) {
         return Problem::stock_validation(named.as_deref()).with_details(message);
+    }
+    if is_payment_type_refused(status, &message) {
+        return Problem::payment_type_refused(&message).with_details(message);
     }
     if is_product_problem(status, &message) {
         return Problem::product_refused(named.as_deref()).with_details(message);
@@ -55,6 +60,27 @@ mod tests {
         assert_eq!(problem.code, crate::problem::ProblemCode::ProductProblem);
         assert!(problem.message.contains("“Vela”"));
         assert!(problem.hint.contains("Mostrar produtos com saldo zero"));
+    }
+
+    /// Issue 22: the Sales OpenAPI and the current `createVenda` page spell two payment types
+    /// differently; whichever Conta Azul refuses is a setting to change, not a support case.
+    #[test]
+    fn a_refused_payment_type_points_to_the_payment_settings() {
+        for body in [
+            r#"{"error":"tipo_pagamento inválido: LINK_PAGAMENTO"}"#,
+            r#"{"message":"condicao_pagamento.tipo_pagamento: value not in enum"}"#,
+        ] {
+            let problem = classify_refusal(400, body, &[]);
+            assert_eq!(
+                problem.code,
+                crate::problem::ProblemCode::PaymentTypeRefused
+            );
+            assert!(
+                problem.hint.contains("Forma de pagamento na Conta Azul"),
+                "{problem:?}"
+            );
+            assert!(problem.hint.contains("Tentar novamente"));
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use chrono::{Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::contaazul::assumptions::DISPUTED_PAYMENT_TYPES;
+
 use crate::contaazul::wire::{CondicaoPagamento, Parcela};
 
 /// How the buyer paid, as far as the sale's payment condition goes.
@@ -83,8 +85,11 @@ impl PaymentMethod {
     }
 }
 
-/// Conta Azul's payment types (`tipo_pagamento`, from its Sales OpenAPI) a merchant may choose.
-pub const CONTAAZUL_TYPES: [(&str, &str); 12] = [
+/// Conta Azul's payment types (`tipo_pagamento`) a merchant may choose: those the Sales OpenAPI
+/// and the current `createVenda` page spell alike. A link payment is spelled `LINK_PAGAMENTO`
+/// by the first and `CARTAO_CREDITO_VIA_LINK` by the second, so it is not offered
+/// (`contaazul::assumptions::DISPUTED_PAYMENT_TYPES`).
+pub const CONTAAZUL_TYPES: [(&str, &str); 11] = [
     ("DINHEIRO", "Dinheiro"),
     ("CARTAO_CREDITO", "Cartão de crédito"),
     ("CARTAO_DEBITO", "Cartão de débito"),
@@ -93,7 +98,6 @@ pub const CONTAAZUL_TYPES: [(&str, &str); 12] = [
     ("TRANSFERENCIA_BANCARIA", "Transferência bancária"),
     ("DEPOSITO_BANCARIO", "Depósito bancário"),
     ("CARTEIRA_DIGITAL", "Carteira digital"),
-    ("LINK_PAGAMENTO", "Link de pagamento"),
     ("CREDITO_LOJA", "Crédito loja"),
     ("VALE_PRESENTE", "Vale-presente"),
     ("OUTRO", "Outro"),
@@ -137,12 +141,14 @@ pub fn suggested_mapping() -> PaymentMapping {
     ])
 }
 
-/// A mapping the merchant wrote is checked before it is kept: known types only.
+/// A mapping the merchant wrote is checked before it is kept: known types only. A spelling the
+/// documents disagree on, kept from an earlier version or typed in the CLI, is kept: if Conta
+/// Azul refuses it, the order says to change it (`Problem::payment_type_refused`).
 pub fn check_mapping(mapping: &PaymentMapping) -> Result<(), String> {
     for (method, choice) in mapping {
-        if !CONTAAZUL_TYPES
-            .iter()
-            .any(|(tipo, _)| *tipo == choice.tipo_pagamento)
+        let tipo = choice.tipo_pagamento.as_str();
+        if !CONTAAZUL_TYPES.iter().any(|(offered, _)| *offered == tipo)
+            && !DISPUTED_PAYMENT_TYPES.contains(&tipo)
         {
             return Err(format!(
                 "“{}” não é uma forma de pagamento da Conta Azul (em {})",
@@ -152,6 +158,23 @@ pub fn check_mapping(mapping: &PaymentMapping) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The types *Configurações* lists as `(code, label)`: the offered ones, and a disputed
+/// spelling the merchant's table already has, so that opening and saving the table never
+/// changes it unseen.
+pub fn types_to_list(mapping: &PaymentMapping) -> Vec<(String, String)> {
+    let mut types: Vec<(String, String)> = CONTAAZUL_TYPES
+        .iter()
+        .map(|(code, label)| (code.to_string(), label.to_string()))
+        .collect();
+    for choice in mapping.values() {
+        let code = &choice.tipo_pagamento;
+        if !types.iter().any(|(listed, _)| listed == code) {
+            types.push((code.clone(), format!("{code} (escolhida antes)")));
+        }
+    }
+    types
 }
 
 /// The most installments Ponte splits a sale into: Brazilian cards stop at 12 (some at 18 or
@@ -210,6 +233,29 @@ pub fn payment_condition(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 22: only the types the Sales OpenAPI and the current `createVenda` page spell alike
+    /// are offered; a disputed one already in the table stays listed and can be saved again.
+    #[test]
+    fn only_agreed_spellings_are_offered_and_a_chosen_one_stays_listed() {
+        for (offered, _) in CONTAAZUL_TYPES {
+            assert!(!DISPUTED_PAYMENT_TYPES.contains(&offered), "{offered}");
+        }
+        let listed = types_to_list(&suggested_mapping());
+        assert_eq!(listed.len(), CONTAAZUL_TYPES.len());
+        let mut mapping = suggested_mapping();
+        mapping.insert(
+            PaymentMethod::Other,
+            PaymentChoice {
+                tipo_pagamento: "LINK_PAGAMENTO".into(),
+                installments: false,
+            },
+        );
+        assert!(check_mapping(&mapping).is_ok());
+        let listed = types_to_list(&mapping);
+        assert_eq!(listed.len(), CONTAAZUL_TYPES.len() + 1);
+        assert_eq!(listed.last().unwrap().0, "LINK_PAGAMENTO");
+    }
 
     fn d(text: &str) -> Decimal {
         text.parse().unwrap()

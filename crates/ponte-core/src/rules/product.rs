@@ -111,7 +111,10 @@ mod tests {
             produto("1", "Caneca", "ATIVO"),
             produto("2", "Prato", "INATIVO"),
         ];
-        assert_eq!(match_product("Caneca", &twice), ProductMatch::Reuse("1".into()));
+        assert_eq!(
+            match_product("Caneca", &twice),
+            ProductMatch::Reuse("1".into())
+        );
         assert!(matches!(
             match_product("Prato", &twice),
             ProductMatch::Unusable(problem) if problem.code == crate::problem::ProblemCode::ProductInactive
@@ -124,7 +127,10 @@ mod tests {
             match_by_sku("CAN-1", "Caneca", &coded_twice),
             Some(ProductMatch::Reuse("1".into()))
         );
-        let two_ids = vec![produto("1", "Caneca", "ATIVO"), produto("3", "Caneca", "ATIVO")];
+        let two_ids = vec![
+            produto("1", "Caneca", "ATIVO"),
+            produto("3", "Caneca", "ATIVO"),
+        ];
         assert!(matches!(
             match_product("Caneca", &two_ids),
             ProductMatch::Unusable(problem) if problem.code == crate::problem::ProblemCode::ProductAmbiguous

@@ -86,7 +86,8 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
     let busca = query.get("busca").map(str::to_lowercase);
     let sku = query.get("sku").map(str::to_string);
     let matching: Vec<Produto> = state.with(|world| {
-        let status_filter = status_filter.filter(|_| !world.answers.contaazul.products_status_ignored);
+        let status_filter =
+            status_filter.filter(|_| !world.answers.contaazul.products_status_ignored);
         world
             .contaazul
             .produtos

@@ -325,7 +325,8 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
         .cloned()
         .unwrap_or_default();
     if let Some(tipo) = text_field(&condicao, "tipo_pagamento") {
-        if !TIPOS_PAGAMENTO.contains(&tipo.as_str()) {
+        let names = state.with(|world| world.answers.contaazul.payment_types);
+        if !TIPOS_PAGAMENTO.contains(&tipo.as_str()) || !names.accepts(&tipo) {
             return bad_request(format!("tipo_pagamento inválido: {tipo}"));
         }
     }

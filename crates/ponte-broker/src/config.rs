@@ -63,6 +63,10 @@ pub struct Limits {
     /// Wrong pairing codes tolerated from everyone together in an hour; past it, pairing
     /// pauses for all and the log raises an alert (someone is guessing).
     pub pairing_failures_per_hour: u32,
+    /// LGPD requests without a signature kept per store in an hour (whether Nuvemshop signs
+    /// the ones set in the partner panel is undocumented); past it they are refused with 429
+    /// and Nuvemshop delivers them again later.
+    pub unsigned_lgpd_per_store_per_hour: u32,
     /// Calls to the services carrying a secret, in flight at once.
     pub outbound_in_flight: usize,
     /// Long polls of `/events` waiting at once under one installation key.
@@ -83,6 +87,7 @@ impl Default for Limits {
             install: Rate::new(10, 5),
             install_global: Rate::new(300, 50),
             pairing_failures_per_hour: 600,
+            unsigned_lgpd_per_store_per_hour: 5,
             outbound_in_flight: 32,
             long_polls_per_key: 3,
             connections: 16_384,

@@ -89,6 +89,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_by_expiry ON events (expires_at);",
     // 3: the customer a customer request is about.
     "ALTER TABLE events ADD COLUMN customer_id TEXT;",
+    // 4: an LGPD request that came without Nuvemshop's signature.
+    "ALTER TABLE events ADD COLUMN verified INTEGER NOT NULL DEFAULT 1;",
 ];
 
 pub struct Db {

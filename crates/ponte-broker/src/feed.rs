@@ -33,6 +33,10 @@ pub struct Event {
     pub customer: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<String>,
+    /// An LGPD request that came without Nuvemshop's signature: Ponte carries out only what
+    /// is harmless and the merchant decides the rest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 /// A delivery to queue for a store.
@@ -42,6 +46,8 @@ pub struct NewEvent<'a> {
     pub resource_id: &'a str,
     pub customer: Option<&'a str>,
     pub orders: &'a [String],
+    /// Signed by Nuvemshop (order events always are).
+    pub verified: bool,
 }
 
 fn lifetime(event: &str) -> i64 {
@@ -83,21 +89,32 @@ impl Db {
             resource_id,
             customer,
             orders,
+            verified,
         } = new;
         let orders = (!orders.is_empty()).then(|| serde_json::json!(orders).to_string());
         let mut db = self.db();
         let tx = db.transaction()?;
-        if event == STORE_REDACT {
+        if event == STORE_REDACT && verified {
             // The store's orders are to be erased: nobody needs to look at them again.
             tx.execute(
                 "DELETE FROM events WHERE store_id = ?1 AND event LIKE 'order/%'",
                 [store_id],
             )?;
         }
+        if verified {
+            // A signed request replaces an unsigned one with its id still queued (sent first
+            // by anyone who knew the id), and goes to the end so that installations that read
+            // the unsigned one read it again.
+            tx.execute(
+                "DELETE FROM events WHERE store_id = ?1 AND event = ?2 AND resource_id = ?3
+                   AND verified = 0",
+                params![store_id, event, resource_id],
+            )?;
+        }
         let inserted = tx.execute(
             "INSERT INTO events (store_id, event, resource_id, customer_id, orders, received_at,
-                                 expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                 expires_at, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (store_id, event, resource_id) DO NOTHING",
             params![
                 store_id,
@@ -106,7 +123,8 @@ impl Db {
                 customer,
                 orders,
                 now,
-                now + lifetime(event)
+                now + lifetime(event),
+                verified
             ],
         )?;
         tx.commit()?;
@@ -117,7 +135,7 @@ impl Db {
     pub fn events_after(&self, store_id: &str, after: i64) -> Result<Vec<Event>> {
         let db = self.db();
         let mut statement = db.prepare_cached(
-            "SELECT id, event, resource_id, customer_id, orders FROM events
+            "SELECT id, event, resource_id, customer_id, orders, verified FROM events
              WHERE store_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         )?;
         let rows = statement.query_map(params![store_id, after, PAGE], |row| {
@@ -130,6 +148,7 @@ impl Db {
                 orders: orders
                     .and_then(|text| serde_json::from_str(&text).ok())
                     .unwrap_or_default(),
+                unverified: !row.get::<_, bool>("verified")?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -153,7 +172,8 @@ impl Db {
             |row| row.get(0),
         )?;
         let erased: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE store_id = ?1 AND event = ?2 AND id <= ?3)",
+            "SELECT EXISTS (SELECT 1 FROM events WHERE store_id = ?1 AND event = ?2 AND id <= ?3
+               AND verified = 1)",
             params![store_id, STORE_REDACT, acked],
             |row| row.get(0),
         )?;
@@ -179,7 +199,8 @@ impl Db {
         let tx = db.transaction()?;
         tx.execute(
             "DELETE FROM installations WHERE store_id IN
-                (SELECT store_id FROM events WHERE expires_at <= ?1 AND event = ?2 LIMIT ?3)",
+                (SELECT store_id FROM events WHERE expires_at <= ?1 AND event = ?2
+                   AND verified = 1 LIMIT ?3)",
             params![now, STORE_REDACT, batch],
         )?;
         let deleted = tx.execute(
@@ -220,6 +241,7 @@ mod tests {
             resource_id,
             customer: event.starts_with("customers/").then_some("77"),
             orders,
+            verified: true,
         }
     }
 

@@ -87,11 +87,21 @@ pub(crate) struct BrokerState {
     sealer: Arc<seal::Sealer>,
     http: reqwest::Client,
     guards: Arc<limit::Guards>,
+    counters: Arc<Counters>,
     /// Wakes the long polls of `/events` when a webhook is queued.
     new_events: Arc<tokio::sync::Notify>,
     long_polls: Arc<events::LongPolls>,
     /// Cancelled when the broker stops: long polls answer at once.
     shutdown: CancellationToken,
+}
+
+/// What the broker counts beyond its log.
+#[derive(Default)]
+pub(crate) struct Counters {
+    /// LGPD requests that came without a signature for a known store: kept, unverified.
+    pub(crate) unsigned_lgpd_kept: std::sync::atomic::AtomicU64,
+    /// The same, refused for now over the per-store limit.
+    pub(crate) unsigned_lgpd_refused: std::sync::atomic::AtomicU64,
 }
 
 impl BrokerState {
@@ -142,6 +152,7 @@ pub(crate) fn router(state: BrokerState) -> Router {
 pub struct Broker {
     addr: SocketAddr,
     db: Arc<Db>,
+    counters: Arc<Counters>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -152,7 +163,9 @@ impl Broker {
     pub async fn start(config: BrokerConfig, listener: TcpListener) -> anyhow::Result<Broker> {
         let db = Arc::new(Db::open(&config.database)?);
         let shutdown = CancellationToken::new();
+        let counters = Arc::new(Counters::default());
         let state = BrokerState {
+            counters: counters.clone(),
             sealer: Arc::new(seal::Sealer::new(&config.key)),
             guards: Arc::new(limit::Guards::new(&config.limits)),
             new_events: Arc::new(tokio::sync::Notify::new()),
@@ -193,6 +206,7 @@ impl Broker {
         Ok(Broker {
             addr,
             db,
+            counters,
             shutdown,
             tasks: vec![serving, tidying],
         })
@@ -218,6 +232,15 @@ impl Broker {
     /// Webhook events waiting to be read (tests: what was stored).
     pub fn queued_events(&self) -> i64 {
         self.db.queued_events().unwrap_or(-1)
+    }
+
+    /// Unsigned LGPD requests for known stores: kept, and refused for now over the limit.
+    pub fn unsigned_lgpd(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.counters.unsigned_lgpd_kept.load(Relaxed),
+            self.counters.unsigned_lgpd_refused.load(Relaxed),
+        )
     }
 
     /// Installation keys that work (tests: what a revocation or an erasure left).

@@ -34,6 +34,14 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         Limiter(RateLimiter::keyed(quota(rate)))
     }
 
+    /// `count` a key per hour, all at once if it has been quiet.
+    pub fn per_hour(count: u32) -> Limiter<K> {
+        let count = NonZeroU32::new(count.max(1)).expect("at least one");
+        Limiter(RateLimiter::keyed(
+            Quota::per_hour(count).allow_burst(count),
+        ))
+    }
+
     /// `Err(wait)` when this key must wait before its next request.
     pub fn check(&self, key: &K) -> Result<(), Duration> {
         self.0.check_key(key).map_err(wait_from)
@@ -157,6 +165,8 @@ pub struct Guards {
     pub refresh_per_installation: Limiter<String>,
     pub install: PerCallerAndGlobal,
     pub pairing_failures: FailureBudget,
+    /// Unsigned LGPD requests kept, per store.
+    pub unsigned_lgpd: Limiter<String>,
     pub outbound: Outbound,
 }
 
@@ -169,6 +179,7 @@ impl Guards {
             refresh_per_installation: Limiter::new(limits.refresh_per_installation),
             install: PerCallerAndGlobal::new(limits.install, limits.install_global),
             pairing_failures: FailureBudget::per_hour(limits.pairing_failures_per_hour),
+            unsigned_lgpd: Limiter::per_hour(limits.unsigned_lgpd_per_store_per_hour),
             outbound: Outbound::new(limits.outbound_in_flight),
         }
     }
@@ -179,6 +190,7 @@ impl Guards {
         self.refresh.tidy();
         self.refresh_per_installation.tidy();
         self.install.tidy();
+        self.unsigned_lgpd.tidy();
     }
 }
 

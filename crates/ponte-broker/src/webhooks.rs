@@ -7,6 +7,15 @@
 //! A store no installation claimed stores nothing: an order event is refused (404), an LGPD
 //! request answered 200, since Ponte holds nothing of that store to erase or hand over, and a
 //! refusal would only make Nuvemshop retry for days.
+//!
+//! Whether Nuvemshop signs the LGPD webhooks set in the partner panel is not documented (only
+//! API-created webhooks are said to be verifiable). An LGPD request without a signature header
+//! for a known store is therefore kept, marked unverified, at most a few per store an hour
+//! (then 429: Nuvemshop delivers again later); Ponte carries out only what is harmless (the
+//! data request's file on the merchant's computer, removing its own copy of a customer) and a
+//! store's erasure waits for the merchant as always. An unverified erasure never drops the
+//! store's queued events nor forgets its installations. A signature that is present and wrong
+//! is refused as before.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,6 +25,9 @@ use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::routes::too_many;
 use crate::BrokerState;
 
 /// The events Ponte acts on; others are acknowledged and dropped.
@@ -67,24 +79,48 @@ fn ids(value: Option<&Value>) -> Vec<String> {
 /// A refusal's status and error code, made into a response by the handler.
 type Refusal = (StatusCode, &'static str);
 
-/// A delivery that passed the checks: its body, and its store when an installation of Ponte
-/// claimed it.
+/// A delivery that passed the checks: its body, its store and whether an installation of
+/// Ponte claimed it, and whether it was signed.
 struct Delivery {
     payload: Value,
     store_id: String,
     known: bool,
+    signed: bool,
+}
+
+/// Which deliveries may come without a signature.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unsigned {
+    Refused,
+    /// LGPD requests: see the module's documentation.
+    Kept,
 }
 
 /// Checks the signature; the parsed body and whether the store is Ponte's.
-fn accept(broker: &BrokerState, headers: &HeaderMap, body: &Bytes) -> Result<Delivery, Refusal> {
-    let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
-        tracing::warn!("webhook without a signature refused");
-        return Err((StatusCode::UNAUTHORIZED, "missing_signature"));
+fn accept(
+    broker: &BrokerState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    unsigned: Unsigned,
+) -> Result<Delivery, Refusal> {
+    let signed = match headers.get(SIGNATURE_HEADER) {
+        None if unsigned == Unsigned::Kept => false,
+        None => {
+            tracing::warn!("webhook without a signature refused");
+            return Err((StatusCode::UNAUTHORIZED, "missing_signature"));
+        }
+        Some(signature) => {
+            let secret = &broker.config.nuvemshop.client_secret;
+            let valid = signature
+                .to_str()
+                .is_ok_and(|signature| signature_is_valid(secret, body, signature));
+            if !valid {
+                tracing::warn!("webhook with a wrong signature refused");
+                return Err((StatusCode::UNAUTHORIZED, "bad_signature"));
+            }
+            true
+        }
     };
-    if !signature_is_valid(&broker.config.nuvemshop.client_secret, body, signature) {
-        tracing::warn!("webhook with a wrong signature refused");
-        return Err((StatusCode::UNAUTHORIZED, "bad_signature"));
-    }
     let Ok(payload) = serde_json::from_slice::<Value>(body) else {
         return Err((StatusCode::BAD_REQUEST, "invalid_json"));
     };
@@ -96,6 +132,7 @@ fn accept(broker: &BrokerState, headers: &HeaderMap, body: &Bytes) -> Result<Del
             payload,
             store_id,
             known,
+            signed,
         }),
         Err(error) => {
             tracing::error!(%error, "webhook not recorded");
@@ -126,7 +163,7 @@ pub(crate) async fn order_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let delivery = match accept(&broker, &headers, &body) {
+    let delivery = match accept(&broker, &headers, &body, Unsigned::Refused) {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
@@ -154,6 +191,7 @@ pub(crate) async fn order_event(
             resource_id: &id,
             customer: None,
             orders: &[],
+            verified: true,
         },
     )
 }
@@ -172,16 +210,30 @@ pub(crate) async fn lgpd(
         "customers-data-request" => "customers/data_request",
         _ => return refuse(StatusCode::NOT_FOUND, "unknown_webhook"),
     };
-    let delivery = match accept(&broker, &headers, &body) {
+    let delivery = match accept(&broker, &headers, &body, Unsigned::Kept) {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
     if !delivery.known {
         tracing::info!(
             event,
+            signed = delivery.signed,
             "LGPD request for a store without Ponte: nothing held, nothing stored"
         );
         return Json(json!({})).into_response();
+    }
+    if !delivery.signed {
+        if let Err(wait) = broker.guards.unsigned_lgpd.check(&delivery.store_id) {
+            broker.counters.unsigned_lgpd_refused.fetch_add(1, Relaxed);
+            tracing::warn!(
+                event,
+                "ALERT: unsigned LGPD requests for one store over the hour's limit: refused \
+                 for now (Nuvemshop delivers again)"
+            );
+            return too_many(wait);
+        }
+        broker.counters.unsigned_lgpd_kept.fetch_add(1, Relaxed);
+        tracing::warn!(event, "LGPD request without a signature kept, unverified");
     }
     let (payload, store_id) = (delivery.payload, delivery.store_id);
     // The customer's id goes with both customer requests: Ponte acts only on the orders that
@@ -218,6 +270,7 @@ pub(crate) async fn lgpd(
         resource_id: &id,
         customer: customer.as_deref(),
         orders: &orders,
+        verified: delivery.signed,
     };
     queued(&broker, queued_event)
 }

@@ -191,6 +191,91 @@ async fn lgpd_requests_store_nothing_for_strangers_and_an_erasure_leaves_nothing
     world.shutdown().await;
 }
 
+/// Issue 22: whether Nuvemshop signs the LGPD webhooks set in the partner panel is not
+/// documented. Signed ones are queued as before; an unsigned one for a known store is kept,
+/// marked unverified, a few per store an hour (then 429, delivered again later), counted; an
+/// unsigned erasure drops nothing and forgets no installation; a signed request sent after an
+/// unsigned one with its id replaces it; a wrong signature is still refused.
+#[tokio::test]
+async fn unsigned_lgpd_requests_are_kept_unverified_and_never_erase_anything_by_themselves() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    let stranger = r#"{"store_id":999,"customer":{"id":1},"data_request":{"id":2}}"#;
+    assert_eq!(
+        deliver(&world, "/customers-data-request", stranger, None).await,
+        200
+    );
+    assert_eq!(world.broker.queued_events(), 0, "nothing for a stranger");
+
+    let (key, cursor) = installed(&world, "unsigned").await;
+    let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    let request = r#"{"store_id":5120101,"customer":{"id":77},"data_request":{"id":5}}"#;
+    assert_eq!(
+        deliver(
+            &world,
+            "/customers-data-request",
+            request,
+            Some("00ff".into())
+        )
+        .await,
+        401,
+        "a wrong signature is refused"
+    );
+    assert_eq!(
+        deliver(&world, "/customers-data-request", request, None).await,
+        200
+    );
+    let store = r#"{"store_id":5120101}"#;
+    assert_eq!(deliver(&world, "/store-redact", store, None).await, 200);
+    let (_, body) = read_events(&world, &key, cursor, 0).await;
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "the order event stays: {body}");
+    assert_eq!(events[0]["event"], "order/paid");
+    assert!(events[0].get("unverified").is_none());
+    assert_eq!(events[1]["event"], "customers/data_request");
+    assert_eq!(events[1]["unverified"], true);
+    assert_eq!(events[2]["event"], "store/redact");
+    assert_eq!(events[2]["unverified"], true);
+    assert_eq!(
+        ack(&world, &key, body["cursor"].as_i64().unwrap()).await,
+        200
+    );
+    assert_eq!(
+        world.broker.installations(),
+        1,
+        "an unsigned erasure forgets nobody"
+    );
+
+    // The signed request with the same id comes after it, as a new event.
+    assert_eq!(
+        deliver(
+            &world,
+            "/customers-data-request",
+            request,
+            hex_signed(request)
+        )
+        .await,
+        200
+    );
+    let after = body["cursor"].as_i64().unwrap();
+    let (_, body) = read_events(&world, &key, after, 0).await;
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{body}");
+    assert!(events[0].get("unverified").is_none(), "{body}");
+
+    // Five unsigned requests an hour per store: the third to the fifth pass, then 429.
+    let mut statuses = Vec::new();
+    for id in 10..14 {
+        let request = format!(
+            r#"{{"store_id":5120101,"customer":{{"id":77}},"data_request":{{"id":{id}}}}}"#
+        );
+        statuses.push(deliver(&world, "/customers-data-request", &request, None).await);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    assert_eq!(world.broker.unsigned_lgpd(), (5, 1));
+    world.shutdown().await;
+}
+
 /// Issue 19: a few long polls per key, and none outlives the broker: a stop drains at once
 /// instead of waiting 25 seconds for each poll.
 #[tokio::test]

@@ -52,6 +52,11 @@ pub struct FeedEvent {
     pub customer: Option<String>,
     #[serde(default)]
     pub orders: Vec<String>,
+    /// An LGPD request that reached the broker without Nuvemshop's signature: carried out only
+    /// where that is harmless (a customer's file written on this computer, Ponte's own copy of
+    /// a customer removed); a store's erasure waits for the merchant as always.
+    #[serde(default)]
+    pub unverified: bool,
 }
 
 /// A page of the feed. The broker's own `cursor` is not trusted: the cursor moves only past
@@ -325,6 +330,10 @@ impl App {
                 }
             }
         }
+        if event.unverified {
+            tracing::warn!(event = event.event, "LGPD request carried out unverified");
+            self.store.note_unverified(event.id, kind)?;
+        }
         self.events.send(crate::sync::Event::SettingsChanged);
         Ok(())
     }
@@ -545,6 +554,7 @@ mod tests {
             resource_id: "1".into(),
             customer: None,
             orders: vec![],
+            unverified: false,
         }
     }
 
@@ -625,6 +635,7 @@ mod tests {
             orders: (0..crate::store::MAX_ORDERS_PER_REQUEST as u64 + 1)
                 .map(|id| id.to_string())
                 .collect(),
+            unverified: false,
         };
         app.carry_out_lgpd(&flood).await.unwrap();
         let request = &app.lgpd_requests().unwrap()[0];

@@ -305,6 +305,65 @@ async fn a_data_request_writes_the_customers_data_to_the_chosen_folder() {
         .is_err());
 }
 
+/// Issue 22: if the LGPD webhooks of the partner panel come unsigned (undocumented), they are
+/// not lost: a data request still writes its file on this computer, an erasure of the store
+/// still waits for the merchant and erases nothing by itself, each saying it was unsigned.
+#[tokio::test]
+async fn unsigned_lgpd_requests_do_only_what_is_harmless_and_say_so() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let mut answers = control.answers();
+    answers.nuvemshop.lgpd_unsigned = true;
+    control.set_answers(answers);
+    let folder = tempfile::tempdir().unwrap();
+    ponte.app.set_lgpd_folder(Some(folder.path())).unwrap();
+    let order = control.create_order(paid(
+        buyer("Joana Pedido", "52998224725"),
+        vec![line("Caneca", "29.90", 1)],
+    ));
+    ponte
+        .until("imported", || {
+            common::sales_for(&control, order.number) == 1
+        })
+        .await;
+    control
+        .send_lgpd_webhook("customers-data-request", &[order.id])
+        .unwrap();
+    control.send_lgpd_webhook("store-redact", &[]).unwrap();
+    ponte
+        .until("both requests recorded", || {
+            ponte.app.lgpd_requests().unwrap().len() == 2
+        })
+        .await;
+    let requests = ponte.app.lgpd_requests().unwrap();
+    let data = requests
+        .iter()
+        .find(|r| r.kind == LgpdKind::CustomersDataRequest)
+        .unwrap();
+    assert_eq!(data.state, LgpdState::Done);
+    let file = std::path::PathBuf::from(data.file.as_ref().unwrap());
+    assert!(std::fs::read_to_string(file)
+        .unwrap()
+        .contains("Joana Pedido"));
+    assert!(data
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("sem a assinatura da Nuvemshop"));
+    let erasure = requests
+        .iter()
+        .find(|r| r.kind == LgpdKind::StoreRedact)
+        .unwrap();
+    assert_eq!(erasure.state, LgpdState::AwaitingConfirmation);
+    assert!(erasure
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("sem a assinatura da Nuvemshop"));
+    assert_eq!(ponte.app.orders(None).unwrap().len(), 1, "nothing erased");
+    assert!(ponte.app.status().unwrap().nuvemshop.connected);
+}
+
 #[tokio::test]
 async fn store_redact_waits_for_the_merchant_while_connected_and_erases_when_confirmed() {
     let ponte = running().await;
@@ -404,6 +463,7 @@ async fn an_erasure_for_another_store_is_ignored_and_said_so() {
         resource_id: "999".into(),
         customer: None,
         orders: vec![],
+        unverified: false,
     };
     ponte.app.carry_out_lgpd(&forged).await.unwrap();
     let status = ponte.app.status().unwrap();

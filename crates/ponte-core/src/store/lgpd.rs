@@ -461,6 +461,20 @@ impl Store {
         })
     }
 
+    /// Says on a request that it came without Nuvemshop's signature, after what it did.
+    pub fn note_unverified(&self, event_id: i64, kind: LgpdKind) -> Result<()> {
+        let note = unverified_note(kind);
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE lgpd_requests
+                 SET note = CASE WHEN note IS NULL THEN ?2 ELSE note || ' ' || ?2 END
+                 WHERE event_id = ?1",
+                params![event_id, note],
+            )?;
+            Ok(())
+        })
+    }
+
     /// `store/redact` for the connected store: recorded for the merchant to confirm.
     pub fn record_store_redact_request(
         &self,
@@ -627,6 +641,20 @@ fn record(
         ],
     )?;
     Ok(())
+}
+
+/// What the merchant reads on a request that came without Nuvemshop's signature.
+fn unverified_note(kind: LgpdKind) -> &'static str {
+    match kind {
+        LgpdKind::StoreRedact => {
+            "Recebido sem a assinatura da Nuvemshop: confirme só se você desinstalou o Ponte \
+             da loja e pediu a exclusão dos dados."
+        }
+        _ => {
+            "Recebido sem a assinatura da Nuvemshop: o Ponte fez só o que fica neste \
+             computador. Confira o pedido no painel da Nuvemshop."
+        }
+    }
 }
 
 /// What the merchant reads when a request listed orders of someone else.

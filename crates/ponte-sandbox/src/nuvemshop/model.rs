@@ -275,6 +275,7 @@ impl NuvemshopState {
             self.outbox.push(crate::nuvemshop::webhooks::Delivery {
                 url: webhook.url.clone(),
                 body: body.to_string(),
+                signed: true,
             });
         }
     }

@@ -49,6 +49,9 @@ pub struct Webhook {
 pub struct Delivery {
     pub url: String,
     pub body: String,
+    /// Sent with `X-Linkedstore-HMAC-SHA256` (an LGPD request may come without it when the
+    /// sandbox's answers say so).
+    pub signed: bool,
 }
 
 /// How unreliable delivery is (`PUT /control/nuvemshop/webhook-faults`).
@@ -179,13 +182,14 @@ async fn send(
     }
     let signature = sign(&secret, &delivery.body, faults.base64_signature);
     for attempt in 0..4u64 {
-        let answer = http
+        let mut request = http
             .post(&delivery.url)
             .header("content-type", "application/json")
-            .header("X-Linkedstore-HMAC-SHA256", &signature)
-            .body(delivery.body.clone())
-            .send()
-            .await;
+            .body(delivery.body.clone());
+        if delivery.signed {
+            request = request.header("X-Linkedstore-HMAC-SHA256", &signature);
+        }
+        let answer = request.send().await;
         sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         match answer {
             Ok(answer) if answer.status().is_success() => return,
@@ -315,6 +319,7 @@ pub(crate) fn lgpd_delivery(
         Ok(Delivery {
             url: format!("{base}/{path}"),
             body: body.to_string(),
+            signed: !world.answers.nuvemshop.lgpd_unsigned,
         })
     })
     .map_err(str::to_string)

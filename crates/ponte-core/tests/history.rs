@@ -219,6 +219,85 @@ async fn backfill_reads_a_period_larger_than_one_query_may_list() {
     assert_eq!(app.store().counts().unwrap().queued, 450);
 }
 
+/// Issue 22: how Nuvemshop refuses a query past its result cap is undocumented (the status,
+/// whether page 1 already fails, whether `X-Total-Count` comes). Whichever way it answers, a
+/// period larger than one query may list is read whole, each order once.
+#[tokio::test]
+async fn a_period_over_the_result_cap_is_read_whole_whichever_way_the_cap_is_answered() {
+    use ponte_sandbox::answers::ResultCap;
+    for cap in [
+        ResultCap::Unprocessable,
+        ResultCap::BadRequest,
+        ResultCap::WholeQuery,
+        ResultCap::NotFoundPastCap,
+        ResultCap::EmptyPastCap,
+    ] {
+        for no_total_count in [false, true] {
+            let world = world_with(|sandbox| sandbox.nuvemshop.result_window = 200).await;
+            let control = world.control();
+            let mut answers = control.answers();
+            answers.nuvemshop.result_cap = cap;
+            answers.nuvemshop.no_total_count = no_total_count;
+            control.set_answers(answers);
+            for day in 0..450 {
+                control.create_order(paid_on(
+                    paid(
+                        buyer("Maria Silva", CPF_MARIA),
+                        vec![line("Caneca", "10", 1)],
+                    ),
+                    2 + (day % 5),
+                ));
+            }
+            let mut config = world.config.clone();
+            config.nuvemshop_result_window = 200;
+            let app = App::open(config).unwrap();
+            world.connect(&app).await;
+            control.add_seller("Ana Souza");
+            app.enable(None).await.unwrap();
+            let period = last_days(&app, 10);
+            let preview = app.backfill_preview(&period).await.unwrap();
+            let mut ids: Vec<u64> = preview.orders.iter().map(|o| o.order_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(
+                (preview.orders.len(), ids.len()),
+                (450, 450),
+                "{cap:?}, without X-Total-Count: {no_total_count}"
+            );
+        }
+    }
+}
+
+/// Issue 22: a refusal that narrowing does not end (a window of one second still refused) was
+/// not the cap's: it is reported, never taken as an empty period.
+#[tokio::test]
+async fn a_listing_refused_whatever_its_window_is_reported_not_taken_as_empty() {
+    let world = world().await;
+    let control = world.control();
+    control.create_order(paid_on(
+        paid(
+            buyer("Maria Silva", CPF_MARIA),
+            vec![line("Caneca", "10", 1)],
+        ),
+        2,
+    ));
+    let app = world.ready_app().await;
+    control.add_fault(
+        FaultRule::new(
+            Sim::Nuvemshop,
+            Fault::Answer {
+                status: 400,
+                body: serde_json::json!({"code": 400, "message": "Bad Request", "description": "Invalid filter"}),
+            },
+        )
+        .on("GET", "/orders"),
+    );
+    let period = last_days(&app, 10);
+    let Err(Error::Api { status: 400, .. }) = app.backfill_preview(&period).await else {
+        panic!("the refusal is reported");
+    };
+}
+
 #[tokio::test]
 async fn reconciliation_lists_the_missing_and_flags_what_changed_after_import() {
     let world = world().await;

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
-use crate::nuvemshop::client::{OrdersQuery, PER_PAGE};
+use crate::error::Result;
+use crate::nuvemshop::client::OrdersQuery;
+use crate::nuvemshop::window::Paged;
 use crate::nuvemshop::NuvemshopClient;
 
 type Window = (DateTime<Utc>, DateTime<Utc>);
@@ -53,8 +54,6 @@ pub async fn orders_created(
     listing: Listing,
     mut listed: impl FnMut(usize),
 ) -> Result<Vec<Value>> {
-    let per_page = u64::from(PER_PAGE);
-    let last_page = (client.result_window() / per_page).max(1) as u32;
     let mut found = Vec::new();
     let mut ids = HashSet::new();
     // Inclusive windows, to the second (the filters' precision).
@@ -72,40 +71,23 @@ pub async fn orders_created(
             updated_max: None,
         };
         let mut window = Vec::new();
-        let mut too_big = true;
-        for page in 1..=last_page {
-            let page_orders = match client.orders_page(&query, page).await {
-                // Past the first page, a refusal is the result cap's: narrow the window.
-                Err(Error::Api {
-                    status: 400 | 422, ..
-                }) if page > 1 => break,
-                other => other?,
-            };
-            let Some(page_orders) = page_orders else {
-                too_big = false;
-                break;
-            };
-            if page_orders
-                .total
-                .is_some_and(|total| total > client.result_window())
-            {
-                break;
+        let paged = crate::nuvemshop::window::read(client, &query, |orders| {
+            window.extend(orders);
+            Ok(())
+        })
+        .await?;
+        if let Paged::TooBig { refused } = paged {
+            if to - from >= Duration::seconds(1) {
+                let (earlier, later) = halves(from, to);
+                // Pushed later half first: the earlier half is read first.
+                windows.push(later);
+                windows.push(earlier);
+                continue;
             }
-            let full = page_orders.orders.len() as u64 >= per_page;
-            window.extend(page_orders.orders);
-            if !full {
-                too_big = false;
-                break;
+            // Refused even for one second: the refusal was not the cap's.
+            if let Some(error) = refused {
+                return Err(error);
             }
-        }
-        if too_big && to - from >= Duration::seconds(1) {
-            let (earlier, later) = halves(from, to);
-            // Pushed later half first: the earlier half is read first.
-            windows.push(later);
-            windows.push(earlier);
-            continue;
-        }
-        if too_big {
             tracing::warn!(%from, "more orders created in one second than a query may list");
         }
         for order in window {

@@ -1,6 +1,7 @@
 //! Nuvemshop: the order payload, read leniently, and the API client.
 
 pub mod client;
+pub mod window;
 pub mod wire;
 
 pub use client::{NuvemshopClient, OrdersPage};

@@ -36,6 +36,7 @@ use crate::contaazul::wire::ProdutoSummary;
 use crate::contaazul::ContaAzulClient;
 use crate::error::{Error, Result, Service};
 use crate::failpoint::fail_point;
+use crate::nuvemshop::window::Paged;
 use crate::nuvemshop::{NuvemshopClient, Order};
 use crate::problem::Problem;
 use crate::rules::customer::{customer_draft, matching_customer, CustomerDraft};
@@ -108,8 +109,8 @@ struct Prepared {
 
 /// What a listing window gave.
 enum Window {
-    /// More results than one query may reach: narrow it.
-    TooBig,
+    /// More results than one query may reach: narrow it (`refused`: how the API said so).
+    TooBig { refused: Option<Error> },
     /// Its orders are in the ledger, page by page, so that a long listing is never held whole.
     Read {
         recorded: usize,
@@ -297,10 +298,14 @@ impl Engine {
         let mut new = 0;
         loop {
             match self.read_window(activated_at, from, upper).await? {
-                Window::TooBig => {
+                Window::TooBig { refused } => {
                     let start = from.unwrap_or(activated_at);
                     let end = upper.unwrap_or(now + CLOCK_SKEW).max(start);
                     if end - start <= Duration::seconds(1) {
+                        // Refused even for one second: the refusal was not the cap's.
+                        if let Some(error) = refused {
+                            return Err(error);
+                        }
                         tracing::warn!(%start, "more changed orders in one second than a query may list");
                         return Ok(new);
                     }
@@ -345,40 +350,20 @@ impl Engine {
         from: Option<DateTime<Utc>>,
         upper: Option<DateTime<Utc>>,
     ) -> Result<Window> {
-        let per_page = u64::from(crate::nuvemshop::client::PER_PAGE);
-        let last_page = (self.nuvemshop.result_window() / per_page).max(1) as u32;
+        let query = crate::nuvemshop::client::OrdersQuery {
+            paid_only: true,
+            only: None,
+            created_min: activated_at,
+            created_max: None,
+            updated_min: from,
+            updated_max: upper,
+        };
         let mut recorded = 0;
         let mut newest = None;
         let mut complete = true;
-        for page in 1..=last_page {
-            let found = match self
-                .nuvemshop
-                .paid_orders_page(activated_at, from, upper, page)
-                .await
-            {
-                // Past the first page, a refusal is the result cap's (its answer is not
-                // documented): narrow the window.
-                Err(Error::Api {
-                    status: 400 | 422, ..
-                }) if page > 1 => return Ok(Window::TooBig),
-                other => other?,
-            };
-            let Some(found) = found else {
-                return Ok(Window::Read {
-                    recorded,
-                    newest,
-                    complete,
-                });
-            };
-            if found
-                .total
-                .is_some_and(|total| total > self.nuvemshop.result_window())
-            {
-                return Ok(Window::TooBig);
-            }
-            let full = found.orders.len() as u64 >= per_page;
-            let mut seen = Vec::with_capacity(found.orders.len());
-            for value in found.orders {
+        let paged = crate::nuvemshop::window::read(&self.nuvemshop, &query, |orders| {
+            let mut seen = Vec::with_capacity(orders.len());
+            for value in orders {
                 let (entry, updated_at) = self.seen(&value, activated_at);
                 match updated_at {
                     Some(updated_at) => newest = newest.max(Some(updated_at)),
@@ -390,16 +375,17 @@ impl Engine {
             // Recorded without moving the cursor: that waits for the whole window.
             fail_point!("poll_before_record");
             recorded += self.store.record_seen(&seen, None, self.clock.now())?;
-            if !full {
-                return Ok(Window::Read {
-                    recorded,
-                    newest,
-                    complete,
-                });
-            }
-        }
-        // Every page the cap allows was full: there may be more than one query can list.
-        Ok(Window::TooBig)
+            Ok(())
+        })
+        .await?;
+        Ok(match paged {
+            Paged::TooBig { refused } => Window::TooBig { refused },
+            Paged::Read => Window::Read {
+                recorded,
+                newest,
+                complete,
+            },
+        })
     }
 
     /// An order of the page as the ledger takes it, with its `updated_at` when readable.

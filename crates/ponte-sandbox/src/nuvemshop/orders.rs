@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::model::{Order, PaymentStatus};
 use super::wire::{render_order, select_fields, Rendering};
+use crate::answers::ResultCap;
 use crate::assumptions::{
     nuvemshop_error, NUVEMSHOP_DATE_FILTERS_INCLUSIVE, NUVEMSHOP_MAX_PER_PAGE,
     NUVEMSHOP_ORDERS_NEWEST_FIRST,
@@ -235,19 +236,7 @@ pub(super) async fn list(
         Ok(per_page) => per_page.clamp(1, NUVEMSHOP_MAX_PER_PAGE),
         Err(rejection) => return rejection.into_response(),
     };
-    if u64::from(page) * u64::from(per_page) > state.config.nuvemshop.result_window {
-        return json_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &nuvemshop_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!(
-                    "page * per_page cannot exceed {} results; narrow the query with filters",
-                    state.config.nuvemshop.result_window
-                ),
-            ),
-        );
-    }
-    let (mut matching, store_id) = state.with(|world| {
+    let (mut matching, store_id, answers) = state.with(|world| {
         let store = &world.nuvemshop;
         let orders: Vec<Order> = store
             .orders
@@ -255,8 +244,44 @@ pub(super) async fn list(
             .filter(|order| filters.accepts(order))
             .cloned()
             .collect();
-        (orders, store.store_id)
+        (orders, store.store_id, world.answers.nuvemshop.clone())
     });
+    let cap = state.config.nuvemshop.result_window;
+    let past_cap = u64::from(page) * u64::from(per_page) > cap;
+    let cap_message =
+        format!("page * per_page cannot exceed {cap} results; narrow the query with filters");
+    // How the cap is answered is undocumented: each plausible way, as the answers say.
+    match answers.result_cap {
+        ResultCap::Unprocessable if past_cap => {
+            return json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &nuvemshop_error(StatusCode::UNPROCESSABLE_ENTITY, &cap_message),
+            );
+        }
+        ResultCap::BadRequest if past_cap => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &nuvemshop_error(StatusCode::BAD_REQUEST, &cap_message),
+            );
+        }
+        ResultCap::WholeQuery if matching.len() as u64 > cap => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &nuvemshop_error(StatusCode::BAD_REQUEST, &cap_message),
+            );
+        }
+        ResultCap::NotFoundPastCap if past_cap => {
+            let last = cap / u64::from(per_page);
+            return json_response(
+                StatusCode::NOT_FOUND,
+                &nuvemshop_error(StatusCode::NOT_FOUND, &format!("Last page is {last}")),
+            );
+        }
+        ResultCap::EmptyPastCap if past_cap => {
+            return json_response(StatusCode::OK, &Value::Array(Vec::new()));
+        }
+        _ => {}
+    }
     matching.sort_by_key(|order| (order.created_at, order.id));
     if NUVEMSHOP_ORDERS_NEWEST_FIRST {
         matching.reverse();
@@ -279,7 +304,9 @@ pub(super) async fn list(
         .collect();
     let mut response = json_response(StatusCode::OK, &body);
     let response_headers = response.headers_mut();
-    response_headers.insert("x-total-count", HeaderValue::from(total));
+    if !answers.no_total_count {
+        response_headers.insert("x-total-count", HeaderValue::from(total));
+    }
     let link = link_header(&headers, &uri, &query, page, last_page);
     if let Ok(value) = HeaderValue::from_str(&link) {
         if !link.is_empty() {

@@ -31,7 +31,14 @@ use crate::routes::too_many;
 use crate::BrokerState;
 
 /// The events Ponte acts on; others are acknowledged and dropped.
-pub const ORDER_EVENTS: [&str; 3] = ["order/paid", "order/updated", "order/cancelled"];
+pub const ORDER_EVENTS: [&str; 5] = [
+    "order/paid",
+    "order/updated",
+    "order/cancelled",
+    "order/edited",
+    // Its `id` is the app's: the installations check their token and say the app was removed.
+    "app/uninstalled",
+];
 /// Webhook bodies are small, but an LGPD request may list many orders.
 pub const MAX_WEBHOOK_BODY: usize = 256 * 1024;
 const SIGNATURE_HEADER: &str = "x-linkedstore-hmac-sha256";

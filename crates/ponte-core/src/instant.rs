@@ -16,7 +16,22 @@ use crate::secrets::Secret;
 use crate::store::LgpdState;
 
 /// The order events Ponte registers with Nuvemshop for the store.
-pub const ORDER_EVENTS: [&str; 3] = ["order/paid", "order/updated", "order/cancelled"];
+pub const ORDER_EVENTS: [&str; 4] = [
+    "order/paid",
+    "order/updated",
+    "order/cancelled",
+    "order/edited",
+];
+/// The merchant removed the app from the store: its token stops working.
+pub const APP_UNINSTALLED: &str = "app/uninstalled";
+/// Every webhook Ponte registers for the store.
+pub const WEBHOOK_EVENTS: [&str; 5] = [
+    ORDER_EVENTS[0],
+    ORDER_EVENTS[1],
+    ORDER_EVENTS[2],
+    ORDER_EVENTS[3],
+    APP_UNINSTALLED,
+];
 /// Where the store's installation key lives in the token store.
 pub(crate) const EVENTS_KEY: &str = "broker-events";
 /// How long one read waits at the broker for an event.
@@ -208,7 +223,9 @@ impl App {
         Ok(Ok(Feed::new(&broker, key, &self.config.user_agent)?))
     }
 
-    /// Registers the order webhooks (pointing at the broker) the store does not have yet.
+    /// Registers the webhooks (pointing at the broker) the store does not have yet, and deletes
+    /// the app's webhooks for Ponte's events that point anywhere else (a broker's former
+    /// address would otherwise be called for every order, and Nuvemshop keeps retrying it).
     pub async fn ensure_webhooks(&self) -> Result<()> {
         let Some(broker) = self.config.broker_url.clone() else {
             return Ok(());
@@ -216,12 +233,58 @@ impl App {
         let url = format!("{broker}/webhooks/nuvemshop");
         let client = self.nuvemshop_client()?;
         let registered = client.webhooks().await?;
-        for event in ORDER_EVENTS {
-            if !registered.iter().any(|(e, u)| e == event && *u == url) {
+        for old in registered
+            .iter()
+            .filter(|hook| hook.url != url && WEBHOOK_EVENTS.contains(&hook.event.as_str()))
+        {
+            client.delete_webhook(old.id).await?;
+            tracing::info!(event = old.event, "webhook for a former address deleted");
+        }
+        for event in WEBHOOK_EVENTS {
+            if !registered
+                .iter()
+                .any(|hook| hook.event == event && hook.url == url)
+            {
                 client.register_webhook(event, &url).await?;
                 tracing::info!(event, "webhook registered");
             }
         }
+        Ok(())
+    }
+
+    /// `order/edited`: an imported order whose sale no longer matches it is told to the
+    /// merchant (Ponte never changes a sale).
+    pub async fn notice_edit(&self, resource_id: &str) -> Result<bool> {
+        let Ok(order_id) = resource_id.parse::<u64>() else {
+            tracing::warn!("order/edited without a readable order id ignored");
+            return Ok(false);
+        };
+        self.engine()?.notice_edit(order_id).await
+    }
+
+    /// `app/uninstalled`: when the store's token indeed stopped working, it is dropped and the
+    /// integration switches itself off saying the app was removed from the store (R5). An event
+    /// that arrives after the app was installed again finds a working token and changes
+    /// nothing.
+    pub async fn app_uninstalled(&self) -> Result<()> {
+        let client = match self.nuvemshop_client() {
+            Ok(client) => client,
+            // No token: nothing left to drop.
+            Err(_) => return Ok(()),
+        };
+        match client.store().await {
+            Err(Error::NuvemshopAccessRevoked) => {}
+            Ok(_) => {
+                tracing::info!("app/uninstalled, but the store's token still works: ignored");
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        }
+        self.tokens.delete(crate::app::NUVEMSHOP_TOKEN)?;
+        self.store
+            .disable_with_reason(&crate::problem::Problem::app_removed_from_store())?;
+        tracing::warn!("the app was removed from the store: integration switched off");
+        self.events.send(crate::sync::Event::SettingsChanged);
         Ok(())
     }
 
@@ -483,8 +546,18 @@ async fn handle(
             );
             break;
         }
-        if ORDER_EVENTS.contains(&event.event.as_str()) {
+        if event.event == APP_UNINSTALLED {
+            if let Err(error) = app.app_uninstalled().await {
+                // The next pass meets the same refusal and switches off as R5 says.
+                tracing::warn!(%error, "app/uninstalled not checked");
+            }
+        } else if ORDER_EVENTS.contains(&event.event.as_str()) {
             wake = true;
+            if event.event == "order/edited" {
+                if let Err(error) = app.notice_edit(&event.resource_id).await {
+                    tracing::warn!(%error, "an edited order not compared with its sale");
+                }
+            }
         } else if let Err(error) = app.carry_out_lgpd(event).await {
             report_failure(app, event, &error);
             outcome = Err(error);

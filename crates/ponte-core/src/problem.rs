@@ -520,6 +520,16 @@ impl Problem {
         )
     }
 
+    /// R5, when Nuvemshop said why: the merchant removed the app from the store.
+    pub fn app_removed_from_store() -> Self {
+        Problem::saying(
+            ProblemCode::NuvemshopAccessChanged,
+            "O aplicativo Ponte foi removido da loja na Nuvemshop, e a integração foi \
+             desativada."
+                .to_string(),
+        )
+    }
+
     pub fn payment_type_refused(message: &str) -> Self {
         Problem::saying(
             ProblemCode::PaymentTypeRefused,

@@ -94,7 +94,7 @@ async fn a_paid_order_becomes_a_sale_within_seconds_with_the_check_at_two_minute
     let control = ponte.control();
     // Ponte registered the order webhooks, pointing at the broker.
     let hooks = control.webhooks();
-    for event in ponte_core::instant::ORDER_EVENTS {
+    for event in ponte_core::instant::WEBHOOK_EVENTS {
         assert!(
             hooks.iter().any(|h| h.event == event
                 && h.url == format!("{}/webhooks/nuvemshop", ponte.world.both.broker.url())),
@@ -130,6 +130,89 @@ async fn a_paid_order_becomes_a_sale_within_seconds_with_the_check_at_two_minute
         "payment to sale: {waits:?} (the check is every 2 minutes)"
     );
     assert!(ponte.app.status().unwrap().instant.active);
+}
+
+/// Issue 22: when the broker's address changes, the app's webhooks for the former address are
+/// deleted (Nuvemshop would call it for every order and retry for days) and the current ones
+/// registered once.
+#[tokio::test]
+async fn webhooks_for_a_former_broker_address_are_replaced() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let current = format!("{}/webhooks/nuvemshop", ponte.world.both.broker.url());
+    let former = "https://conectar-antigo.ponte.app.br/webhooks/nuvemshop";
+    control.add_webhook("order/paid", former);
+    control.add_webhook("order/cancelled", former);
+    ponte.app.ensure_webhooks().await.unwrap();
+    let hooks = control.webhooks();
+    assert!(hooks.iter().all(|h| h.url == current), "{hooks:?}");
+    for event in ponte_core::instant::WEBHOOK_EVENTS {
+        assert_eq!(
+            hooks.iter().filter(|h| h.event == event).count(),
+            1,
+            "{event} once"
+        );
+    }
+}
+
+/// Issue 22: an order edited in Nuvemshop after its import (`order/edited`) is told as a
+/// cancellation is: which sale to look at, and what changed; the sale is left as it is.
+#[tokio::test]
+async fn an_order_edited_after_its_import_is_told_within_seconds() {
+    let ponte = running().await;
+    let control = ponte.control();
+    let order = control.create_order(paid(
+        buyer("Maria Edita", "52998224725"),
+        vec![line("Caneca", "10", 1)],
+    ));
+    ponte
+        .until("imported", || {
+            common::sales_for(&control, order.number) == 1
+        })
+        .await;
+    control.edit_order_quantity(order.id, 0, 3).unwrap();
+    ponte
+        .until("the edit told", || {
+            !ponte.app.changed_orders().unwrap().is_empty()
+        })
+        .await;
+    let changed = &ponte.app.changed_orders().unwrap()[0];
+    assert_eq!(changed.order_id, order.id);
+    assert_eq!(changed.flag, ponte_core::history::Flag::Edited);
+    assert!(
+        changed.message.contains("os itens mudaram"),
+        "{}",
+        changed.message
+    );
+    assert_eq!(
+        common::sales_for(&control, order.number),
+        1,
+        "the sale is left alone"
+    );
+}
+
+/// Issue 22: the merchant removes the app from the store (`app/uninstalled`): the store's token
+/// is dropped and the dashboard says why the integration switched itself off (R5).
+#[tokio::test]
+async fn removing_the_app_from_the_store_switches_off_and_says_so() {
+    let ponte = running().await;
+    ponte.control().uninstall_app();
+    ponte
+        .until("switched off", || !ponte.app.status().unwrap().enabled)
+        .await;
+    let status = ponte.app.status().unwrap();
+    let reason = status.disabled_reason.unwrap();
+    assert_eq!(
+        reason.code,
+        ponte_core::problem::ProblemCode::NuvemshopAccessChanged
+    );
+    assert!(
+        reason.message.contains("removido da loja"),
+        "{}",
+        reason.message
+    );
+    assert!(reason.hint.contains("Refazer a integração"));
+    assert!(!status.nuvemshop.connected);
 }
 
 #[tokio::test]

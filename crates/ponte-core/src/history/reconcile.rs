@@ -91,11 +91,11 @@ pub(crate) fn after_import_change(order: &Order) -> Option<(Flag, Option<&'stati
     }
 }
 
-/// What the merchant is told of an imported order cancelled or refunded since (Ponte never
-/// changes the sale).
+/// What the merchant is told of an imported order cancelled, refunded or edited since (Ponte
+/// never changes the sale). `detail`: how the money went back, or what was edited.
 pub(crate) fn after_import_message(
     flag: Flag,
-    returned: Option<&str>,
+    detail: Option<&str>,
     sale_number: Option<i64>,
 ) -> String {
     let sale_text = sale_number.map_or_else(|| "sua venda".to_string(), |n| format!("a venda {n}"));
@@ -104,10 +104,17 @@ pub(crate) fn after_import_message(
             "Pedido cancelado na Nuvemshop depois de importado. Confira {sale_text} na Conta \
              Azul e cancele-a, se for o caso; o Ponte não muda vendas."
         ),
+        Flag::Edited => format!(
+            "Pedido alterado na Nuvemshop depois de importado{}. Confira {sale_text} na Conta \
+             Azul; o Ponte não muda vendas.",
+            detail
+                .map(|changes| format!(": {changes}"))
+                .unwrap_or_default()
+        ),
         _ => format!(
             "Pagamento devolvido na Nuvemshop ({}) depois da importação. Confira {sale_text} \
              na Conta Azul; o Ponte não muda vendas.",
-            returned.unwrap_or("devolvido")
+            detail.unwrap_or("devolvido")
         ),
     }
 }
@@ -390,11 +397,7 @@ impl Engine {
             if !changes.is_empty() {
                 flag(
                     Flag::Edited,
-                    format!(
-                        "Pedido alterado na Nuvemshop depois de importado: {}. Confira \
-                         {sale_text} na Conta Azul; o Ponte não muda vendas.",
-                        changes.join(", ")
-                    ),
+                    after_import_message(Flag::Edited, Some(&changes.join(", ")), sale_number),
                 );
             }
         }

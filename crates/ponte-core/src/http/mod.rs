@@ -184,6 +184,16 @@ impl Request {
         }
     }
 
+    /// A DELETE: once gone, gone again.
+    pub fn delete(url: String) -> Self {
+        Request {
+            method: Method::DELETE,
+            url,
+            body: None,
+            idempotent: true,
+        }
+    }
+
     /// A PUT that sets a field to a value: the same twice is the same as once.
     pub fn put(url: String, body: serde_json::Value) -> Self {
         Request {

@@ -37,6 +37,14 @@ pub struct OrdersQuery {
     pub updated_max: Option<DateTime<Utc>>,
 }
 
+/// A webhook the app registered on the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisteredWebhook {
+    pub id: u64,
+    pub event: String,
+    pub url: String,
+}
+
 /// One page of orders, each still raw: a broken order must not hide the others.
 pub struct OrdersPage {
     pub orders: Vec<Value>,
@@ -182,7 +190,7 @@ impl NuvemshopClient {
     }
 
     /// The store's webhooks for this app: `(event, url)`.
-    pub async fn webhooks(&self) -> Result<Vec<(String, String)>> {
+    pub async fn webhooks(&self) -> Result<Vec<RegisteredWebhook>> {
         let reply = self.get(self.url("/webhooks")).await?;
         if !reply.is_success() {
             return Err(reply.into_error(Service::Nuvemshop));
@@ -191,12 +199,24 @@ impl NuvemshopClient {
         Ok(hooks
             .iter()
             .filter_map(|hook| {
-                Some((
-                    hook.get("event")?.as_str()?.to_string(),
-                    hook.get("url")?.as_str()?.to_string(),
-                ))
+                Some(RegisteredWebhook {
+                    id: hook.get("id")?.as_u64()?,
+                    event: hook.get("event")?.as_str()?.to_string(),
+                    url: hook.get("url")?.as_str()?.to_string(),
+                })
             })
             .collect())
+    }
+
+    /// Deletes one of the app's webhooks (`DELETE /webhooks/{id}`); one already gone is fine.
+    pub async fn delete_webhook(&self, id: u64) -> Result<()> {
+        let reply = self
+            .call(Request::delete(self.url(&format!("/webhooks/{id}"))))
+            .await?;
+        if !reply.is_success() && reply.status != 404 {
+            return Err(reply.into_error(Service::Nuvemshop));
+        }
+        Ok(())
     }
 
     /// Registers a webhook (`POST /webhooks {event, url}`).

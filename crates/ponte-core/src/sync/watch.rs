@@ -1,4 +1,5 @@
-//! Imported orders cancelled or refunded in Nuvemshop afterwards, noticed as each pass runs.
+//! Imported orders cancelled or refunded in Nuvemshop afterwards, noticed as each pass runs,
+//! and edited, noticed as Nuvemshop says so (`order/edited`).
 //! Ponte never changes a sale: the merchant is told once which sale to look at, and the
 //! dashboard keeps it until they say it was checked. `reconcile` remains the full comparison
 //! of a period (partial refunds and chargebacks included); this is its everyday part.
@@ -72,6 +73,57 @@ impl Engine {
             self.store.set_watch_cursor(&key, newest)?;
         }
         Ok(noticed)
+    }
+
+    /// An order Nuvemshop says was edited (`order/edited`): when Ponte imported it and what a
+    /// sale holds changed (total, items, shipping, customer), the merchant is told as for a
+    /// cancellation. Answers whether it was news.
+    pub async fn notice_edit(&self, order_id: u64) -> Result<bool> {
+        let Some(known) = self.store.order(order_id)? else {
+            return Ok(false);
+        };
+        if known.state != OrderState::Imported {
+            // Not sent yet: its sale is made from the order as it is then.
+            return Ok(false);
+        }
+        let Some(before) = known
+            .payload
+            .as_deref()
+            .and_then(|payload| serde_json::from_str::<serde_json::Value>(payload).ok())
+            .and_then(|value| Order::parse(&value).ok())
+        else {
+            return Ok(false);
+        };
+        let now = Order::parse(&self.nuvemshop.order(order_id).await?).map_err(|(_, why)| {
+            crate::error::Error::Unreadable {
+                service: crate::error::Service::Nuvemshop,
+                detail: why,
+            }
+        })?;
+        let changes = crate::history::reconcile::changes_since_import(&before, &now);
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        let detail = changes.join(", ");
+        let new = self.store.record_changed(
+            order_id,
+            crate::history::Flag::Edited,
+            Some(&detail),
+            self.clock.now(),
+        )?;
+        if new {
+            tracing::info!(order_id, "order edited after its import");
+            self.events.send(Event::ChangedAfterImport {
+                order_id,
+                number: known.number,
+                message: crate::history::reconcile::after_import_message(
+                    crate::history::Flag::Edited,
+                    Some(&detail),
+                    known.sale_number,
+                ),
+            });
+        }
+        Ok(new)
     }
 
     /// One order of a listing, when Ponte knows it: recorded whatever its state (an order

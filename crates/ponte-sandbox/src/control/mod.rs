@@ -157,6 +157,13 @@ impl Control {
         self.state.with(|world| world.nuvemshop.webhooks.clone())
     }
 
+    /// A webhook the app registered earlier, as `POST /webhooks` would (e.g. for a broker's
+    /// former address).
+    pub fn add_webhook(&self, event: &str, url: &str) -> crate::nuvemshop::webhooks::Webhook {
+        self.state
+            .with(|world| world.nuvemshop.add_webhook(event, url))
+    }
+
     /// How unreliable webhook delivery is from now on.
     pub fn set_webhook_faults(&self, faults: crate::nuvemshop::webhooks::WebhookFaults) {
         self.state.with(|world| world.webhook_faults = faults);
@@ -180,6 +187,14 @@ impl Control {
         self.state
             .with(|world| world.nuvemshop.outbox.push(delivery));
         Ok(())
+    }
+
+    /// The merchant removes the app from the store's admin: the token stops working and
+    /// `app/uninstalled` is delivered.
+    pub fn uninstall_app(&self) {
+        let app_id = self.state.config.nuvemshop.app_id.parse().unwrap_or(1);
+        self.state
+            .with(|world| world.nuvemshop.uninstall_app(app_id));
     }
 
     pub fn revoke_nuvemshop_token(&self) {

@@ -448,7 +448,15 @@ impl NuvemshopState {
         }
         let order = self.touch(id, |order| order.products[line].quantity = quantity)?;
         self.raise("order/updated", id);
+        self.raise("order/edited", id);
         Some(order)
+    }
+
+    /// The merchant removes the app from the store: its token stops working and the app's
+    /// `app/uninstalled` webhooks are called with the app's id.
+    pub fn uninstall_app(&mut self, app_id: u64) {
+        self.current_token = None;
+        self.raise("app/uninstalled", app_id);
     }
 
     pub fn set_owner_note(&mut self, id: u64, note: String) -> Option<Order> {

@@ -30,6 +30,7 @@ pub const EVENTS: &[&str] = &[
     "order/packed",
     "order/fulfilled",
     "order/cancelled",
+    "order/edited",
     "product/created",
     "product/updated",
     "product/deleted",

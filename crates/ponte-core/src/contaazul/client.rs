@@ -23,6 +23,10 @@ pub const CATALOGUE_PAGE_SIZE: u32 = 1000;
 /// A search that matches more than this many records is narrowed by the caller, not paged.
 const MAX_PAGES: u32 = 10;
 
+/// The file in the data directory from which every Ponte process on it takes its turns at
+/// Conta Azul (the account's limits are shared).
+const CONTAAZUL_SCHEDULE: &str = "contaazul-pace";
+
 pub struct ContaAzulClient {
     transport: Transport,
     api_url: String,
@@ -36,7 +40,11 @@ impl ContaAzulClient {
             transport: Transport::new(
                 Service::Contaazul,
                 &config.user_agent,
-                Pacer::windows(pacing.contaazul_per_second, pacing.contaazul_per_minute),
+                Pacer::windows(
+                    pacing.contaazul_per_second,
+                    pacing.contaazul_per_minute,
+                    Some(config.data_dir.join(CONTAAZUL_SCHEDULE)),
+                ),
             )?,
             api_url: config.contaazul_api_url.clone(),
             auth,

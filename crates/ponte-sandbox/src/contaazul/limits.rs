@@ -7,6 +7,8 @@ pub(crate) struct WindowLimiter {
     per_second: u32,
     per_minute: u32,
     admitted: VecDeque<Instant>,
+    /// Requests answered 429 so far.
+    refused: u64,
 }
 
 impl WindowLimiter {
@@ -15,6 +17,7 @@ impl WindowLimiter {
             per_second,
             per_minute,
             admitted: VecDeque::new(),
+            refused: 0,
         }
     }
 
@@ -42,6 +45,7 @@ impl WindowLimiter {
         if last_second >= self.per_second as usize
             || self.admitted.len() >= self.per_minute as usize
         {
+            self.refused += 1;
             return false;
         }
         self.admitted.push_back(now);
@@ -50,6 +54,11 @@ impl WindowLimiter {
 
     pub fn reset(&mut self) {
         self.admitted.clear();
+        self.refused = 0;
+    }
+
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 }
 

@@ -197,6 +197,11 @@ impl Control {
             .with(|world| world.nuvemshop.uninstall_app(app_id));
     }
 
+    /// Conta Azul requests answered 429 for the account's limits since the last reset.
+    pub fn contaazul_rate_refusals(&self) -> u64 {
+        self.state.with(|world| world.contaazul.limiter.refused())
+    }
+
     pub fn revoke_nuvemshop_token(&self) {
         self.state
             .with(|world| world.nuvemshop.current_token = None);

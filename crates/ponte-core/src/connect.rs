@@ -330,9 +330,11 @@ impl App {
             Claimed::Nuvemshop {
                 access_token,
                 store_id,
+                scope,
                 events,
             } => {
-                self.keep_nuvemshop(&access_token, &store_id).await?;
+                self.keep_nuvemshop(&access_token, &store_id, scope.as_deref())
+                    .await?;
                 match events {
                     Some((key, cursor)) => {
                         self.tokens.set(crate::instant::EVENTS_KEY, &key)?;
@@ -402,16 +404,25 @@ impl App {
             oauth::wait_for_code(listener, path, &state, self.config.authorization_timeout).await?;
         match service {
             Service::Nuvemshop => {
-                let (token, store_id) = oauth::exchange_nuvemshop_code(&self.config, &code).await?;
-                self.keep_nuvemshop(&token, &store_id).await
+                let (token, store_id, scope) =
+                    oauth::exchange_nuvemshop_code(&self.config, &code).await?;
+                self.keep_nuvemshop(&token, &store_id, scope.as_deref())
+                    .await
             }
             Service::Contaazul => self.contaazul_auth.exchange_code(&code).await,
         }
     }
 
-    async fn keep_nuvemshop(&self, token: &Secret, store_id: &str) -> Result<()> {
+    async fn keep_nuvemshop(
+        &self,
+        token: &Secret,
+        store_id: &str,
+        scope: Option<&str>,
+    ) -> Result<()> {
         self.tokens.set(NUVEMSHOP_TOKEN, token)?;
         self.store.set_nuvemshop_store_id(Some(store_id))?;
+        // What the token may do, for `ponte doctor` (an answer without it keeps none).
+        self.store.set_nuvemshop_scopes(scope)?;
         // The store's domain makes the admin links of the support report (R21).
         match self.nuvemshop_client()?.store().await {
             Ok(store) => {
@@ -479,6 +490,7 @@ impl App {
                 self.store.set_nuvemshop_store_id(None)?;
                 self.store.set_nuvemshop_domain(None)?;
                 self.store.set_nuvemshop_store_name(None)?;
+                self.store.set_nuvemshop_scopes(None)?;
             }
             Service::Contaazul => {
                 self.contaazul_auth.forget().await?;

@@ -772,6 +772,61 @@ async fn r10_products_are_matched_whether_or_not_the_status_filter_holds() {
     }
 }
 
+/// Issue 22: where Conta Azul's documents are silent, its other plausible answers: lists that
+/// refuse the 1000-record page, `proximo-numero` as an object, `conta-conectada` with only a
+/// `nome` or no name. Orders still import once each, with the customer and products reused
+/// (R8, R10, R12), and the dashboard names the company when the answer does.
+#[tokio::test]
+async fn orders_import_whichever_way_conta_azul_answers_what_its_documents_leave_open() {
+    use ponte_sandbox::answers::{ConnectedCompany, NextNumber};
+    for (sizes, next, company) in [
+        (
+            Some(vec![10, 20, 50, 100]),
+            NextNumber::Object,
+            ConnectedCompany::NameOnly,
+        ),
+        (
+            Some(vec![10, 20, 50, 100, 200, 500]),
+            NextNumber::Bare,
+            ConnectedCompany::NoName,
+        ),
+    ] {
+        let world = world().await;
+        let control = world.control();
+        let mut answers = control.answers();
+        answers.contaazul.page_sizes = sizes.clone();
+        answers.contaazul.next_number = next;
+        answers.contaazul.connected_company = company;
+        control.set_answers(answers);
+        control.add_product(product("Caneca Azul", "50"));
+        control.add_customer(pessoa("Maria Silva", CPF_MARIA));
+        let app = world.ready_app().await;
+        let orders: Vec<_> = (0..3)
+            .map(|_| {
+                control.create_order(paid(
+                    buyer("Maria Silva", "52998224725"),
+                    vec![line("Caneca Azul", "29.90", 1)],
+                ))
+            })
+            .collect();
+        let case = format!("{sizes:?} {next:?} {company:?}");
+        assert_eq!(app.sync_once().await.unwrap().imported, 3, "{case}");
+        for order in &orders {
+            assert_eq!(sales_for(&control, order.number), 1, "{case}");
+        }
+        let mut numbers: Vec<i64> = control.sales().iter().map(|s| s.numero).collect();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 3, "distinct numbers: {case}");
+        assert_eq!(control.products().len(), 1, "{case}");
+        assert_eq!(control.customers().len(), 1, "{case}");
+        let name = app.status().unwrap().contaazul.company_name;
+        match company {
+            ConnectedCompany::NoName => assert_eq!(name, None, "{case}"),
+            _ => assert!(name.is_some(), "{case}"),
+        }
+    }
+}
+
 /// Issue 12: a customer base that fits one page is read once per pass; the customer is still
 /// reused only when name and CPF match (R12).
 #[tokio::test]

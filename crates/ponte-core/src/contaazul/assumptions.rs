@@ -92,6 +92,23 @@ pub fn error_message(body: &str) -> String {
         .unwrap_or_else(|| body.trim().to_string())
 }
 
+/// `GET /v1/venda/proximo-numero` answers a bare integer (documented), possibly `null` for a
+/// company without sales (UNCONFIRMED); an object holding the number (`{"proximo_numero": n}`,
+/// as some wrappers show it) is read too. `Ok(None)`: no number given; `Err`: an answer that
+/// holds no number at all.
+pub fn next_number_from(value: &serde_json::Value) -> Result<Option<i64>, ()> {
+    use serde_json::Value;
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(number) => number.as_i64().filter(|n| *n > 0).map(Some).ok_or(()),
+        Value::Object(fields) => ["proximo_numero", "numero", "proximoNumero"]
+            .iter()
+            .find_map(|key| fields.get(*key))
+            .map_or(Err(()), next_number_from),
+        _ => Err(()),
+    }
+}
+
 /// The longest product code (`codigo_sku`) Conta Azul takes: UNCONFIRMED. A longer SKU is not
 /// used to match or create a product (the description decides).
 pub const PRODUCT_CODE_MAX_CHARS: usize = 60;

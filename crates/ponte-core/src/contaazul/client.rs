@@ -20,6 +20,10 @@ const PAGE_SIZE: u32 = 100;
 /// The largest documented page size: a whole catalogue up to this many products per status
 /// costs one call.
 pub const CATALOGUE_PAGE_SIZE: u32 = 1000;
+/// The documented sizes below it, tried in turn should Conta Azul refuse a size (the Sales
+/// OpenAPI lists `10, 20, 50, 100, 200, 500, 1000`; whether every list takes 1000 is
+/// UNCONFIRMED).
+const SMALLER_PAGE_SIZES: [u32; 3] = [500, 200, PAGE_SIZE];
 /// A search that matches more than this many records is narrowed by the caller, not paged.
 const MAX_PAGES: u32 = 10;
 
@@ -31,6 +35,8 @@ pub struct ContaAzulClient {
     transport: Transport,
     api_url: String,
     auth: Arc<ContaAzulAuth>,
+    /// The largest page the lists took so far: `CATALOGUE_PAGE_SIZE` until one is refused.
+    largest_page: std::sync::atomic::AtomicU32,
 }
 
 impl ContaAzulClient {
@@ -48,6 +54,7 @@ impl ContaAzulClient {
             )?,
             api_url: config.contaazul_api_url.clone(),
             auth,
+            largest_page: std::sync::atomic::AtomicU32::new(CATALOGUE_PAGE_SIZE),
         })
     }
 
@@ -90,6 +97,34 @@ impl ContaAzulClient {
             return Err(reply.into_error(Service::Contaazul));
         }
         reply.json(Service::Contaazul)
+    }
+
+    /// One page of a list in the largest size Conta Azul takes, and that size. A 400 to a
+    /// page of a list (which carries no data of the merchant's) is taken as the size refused:
+    /// the next smaller documented size is tried, and kept for the client's later pages.
+    async fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(T, u32)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let size = self.largest_page.load(Relaxed);
+            let size_text = size.to_string();
+            let mut sized = query.to_vec();
+            sized.push(("tamanho_pagina", size_text.as_str()));
+            match self.get_json(self.url(path, &sized)).await {
+                Err(Error::Api { status: 400, .. }) if size > PAGE_SIZE => {
+                    let smaller = SMALLER_PAGE_SIZES
+                        .into_iter()
+                        .find(|smaller| *smaller < size)
+                        .unwrap_or(PAGE_SIZE);
+                    tracing::warn!(size, smaller, "page size refused: trying a smaller one");
+                    self.largest_page.store(smaller, Relaxed);
+                }
+                other => return other.map(|page| (page, size)),
+            }
+        }
     }
 
     /// Every page of a `{items, totalItems}` search.
@@ -167,22 +202,16 @@ impl ContaAzulClient {
     /// The first page of every product with this `status`, in the largest page the API allows,
     /// and how many there are in all: a small catalogue is read whole in one call.
     pub async fn produtos_first_page(&self, status: &str) -> Result<(Vec<ProdutoSummary>, u64)> {
-        let size = CATALOGUE_PAGE_SIZE.to_string();
-        let query = [
-            ("status", status),
-            ("pagina", "1"),
-            ("tamanho_pagina", size.as_str()),
-        ];
-        let items: Items<ProdutoSummary> = self.get_json(self.url("/v1/produtos", &query)).await?;
+        let query = [("status", status), ("pagina", "1")];
+        let (items, _): (Items<ProdutoSummary>, _) = self.get_page("/v1/produtos", &query).await?;
         Ok((listed_with_status(items.items, status), items.total_items))
     }
 
     /// The first page of every customer, in the largest page the API allows, and how many
     /// there are in all: a small customer base is read whole in one call.
     pub async fn pessoas_first_page(&self) -> Result<(Vec<PessoaSummary>, u64)> {
-        let size = CATALOGUE_PAGE_SIZE.to_string();
-        let query = [("pagina", "1"), ("tamanho_pagina", size.as_str())];
-        let items: Items<PessoaSummary> = self.get_json(self.url("/v1/pessoas", &query)).await?;
+        let (items, _): (Items<PessoaSummary>, _) =
+            self.get_page("/v1/pessoas", &[("pagina", "1")]).await?;
         Ok((items.items, items.total_items))
     }
 
@@ -241,21 +270,21 @@ impl ContaAzulClient {
         self.get_json(self.url("/v1/venda/vendedores", &[])).await
     }
 
-    /// The next free sale number. `proximo-numero` answers a bare number; should it answer
-    /// `null` (UNCONFIRMED: seen as possible for a company without sales), the number after
-    /// the highest sale listed, or 1.
+    /// The next free sale number (`assumptions::next_number_from`); when `proximo-numero`
+    /// gives none, the number after the highest sale listed, or 1.
     pub async fn next_sale_number(&self) -> Result<i64> {
         let value: Value = self
             .get_json(self.url("/v1/venda/proximo-numero", &[]))
             .await?;
-        if let Some(next) = value.as_i64().filter(|next| *next > 0) {
-            return Ok(next);
-        }
-        if !value.is_null() {
-            return Err(Error::Unreadable {
-                service: Service::Contaazul,
-                detail: format!("proximo-numero answered {value}"),
-            });
+        match super::assumptions::next_number_from(&value) {
+            Ok(Some(next)) => return Ok(next),
+            Ok(None) => {}
+            Err(()) => {
+                return Err(Error::Unreadable {
+                    service: Service::Contaazul,
+                    detail: format!("proximo-numero answered {value}"),
+                })
+            }
         }
         let url = self.url(
             "/v1/venda/busca",
@@ -325,27 +354,23 @@ impl ContaAzulClient {
         fim: chrono::NaiveDate,
     ) -> Result<Vec<VendaSummary>> {
         let (inicio, fim) = (inicio.to_string(), fim.to_string());
-        let size = CATALOGUE_PAGE_SIZE.to_string();
         let mut all = Vec::new();
         for page in 1u32.. {
             let page_text = page.to_string();
-            let url = self.url(
-                "/v1/venda/busca",
-                &[
-                    ("data_inicio", inicio.as_str()),
-                    ("data_fim", fim.as_str()),
-                    ("campo_ordenado_ascendente", "NUMERO"),
-                    ("pagina", page_text.as_str()),
-                    ("tamanho_pagina", size.as_str()),
-                ],
-            );
-            let found: Itens<VendaSummary> = self.get_json(url).await?;
+            let query = [
+                ("data_inicio", inicio.as_str()),
+                ("data_fim", fim.as_str()),
+                ("campo_ordenado_ascendente", "NUMERO"),
+                ("pagina", page_text.as_str()),
+            ];
+            let (found, size): (Itens<VendaSummary>, _) =
+                self.get_page("/v1/venda/busca", &query).await?;
             let received = found.itens.len();
             all.extend(found.itens);
             // Read on while the count says more remain (a page may hold fewer than asked);
             // without a count, until a page is not full.
             let done = match found.total_itens {
-                0 => received < CATALOGUE_PAGE_SIZE as usize,
+                0 => received < size as usize,
                 total => all.len() as u64 >= total,
             };
             if received == 0 || done {

@@ -23,6 +23,8 @@ pub enum Claimed {
     Nuvemshop {
         access_token: Secret,
         store_id: String,
+        /// The token's scopes, as Nuvemshop granted them (`read_orders,write_orders`).
+        scope: Option<String>,
         /// The installation's key to the store's webhook events, and where they start.
         events: Option<(Secret, i64)>,
     },
@@ -60,6 +62,8 @@ enum WireTokens {
     Nuvemshop {
         access_token: String,
         store_id: String,
+        #[serde(default)]
+        scope: Option<String>,
     },
     Contaazul {
         access_token: String,
@@ -258,10 +262,12 @@ impl BrokerClient {
                 Some(WireTokens::Nuvemshop {
                     access_token,
                     store_id,
+                    scope,
                 }),
             ) => Ok(ClaimAnswer::Ready(Claimed::Nuvemshop {
                 access_token: Secret::new(access_token),
                 store_id,
+                scope,
                 events: claim.installation.map(|installation| {
                     (
                         Secret::new(installation.key),

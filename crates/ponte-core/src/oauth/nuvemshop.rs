@@ -8,7 +8,11 @@ use crate::error::{Error, Result};
 use crate::secrets::Secret;
 
 /// The access token and the store id.
-pub async fn exchange_code(config: &Config, code: &str) -> Result<(Secret, String)> {
+/// The token, the store's id and the granted scopes (when the answer says them).
+pub async fn exchange_code(
+    config: &Config,
+    code: &str,
+) -> Result<(Secret, String, Option<String>)> {
     let http = reqwest::Client::builder()
         .user_agent(&config.user_agent)
         .redirect(reqwest::redirect::Policy::none())
@@ -56,5 +60,9 @@ pub async fn exchange_code(config: &Config, code: &str) -> Result<(Secret, Strin
             _ => None,
         })
         .ok_or_else(|| Error::Authorization("no store id (user_id) in the answer".into()))?;
-    Ok((Secret::new(token), store_id))
+    let scope = body
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok((Secret::new(token), store_id, scope))
 }

@@ -516,7 +516,7 @@ impl Store {
             tx.execute("DELETE FROM settings WHERE key LIKE 'watch_cursor:%'", [])?;
             tx.execute(
                 "DELETE FROM settings WHERE key IN ('nuvemshop_store_id', 'nuvemshop_domain',
-                    'nuvemshop_store_name', 'instant_state',
+                    'nuvemshop_store_name', 'nuvemshop_scopes', 'instant_state',
                     'cursor', 'activated_at', 'disabled_reason', 'events_cursor')",
                 [],
             )?;

@@ -253,6 +253,15 @@ impl Store {
     pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_store_id", store_id)
     }
+
+    /// The Nuvemshop token's scopes as granted at its connect (`read_orders,write_orders`).
+    pub fn set_nuvemshop_scopes(&self, scopes: Option<&str>) -> Result<()> {
+        self.set_setting("nuvemshop_scopes", scopes)
+    }
+
+    pub fn nuvemshop_scopes(&self) -> Result<Option<String>> {
+        self.get_setting("nuvemshop_scopes")
+    }
 }
 
 impl Store {

@@ -373,7 +373,9 @@ pub(super) async fn create(State(state): State<AppState>, body: Bytes) -> Respon
                 return Err(reject(format!("Vendedor não encontrado: {id}")));
             }
         }
-        if company.vendas.iter().any(|venda| venda.numero == numero) {
+        if !world.answers.contaazul.duplicate_sale_numbers
+            && company.vendas.iter().any(|venda| venda.numero == numero)
+        {
             return Err(reject(format!(
                 "Já existe uma venda com o número {numero}. Use GET /v1/venda/proximo-numero."
             )));
@@ -548,8 +550,17 @@ pub(super) async fn search(State(state): State<AppState>, uri: Uri) -> Response 
 }
 
 pub(super) async fn next_number(State(state): State<AppState>) -> Response {
-    let next = state.with(|world| world.contaazul.next_sale_number());
-    json_response(StatusCode::OK, &json!(next))
+    let (next, shape) = state.with(|world| {
+        (
+            world.contaazul.next_sale_number(),
+            world.answers.contaazul.next_number,
+        )
+    });
+    let body = match shape {
+        crate::answers::NextNumber::Bare => json!(next),
+        crate::answers::NextNumber::Object => json!({ "proximo_numero": next }),
+    };
+    json_response(StatusCode::OK, &body)
 }
 
 pub(super) async fn sellers(State(state): State<AppState>) -> Response {

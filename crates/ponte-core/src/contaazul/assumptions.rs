@@ -92,20 +92,32 @@ pub fn error_message(body: &str) -> String {
         .unwrap_or_else(|| body.trim().to_string())
 }
 
-/// `GET /v1/venda/proximo-numero` answers a bare integer (documented), possibly `null` for a
-/// company without sales (UNCONFIRMED); an object holding the number (`{"proximo_numero": n}`,
-/// as some wrappers show it) is read too. `Ok(None)`: no number given; `Err`: an answer that
-/// holds no number at all.
-pub fn next_number_from(value: &serde_json::Value) -> Result<Option<i64>, ()> {
+/// What `GET /v1/venda/proximo-numero` said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextNumber {
+    Given(i64),
+    /// `null`: no number given.
+    None,
+    /// An answer that holds no number at all.
+    Unreadable,
+}
+
+/// `proximo-numero` answers a bare integer (documented), possibly `null` for a company without
+/// sales (UNCONFIRMED); an object holding the number (`{"proximo_numero": n}`, as some
+/// wrappers show it) is read too.
+pub fn next_number_from(value: &serde_json::Value) -> NextNumber {
     use serde_json::Value;
     match value {
-        Value::Null => Ok(None),
-        Value::Number(number) => number.as_i64().filter(|n| *n > 0).map(Some).ok_or(()),
+        Value::Null => NextNumber::None,
+        Value::Number(number) => number
+            .as_i64()
+            .filter(|n| *n > 0)
+            .map_or(NextNumber::Unreadable, NextNumber::Given),
         Value::Object(fields) => ["proximo_numero", "numero", "proximoNumero"]
             .iter()
             .find_map(|key| fields.get(*key))
-            .map_or(Err(()), next_number_from),
-        _ => Err(()),
+            .map_or(NextNumber::Unreadable, next_number_from),
+        _ => NextNumber::Unreadable,
     }
 }
 

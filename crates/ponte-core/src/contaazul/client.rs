@@ -277,9 +277,9 @@ impl ContaAzulClient {
             .get_json(self.url("/v1/venda/proximo-numero", &[]))
             .await?;
         match super::assumptions::next_number_from(&value) {
-            Ok(Some(next)) => return Ok(next),
-            Ok(None) => {}
-            Err(()) => {
+            super::assumptions::NextNumber::Given(next) => return Ok(next),
+            super::assumptions::NextNumber::None => {}
+            super::assumptions::NextNumber::Unreadable => {
                 return Err(Error::Unreadable {
                     service: Service::Contaazul,
                     detail: format!("proximo-numero answered {value}"),

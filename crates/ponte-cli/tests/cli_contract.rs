@@ -276,6 +276,51 @@ async fn r8_a_sync_killed_mid_way_leaves_no_duplicate_and_no_lost_sale() {
     assert_eq!(status["counts"]["importing"], 0);
 }
 
+/// Issue 22: `ponte doctor --json` reads only and answers one entry per assumption; in direct
+/// mode (no broker) the webhooks cannot be asked about, everything else holds.
+#[tokio::test]
+async fn doctor_reports_each_assumption_and_writes_nothing() {
+    let cli = cli().await;
+    cli.ready().await;
+    cli.order("Maria Silva", CPFS[0], "Caneca");
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    let control = cli.sandbox.control();
+    control.reset_calls();
+    let output = cli.run(&["doctor", "--json"]).await;
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let diagnosis = output.json();
+    assert!(diagnosis["ran_at"].is_string());
+    let checks = diagnosis["checks"].as_array().unwrap();
+    assert!(checks.len() >= 9);
+    for check in checks {
+        for field in [
+            "id",
+            "service",
+            "assumption",
+            "answer",
+            "verdict",
+            "consequence",
+        ] {
+            assert!(check[field].is_string(), "{field}: {check}");
+        }
+        let expected = if check["id"] == "nuvemshop.webhooks" {
+            "could_not_tell"
+        } else {
+            "holds"
+        };
+        assert_eq!(check["verdict"], expected, "{check}");
+    }
+    let calls = control.calls();
+    assert!(calls
+        .contaazul
+        .keys()
+        .chain(calls.nuvemshop.keys())
+        .all(|endpoint| endpoint.starts_with("GET ")));
+    let text = cli.run(&["doctor"]).await;
+    assert_eq!(text.code, 0);
+    assert!(text.stdout.contains("Confere"), "{}", text.stdout);
+}
+
 #[tokio::test]
 async fn the_environment_is_checked_with_a_clear_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_ponte"))

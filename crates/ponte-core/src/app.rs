@@ -652,6 +652,11 @@ impl App {
                 crate::privacy::redact_body(&exchange.response_body)
             ));
         }
+        // What the services answered where their documents are silent, when it was asked.
+        if let Some(diagnosis) = self.store.last_diagnosis()? {
+            report.push('\n');
+            report.push_str(&redact(&diagnosis.summary()));
+        }
         // The buyer's name where a message carries it (a refused customer's, for one).
         if let Some(name) = order
             .customer_name

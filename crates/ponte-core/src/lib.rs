@@ -9,6 +9,7 @@ pub mod config;
 mod connect;
 pub mod contaazul;
 pub mod data_dir;
+pub mod doctor;
 pub mod error;
 pub mod export;
 mod failpoint;

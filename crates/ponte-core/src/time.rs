@@ -64,6 +64,13 @@ pub fn nuvemshop_filter(at: DateTime<Utc>) -> String {
 }
 
 /// `29/11/2026`
+/// A moment as the merchant reads it: São Paulo's date and time, `06/12/2026 14:05`.
+pub fn format_business(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Sao_Paulo)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
 pub fn br_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }

@@ -6,6 +6,7 @@ mod backfill;
 mod changed;
 mod connect;
 mod disable;
+mod doctor;
 mod enable;
 mod export;
 mod lgpd;
@@ -73,6 +74,9 @@ pub enum Command {
     Retry(retry::Args),
     /// Prints the support report of an order (personal data masked).
     Report(report::Args),
+    /// Asks the connected accounts what their documents leave open, reading only: one line
+    /// per assumption Ponte makes, whether it holds, and what Ponte does either way.
+    Doctor(doctor::Args),
     /// Lists the LGPD requests received and what was done; sets the data requests' folder;
     /// confirms a store data erasure.
     Lgpd(lgpd::Args),
@@ -130,6 +134,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Retry(args) => retry::run(&app, args).await,
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,
+        Command::Doctor(args) => doctor::run(&app, args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => unreachable!("run before opening the app"),
     }

@@ -127,6 +127,12 @@ impl ContaAzulClient {
         }
     }
 
+    /// A read-only `GET` answered as it came, for `ponte doctor`: what Conta Azul said, not
+    /// what Ponte makes of it.
+    pub async fn probe(&self, path: &str, query: &[(&str, &str)]) -> Result<Reply> {
+        self.send(Request::get(self.url(path, query))).await
+    }
+
     /// Every page of a `{items, totalItems}` search.
     async fn search_items<T: DeserializeOwned>(
         &self,

@@ -104,6 +104,15 @@ impl NuvemshopClient {
         Ok(reply)
     }
 
+    /// A read-only `GET` answered as it came, for `ponte doctor` (a lost access still ends
+    /// it as `NuvemshopAccessRevoked` or `NuvemshopSuspended`).
+    pub async fn probe(&self, path: &str, query: &[(&str, &str)]) -> Result<Reply> {
+        let mut url = url::Url::parse(&self.url(path))
+            .map_err(|error| Error::Config(format!("PONTE_NUVEMSHOP_API_URL: {error}")))?;
+        url.query_pairs_mut().extend_pairs(query);
+        self.get(url.into()).await
+    }
+
     pub async fn store(&self) -> Result<Value> {
         let reply = self.get(self.url("/store")).await?;
         if !reply.is_success() {

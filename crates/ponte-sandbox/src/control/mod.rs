@@ -314,6 +314,23 @@ impl Control {
             .with(|world| world.contaazul.type_sale(customer, total, date))
     }
 
+    /// A sale typed under a number another sale already has (where the sandbox's answers let
+    /// numbers repeat, `duplicate_sale_numbers`).
+    pub fn type_sale_numbered(&self, numero: i64) -> Venda {
+        self.state.with(|world| {
+            let today = chrono::Utc::now().date_naive();
+            let mut venda =
+                world
+                    .contaazul
+                    .type_sale("Cliente de balcão", Decimal::new(10, 0), today);
+            if let Some(typed) = world.contaazul.vendas.iter_mut().find(|v| v.id == venda.id) {
+                typed.numero = numero;
+            }
+            venda.numero = numero;
+            venda
+        })
+    }
+
     /// The merchant deletes a sale in Conta Azul's screens; answers whether it existed.
     pub fn delete_sale(&self, id: &str) -> bool {
         self.state.with(|world| {

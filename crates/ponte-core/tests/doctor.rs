@@ -45,6 +45,9 @@ fn verdict(diagnosis: &Diagnosis, id: &str) -> (Verdict, String) {
     (check.verdict, check.answer.clone())
 }
 
+/// One answer of the sandbox switched from its default.
+type Flip = Box<dyn Fn(&mut Answers)>;
+
 fn with(control: &Control, change: impl FnOnce(&mut Answers)) {
     let mut answers = control.answers();
     change(&mut answers);
@@ -78,7 +81,7 @@ async fn in_sandbox_mode_every_check_holds_and_nothing_is_written() {
 async fn each_other_answer_is_reported_by_its_check() {
     let (world, app) = connected().await;
     let control = world.both.sandbox.control();
-    let flips: Vec<(&str, Box<dyn Fn(&mut Answers)>, Verdict)> = vec![
+    let flips: Vec<(&str, Flip, Verdict)> = vec![
         (
             "contaazul.products_status_filter",
             Box::new(|a| a.contaazul.products_status_ignored = true),

@@ -767,6 +767,7 @@ async function renderSettings() {
   renderOptions(await call("options"));
   await renderAbout();
   await renderLgpd();
+  renderDiagnosis(await call("diagnosis"));
 }
 
 /** The table as last loaded: *Usar sugestão* fills it at once, so a *Salvar* right after saves it. */
@@ -903,6 +904,43 @@ async function renderLgpd() {
   );
 }
 
+const VERDICTS = {
+  holds: { mark: "✓", text: "Confere", tone: "ok" },
+  does_not_hold: { mark: "✗", text: "Não confere", tone: "warn" },
+  could_not_tell: { mark: "?", text: "Não foi possível saber", tone: "muted" },
+};
+
+/** *Diagnóstico*: one item per assumption, what the service answered and what Ponte does. */
+function renderDiagnosis(diagnosis) {
+  $("doctor-when").textContent = diagnosis
+    ? `Última verificação: ${formatTime(diagnosis.ran_at)}`
+    : "Ainda não verificado.";
+  const checks = diagnosis ? diagnosis.checks : [];
+  $("doctor-list").replaceChildren(
+    ...checks.map((check) => {
+      const verdict = VERDICTS[check.verdict] || VERDICTS.could_not_tell;
+      const service = check.service === "nuvemshop" ? "Nuvemshop" : "Conta Azul";
+      return el("li", { class: `doctor-${verdict.tone}` }, [
+        el("strong", { text: `${verdict.mark} ${verdict.text} · ${service}` }),
+        el("span", { text: check.assumption }),
+        el("span", { class: "muted", text: `Resposta: ${check.answer}` }),
+        el("span", { class: "muted", text: `O Ponte: ${check.consequence}` }),
+      ]);
+    })
+  );
+}
+
+async function runDoctor() {
+  const button = $("doctor-run");
+  button.disabled = true;
+  $("doctor-when").textContent = "Verificando…";
+  try {
+    renderDiagnosis(await call("run_doctor"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** The folder is picked in the system's own folder picker, never typed. */
 async function chooseLgpdFolder(useDefault) {
   const folder = await call("choose_lgpd_folder", { default: useDefault });
@@ -995,6 +1033,7 @@ function wire() {
   $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(() => {}));
   $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(() => {}));
   $("check-update").addEventListener("click", checkUpdate);
+  $("doctor-run").addEventListener("click", () => runDoctor().catch(() => renderDiagnosis(null)));
   $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
   $("payments-suggested").addEventListener("click", () => shownPayments && renderPayments(shownPayments, true));
   $("payments-save").addEventListener("click", () => savePayments().catch(() => {}));

@@ -53,6 +53,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         lgpd,
         choose_lgpd_folder,
         confirm_store_erasure,
+        diagnosis,
+        run_doctor,
         about,
         set_autostart,
         check_update,
@@ -466,6 +468,18 @@ pub fn lgpd(shell: State<'_, Shell>) -> Answer<Lgpd> {
             .to_string(),
         requests: shell.app.lgpd_requests().map_err(problem)?,
     })
+}
+
+/// *Configurações › Diagnóstico*: the last run of `ponte doctor`, if any.
+#[tauri::command]
+pub fn diagnosis(shell: State<'_, Shell>) -> Answer<Option<ponte_core::doctor::Diagnosis>> {
+    shell.app.last_diagnosis().map_err(problem)
+}
+
+/// *Verificar agora*: asks both accounts, reading only.
+#[tauri::command]
+pub async fn run_doctor(shell: State<'_, Shell>) -> Answer<ponte_core::doctor::Diagnosis> {
+    shell.app.doctor().await.map_err(problem)
 }
 
 /// Where data requests are written: a folder the merchant picks in the system's own folder

@@ -1268,6 +1268,30 @@ async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
         "horizontal overflow of {overflow} px at 1024×700"
     );
     desktop.snapshot("dashboard-1024x700").await;
+    // Issue 22: Configurações › Diagnóstico asks both simulated accounts; in sandbox mode
+    // every assumption holds.
+    desktop.client.set_window_size(1280, 900).await.unwrap();
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop
+        .wait_text("#doctor-when", "Ainda não verificado")
+        .await;
+    desktop.click("#doctor-run").await;
+    desktop
+        .wait_text("#doctor-when", "Última verificação")
+        .await;
+    let checks = desktop.text("#doctor-list").await;
+    assert_eq!(checks.matches("✓ Confere").count(), 9, "{checks}");
+    assert!(!checks.contains("Não confere"), "{checks}");
+    desktop
+        .client
+        .execute(
+            "document.getElementById('doctor-run').scrollIntoView({block: 'start'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.snapshot("settings-doctor").await;
     desktop.end().await;
 }
 

@@ -9,7 +9,7 @@
 //! - **direct** (development and the README's CLI contract): with `PONTE_*_CLIENT_SECRET` set
 //!   and no `PONTE_BROKER_URL`, Ponte exchanges codes itself with a loopback redirect.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -128,24 +128,55 @@ pub fn check_broker_url(url: &str) -> Result<String> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-/// Creates the data directory (and its parents) readable by this user only: it holds the
-/// ledger, with customers' names, and the token file.
-pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+pub use crate::files::create_private_dir;
+
+/// The app's identifier (`tauri.conf.json`): the folder Windows' uninstaller knows.
+pub const APP_IDENTIFIER: &str = "br.app.ponte";
+
+/// The data directory when `PONTE_DATA_DIR` is not set, and where an earlier version may have
+/// left data to move (Windows only).
+pub fn default_dirs() -> Option<(PathBuf, Option<PathBuf>)> {
+    dirs::data_local_dir().map(|local| dirs_in(&local, cfg!(windows)))
 }
+
+fn dirs_in(local: &Path, windows: bool) -> (PathBuf, Option<PathBuf>) {
+    if windows {
+        (local.join(APP_IDENTIFIER), Some(local.join("Ponte")))
+    } else {
+        (local.join("Ponte"), None)
+    }
+}
+
 /// The logs of a data directory: known before the configuration is (the shell's log file is
 /// opened first, to report a configuration that fails).
 pub fn log_dir(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("logs")
 }
 
+/// Nuvemshop answers no query past its 10,000th result (documented in its changelog): a
+/// longer listing is read in narrower windows (`nuvemshop::window`).
+pub const NUVEMSHOP_RESULT_WINDOW: u64 = 10_000;
+
+/// How often Ponte looks for paid orders unless the merchant chose otherwise (R7), and the
+/// bounds of that choice.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(120);
+/// The shortest poll interval a merchant can choose.
+pub const MIN_INTERVAL_MINUTES: u64 = 1;
+/// The longest: a day, the article's own promise (*em até 24h*).
+pub const MAX_INTERVAL_MINUTES: u64 = 1440;
+
+/// A poll interval in minutes, within its bounds.
+pub fn interval_from_minutes(
+    minutes: u64,
+) -> std::result::Result<Duration, crate::problem::Problem> {
+    if (MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&minutes) {
+        Ok(Duration::from_secs(minutes * 60))
+    } else {
+        Err(crate::problem::Problem::of(
+            crate::problem::ProblemCode::BadInterval,
+        ))
+    }
+}
 
 impl Config {
     /// Reads the `PONTE_*` environment.
@@ -162,7 +193,7 @@ impl Config {
         let (data_dir, earlier_data_dir) =
             match lookup("PONTE_DATA_DIR").filter(|v| !v.trim().is_empty()) {
                 Some(dir) => (PathBuf::from(dir), None),
-                None => crate::data_dir::default_dirs().ok_or_else(|| {
+                None => default_dirs().ok_or_else(|| {
                     Error::Config("no application data directory; set PONTE_DATA_DIR".into())
                 })?,
             };
@@ -219,7 +250,7 @@ impl Config {
             authorization_timeout: Duration::from_secs(300),
             user_agent: "Ponte (suporte@ponte.app.br)".into(),
             pacing: Pacing::default(),
-            nuvemshop_result_window: crate::nuvemshop::client::RESULT_WINDOW,
+            nuvemshop_result_window: NUVEMSHOP_RESULT_WINDOW,
             check_every: None,
         })
     }
@@ -281,6 +312,17 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_keeps_the_data_apart_from_the_program() {
+        let local = Path::new("/local");
+        assert_eq!(
+            dirs_in(local, true),
+            (local.join("br.app.ponte"), Some(local.join("Ponte")))
+        );
+        assert_eq!(dirs_in(local, false), (local.join("Ponte"), None));
+    }
+
     use std::collections::HashMap;
 
     fn config(env: &[(&str, &str)]) -> Result<Config> {
@@ -380,5 +422,20 @@ mod tests {
             HashMap::from([("PONTE_DATA_DIR", "/tmp/p"), ("PONTE_TOKEN_STORE", "cloud")]);
         let error = Config::from_lookup(|name| env.get(name).map(|v| v.to_string())).unwrap_err();
         assert!(error.to_string().contains("PONTE_TOKEN_STORE"));
+    }
+
+    #[test]
+    fn r7_the_interval_stays_between_a_minute_and_a_day() {
+        assert_eq!(interval_from_minutes(2).unwrap(), Duration::from_secs(120));
+        assert_eq!(
+            interval_from_minutes(1440).unwrap(),
+            Duration::from_secs(86_400)
+        );
+        for wrong in [0, 1441, u64::MAX / 60 + 1] {
+            assert_eq!(
+                interval_from_minutes(wrong).unwrap_err().code,
+                crate::problem::ProblemCode::BadInterval
+            );
+        }
     }
 }

@@ -7,27 +7,12 @@
 //! version's data is moved there once, the keychain's key that seals the tokens with it. On
 //! macOS and Linux nothing changes: `Ponte/` in the local application-data directory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Result;
 use crate::secrets::KeychainKey;
 
-/// The app's identifier (`tauri.conf.json`): the folder Windows' uninstaller knows.
-pub const APP_IDENTIFIER: &str = "br.app.ponte";
-
-/// The data directory when `PONTE_DATA_DIR` is not set, and where an earlier version may have
-/// left data to move (Windows only).
-pub fn default_dirs() -> Option<(PathBuf, Option<PathBuf>)> {
-    dirs::data_local_dir().map(|local| dirs_in(&local, cfg!(windows)))
-}
-
-fn dirs_in(local: &Path, windows: bool) -> (PathBuf, Option<PathBuf>) {
-    if windows {
-        (local.join(APP_IDENTIFIER), Some(local.join("Ponte")))
-    } else {
-        (local.join("Ponte"), None)
-    }
-}
+pub use crate::config::{default_dirs, APP_IDENTIFIER};
 
 /// The ledger and the tokens: moved, or the app does not open on an earlier version's data.
 const LEDGER: [&str; 6] = [
@@ -54,7 +39,7 @@ pub fn adopt_earlier(
     if dir.join("ponte.sqlite3").exists() || !earlier.join("ponte.sqlite3").exists() {
         return Ok(false);
     }
-    crate::config::create_private_dir(dir)?;
+    crate::files::create_private_dir(dir)?;
     for name in LEDGER {
         let from = earlier.join(name);
         if from.exists() {
@@ -98,16 +83,6 @@ fn move_files(from: &Path, to: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::secrets::{FileStore, KeySource, Secret, TokenStore};
-
-    #[test]
-    fn windows_keeps_the_data_apart_from_the_program() {
-        let local = Path::new("/local");
-        assert_eq!(
-            dirs_in(local, true),
-            (local.join("br.app.ponte"), Some(local.join("Ponte")))
-        );
-        assert_eq!(dirs_in(local, false), (local.join("Ponte"), None));
-    }
 
     #[test]
     fn an_earlier_versions_data_moves_once_with_its_key() {

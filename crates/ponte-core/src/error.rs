@@ -45,13 +45,13 @@ pub enum Error {
     #[error("no answer from {}: {detail}", .service.name())]
     NoAnswer { service: Service, detail: String },
     // Logs see the answer with personal data masked.
-    #[error("{} answered {status}: {}", .service.name(), crate::app::redact(.body))]
+    #[error("{} answered {status}: {}", .service.name(), crate::privacy::redact(.body))]
     Api {
         service: Service,
         status: u16,
         body: String,
     },
-    #[error("{} sent an answer Ponte cannot read: {}", .service.name(), crate::app::redact(.detail))]
+    #[error("{} sent an answer Ponte cannot read: {}", .service.name(), crate::privacy::redact(.detail))]
     Unreadable { service: Service, detail: String },
     #[error("authorization failed: {0}")]
     Authorization(String),
@@ -86,46 +86,7 @@ pub enum Error {
     Invalid(Problem),
 }
 
-/// Why a pairing code (an install started in the Nuvemshop admin) was not accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PairingRefusal {
-    /// Not 8 letters and digits.
-    Malformed,
-    Unknown,
-    /// Older than 10 minutes, or already used.
-    ExpiredOrUsed,
-    TooManyAttempts,
-}
-
-impl PairingRefusal {
-    fn message(self) -> &'static str {
-        match self {
-            PairingRefusal::Malformed => "O código tem 8 letras e números, como ABCD-2345.",
-            PairingRefusal::Unknown => "Código não encontrado.",
-            PairingRefusal::ExpiredOrUsed => "Este código expirou ou já foi usado.",
-            PairingRefusal::TooManyAttempts => {
-                "Muitas tentativas seguidas. Espere um minuto e tente de novo."
-            }
-        }
-    }
-}
-
-/// Why the code the broker's page showed after a consent was not accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReturnCodeRefusal {
-    /// Not 8 letters and digits.
-    Malformed,
-    /// Not this connect's code.
-    Wrong,
-    /// Too many wrong codes: the broker dropped the authorization.
-    Burnt,
-    /// The service has not answered the broker yet.
-    NotYet,
-    /// No connect is waiting for a code.
-    NoConnect,
-    /// A `ponte://` link that is not the way back of a connect in progress here.
-    NotThisConnect,
-}
+pub use crate::problem::{PairingRefusal, ReturnCodeRefusal};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

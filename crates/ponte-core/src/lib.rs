@@ -6,10 +6,8 @@
 
 pub mod app;
 pub mod config;
-mod connect;
 pub mod contaazul;
 pub mod data_dir;
-pub mod doctor;
 pub mod error;
 pub mod export;
 mod failpoint;
@@ -39,8 +37,9 @@ pub(crate) fn stable_hash(bytes: &[u8]) -> u64 {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+pub use app::connect::LINK_SCHEME;
+pub use app::doctor;
 pub use config::Config;
-pub use connect::LINK_SCHEME;
 pub use error::{Error, Problem};
 #[cfg(feature = "fail-points")]
 pub use failpoint::{arm as arm_fail_point, disarm_all as disarm_fail_points};

@@ -1,6 +1,6 @@
 //! What a support report (R21) and an order's *Detalhes* show of Ponte's exchanges: a buyer's
 //! personal data masked. Documents, e-mails and phone numbers are found by their shape
-//! ([`crate::app::redact`]); names and addresses by where they stand in the JSON — a product's
+//! ([`redact`]); names and addresses by where they stand in the JSON — a product's
 //! `name` is not a person's.
 
 use serde_json::Value;
@@ -133,9 +133,9 @@ pub fn redact_body(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
             mask(&mut value, false, false);
-            crate::app::redact(&value.to_string())
+            redact(&value.to_string())
         }
-        Err(_) => crate::app::redact(&mask_fragment(text)),
+        Err(_) => redact(&mask_fragment(text)),
     }
 }
 
@@ -143,7 +143,7 @@ pub fn redact_body(text: &str) -> String {
 /// e-mails and phones by their shape.
 pub fn redact_url(text: &str) -> String {
     let Ok(mut url) = url::Url::parse(text) else {
-        return crate::app::redact(text);
+        return redact(text);
     };
     if url.query().is_some() {
         let pairs: Vec<(String, String)> = url
@@ -159,7 +159,7 @@ pub fn redact_url(text: &str) -> String {
             .collect();
         url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    crate::app::redact(url.as_str())
+    redact(url.as_str())
 }
 
 /// In text that is not whole JSON: the string value after any name-like or address-like key
@@ -265,9 +265,110 @@ fn mask(value: &mut Value, in_address: bool, held_person: bool) {
     }
 }
 
+/// Masks CPFs, CNPJs, e-mails and phone numbers in free text.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if !token.is_empty() {
+            out.push_str(&redact_token(token));
+            token.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || ".-/@+_".contains(c) {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
+fn redact_token(token: &str) -> String {
+    if let Some((_, domain)) = token.split_once('@') {
+        return format!("***@{domain}");
+    }
+    let digits = token.chars().filter(char::is_ascii_digit).count();
+    let only_document_chars = token
+        .chars()
+        .all(|c| c.is_ascii_digit() || ".-/+".contains(c));
+    // CPF and CNPJ with or without punctuation (11 digits is also a mobile number with DDD).
+    if only_document_chars && !token.starts_with('+') && (digits == 11 || digits == 14) {
+        return mask_document(token);
+    }
+    // A local phone number: 9876-5432, 98765-4321.
+    if let Some((head, tail)) = token.split_once('-') {
+        let all_digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+        if all_digits(head) && all_digits(tail) && (4..=5).contains(&head.len()) && tail.len() == 4
+        {
+            return "****-****".into();
+        }
+    }
+    if only_document_chars && digits >= 10 && token.starts_with('+') {
+        return format!("{}****", &token[..token.len().min(6)]);
+    }
+    token.to_string()
+}
+
+/// Hides all but the middle digits of a formatted CPF or CNPJ: `***.456.789-**`, how reports
+/// and lists show a document.
+pub fn mask_document(formatted: &str) -> String {
+    let digit_positions: Vec<usize> = formatted
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_digit())
+        .map(|(i, _)| i)
+        .collect();
+    let keep = if digit_positions.len() == 11 {
+        3..9
+    } else {
+        2..8
+    };
+    formatted
+        .char_indices()
+        .map(|(i, c)| {
+            let index = digit_positions.iter().position(|p| *p == i);
+            match index {
+                Some(n) if !keep.contains(&n) => '*',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r21_the_report_masks_personal_data() {
+        let text = r#"{"cpf":"529.982.247-25","email":"maria@exemplo.com.br","telefone_celular":"+5511987654321","nome":"Maria"}"#;
+        let redacted = redact(text);
+        assert!(!redacted.contains("529.982.247-25"));
+        assert!(redacted.contains("***.982.247-**"));
+        assert!(!redacted.contains("maria@"));
+        assert!(redacted.contains("***@exemplo.com.br"));
+        assert!(!redacted.contains("987654321"));
+        assert!(redacted.contains("\"nome\":\"Maria\""), "{redacted}");
+    }
+
+    #[test]
+    fn r21_documents_and_phones_are_masked_with_or_without_punctuation() {
+        let text = "GET /v1/pessoas?documentos=52998224725&pagina=1 \
+                    cnpj 11222333000181, fone (11) 98765-4321, pedido 1450789401 de 2026-11-30";
+        let redacted = redact(text);
+        for personal in ["52998224725", "11222333000181", "98765-4321"] {
+            assert!(!redacted.contains(personal), "{personal}: {redacted}");
+        }
+        assert!(redacted.contains("documentos=***982247**"), "{redacted}");
+        assert!(
+            redacted.contains("pedido 1450789401"),
+            "order ids stay: {redacted}"
+        );
+        assert!(redacted.contains("2026-11-30"), "dates stay: {redacted}");
+    }
 
     #[test]
     fn a_forgotten_customers_words_leave_the_logs() {

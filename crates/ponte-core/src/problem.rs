@@ -51,6 +51,47 @@ pub enum ProblemCode {
     ReturnCodeRefused,
 }
 
+/// Why a pairing code (an install started in the Nuvemshop admin) was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairingRefusal {
+    /// Not 8 letters and digits.
+    Malformed,
+    Unknown,
+    /// Older than 10 minutes, or already used.
+    ExpiredOrUsed,
+    TooManyAttempts,
+}
+
+impl PairingRefusal {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            PairingRefusal::Malformed => "O código tem 8 letras e números, como ABCD-2345.",
+            PairingRefusal::Unknown => "Código não encontrado.",
+            PairingRefusal::ExpiredOrUsed => "Este código expirou ou já foi usado.",
+            PairingRefusal::TooManyAttempts => {
+                "Muitas tentativas seguidas. Espere um minuto e tente de novo."
+            }
+        }
+    }
+}
+
+/// Why the code the broker's page showed after a consent was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnCodeRefusal {
+    /// Not 8 letters and digits.
+    Malformed,
+    /// Not this connect's code.
+    Wrong,
+    /// Too many wrong codes: the broker dropped the authorization.
+    Burnt,
+    /// The service has not answered the broker yet.
+    NotYet,
+    /// No connect is waiting for a code.
+    NoConnect,
+    /// A `ponte://` link that is not the way back of a connect in progress here.
+    NotThisConnect,
+}
+
 const RETRY_OR_REPORT: &str =
     "Clique em Tentar novamente. Se continuar, use Copiar relatório para o suporte.";
 
@@ -395,8 +436,8 @@ impl Problem {
     }
 
     /// The code typed to finish a connect, refused: what happened and what to do.
-    pub fn return_code_refused(refusal: crate::error::ReturnCodeRefusal) -> Self {
-        use crate::error::ReturnCodeRefusal::*;
+    pub fn return_code_refused(refusal: ReturnCodeRefusal) -> Self {
+        use ReturnCodeRefusal::*;
         let again = "Clique em Conectar de novo e autorize o acesso no navegador.";
         let (message, hint) = match refusal {
             Malformed => ("O código tem 8 letras e números, como ABCD-2345.", None),

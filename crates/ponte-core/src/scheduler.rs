@@ -10,23 +10,10 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
 use crate::error::{Error, Result};
-use crate::problem::{Problem, ProblemCode};
 use crate::sync::PassReport;
 use crate::App;
 
-/// The shortest poll interval a merchant can choose.
-pub const MIN_INTERVAL_MINUTES: u64 = 1;
-/// The longest: a day, the article's own promise (*em até 24h*).
-pub const MAX_INTERVAL_MINUTES: u64 = 1440;
-
-/// A poll interval in minutes, within its bounds.
-pub fn interval_from_minutes(minutes: u64) -> std::result::Result<Duration, Problem> {
-    if (MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&minutes) {
-        Ok(Duration::from_secs(minutes * 60))
-    } else {
-        Err(Problem::of(ProblemCode::BadInterval))
-    }
-}
+pub use crate::config::{interval_from_minutes, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES};
 
 /// What the dashboard shows of the schedule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -157,25 +144,5 @@ impl Scheduler {
             s.running = false;
             s.next_check_at = None;
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn r7_the_interval_stays_between_a_minute_and_a_day() {
-        assert_eq!(interval_from_minutes(2).unwrap(), Duration::from_secs(120));
-        assert_eq!(
-            interval_from_minutes(1440).unwrap(),
-            Duration::from_secs(86_400)
-        );
-        for wrong in [0, 1441, u64::MAX / 60 + 1] {
-            assert_eq!(
-                interval_from_minutes(wrong).unwrap_err().code,
-                ProblemCode::BadInterval
-            );
-        }
     }
 }

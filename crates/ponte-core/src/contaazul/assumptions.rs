@@ -132,7 +132,7 @@ pub fn company_name(company: &serde_json::Value) -> Option<String> {
     ["nome_fantasia", "razao_social", "nome"]
         .into_iter()
         .filter_map(|key| company.get(key)?.as_str())
-        .map(crate::rules::clean_text)
+        .map(crate::rules::text::clean_text)
         .find(|name| !name.is_empty())
 }
 

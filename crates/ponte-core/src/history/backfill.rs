@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::listing::{orders_created, Listing};
 use super::matching::{Action, OrderPlan};
 use super::notes::{sales_in_period, OtherSale, SaleOfOrder, SalesInPeriod};
 use super::period::Period;
 use crate::error::{Error, Result};
+use crate::nuvemshop::window::{orders_created, Listing};
 use crate::nuvemshop::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::rules::eligibility::{eligibility, Eligibility};

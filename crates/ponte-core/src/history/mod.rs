@@ -2,9 +2,7 @@
 //! activation date, the reconciliation of a period against Conta Azul, and what importing an
 //! order would do.
 
-mod app;
 pub mod backfill;
-pub mod listing;
 pub mod matching;
 mod notes;
 pub mod period;
@@ -14,3 +12,5 @@ pub use backfill::{BackfillPreview, NotImported, PlannedOrder};
 pub use matching::{Action, Choice, OrderPlan};
 pub use period::Period;
 pub use reconcile::{Flag, FlaggedOrder, MissingOrder, Reconciliation};
+
+pub use crate::nuvemshop::window::{orders_created, Listing};

@@ -11,9 +11,7 @@ use crate::secrets::Secret;
 use crate::time::nuvemshop_filter;
 
 pub const PER_PAGE: u32 = 200;
-/// Nuvemshop answers no query past its 10,000th result (documented in its changelog): a
-/// longer listing is read in narrower `updated_at` windows.
-pub const RESULT_WINDOW: u64 = 10_000;
+pub use crate::config::NUVEMSHOP_RESULT_WINDOW as RESULT_WINDOW;
 
 pub struct NuvemshopClient {
     transport: Transport,

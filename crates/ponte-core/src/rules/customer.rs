@@ -2,7 +2,7 @@
 
 use crate::contaazul::assumptions::{EMAIL_MAX_CHARS, PERSON_NAME_MAX_CHARS, PHONE_MAX_CHARS};
 use crate::contaazul::wire::{NewPessoa, Perfil, PessoaSummary};
-use crate::nuvemshop::Order;
+use crate::nuvemshop::wire::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::rules::same_text;
 use crate::rules::text::{clean_text, clean_text_within};
@@ -41,30 +41,7 @@ impl Document {
     }
 }
 
-/// Hides all but the middle digits of a formatted CPF or CNPJ: `***.456.789-**`, how reports
-/// and lists show a document.
-pub fn mask_document(formatted: &str) -> String {
-    let digit_positions: Vec<usize> = formatted
-        .char_indices()
-        .filter(|(_, c)| c.is_ascii_digit())
-        .map(|(i, _)| i)
-        .collect();
-    let keep = if digit_positions.len() == 11 {
-        3..9
-    } else {
-        2..8
-    };
-    formatted
-        .char_indices()
-        .map(|(i, c)| {
-            let index = digit_positions.iter().position(|p| *p == i);
-            match index {
-                Some(n) if !keep.contains(&n) => '*',
-                _ => c,
-            }
-        })
-        .collect()
-}
+pub use crate::privacy::mask_document;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomerDraft {

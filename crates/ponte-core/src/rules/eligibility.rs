@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::nuvemshop::Order;
+use crate::nuvemshop::wire::Order;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Eligibility {

@@ -1,6 +1,7 @@
 //! The help article's rules (see rules.md, R2–R21) as pure functions: no I/O, no clock of their
 //! own. The engine feeds them what it knows and does what they answer.
 
+pub mod changes;
 pub mod customer;
 pub mod eligibility;
 pub mod failure;

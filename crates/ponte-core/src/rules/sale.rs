@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::contaazul::wire::{ComposicaoDeValor, Desconto, NewVenda, VendaItem};
 use crate::money::{brl, cents};
-use crate::nuvemshop::Order;
+use crate::nuvemshop::wire::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::rules::payment::{payment_condition, PaymentMapping, PaymentMethod, MAX_INSTALLMENTS};
 use crate::rules::product::product_name;

@@ -7,8 +7,7 @@ use serde::Serialize;
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::history::reconcile::after_import_message;
-use crate::history::Flag;
+use crate::rules::changes::{after_import_message, Flag};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChangedOrder {

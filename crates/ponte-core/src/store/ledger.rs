@@ -9,7 +9,6 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::http::Exchange;
 use crate::problem::{Problem, ProblemCode};
-use crate::sync::Progress;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +53,20 @@ impl OrderState {
             _ => return None,
         })
     }
+}
+
+/// Where an order stands, as far as sending its sale goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing sent yet.
+    Queued,
+    /// The sale was (or may have been) sent under `numero`, last at `sent_at`, and no answer
+    /// said it was saved. `taken`: Conta Azul refused the number as already used.
+    Sent {
+        numero: i64,
+        sent_at: DateTime<Utc>,
+        taken: bool,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 
 pub use changed::ChangedOrder;
-pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Seen, SeenState};
+pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Progress, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState, MAX_ORDERS_PER_REQUEST};
 pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};
 pub use remembered::Remembered;

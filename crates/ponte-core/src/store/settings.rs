@@ -254,17 +254,13 @@ impl Store {
         self.set_setting("nuvemshop_store_id", store_id)
     }
 
-    /// The last `ponte doctor`, for the support report.
-    pub fn set_last_diagnosis(&self, diagnosis: &crate::doctor::Diagnosis) -> Result<()> {
-        let json = serde_json::to_string(diagnosis).unwrap_or_default();
-        self.set_setting("last_diagnosis", Some(&json))
+    /// The last `ponte doctor` as JSON (its shape is the doctor's), for the support report.
+    pub fn set_last_diagnosis(&self, json: &str) -> Result<()> {
+        self.set_setting("last_diagnosis", Some(json))
     }
 
-    /// The last diagnosis; one this version cannot read (written by a newer one) is none.
-    pub fn last_diagnosis(&self) -> Result<Option<crate::doctor::Diagnosis>> {
-        Ok(self
-            .get_setting("last_diagnosis")?
-            .and_then(|json| serde_json::from_str(&json).ok()))
+    pub fn last_diagnosis(&self) -> Result<Option<String>> {
+        self.get_setting("last_diagnosis")
     }
 
     /// The Nuvemshop token's scopes as granted at its connect (`read_orders,write_orders`).

@@ -36,19 +36,7 @@ pub const RECHECK: Duration = Duration::minutes(1);
 /// How long a sale that was not received (no connection, 429) waits before it is sent again.
 pub const RETRY_PAUSE: Duration = Duration::seconds(30);
 
-/// Where an order stands, as far as sending its sale goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// Nothing sent yet.
-    Queued,
-    /// The sale was (or may have been) sent under `numero`, last at `sent_at`, and no answer
-    /// said it was saved. `taken`: Conta Azul refused the number as already used.
-    Sent {
-        numero: i64,
-        sent_at: DateTime<Utc>,
-        taken: bool,
-    },
-}
+pub use crate::store::Progress;
 
 /// Why Conta Azul was searched for the number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

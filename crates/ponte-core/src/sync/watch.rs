@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Engine, Event, OVERLAP};
 use crate::error::Result;
-use crate::history::listing::{orders_created, Listing};
-use crate::history::reconcile::after_import_change;
+use crate::nuvemshop::window::{orders_created, Listing};
 use crate::nuvemshop::Order;
+use crate::rules::changes::after_import_change;
 use crate::store::OrderState;
 
 /// The listings that can hold an imported order whose sale no longer stands: cancelled, and
@@ -100,14 +100,14 @@ impl Engine {
                 detail: why,
             }
         })?;
-        let changes = crate::history::reconcile::changes_since_import(&before, &now);
+        let changes = crate::rules::changes::changes_since_import(&before, &now);
         if changes.is_empty() {
             return Ok(false);
         }
         let detail = changes.join(", ");
         let new = self.store.record_changed(
             order_id,
-            crate::history::Flag::Edited,
+            crate::rules::changes::Flag::Edited,
             Some(&detail),
             self.clock.now(),
         )?;
@@ -116,8 +116,8 @@ impl Engine {
             self.events.send(Event::ChangedAfterImport {
                 order_id,
                 number: known.number,
-                message: crate::history::reconcile::after_import_message(
-                    crate::history::Flag::Edited,
+                message: crate::rules::changes::after_import_message(
+                    crate::rules::changes::Flag::Edited,
                     Some(&detail),
                     known.sale_number,
                 ),
@@ -145,11 +145,7 @@ impl Engine {
         self.events.send(Event::ChangedAfterImport {
             order_id: order.id,
             number: order.number,
-            message: crate::history::reconcile::after_import_message(
-                flag,
-                returned,
-                known.sale_number,
-            ),
+            message: crate::rules::changes::after_import_message(flag, returned, known.sale_number),
         });
         Ok(true)
     }

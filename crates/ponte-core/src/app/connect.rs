@@ -323,7 +323,7 @@ impl App {
     /// revoked at the broker (a reconnect leaves no working key behind).
     async fn keep_claimed(&self, broker: &str, claimed: Claimed) -> Result<()> {
         let previous = match &claimed {
-            Claimed::Nuvemshop { .. } => self.tokens.get(crate::instant::EVENTS_KEY)?,
+            Claimed::Nuvemshop { .. } => self.tokens.get(crate::instant::feed::EVENTS_KEY)?,
             Claimed::Contaazul { .. } => self.contaazul_auth.broker_key()?,
         };
         match claimed {
@@ -337,10 +337,10 @@ impl App {
                     .await?;
                 match events {
                     Some((key, cursor)) => {
-                        self.tokens.set(crate::instant::EVENTS_KEY, &key)?;
+                        self.tokens.set(crate::instant::feed::EVENTS_KEY, &key)?;
                         self.store.set_events_cursor(cursor)?;
                     }
-                    None => self.tokens.delete(crate::instant::EVENTS_KEY)?,
+                    None => self.tokens.delete(crate::instant::feed::EVENTS_KEY)?,
                 }
             }
             Claimed::Contaazul {
@@ -477,7 +477,7 @@ impl App {
     /// either account is touched).
     pub async fn disconnect(&self, service: Service) -> Result<()> {
         let key = match service {
-            Service::Nuvemshop => self.tokens.get(crate::instant::EVENTS_KEY)?,
+            Service::Nuvemshop => self.tokens.get(crate::instant::feed::EVENTS_KEY)?,
             Service::Contaazul => self.contaazul_auth.broker_key()?,
         };
         if let (Some(key), Some(broker)) = (key, self.config.broker_url.as_deref()) {
@@ -486,7 +486,7 @@ impl App {
         match service {
             Service::Nuvemshop => {
                 self.tokens.delete(NUVEMSHOP_TOKEN)?;
-                self.tokens.delete(crate::instant::EVENTS_KEY)?;
+                self.tokens.delete(crate::instant::feed::EVENTS_KEY)?;
                 self.store.set_nuvemshop_store_id(None)?;
                 self.store.set_nuvemshop_domain(None)?;
                 self.store.set_nuvemshop_store_name(None)?;

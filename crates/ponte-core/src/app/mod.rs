@@ -1,6 +1,11 @@
 //! The one entry point the CLI and the desktop app share: connect, pick the seller, switch on
 //! and off, sync, list, retry, report. Nothing here knows about terminals or windows.
 
+pub(crate) mod connect;
+pub mod doctor;
+mod history;
+pub(crate) mod instant;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -12,7 +17,6 @@ use crate::contaazul::{ContaAzulAuth, ContaAzulClient};
 use crate::error::{Error, Problem, ProblemCode, Result, Service};
 use crate::nuvemshop::NuvemshopClient;
 
-use crate::rules::customer::mask_document;
 use crate::secrets::{open_store, Secret, TokenStore};
 pub use crate::store::OrderFilter;
 use crate::store::{Counts, LedgerOrder, OrderState, Seller, Settings, Store};
@@ -32,7 +36,7 @@ pub struct App {
     pub(crate) instant: std::sync::Mutex<Option<crate::problem::InstantState>>,
     pub(crate) contaazul_auth: Arc<ContaAzulAuth>,
     /// Connects through the broker waiting for a code the merchant may type.
-    pub(crate) waiting_for_codes: crate::connect::WaitingForCodes,
+    pub(crate) waiting_for_codes: self::connect::WaitingForCodes,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
 }
@@ -58,7 +62,7 @@ pub struct Status {
     /// What the dashboard's banner says, when something needs the merchant.
     pub attention: Option<Attention>,
     /// Whether sales arrive within seconds (webhooks through the broker) or at the next check.
-    pub instant: crate::instant::InstantStatus,
+    pub instant: self::instant::InstantStatus,
     /// A `store/redact` waits for the merchant's confirmation.
     pub store_erasure_requested: bool,
     /// Imported orders cancelled or refunded in Nuvemshop since, not checked yet.
@@ -219,7 +223,7 @@ impl App {
 
     /// R7: how often a pass runs, within 1 minute and 24 hours.
     pub fn set_poll_interval_minutes(&self, minutes: u64) -> std::result::Result<(), Problem> {
-        let interval = crate::scheduler::interval_from_minutes(minutes)?;
+        let interval = crate::config::interval_from_minutes(minutes)?;
         self.set_poll_interval(interval).map_err(|e| e.problem())
     }
 
@@ -625,12 +629,12 @@ impl App {
         if let Some(problem) = &order.error {
             report.push_str(&format!(
                 "Motivo: {}\nO que fazer: {}\nCódigo: {}\n",
-                redact(&problem.message),
+                crate::privacy::redact(&problem.message),
                 problem.hint,
                 problem.code
             ));
             if let Some(details) = &problem.details {
-                report.push_str(&format!("Detalhes: {}\n", redact(details)));
+                report.push_str(&format!("Detalhes: {}\n", crate::privacy::redact(details)));
             }
         }
         report.push_str("\nRequisições e respostas:\n");
@@ -653,9 +657,9 @@ impl App {
             ));
         }
         // What the services answered where their documents are silent, when it was asked.
-        if let Some(diagnosis) = self.store.last_diagnosis()? {
+        if let Some(diagnosis) = self.last_diagnosis()? {
             report.push('\n');
-            report.push_str(&redact(&diagnosis.summary()));
+            report.push_str(&crate::privacy::redact(&diagnosis.summary()));
         }
         // The buyer's name where a message carries it (a refused customer's, for one).
         if let Some(name) = order
@@ -669,85 +673,9 @@ impl App {
     }
 }
 
-/// Masks CPFs, CNPJs, e-mails and phone numbers in free text.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut token = String::new();
-    let flush = |token: &mut String, out: &mut String| {
-        if !token.is_empty() {
-            out.push_str(&redact_token(token));
-            token.clear();
-        }
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || ".-/@+_".contains(c) {
-            token.push(c);
-        } else {
-            flush(&mut token, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut token, &mut out);
-    out
-}
-
-fn redact_token(token: &str) -> String {
-    if let Some((_, domain)) = token.split_once('@') {
-        return format!("***@{domain}");
-    }
-    let digits = token.chars().filter(char::is_ascii_digit).count();
-    let only_document_chars = token
-        .chars()
-        .all(|c| c.is_ascii_digit() || ".-/+".contains(c));
-    // CPF and CNPJ with or without punctuation (11 digits is also a mobile number with DDD).
-    if only_document_chars && !token.starts_with('+') && (digits == 11 || digits == 14) {
-        return mask_document(token);
-    }
-    // A local phone number: 9876-5432, 98765-4321.
-    if let Some((head, tail)) = token.split_once('-') {
-        let all_digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
-        if all_digits(head) && all_digits(tail) && (4..=5).contains(&head.len()) && tail.len() == 4
-        {
-            return "****-****".into();
-        }
-    }
-    if only_document_chars && digits >= 10 && token.starts_with('+') {
-        return format!("{}****", &token[..token.len().min(6)]);
-    }
-    token.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn r21_the_report_masks_personal_data() {
-        let text = r#"{"cpf":"529.982.247-25","email":"maria@exemplo.com.br","telefone_celular":"+5511987654321","nome":"Maria"}"#;
-        let redacted = redact(text);
-        assert!(!redacted.contains("529.982.247-25"));
-        assert!(redacted.contains("***.982.247-**"));
-        assert!(!redacted.contains("maria@"));
-        assert!(redacted.contains("***@exemplo.com.br"));
-        assert!(!redacted.contains("987654321"));
-        assert!(redacted.contains("\"nome\":\"Maria\""), "{redacted}");
-    }
-
-    #[test]
-    fn r21_documents_and_phones_are_masked_with_or_without_punctuation() {
-        let text = "GET /v1/pessoas?documentos=52998224725&pagina=1 \
-                    cnpj 11222333000181, fone (11) 98765-4321, pedido 1450789401 de 2026-11-30";
-        let redacted = redact(text);
-        for personal in ["52998224725", "11222333000181", "98765-4321"] {
-            assert!(!redacted.contains(personal), "{personal}: {redacted}");
-        }
-        assert!(redacted.contains("documentos=***982247**"), "{redacted}");
-        assert!(
-            redacted.contains("pedido 1450789401"),
-            "order ids stay: {redacted}"
-        );
-        assert!(redacted.contains("2026-11-30"), "dates stay: {redacted}");
-    }
 
     #[test]
     fn r5_unsaved_tokens_come_first_on_the_banner() {

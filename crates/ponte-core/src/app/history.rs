@@ -4,9 +4,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::{BackfillPreview, OrderPlan, Period, Reconciliation};
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::history::{BackfillPreview, OrderPlan, Period, Reconciliation};
 use crate::nuvemshop::Order;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{BackfillRecord, OrderState, Planned};

@@ -15,7 +15,7 @@ use crate::contaazul::assumptions::{company_name, next_number_from, NextNumber};
 use crate::contaazul::{ContaAzulClient, CATALOGUE_PAGE_SIZE};
 use crate::error::{Error, Result, Service};
 use crate::http::Reply;
-use crate::instant::WEBHOOK_EVENTS;
+use crate::instant::feed::WEBHOOK_EVENTS;
 use crate::nuvemshop::client::PER_PAGE;
 use crate::nuvemshop::NuvemshopClient;
 use crate::store::OrderState;
@@ -165,13 +165,18 @@ impl App {
             ran_at: self.clock.now(),
             checks,
         };
-        self.store.set_last_diagnosis(&diagnosis)?;
+        let json = serde_json::to_string(&diagnosis).unwrap_or_default();
+        self.store.set_last_diagnosis(&json)?;
         Ok(diagnosis)
     }
 
     /// The last diagnosis, when one ran.
+    /// The last diagnosis; one this version cannot read (written by a newer one) is none.
     pub fn last_diagnosis(&self) -> Result<Option<Diagnosis>> {
-        self.store.last_diagnosis()
+        Ok(self
+            .store
+            .last_diagnosis()?
+            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     async fn known_sale_by_number(&self, client: &ContaAzulClient) -> Check {

@@ -3,8 +3,12 @@
 
 pub(crate) mod connect;
 pub mod doctor;
+mod files;
 mod history;
 pub(crate) mod instant;
+mod status;
+
+pub use status::{Attention, ContaAzulStatus, DayCount, NuvemshopStatus, Status};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,7 +23,7 @@ use crate::nuvemshop::NuvemshopClient;
 
 use crate::secrets::{open_store, Secret, TokenStore};
 pub use crate::store::OrderFilter;
-use crate::store::{Counts, LedgerOrder, OrderState, Seller, Settings, Store};
+use crate::store::{LedgerOrder, OrderState, Seller, Settings, Store};
 use crate::sync::{Engine, Event, Events, PassReport};
 use crate::time::{system_clock, SharedClock};
 
@@ -46,107 +50,6 @@ pub struct OrdersPage {
     pub items: Vec<LedgerOrder>,
     /// How many orders match the filter, on every page.
     pub total: u64,
-}
-
-/// `ponte status --json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct Status {
-    pub enabled: bool,
-    pub activated_at: Option<DateTime<Utc>>,
-    pub disabled_reason: Option<Problem>,
-    pub nuvemshop: NuvemshopStatus,
-    pub contaazul: ContaAzulStatus,
-    pub seller: Option<Seller>,
-    pub counts: Counts,
-    pub last_sync_at: Option<DateTime<Utc>>,
-    /// What the dashboard's banner says, when something needs the merchant.
-    pub attention: Option<Attention>,
-    /// Whether sales arrive within seconds (webhooks through the broker) or at the next check.
-    pub instant: self::instant::InstantStatus,
-    /// A `store/redact` waits for the merchant's confirmation.
-    pub store_erasure_requested: bool,
-    /// Imported orders cancelled or refunded in Nuvemshop since, not checked yet.
-    pub changed_after_import: Vec<crate::store::ChangedOrder>,
-}
-
-impl Status {
-    fn with_attention(mut self, unsaved_tokens: bool, tokens_lost: bool) -> Status {
-        self.attention = Attention::of(&self, unsaved_tokens, tokens_lost);
-        self
-    }
-}
-
-/// Something that stops the imports until the merchant acts (R5): why, and which account to
-/// connect again, when connecting again is the cure.
-#[derive(Clone, Debug, Serialize)]
-pub struct Attention {
-    pub problem: Problem,
-    pub reconnect: Option<Service>,
-}
-
-impl Attention {
-    fn of(status: &Status, unsaved_tokens: bool, tokens_lost: bool) -> Option<Attention> {
-        if unsaved_tokens {
-            return Some(Attention {
-                problem: Problem::tokens_not_saved(),
-                reconnect: None,
-            });
-        }
-        let missing = if !status.nuvemshop.connected {
-            Some(Service::Nuvemshop)
-        } else if !status.contaazul.connected {
-            Some(Service::Contaazul)
-        } else {
-            None
-        };
-        if let (true, Some(service)) = (tokens_lost, missing) {
-            return Some(Attention {
-                problem: Problem::tokens_lost(),
-                reconnect: Some(service),
-            });
-        }
-        if let Some(reason) = &status.disabled_reason {
-            let reconnect = match reason.code {
-                ProblemCode::NuvemshopAccessChanged => Some(Service::Nuvemshop),
-                ProblemCode::ContaazulAccessChanged => Some(Service::Contaazul),
-                _ => None,
-            };
-            return Some(Attention {
-                problem: reason.clone(),
-                reconnect,
-            });
-        }
-        status.activated_at?;
-        let missing = missing?;
-        Some(Attention {
-            problem: Problem::disconnected(missing.name()),
-            reconnect: Some(missing),
-        })
-    }
-}
-
-/// Sales imported on one day (São Paulo date).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DayCount {
-    pub date: chrono::NaiveDate,
-    pub count: u64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct NuvemshopStatus {
-    pub connected: bool,
-    pub store_id: Option<String>,
-    /// The store's name (read when it was connected), shown instead of its id.
-    pub store_name: Option<String>,
-    /// The start of an order's page in the store's admin: the order id completes it.
-    pub admin_orders_url: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ContaAzulStatus {
-    pub connected: bool,
-    /// The company's name (read when it was connected), shown instead of "Conta Azul".
-    pub company_name: Option<String>,
 }
 
 impl App {
@@ -225,31 +128,6 @@ impl App {
     pub fn set_poll_interval_minutes(&self, minutes: u64) -> std::result::Result<(), Problem> {
         let interval = crate::config::interval_from_minutes(minutes)?;
         self.set_poll_interval(interval).map_err(|e| e.problem())
-    }
-
-    /// Sales imported on each of the last `days` days (São Paulo dates, oldest first, days
-    /// without sales included): the dashboard's chart and `ponte stats`.
-    pub fn imported_per_day(&self, days: u32) -> Result<Vec<DayCount>> {
-        let days = days.clamp(1, 366);
-        let today = crate::time::business_date(self.clock.now());
-        let first = today - chrono::Days::new(u64::from(days - 1));
-        // A day early, so that the São Paulo morning of the first day is in.
-        let since = first
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc() - chrono::Duration::days(1))
-            .unwrap_or_else(|| self.clock.now());
-        let mut counts = std::collections::BTreeMap::new();
-        for at in self.store.imported_since(since)? {
-            *counts.entry(crate::time::business_date(at)).or_insert(0u64) += 1;
-        }
-        Ok(first
-            .iter_days()
-            .take(days as usize)
-            .map(|date| DayCount {
-                date,
-                count: counts.get(&date).copied().unwrap_or(0),
-            })
-            .collect())
     }
 
     /// *Configurações › Forma de pagamento*: how each way of paying becomes the sale's payment
@@ -420,58 +298,6 @@ impl App {
         self.engine()?.run_pass().await
     }
 
-    pub fn status(&self) -> Result<Status> {
-        let settings = self.store.settings()?;
-        let status = Status {
-            enabled: settings.enabled,
-            activated_at: settings.activated_at,
-            disabled_reason: settings.disabled_reason,
-            nuvemshop: NuvemshopStatus {
-                connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some()
-                    && settings.nuvemshop_store_id.is_some(),
-                admin_orders_url: settings.nuvemshop_store_id.as_ref().map(|_| {
-                    NuvemshopClient::admin_orders_base(settings.nuvemshop_domain.as_deref())
-                }),
-                store_id: settings.nuvemshop_store_id,
-                store_name: settings.nuvemshop_store_name,
-            },
-            contaazul: ContaAzulStatus {
-                connected: self.contaazul_auth.is_connected()?,
-                company_name: settings.contaazul_company_name.clone(),
-            },
-            seller: settings.seller,
-            counts: self.store.counts()?,
-            last_sync_at: settings.last_sync_at,
-            attention: None,
-            instant: self.instant_status(),
-            store_erasure_requested: self
-                .store
-                .lgpd_requests()?
-                .iter()
-                .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
-            changed_after_import: self.changed_orders()?,
-        };
-        // Tokens put aside (their key left the keychain) are told until both accounts are
-        // connected again; then they go.
-        let lost = self.tokens.lost();
-        if lost && status.nuvemshop.connected && status.contaazul.connected {
-            self.tokens.forget_lost();
-        }
-        Ok(status.with_attention(self.contaazul_auth.has_unsaved_tokens(), lost))
-    }
-
-    /// The imported orders cancelled or refunded in Nuvemshop since, not checked yet.
-    pub fn changed_orders(&self) -> Result<Vec<crate::store::ChangedOrder>> {
-        self.store.changed_orders()
-    }
-
-    /// *Já conferi*: the merchant looked at the sale of an order changed after its import.
-    pub fn check_changed(&self, order_id: u64) -> Result<()> {
-        self.store.check_changed(order_id, self.clock.now())?;
-        self.events.send(crate::sync::Event::SettingsChanged);
-        Ok(())
-    }
-
     /// The LGPD requests received, newest first.
     pub fn lgpd_requests(&self) -> Result<Vec<crate::store::LgpdRequest>> {
         self.store.lgpd_requests()
@@ -497,73 +323,6 @@ impl App {
             search: None,
         };
         self.store.list(&filter, u32::MAX, 0)
-    }
-
-    /// One of the dashboard's lists as a spreadsheet (`export`: UTF-8 with a BOM, `;`, a
-    /// decimal comma).
-    pub fn export_csv(&self, state: OrderState) -> Result<Vec<u8>> {
-        crate::export::orders_csv(state, &self.orders(Some(state))?)
-    }
-
-    /// *Exportar planilha*: the list written to `folder` (by default the Downloads folder),
-    /// named after the list and the moment; answers the file's path.
-    pub fn export_csv_file(
-        &self,
-        state: OrderState,
-        folder: Option<&std::path::Path>,
-    ) -> Result<std::path::PathBuf> {
-        let folder = match folder {
-            Some(folder) => folder.to_path_buf(),
-            None => crate::files::downloads(&self.config.data_dir),
-        };
-        let at = self
-            .clock
-            .now()
-            .with_timezone(&chrono_tz::America::Sao_Paulo);
-        let name = format!(
-            "ponte-{}-{}.csv",
-            crate::export::file_stem(state),
-            at.format("%Y-%m-%d-%H%M%S")
-        );
-        Ok(crate::files::write_new(
-            &folder,
-            &name,
-            &self.export_csv(state)?,
-        )?)
-    }
-
-    /// *Ver venda*: an imported order's sale as Conta Azul prints it, written to `to`, or by
-    /// default to a new `ponte-venda-N.pdf` in the Downloads folder (`ponte-venda-N (2).pdf`
-    /// when that name is taken: nothing is overwritten); answers the file's path.
-    pub async fn save_sale_pdf(
-        &self,
-        order_id: u64,
-        to: Option<&std::path::Path>,
-    ) -> Result<std::path::PathBuf> {
-        let order = self
-            .store
-            .order(order_id)?
-            .filter(|order| order.state == OrderState::Imported)
-            .ok_or_else(|| Error::NotFound(format!("no imported order {order_id}")))?;
-        let sale_id = order
-            .sale_id
-            .ok_or_else(|| Error::NotFound(format!("order {order_id} has no sale id")))?;
-        let pdf = self
-            .contaazul_client()?
-            .venda_pdf(&sale_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("sale {sale_id} is no longer in Conta Azul")))?;
-        match to {
-            Some(path) => {
-                std::fs::write(path, pdf)?;
-                Ok(path.to_path_buf())
-            }
-            None => Ok(crate::files::write_new(
-                &crate::files::downloads(&self.config.data_dir),
-                &format!("ponte-venda-{}.pdf", order.sale_number.unwrap_or_default()),
-                &pdf,
-            )?),
-        }
     }
 
     /// *Tentar novamente*: the order is read again from Nuvemshop (it may have been corrected)
@@ -600,126 +359,5 @@ impl App {
             self.retry(order.order_id).await?;
         }
         Ok(failed.len())
-    }
-
-    /// R21: what support needs, with personal data masked and no token anywhere.
-    pub fn support_report(&self, order_id: u64) -> Result<String> {
-        let order = self
-            .store
-            .order(order_id)?
-            .ok_or_else(|| Error::NotFound(format!("no order {order_id}")))?;
-        let mut report = format!(
-            "Relatório do Ponte para o suporte\n\nPedido Nuvemshop: #{}\nID do pedido: {}\n\
-             Total: {}\nURL do pedido: {}\nSituação no Ponte: {} ({})\n",
-            order.number,
-            order.order_id,
-            order
-                .total
-                .as_deref()
-                .and_then(|t| t.parse().ok())
-                .map(crate::money::brl)
-                .unwrap_or_else(|| "—".into()),
-            NuvemshopClient::admin_order_url(
-                self.store.settings()?.nuvemshop_domain.as_deref(),
-                order.order_id
-            ),
-            order.state.label(),
-            order.state.as_str(),
-        );
-        if let Some(problem) = &order.error {
-            report.push_str(&format!(
-                "Motivo: {}\nO que fazer: {}\nCódigo: {}\n",
-                crate::privacy::redact(&problem.message),
-                problem.hint,
-                problem.code
-            ));
-            if let Some(details) = &problem.details {
-                report.push_str(&format!("Detalhes: {}\n", crate::privacy::redact(details)));
-            }
-        }
-        report.push_str("\nRequisições e respostas:\n");
-        for exchange in self.store.audit(order_id)? {
-            report.push_str(&format!(
-                "\n> {} {}\n",
-                exchange.method,
-                crate::privacy::redact_url(&exchange.url)
-            ));
-            if let Some(body) = &exchange.request_body {
-                report.push_str(&format!("{}\n", crate::privacy::redact_body(body)));
-            }
-            report.push_str(&format!(
-                "< {}\n{}\n",
-                exchange
-                    .status
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "sem resposta".into()),
-                crate::privacy::redact_body(&exchange.response_body)
-            ));
-        }
-        // What the services answered where their documents are silent, when it was asked.
-        if let Some(diagnosis) = self.last_diagnosis()? {
-            report.push('\n');
-            report.push_str(&crate::privacy::redact(&diagnosis.summary()));
-        }
-        // The buyer's name where a message carries it (a refused customer's, for one).
-        if let Some(name) = order
-            .customer_name
-            .as_deref()
-            .filter(|name| !name.trim().is_empty())
-        {
-            report = report.replace(name, &crate::privacy::mask_name(name));
-        }
-        Ok(report)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn r5_unsaved_tokens_come_first_on_the_banner() {
-        let status = Status {
-            enabled: true,
-            activated_at: Some(Utc::now()),
-            disabled_reason: None,
-            nuvemshop: NuvemshopStatus {
-                connected: true,
-                store_id: Some("1".into()),
-                store_name: None,
-                admin_orders_url: None,
-            },
-            contaazul: ContaAzulStatus {
-                connected: true,
-                company_name: None,
-            },
-            seller: None,
-            counts: Counts::default(),
-            last_sync_at: None,
-            attention: None,
-            instant: crate::problem::InstantState::Active.into(),
-            store_erasure_requested: false,
-            changed_after_import: Vec::new(),
-        };
-        assert!(status
-            .clone()
-            .with_attention(false, false)
-            .attention
-            .is_none());
-        let attention = status
-            .clone()
-            .with_attention(true, false)
-            .attention
-            .unwrap();
-        assert_eq!(attention.problem.code, ProblemCode::LocalStorage);
-        assert!(attention.problem.message.contains("Conta Azul"));
-        assert_eq!(attention.reconnect, None);
-        // Tokens put aside: told while an account is missing, and which one to connect.
-        let mut missing = status.clone();
-        missing.contaazul.connected = false;
-        let lost = missing.with_attention(false, true).attention.unwrap();
-        assert!(lost.problem.message.contains("conectar as contas de novo"));
-        assert_eq!(lost.reconnect, Some(Service::Contaazul));
-        assert!(status.with_attention(false, true).attention.is_none());
     }
 }

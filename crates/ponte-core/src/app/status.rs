@@ -1,0 +1,241 @@
+//! What the dashboard, the tray and `ponte status` show: the integration's state, why it switched
+//! itself off, what needs the merchant's attention, and the imported sales per day.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{App, NUVEMSHOP_TOKEN};
+use crate::error::{Problem, ProblemCode, Result, Service};
+use crate::nuvemshop::NuvemshopClient;
+use crate::store::{Counts, Seller};
+
+/// `ponte status --json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub enabled: bool,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub disabled_reason: Option<Problem>,
+    pub nuvemshop: NuvemshopStatus,
+    pub contaazul: ContaAzulStatus,
+    pub seller: Option<Seller>,
+    pub counts: Counts,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    /// What the dashboard's banner says, when something needs the merchant.
+    pub attention: Option<Attention>,
+    /// Whether sales arrive within seconds (webhooks through the broker) or at the next check.
+    pub instant: super::instant::InstantStatus,
+    /// A `store/redact` waits for the merchant's confirmation.
+    pub store_erasure_requested: bool,
+    /// Imported orders cancelled or refunded in Nuvemshop since, not checked yet.
+    pub changed_after_import: Vec<crate::store::ChangedOrder>,
+}
+
+impl Status {
+    fn with_attention(mut self, unsaved_tokens: bool, tokens_lost: bool) -> Status {
+        self.attention = Attention::of(&self, unsaved_tokens, tokens_lost);
+        self
+    }
+}
+
+/// Something that stops the imports until the merchant acts (R5): why, and which account to
+/// connect again, when connecting again is the cure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attention {
+    pub problem: Problem,
+    pub reconnect: Option<Service>,
+}
+
+impl Attention {
+    fn of(status: &Status, unsaved_tokens: bool, tokens_lost: bool) -> Option<Attention> {
+        if unsaved_tokens {
+            return Some(Attention {
+                problem: Problem::tokens_not_saved(),
+                reconnect: None,
+            });
+        }
+        let missing = if !status.nuvemshop.connected {
+            Some(Service::Nuvemshop)
+        } else if !status.contaazul.connected {
+            Some(Service::Contaazul)
+        } else {
+            None
+        };
+        if let (true, Some(service)) = (tokens_lost, missing) {
+            return Some(Attention {
+                problem: Problem::tokens_lost(),
+                reconnect: Some(service),
+            });
+        }
+        if let Some(reason) = &status.disabled_reason {
+            let reconnect = match reason.code {
+                ProblemCode::NuvemshopAccessChanged => Some(Service::Nuvemshop),
+                ProblemCode::ContaazulAccessChanged => Some(Service::Contaazul),
+                _ => None,
+            };
+            return Some(Attention {
+                problem: reason.clone(),
+                reconnect,
+            });
+        }
+        status.activated_at?;
+        let missing = missing?;
+        Some(Attention {
+            problem: Problem::disconnected(missing.name()),
+            reconnect: Some(missing),
+        })
+    }
+}
+
+/// Sales imported on one day (São Paulo date).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub date: chrono::NaiveDate,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NuvemshopStatus {
+    pub connected: bool,
+    pub store_id: Option<String>,
+    /// The store's name (read when it was connected), shown instead of its id.
+    pub store_name: Option<String>,
+    /// The start of an order's page in the store's admin: the order id completes it.
+    pub admin_orders_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContaAzulStatus {
+    pub connected: bool,
+    /// The company's name (read when it was connected), shown instead of "Conta Azul".
+    pub company_name: Option<String>,
+}
+
+impl App {
+    pub fn status(&self) -> Result<Status> {
+        let settings = self.store.settings()?;
+        let status = Status {
+            enabled: settings.enabled,
+            activated_at: settings.activated_at,
+            disabled_reason: settings.disabled_reason,
+            nuvemshop: NuvemshopStatus {
+                connected: self.tokens.get(NUVEMSHOP_TOKEN)?.is_some()
+                    && settings.nuvemshop_store_id.is_some(),
+                admin_orders_url: settings.nuvemshop_store_id.as_ref().map(|_| {
+                    NuvemshopClient::admin_orders_base(settings.nuvemshop_domain.as_deref())
+                }),
+                store_id: settings.nuvemshop_store_id,
+                store_name: settings.nuvemshop_store_name,
+            },
+            contaazul: ContaAzulStatus {
+                connected: self.contaazul_auth.is_connected()?,
+                company_name: settings.contaazul_company_name.clone(),
+            },
+            seller: settings.seller,
+            counts: self.store.counts()?,
+            last_sync_at: settings.last_sync_at,
+            attention: None,
+            instant: self.instant_status(),
+            store_erasure_requested: self
+                .store
+                .lgpd_requests()?
+                .iter()
+                .any(|r| r.state == crate::store::LgpdState::AwaitingConfirmation),
+            changed_after_import: self.changed_orders()?,
+        };
+        // Tokens put aside (their key left the keychain) are told until both accounts are
+        // connected again; then they go.
+        let lost = self.tokens.lost();
+        if lost && status.nuvemshop.connected && status.contaazul.connected {
+            self.tokens.forget_lost();
+        }
+        Ok(status.with_attention(self.contaazul_auth.has_unsaved_tokens(), lost))
+    }
+
+    /// Sales imported on each of the last `days` days (São Paulo dates, oldest first, days
+    /// without sales included): the dashboard's chart and `ponte stats`.
+    pub fn imported_per_day(&self, days: u32) -> Result<Vec<DayCount>> {
+        let days = days.clamp(1, 366);
+        let today = crate::time::business_date(self.clock.now());
+        let first = today - chrono::Days::new(u64::from(days - 1));
+        // A day early, so that the São Paulo morning of the first day is in.
+        let since = first
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc() - chrono::Duration::days(1))
+            .unwrap_or_else(|| self.clock.now());
+        let mut counts = std::collections::BTreeMap::new();
+        for at in self.store.imported_since(since)? {
+            *counts.entry(crate::time::business_date(at)).or_insert(0u64) += 1;
+        }
+        Ok(first
+            .iter_days()
+            .take(days as usize)
+            .map(|date| DayCount {
+                date,
+                count: counts.get(&date).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The imported orders cancelled or refunded in Nuvemshop since, not checked yet.
+    pub fn changed_orders(&self) -> Result<Vec<crate::store::ChangedOrder>> {
+        self.store.changed_orders()
+    }
+
+    /// *Já conferi*: the merchant looked at the sale of an order changed after its import.
+    pub fn check_changed(&self, order_id: u64) -> Result<()> {
+        self.store.check_changed(order_id, self.clock.now())?;
+        self.events.send(crate::sync::Event::SettingsChanged);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r5_unsaved_tokens_come_first_on_the_banner() {
+        let status = Status {
+            enabled: true,
+            activated_at: Some(Utc::now()),
+            disabled_reason: None,
+            nuvemshop: NuvemshopStatus {
+                connected: true,
+                store_id: Some("1".into()),
+                store_name: None,
+                admin_orders_url: None,
+            },
+            contaazul: ContaAzulStatus {
+                connected: true,
+                company_name: None,
+            },
+            seller: None,
+            counts: Counts::default(),
+            last_sync_at: None,
+            attention: None,
+            instant: crate::problem::InstantState::Active.into(),
+            store_erasure_requested: false,
+            changed_after_import: Vec::new(),
+        };
+        assert!(status
+            .clone()
+            .with_attention(false, false)
+            .attention
+            .is_none());
+        let attention = status
+            .clone()
+            .with_attention(true, false)
+            .attention
+            .unwrap();
+        assert_eq!(attention.problem.code, ProblemCode::LocalStorage);
+        assert!(attention.problem.message.contains("Conta Azul"));
+        assert_eq!(attention.reconnect, None);
+        // Tokens put aside: told while an account is missing, and which one to connect.
+        let mut missing = status.clone();
+        missing.contaazul.connected = false;
+        let lost = missing.with_attention(false, true).attention.unwrap();
+        assert!(lost.problem.message.contains("conectar as contas de novo"));
+        assert_eq!(lost.reconnect, Some(Service::Contaazul));
+        assert!(status.with_attention(false, true).attention.is_none());
+    }
+}

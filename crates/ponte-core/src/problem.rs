@@ -7,8 +7,21 @@ use serde::{Deserialize, Serialize};
 /// Why an order was not imported, or why a command did not work. Serialised as
 /// `SCREAMING_SNAKE_CASE` (`STOCK_VALIDATION`): the codes are part of the CLI's JSON contract
 /// and are stored in the ledger, so a code is never renamed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProblemCode {
     // An order that cannot become a sale as it is (R18).
     InvalidOrderData,
@@ -103,90 +116,14 @@ const PRODUCT_HINT: &str = "Confira o cadastro em Estoque > Situação de estoqu
 impl ProblemCode {
     /// `STOCK_VALIDATION`: the code as the CLI prints it and the ledger stores it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemCode::InvalidOrderData => "INVALID_ORDER_DATA",
-            ProblemCode::OrderWithoutProducts => "ORDER_WITHOUT_PRODUCTS",
-            ProblemCode::LineWithoutName => "LINE_WITHOUT_NAME",
-            ProblemCode::InvalidQuantity => "INVALID_QUANTITY",
-            ProblemCode::InvalidPrice => "INVALID_PRICE",
-            ProblemCode::CustomerWithoutName => "CUSTOMER_WITHOUT_NAME",
-            ProblemCode::InvalidDocument => "INVALID_DOCUMENT",
-            ProblemCode::StockValidation => "STOCK_VALIDATION",
-            ProblemCode::ProductProblem => "PRODUCT_PROBLEM",
-            ProblemCode::ProductInactive => "PRODUCT_INACTIVE",
-            ProblemCode::ProductAmbiguous => "PRODUCT_AMBIGUOUS",
-            ProblemCode::CustomerRefused => "CUSTOMER_REFUSED",
-            ProblemCode::PaymentTypeRefused => "PAYMENT_TYPE_REFUSED",
-            ProblemCode::ContaazulRefused => "CONTAAZUL_REFUSED",
-            ProblemCode::NotConnected => "NOT_CONNECTED",
-            ProblemCode::IntegrationDisabled => "INTEGRATION_DISABLED",
-            ProblemCode::NoSeller => "NO_SELLER",
-            ProblemCode::NuvemshopAccessChanged => "NUVEMSHOP_ACCESS_CHANGED",
-            ProblemCode::ContaazulAccessChanged => "CONTAAZUL_ACCESS_CHANGED",
-            ProblemCode::NuvemshopSuspended => "NUVEMSHOP_SUSPENDED",
-            ProblemCode::Unreachable => "UNREACHABLE",
-            ProblemCode::ServiceBusy => "SERVICE_BUSY",
-            ProblemCode::UnexpectedAnswer => "UNEXPECTED_ANSWER",
-            ProblemCode::AuthorizationFailed => "AUTHORIZATION_FAILED",
-            ProblemCode::AuthorizationTimeout => "AUTHORIZATION_TIMEOUT",
-            ProblemCode::DataDirLocked => "DATA_DIR_LOCKED",
-            ProblemCode::DatabaseTooNew => "DATABASE_TOO_NEW",
-            ProblemCode::LocalStorage => "LOCAL_STORAGE",
-            ProblemCode::Configuration => "CONFIGURATION",
-            ProblemCode::NotFound => "NOT_FOUND",
-            ProblemCode::BadRequest => "BAD_REQUEST",
-            ProblemCode::BadInterval => "BAD_INTERVAL",
-            ProblemCode::Crash => "CRASH",
-            ProblemCode::ConnectServiceUnreachable => "CONNECT_SERVICE_UNREACHABLE",
-            ProblemCode::PairingCodeRefused => "PAIRING_CODE_REFUSED",
-            ProblemCode::ReturnCodeRefused => "RETURN_CODE_REFUSED",
-        }
+        self.into()
     }
 
-    pub const ALL: [ProblemCode; 36] = [
-        ProblemCode::InvalidOrderData,
-        ProblemCode::OrderWithoutProducts,
-        ProblemCode::LineWithoutName,
-        ProblemCode::InvalidQuantity,
-        ProblemCode::InvalidPrice,
-        ProblemCode::CustomerWithoutName,
-        ProblemCode::InvalidDocument,
-        ProblemCode::StockValidation,
-        ProblemCode::ProductProblem,
-        ProblemCode::ProductInactive,
-        ProblemCode::ProductAmbiguous,
-        ProblemCode::CustomerRefused,
-        ProblemCode::PaymentTypeRefused,
-        ProblemCode::ContaazulRefused,
-        ProblemCode::NotConnected,
-        ProblemCode::IntegrationDisabled,
-        ProblemCode::NoSeller,
-        ProblemCode::NuvemshopAccessChanged,
-        ProblemCode::ContaazulAccessChanged,
-        ProblemCode::NuvemshopSuspended,
-        ProblemCode::Unreachable,
-        ProblemCode::ServiceBusy,
-        ProblemCode::UnexpectedAnswer,
-        ProblemCode::AuthorizationFailed,
-        ProblemCode::AuthorizationTimeout,
-        ProblemCode::DataDirLocked,
-        ProblemCode::DatabaseTooNew,
-        ProblemCode::LocalStorage,
-        ProblemCode::Configuration,
-        ProblemCode::NotFound,
-        ProblemCode::BadRequest,
-        ProblemCode::BadInterval,
-        ProblemCode::Crash,
-        ProblemCode::ConnectServiceUnreachable,
-        ProblemCode::PairingCodeRefused,
-        ProblemCode::ReturnCodeRefused,
-    ];
+    pub const ALL: &'static [ProblemCode] = <ProblemCode as strum::VariantArray>::VARIANTS;
 
     /// The code read back from the ledger; an unknown one is an error, never a guess.
     pub fn parse(text: &str) -> Option<ProblemCode> {
-        ProblemCode::ALL
-            .into_iter()
-            .find(|code| code.as_str() == text)
+        text.parse().ok()
     }
 
     /// What the merchant does about it, in Portuguese.
@@ -680,7 +617,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_and_serialises_as_its_name() {
-        for code in ProblemCode::ALL {
+        for &code in ProblemCode::ALL {
             assert_eq!(ProblemCode::parse(code.as_str()), Some(code));
             assert_eq!(
                 serde_json::to_value(code).unwrap(),

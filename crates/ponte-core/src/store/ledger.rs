@@ -5,13 +5,26 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+use super::moves::Move;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::http::Exchange;
 use crate::problem::{Problem, ProblemCode};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OrderState {
     Queued,
     Importing,
@@ -21,15 +34,12 @@ pub enum OrderState {
 }
 
 impl OrderState {
+    /// As stored and serialised: `queued`, `importing`, …
     pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Queued => "queued",
-            OrderState::Importing => "importing",
-            OrderState::Imported => "imported",
-            OrderState::Failed => "failed",
-            OrderState::Skipped => "skipped",
-        }
+        self.into()
     }
+
+    pub const ALL: &'static [OrderState] = <OrderState as strum::VariantArray>::VARIANTS;
 
     /// The state in the merchant's words, as the dashboard's tabs say it.
     pub fn label(self) -> &'static str {
@@ -44,14 +54,7 @@ impl OrderState {
 
     /// The state as stored; anything else is a corrupt or newer ledger, never a guess.
     pub fn parse(text: &str) -> Option<OrderState> {
-        Some(match text {
-            "queued" => OrderState::Queued,
-            "importing" => OrderState::Importing,
-            "imported" => OrderState::Imported,
-            "failed" => OrderState::Failed,
-            "skipped" => OrderState::Skipped,
-            _ => return None,
-        })
+        text.parse().ok()
     }
 }
 
@@ -293,8 +296,12 @@ impl Store {
                     new += 1;
                 } else if matches!(order.state, SeenState::Queued) {
                     tx.execute(
-                        "UPDATE orders SET payload = ?2, customer_name = ?3, total = ?4, paid_at = ?5
-                         WHERE order_id = ?1 AND state = 'queued'",
+                        &format!(
+                            "UPDATE orders SET payload = ?2, customer_name = ?3, total = ?4,
+                                paid_at = ?5
+                             WHERE order_id = ?1 AND {}",
+                            Move::Refresh.guard("state")
+                        ),
                         params![
                             order.order_id as i64,
                             order.payload,
@@ -428,11 +435,14 @@ impl Store {
     /// a crash or a lost answer the sale is looked up before anything is sent again.
     pub fn begin_import(&self, order_id: u64, sale_number: i64, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'importing', next_attempt_at = NULL, updated_at = ?3,
-                sent_at = ?3,
-                number_taken = CASE WHEN sale_number = ?2 THEN number_taken ELSE 0 END,
-                sale_number = ?2
-             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            &format!(
+                "UPDATE orders SET state = 'importing', next_attempt_at = NULL, updated_at = ?3,
+                    sent_at = ?3,
+                    number_taken = CASE WHEN sale_number = ?2 THEN number_taken ELSE 0 END,
+                    sale_number = ?2
+                 WHERE order_id = ?1 AND {}",
+                Move::Begin.guard("state")
+            ),
             params![order_id as i64, sale_number, now.to_rfc3339()],
             order_id,
         )
@@ -441,8 +451,10 @@ impl Store {
     /// Conta Azul refused the order's number as already used: it is not sent under it again.
     pub fn mark_number_taken(&self, order_id: u64, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET number_taken = 1, updated_at = ?2
-             WHERE order_id = ?1 AND state = 'importing'",
+            &format!(
+                "UPDATE orders SET number_taken = 1, updated_at = ?2 WHERE order_id = ?1 AND {}",
+                Move::Hold.guard("state")
+            ),
             params![order_id as i64, now.to_rfc3339()],
             order_id,
         )
@@ -471,8 +483,11 @@ impl Store {
         count: i64,
     ) -> Result<()> {
         self.transition(
-            "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3, attempts = attempts + ?4
-             WHERE order_id = ?1 AND state = 'importing'",
+            &format!(
+                "UPDATE orders SET next_attempt_at = ?2, updated_at = ?3, attempts = attempts + ?4
+                 WHERE order_id = ?1 AND {}",
+                Move::Hold.guard("state")
+            ),
             params![order_id as i64, until.to_rfc3339(), now.to_rfc3339(), count],
             order_id,
         )
@@ -486,10 +501,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3, imported_at = ?4,
-                updated_at = ?4, error_code = NULL, error_message = NULL, error_hint = NULL,
-                error_details = NULL, next_attempt_at = NULL, sent_at = NULL, number_taken = 0
-             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            &format!(
+                "UPDATE orders SET state = 'imported', sale_id = ?2, sale_number = ?3,
+                    imported_at = ?4, updated_at = ?4, error_code = NULL, error_message = NULL,
+                    error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
+                    sent_at = NULL, number_taken = 0
+                 WHERE order_id = ?1 AND {}",
+                Move::Import.guard("state")
+            ),
             params![order_id as i64, sale_id, sale_number, now.to_rfc3339()],
             order_id,
         )
@@ -497,13 +516,16 @@ impl Store {
 
     pub fn mark_failed(&self, order_id: u64, problem: &Problem, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET state = 'failed',
-                -- An order whose sale may exist keeps its number, to be resumed under it (R8).
-                sale_number = CASE WHEN state = 'importing' THEN sale_number END,
-                sent_at = CASE WHEN state = 'importing' THEN sent_at END, error_code = ?2,
-                error_message = ?3, error_hint = ?4, error_details = ?5, attempts = attempts + 1,
-                updated_at = ?6
-             WHERE order_id = ?1 AND state IN ('queued', 'importing')",
+            &format!(
+                "UPDATE orders SET state = 'failed',
+                    -- An order whose sale may exist keeps its number, to be resumed under it (R8).
+                    sale_number = CASE WHEN state = 'importing' THEN sale_number END,
+                    sent_at = CASE WHEN state = 'importing' THEN sent_at END, error_code = ?2,
+                    error_message = ?3, error_hint = ?4, error_details = ?5,
+                    attempts = attempts + 1, updated_at = ?6
+                 WHERE order_id = ?1 AND {}",
+                Move::Fail.guard("state")
+            ),
             params![
                 order_id as i64,
                 problem.code.as_str(),
@@ -520,8 +542,11 @@ impl Store {
     /// sale may exist is never put back here: it keeps its number (R8).
     pub fn requeue(&self, order_id: u64, after: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
         self.transition(
-            "UPDATE orders SET attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3
-             WHERE order_id = ?1 AND state = 'queued'",
+            &format!(
+                "UPDATE orders SET attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3
+                 WHERE order_id = ?1 AND {}",
+                Move::Requeue.guard("state")
+            ),
             params![order_id as i64, after.to_rfc3339(), now.to_rfc3339()],
             order_id,
         )
@@ -536,11 +561,14 @@ impl Store {
     ) -> Result<()> {
         let changed = self.with(|conn| {
             Ok(conn.execute(
-                "UPDATE orders SET next_attempt_at = NULL, updated_at = ?2,
-                    state = CASE WHEN sale_number IS NULL THEN 'queued' ELSE 'importing' END,
-                    payload = COALESCE(?3, payload), error_code = NULL, error_message = NULL,
-                    error_hint = NULL, error_details = NULL
-                 WHERE order_id = ?1 AND state = 'failed'",
+                &format!(
+                    "UPDATE orders SET next_attempt_at = NULL, updated_at = ?2,
+                        state = CASE WHEN sale_number IS NULL THEN 'queued' ELSE 'importing' END,
+                        payload = COALESCE(?3, payload), error_code = NULL, error_message = NULL,
+                        error_hint = NULL, error_details = NULL
+                     WHERE order_id = ?1 AND {}",
+                    Move::Retry.guard("state")
+                ),
                 params![order_id as i64, now.to_rfc3339(), payload],
             )?)
         })?;
@@ -623,6 +651,84 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stored form, the JSON form and the parser agree, for every state.
+    #[test]
+    fn a_state_is_written_one_way_everywhere() {
+        for &state in OrderState::ALL {
+            assert_eq!(OrderState::parse(state.as_str()), Some(state));
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{}\"", state.as_str())
+            );
+        }
+        assert_eq!(OrderState::ALL.len(), 5);
+        assert_eq!(OrderState::parse("Queued"), None, "stored lowercase only");
+    }
+
+    /// The state machine's rows, as the store's own moves make them: from each state a move
+    /// starts from, it ends in one of the states its row names, and from any other state it
+    /// is refused and changes nothing (`store::moves`).
+    #[test]
+    fn each_move_goes_where_its_row_says_and_nowhere_else() {
+        use super::super::moves::Move;
+        let now = Utc::now();
+        let problem = Problem::of(ProblemCode::ContaazulRefused);
+        // A store with order 1 in `state`.
+        let with = |state: OrderState| {
+            let store = Store::open_in_memory().unwrap();
+            store
+                .record_seen(&[seen(1, SeenState::Queued)], None, now)
+                .unwrap();
+            match state {
+                OrderState::Queued => {}
+                OrderState::Importing => store.begin_import(1, 7, now).unwrap(),
+                OrderState::Imported => store.mark_imported(1, "s", 7, now).unwrap(),
+                OrderState::Failed => store.mark_failed(1, &problem, now).unwrap(),
+                OrderState::Skipped => {
+                    store
+                        .record_seen(&[seen(2, SeenState::Skipped("x".into()))], None, now)
+                        .unwrap();
+                    return (store, 2);
+                }
+            }
+            (store, 1)
+        };
+        let states = [
+            OrderState::Queued,
+            OrderState::Importing,
+            OrderState::Imported,
+            OrderState::Failed,
+            OrderState::Skipped,
+        ];
+        type Act = fn(&Store, u64, DateTime<Utc>, &Problem) -> Result<()>;
+        let moves: [(Move, Act); 5] = [
+            (Move::Begin, |s, id, now, _| s.begin_import(id, 9, now)),
+            (Move::Import, |s, id, now, _| {
+                s.mark_imported(id, "v", 9, now)
+            }),
+            (Move::Fail, |s, id, now, p| s.mark_failed(id, p, now)),
+            (Move::Requeue, |s, id, now, _| s.requeue(id, now, now)),
+            (Move::Retry, |s, id, now, _| s.retry_failed(id, None, now)),
+        ];
+        for (step, act) in moves {
+            for state in states {
+                let (store, id) = with(state);
+                let done = act(&store, id, now, &problem);
+                let after = store.order(id).unwrap().unwrap().state;
+                if step.from().contains(&state) {
+                    assert!(done.is_ok(), "{step:?} from {state:?}");
+                    assert!(
+                        step.to().contains(&after),
+                        "{step:?} from {state:?}: {after:?}"
+                    );
+                } else {
+                    assert!(done.is_err(), "{step:?} from {state:?} was allowed");
+                    assert_eq!(after, state, "{step:?} from {state:?} changed it");
+                }
+            }
+        }
+    }
 
     fn seen(id: u64, state: SeenState) -> Seen {
         Seen {

@@ -5,6 +5,7 @@ mod changed;
 mod ledger;
 mod lgpd;
 mod migrations;
+pub mod moves;
 mod planned;
 mod remembered;
 mod settings;

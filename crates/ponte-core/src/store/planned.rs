@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
+use super::moves::Move;
 use super::Store;
 use crate::error::Result;
 
@@ -83,6 +84,7 @@ impl Store {
             let now_text = now.to_rfc3339();
             for order in to_queue {
                 let changed = tx.execute(
+                    &format!(
                     "INSERT INTO orders (order_id, number, state, customer_name, total, created_at,
                         paid_at, payload, first_seen_at, updated_at)
                      VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?7, ?8, ?8)
@@ -94,7 +96,9 @@ impl Store {
                         skip_reason = NULL, error_code = NULL, error_message = NULL,
                         error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
                         attempts = 0, updated_at = excluded.updated_at
-                     WHERE orders.state IN ('skipped', 'failed')",
+                     WHERE {}",
+                        Move::Queue.guard("orders.state")
+                    ),
                     rusqlite::params_from_iter(
                         order.columns().into_iter().chain([now_text.clone().into()]),
                     ),
@@ -108,6 +112,7 @@ impl Store {
             } in sold
             {
                 let changed = tx.execute(
+                    &format!(
                     "INSERT INTO orders (order_id, number, state, customer_name, total, created_at,
                         paid_at, payload, sale_id, sale_number, imported_at, first_seen_at,
                         updated_at)
@@ -118,7 +123,9 @@ impl Store {
                         skip_reason = NULL, error_code = NULL, error_message = NULL,
                         error_hint = NULL, error_details = NULL, next_attempt_at = NULL,
                         sent_at = NULL, number_taken = 0, updated_at = excluded.updated_at
-                     WHERE orders.state IN ('skipped', 'failed')",
+                     WHERE {}",
+                        Move::RecordSold.guard("orders.state")
+                    ),
                     rusqlite::params_from_iter(order.columns().into_iter().chain([
                         sale_id.clone().into(),
                         (*sale_number).into(),

@@ -23,6 +23,10 @@ function formatMoney(text) {
   const value = Number(text);
   return Number.isFinite(value) ? money.format(value).replace(/\u00a0/g, " ") : "—";
 }
+/** A count with its word in the number it needs: `1 pedido`, `3 pedidos` (never `pedido(s)`). */
+function count(n, one, many) {
+  return `${new Intl.NumberFormat("pt-BR").format(n)} ${n === 1 ? one : many}`;
+}
 function formatDate(iso) {
   return iso ? new Date(iso).toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" }) : "—";
 }
@@ -375,7 +379,7 @@ async function renderPerDay() {
   $("per-day").replaceChildren(
     ...days.map((day) => {
       const [, month, date] = day.date.split("-");
-      const label = `${date}/${month}: ${day.count} venda(s)`;
+      const label = `${date}/${month}: ${count(day.count, "venda", "vendas")}`;
       const bar = el("div", { class: "bar" });
       // Through the CSSOM: the CSP allows no inline style attribute.
       bar.style.height = `${Math.round((day.count / most) * 100)}%`;
@@ -411,7 +415,7 @@ async function renderImported() {
     ? "Nenhuma venda encontrada para essa busca."
     : "Nenhuma venda importada ainda. Assim que um pedido for marcado como recebido na Nuvemshop, ele aparece aqui em até um ciclo de verificação.";
   const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
-  $("page-info").textContent = `Página ${ui.page + 1} de ${pages} · ${result.total} venda(s)`;
+  $("page-info").textContent = `Página ${ui.page + 1} de ${pages} · ${count(result.total, "venda", "vendas")}`;
   $("prev-page").disabled = ui.page === 0;
   $("next-page").disabled = ui.page + 1 >= pages;
 }
@@ -546,7 +550,7 @@ async function renderBackfillHistory() {
     ...records.map((record) =>
       el("p", {
         class: "backfill-record",
-        text: `Importação de ${formatDay(record.from)} a ${formatDay(record.to)}, confirmada em ${formatDate(record.confirmed_at)}: ${record.queued} pedido(s) na fila, ${record.recorded} já na Conta Azul.`,
+        text: `Importação de ${formatDay(record.from)} a ${formatDay(record.to)}, confirmada em ${formatDate(record.confirmed_at)}: ${count(record.queued, "pedido", "pedidos")} na fila, ${record.recorded} já na Conta Azul.`,
       })
     )
   );
@@ -657,7 +661,7 @@ async function reconcilePeriod(event) {
 
 async function importMissing(args, orderIds) {
   const planned = await call("import_missing", { ...args, orderIds });
-  toast(`${planned.queued} pedido(s) na fila, ${planned.recorded} já na Conta Azul registrado(s). O Ponte importa agora.`);
+  toast(`${count(planned.queued, "pedido", "pedidos")} na fila, ${planned.recorded} já na Conta Azul, ${planned.recorded === 1 ? "só registrado" : "só registrados"}. O Ponte importa agora.`);
   await reconcilePeriod();
 }
 
@@ -678,7 +682,7 @@ async function previewBackfill() {
   const until = formatDate(new Date(new Date(preview.until).getTime() - 1000).toISOString());
   const parts = [
     el("h3", { text: `Pedidos pagos de ${formatDay(preview.period.from)} a ${until}, antes da ativação` }),
-    el("p", { class: "backfill-summary", text: `${preview.orders.length} pedido(s) a importar, total ${formatMoney(preview.total)}` }),
+    el("p", { class: "backfill-summary", text: `${count(preview.orders.length, "pedido", "pedidos")} a importar, total ${formatMoney(preview.total)}` }),
     el("div", { class: "names" }, [
       namesBlock("Clientes novos", preview.new_customers),
       namesBlock("Clientes reutilizados", preview.reused_customers),
@@ -686,7 +690,7 @@ async function previewBackfill() {
       namesBlock("Produtos reutilizados", preview.reused_products),
     ]),
   ];
-  if (preview.already_in_ponte > 0) parts.push(el("p", { class: "note", text: `${preview.already_in_ponte} pedido(s) do período já estão no Ponte.` }));
+  if (preview.already_in_ponte > 0) parts.push(el("p", { class: "note", text: preview.already_in_ponte === 1 ? "1 pedido do período já está no Ponte." : `${count(preview.already_in_ponte, "pedido", "pedidos")} do período já estão no Ponte.` }));
   for (const order of preview.already_in_contaazul) {
     parts.push(el("p", { class: "note", text: `Pedido #${order.number}: a venda ${order.sale_number} já está na Conta Azul e será só registrada.` }));
   }
@@ -694,7 +698,7 @@ async function previewBackfill() {
     parts.push(el("p", { class: "note", text: `Pedido #${order.number} não será importado: ${order.reason}` }));
   }
   if (preview.would_fail > 0) {
-    parts.push(el("p", { class: "warning", text: `${preview.would_fail} pedido(s) com problema: serão importados e ficarão em Pedidos não importados, com o que fazer.` }));
+    parts.push(el("p", { class: "warning", text: preview.would_fail === 1 ? "1 pedido com problema: será importado e ficará em Pedidos não importados, com o que fazer." : `${count(preview.would_fail, "pedido", "pedidos")} com problema: serão importados e ficarão em Pedidos não importados, com o que fazer.` }));
   }
   if (preview.plans.length > 0) {
     parts.push(
@@ -740,7 +744,7 @@ async function confirmBackfill(args, button) {
   } finally {
     button.disabled = false;
   }
-  toast(`${planned.queued} pedido(s) na fila; ${planned.recorded} já na Conta Azul. O Ponte importa agora — acompanhe a barra de progresso.`);
+  toast(`${count(planned.queued, "pedido", "pedidos")} na fila; ${planned.recorded} já na Conta Azul. O Ponte importa agora — acompanhe a barra de progresso.`);
   $("backfill-result").hidden = true;
   await renderBackfillHistory();
 }
@@ -988,7 +992,7 @@ function showProgress(event) {
   // A period being read (a backfill, a reconciliation): how far the listing got.
   if (event.kind === "orders_listed" && !$("period-working").hidden) {
     const base = $("period-working").dataset.message || "";
-    $("period-working").textContent = `${base} ${new Intl.NumberFormat("pt-BR").format(event.count)} pedido(s) lido(s) da Nuvemshop.`;
+    $("period-working").textContent = `${base} ${count(event.count, "pedido lido", "pedidos lidos")} da Nuvemshop.`;
     return;
   }
   if (event.kind === "progress" && event.total >= LONG_PASS && event.done < event.total) {
@@ -1017,8 +1021,8 @@ function refreshSoon({ background = false } = {}) {
 
 /** *Tentar novamente todos*: every failed order back in the queue; the pass follows. */
 async function retryAll() {
-  const count = await call("retry_all_failed");
-  toast(count === 1 ? "1 pedido de volta à fila." : `${count} pedidos de volta à fila.`);
+  const retried = await call("retry_all_failed");
+  toast(`${count(retried, "pedido", "pedidos")} de volta à fila.`);
   refreshSoon();
 }
 

@@ -531,7 +531,7 @@ async fn backfill_previews_then_imports_on_confirm_and_reconcile_finds_the_rest(
     assert!(
         preview
             .stdout
-            .contains("2 pedido(s) a importar, total R$ 50,00"),
+            .contains("2 pedidos a importar, total R$ 50,00"),
         "{}",
         preview.stdout
     );
@@ -546,7 +546,7 @@ async fn backfill_previews_then_imports_on_confirm_and_reconcile_finds_the_rest(
         .await;
     assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
     assert!(
-        confirmed.stdout.contains("2 pedido(s) na fila"),
+        confirmed.stdout.contains("2 pedidos na fila"),
         "{}",
         confirmed.stdout
     );

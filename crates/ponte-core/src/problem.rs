@@ -64,6 +64,17 @@ pub enum ProblemCode {
     ReturnCodeRefused,
 }
 
+/// A count as the merchant reads it, with the word in the number it needs: `1 pedido`,
+/// `3 pedidos`, `0 pedidos` (never `pedido(s)`).
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Why a pairing code (an install started in the Nuvemshop admin) was not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PairingRefusal {
@@ -614,6 +625,13 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_use_the_word_the_number_needs() {
+        assert_eq!(count(1u64, "pedido", "pedidos"), "1 pedido");
+        assert_eq!(count(0u64, "pedido", "pedidos"), "0 pedidos");
+        assert_eq!(count(12u64, "venda", "vendas"), "12 vendas");
+    }
 
     #[test]
     fn every_code_reads_back_and_serialises_as_its_name() {

@@ -772,10 +772,7 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     desktop.click(".tab[data-tab=\"period\"]").await;
     desktop.click("#backfill-preview").await;
     desktop
-        .wait_text(
-            ".backfill-summary",
-            "2 pedido(s) a importar, total R$ 179,80",
-        )
+        .wait_text(".backfill-summary", "2 pedidos a importar, total R$ 179,80")
         .await;
     let names = desktop.text("#backfill-result .names").await;
     assert!(
@@ -797,7 +794,7 @@ async fn orders_before_the_activation_are_previewed_imported_on_confirmation_and
     desktop.wait_text("#count-imported", "2").await;
     assert_eq!(control.sales().len(), 2);
     desktop
-        .wait_text("#backfill-history", "2 pedido(s) na fila")
+        .wait_text("#backfill-history", "2 pedidos na fila")
         .await;
 
     // Refunded after its import: flagged, the sale left as it is.

@@ -3,6 +3,7 @@
 
 use ponte_core::history::BackfillPreview;
 use ponte_core::money::brl;
+use ponte_core::problem::count;
 use ponte_core::time::{br_date, business_date};
 use ponte_core::{App, Error};
 
@@ -59,8 +60,8 @@ fn print_preview(preview: &BackfillPreview) {
         br_date(business_date(preview.until - chrono::Duration::seconds(1)))
     );
     println!(
-        "  {} pedido(s) a importar, total {}",
-        preview.orders.len(),
+        "  {} a importar, total {}",
+        count(preview.orders.len() as u64, "pedido", "pedidos"),
         total
     );
     for (label, list) in [
@@ -74,7 +75,10 @@ fn print_preview(preview: &BackfillPreview) {
         }
     }
     if preview.already_in_ponte > 0 {
-        println!("  Já no Ponte: {} pedido(s)", preview.already_in_ponte);
+        println!(
+            "  Já no Ponte: {}",
+            count(preview.already_in_ponte as u64, "pedido", "pedidos")
+        );
     }
     for order in &preview.already_in_contaazul {
         println!(
@@ -91,9 +95,18 @@ fn print_preview(preview: &BackfillPreview) {
     }
     if preview.would_fail > 0 {
         println!(
-            "  {} pedido(s) com problema: serão importados e ficarão em Não importados, com o \
-             que fazer",
-            preview.would_fail
+            "  {} com problema: {} importados e {} em Não importados, com o que fazer",
+            count(preview.would_fail as u64, "pedido", "pedidos"),
+            if preview.would_fail == 1 {
+                "será"
+            } else {
+                "serão"
+            },
+            if preview.would_fail == 1 {
+                "ficará"
+            } else {
+                "ficarão"
+            },
         );
     }
     if preview.orders.is_empty() {

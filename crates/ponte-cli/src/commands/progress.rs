@@ -1,6 +1,7 @@
 //! The progress of a long import on stderr: one line rewritten in a terminal, a line every
 //! tenth of the way otherwise (a log, a pipe).
 
+use ponte_core::problem::count;
 use std::io::{IsTerminal, Write};
 
 use ponte_core::sync::Event;
@@ -24,7 +25,10 @@ impl Progress {
                             continue;
                         }
                         shown_tenth = Some(tenth);
-                        format!("Importando: {done} de {total} pedido(s)")
+                        format!(
+                            "Importando: {done} de {}",
+                            count(total as u64, "pedido", "pedidos")
+                        )
                     }
                     _ => continue,
                 };

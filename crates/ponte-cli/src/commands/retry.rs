@@ -20,7 +20,10 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
         }
         None => {
             let count = app.retry_all_failed().await?;
-            println!("{count} pedido(s) de volta à fila.");
+            println!(
+                "{} de volta à fila.",
+                ponte_core::problem::count(count as u64, "pedido", "pedidos")
+            );
         }
     }
     Ok(())

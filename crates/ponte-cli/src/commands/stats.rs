@@ -19,9 +19,14 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
     }
     for day in days {
         println!(
-            "{}  {:>5} venda(s) importada(s)",
+            "{}  {:>5} {}",
             br_date(day.date),
-            day.count
+            day.count,
+            if day.count == 1 {
+                "venda importada"
+            } else {
+                "vendas importadas"
+            }
         );
     }
     Ok(())

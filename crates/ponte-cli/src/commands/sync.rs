@@ -1,5 +1,6 @@
 //! `ponte sync [--once]`: the core's scheduler, in a terminal.
 
+use ponte_core::problem::count;
 use std::sync::Arc;
 
 use ponte_core::lock::DataDirLock;
@@ -39,8 +40,14 @@ pub async fn import_planned(app: &App, planned: Planned, json: bool) -> Result<(
         }
     };
     say(&format!(
-        "{} pedido(s) na fila; {} já na Conta Azul, só registrado(s).",
-        planned.queued, planned.recorded
+        "{} na fila; {} já na Conta Azul, só {}.",
+        count(planned.queued as u64, "pedido", "pedidos"),
+        planned.recorded,
+        if planned.recorded == 1 {
+            "registrado"
+        } else {
+            "registrados"
+        }
     ));
     if planned.queued > 0 {
         if !app.settings()?.enabled {

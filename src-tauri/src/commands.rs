@@ -544,11 +544,7 @@ pub fn about(handle: AppHandle, shell: State<'_, Shell>) -> Answer<About> {
 
 fn shell_problem(message: &str, error: impl std::fmt::Display) -> Problem {
     tracing::warn!(%error, "{message}");
-    Problem {
-        message: message.to_string(),
-        details: Some(error.to_string()),
-        ..ponte_core::problem::ProblemCode::Unreachable.into()
-    }
+    Problem::of_the_system(message).with_details(error.to_string())
 }
 
 /// *Iniciar o Ponte com o computador*.

@@ -182,14 +182,9 @@ pub fn run() {
         .build(tauri::generate_context!());
     let app = match built {
         Ok(app) => app,
-        Err(error) => startup::fail(&ponte_core::Problem {
-            details: Some(error.to_string()),
-            message: "A janela do Ponte não pôde ser criada.".into(),
-            hint: "Reinicie o computador e abra o Ponte de novo. Se continuar, envie o registro \
-                   ao suporte."
-                .into(),
-            ..ponte_core::problem::ProblemCode::Crash.into()
-        }),
+        Err(error) => startup::fail(
+            &ponte_core::Problem::window_not_created().with_details(error.to_string()),
+        ),
     };
     app.run(|handle, event| match event {
         // A quit the merchant asked for (Cmd+Q, the Dock's *Encerrar*, a logout) waits for the

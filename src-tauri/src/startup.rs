@@ -95,11 +95,7 @@ pub fn prepare(sandbox_mode: bool) -> Result<Prepared, Problem> {
     let (config, demo) = if sandbox_mode {
         let demo = tauri::async_runtime::block_on(crate::demo::Demo::start()).map_err(|error| {
             tracing::error!(%error, "demo mode did not start");
-            Problem {
-                message: "O modo demonstração não pôde começar.".into(),
-                hint: "Feche outros programas que usem a rede local e abra o Ponte de novo.".into(),
-                ..ponte_core::problem::ProblemCode::Configuration.into()
-            }
+            Problem::demo_not_started()
         })?;
         (demo.config.clone(), Some(demo))
     } else {
@@ -127,15 +123,7 @@ fn preflight_webview() -> Result<(), Problem> {
     #[cfg(windows)]
     if let Err(error) = tauri::webview_version() {
         tracing::error!(%error, "WebView2 runtime missing");
-        return Err(Problem {
-            message: "O Ponte precisa do Microsoft Edge WebView2, que não está instalado neste \
-                      computador."
-                .into(),
-            hint: "Instale o WebView2 Runtime pelo site da Microsoft \
-                   (developer.microsoft.com/microsoft-edge/webview2) e abra o Ponte de novo."
-                .into(),
-            ..ponte_core::problem::ProblemCode::Configuration.into()
-        });
+        return Err(Problem::webview_missing());
     }
     Ok(())
 }

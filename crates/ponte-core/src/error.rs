@@ -125,10 +125,7 @@ impl Error {
             Error::Authorization(_) => Problem::of(ProblemCode::AuthorizationFailed),
             Error::AuthorizationTimeout => Problem::of(ProblemCode::AuthorizationTimeout),
             Error::BrokerUnreachable(_) => Problem::of(ProblemCode::ConnectServiceUnreachable),
-            Error::PairingCode(refusal) => Problem {
-                message: refusal.message().to_string(),
-                ..Problem::of(ProblemCode::PairingCodeRefused)
-            },
+            Error::PairingCode(refusal) => Problem::pairing_code_refused(*refusal),
             Error::ReturnCode(refusal) => Problem::return_code_refused(*refusal),
             Error::Locked(_) => Problem::of(ProblemCode::DataDirLocked),
             Error::DatabaseTooNew { .. } => Problem::of(ProblemCode::DatabaseTooNew),

@@ -519,6 +519,115 @@ impl Problem {
         )
     }
 
+    /// A backfill's period that starts after the activation date.
+    pub fn period_after_activation(activation_date: &str) -> Self {
+        Problem {
+            message: format!("O período começa depois da data de ativação ({activation_date})."),
+            hint: "Os pedidos pagos desde a ativação já são importados automaticamente. \
+                   Escolha um período anterior a ela."
+                .into(),
+            ..ProblemCode::BadRequest.into()
+        }
+    }
+
+    /// A period the merchant typed that cannot be read or used.
+    pub fn bad_period(message: String, hint: &str) -> Self {
+        Problem {
+            message,
+            hint: hint.into(),
+            ..ProblemCode::BadRequest.into()
+        }
+    }
+
+    /// A backfill asked for before the integration was ever switched on.
+    pub fn never_activated() -> Self {
+        Problem {
+            message: "A integração ainda não foi ativada.".into(),
+            hint: "Ative a integração primeiro: os pedidos pagos desde a ativação são \
+                   importados automaticamente, e a importação de pedidos anteriores vale para \
+                   antes dessa data."
+                .into(),
+            ..ProblemCode::IntegrationDisabled.into()
+        }
+    }
+
+    /// A payment table naming a type Conta Azul does not have.
+    pub fn unknown_payment_type(reason: &str) -> Self {
+        Problem {
+            message: format!("Forma de pagamento não reconhecida: {reason}."),
+            hint: "Escolha uma das formas de pagamento da lista.".into(),
+            ..ProblemCode::Configuration.into()
+        }
+    }
+
+    /// Something of the merchant's computer failed (a setting the window changes in the
+    /// system): `message` says what.
+    pub fn of_the_system(message: &str) -> Self {
+        Problem {
+            message: message.to_string(),
+            ..ProblemCode::Unreachable.into()
+        }
+    }
+
+    /// The desktop window could not be built.
+    pub fn window_not_created() -> Self {
+        Problem {
+            message: "A janela do Ponte não pôde ser criada.".into(),
+            hint: "Reinicie o computador e abra o Ponte de novo. Se continuar, envie o registro \
+                   ao suporte."
+                .into(),
+            ..ProblemCode::Crash.into()
+        }
+    }
+
+    /// *Modo demonstração* could not start its simulated services.
+    pub fn demo_not_started() -> Self {
+        Problem {
+            message: "O modo demonstração não pôde começar.".into(),
+            hint: "Feche outros programas que usem a rede local e abra o Ponte de novo.".into(),
+            ..ProblemCode::Configuration.into()
+        }
+    }
+
+    /// Windows without the WebView2 runtime.
+    pub fn webview_missing() -> Self {
+        Problem {
+            message: "O Ponte precisa do Microsoft Edge WebView2, que não está instalado neste \
+                      computador."
+                .into(),
+            hint: "Instale o WebView2 Runtime pelo site da Microsoft \
+                   (developer.microsoft.com/microsoft-edge/webview2) e abra o Ponte de novo."
+                .into(),
+            ..ProblemCode::Configuration.into()
+        }
+    }
+
+    /// `ponte payments --set` with an entry it cannot read.
+    pub fn unknown_payment_entry(why: &str) -> Self {
+        Problem {
+            message: format!("Forma de pagamento não reconhecida: {why}."),
+            hint: "Use METODO=TIPO, como credit_card=CARTAO_CREDITO:parcelas ou \
+                   pix=PIX_PAGAMENTO_INSTANTANEO."
+                .into(),
+            ..ProblemCode::Configuration.into()
+        }
+    }
+
+    /// `ponte connect contaazul --code`: pairing codes come from the Nuvemshop admin only.
+    pub fn pairing_code_for_contaazul() -> Self {
+        Problem {
+            message: "O código de conexão vale só para a Nuvemshop.".into(),
+            ..ProblemCode::BadRequest.into()
+        }
+    }
+
+    pub fn pairing_code_refused(refusal: PairingRefusal) -> Self {
+        Problem {
+            message: refusal.message().to_string(),
+            ..Problem::of(ProblemCode::PairingCodeRefused)
+        }
+    }
+
     pub fn payment_type_refused(message: &str) -> Self {
         Problem::saying(
             ProblemCode::PaymentTypeRefused,

@@ -35,10 +35,9 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     };
     if let Some(code) = &args.code {
         if service != Service::Nuvemshop {
-            return Err(Error::Invalid(ponte_core::Problem {
-                message: "O código de conexão vale só para a Nuvemshop.".into(),
-                ..ponte_core::error::ProblemCode::BadRequest.into()
-            }));
+            return Err(Error::Invalid(
+                ponte_core::Problem::pairing_code_for_contaazul(),
+            ));
         }
         app.connect_with_pairing_code(code).await?;
         println!("Conectado com {}.", service.name());

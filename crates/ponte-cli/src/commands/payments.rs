@@ -1,6 +1,6 @@
 //! `ponte payments [--json] [--suggested | --reset | --set METHOD=TYPE[:parcelas]…]`
 
-use ponte_core::problem::{Problem, ProblemCode};
+use ponte_core::problem::Problem;
 use ponte_core::rules::payment::{
     suggested_mapping, PaymentChoice, PaymentMapping, PaymentMethod, CONTAAZUL_TYPES,
 };
@@ -62,15 +62,7 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
 }
 
 fn parse(entry: &str) -> Result<(PaymentMethod, PaymentChoice), Error> {
-    let invalid = |why: String| {
-        Error::Invalid(Problem {
-            message: format!("Forma de pagamento não reconhecida: {why}."),
-            hint: "Use METODO=TIPO, como credit_card=CARTAO_CREDITO:parcelas ou \
-                   pix=PIX_PAGAMENTO_INSTANTANEO."
-                .into(),
-            ..ProblemCode::Configuration.into()
-        })
-    };
+    let invalid = |why: String| Error::Invalid(Problem::unknown_payment_entry(&why));
     let (method, choice) = entry
         .split_once('=')
         .ok_or_else(|| invalid(format!("“{entry}”")))?;

@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::history::{BackfillPreview, OrderPlan, Period, Reconciliation};
 use crate::nuvemshop::Order;
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::Problem;
 use crate::store::{BackfillRecord, OrderState, Planned};
 use crate::time::business_date;
 
@@ -21,16 +21,9 @@ impl App {
     /// The activation date a backfill goes back from; never switched on: nothing to go back
     /// from (every order would be imported by switching on).
     fn activation(&self) -> Result<DateTime<Utc>> {
-        self.settings()?.activated_at.ok_or_else(|| {
-            Error::Invalid(Problem {
-                message: "A integração ainda não foi ativada.".into(),
-                hint: "Ative a integração primeiro: os pedidos pagos desde a ativação são \
-                       importados automaticamente, e a importação de pedidos anteriores vale \
-                       para antes dessa data."
-                    .into(),
-                ..ProblemCode::IntegrationDisabled.into()
-            })
-        })
+        self.settings()?
+            .activated_at
+            .ok_or_else(|| Error::Invalid(Problem::never_activated()))
     }
 
     /// What importing the orders of `period` before the activation date would do.

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::contaazul::{ContaAzulAuth, ContaAzulClient};
-use crate::error::{Error, Problem, ProblemCode, Result, Service};
+use crate::error::{Error, Problem, Result, Service};
 use crate::nuvemshop::NuvemshopClient;
 
 use crate::secrets::{open_store, Secret, TokenStore};
@@ -142,13 +142,8 @@ impl App {
         &self,
         mapping: &crate::rules::payment::PaymentMapping,
     ) -> Result<()> {
-        crate::rules::payment::check_mapping(mapping).map_err(|reason| {
-            Error::Invalid(Problem {
-                message: format!("Forma de pagamento não reconhecida: {reason}."),
-                hint: "Escolha uma das formas de pagamento da lista.".into(),
-                ..ProblemCode::Configuration.into()
-            })
-        })?;
+        crate::rules::payment::check_mapping(mapping)
+            .map_err(|reason| Error::Invalid(Problem::unknown_payment_type(&reason)))?;
         self.store.set_payment_mapping(mapping)?;
         self.events.send(Event::SettingsChanged);
         Ok(())

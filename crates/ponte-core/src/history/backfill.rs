@@ -15,7 +15,7 @@ use super::period::Period;
 use crate::error::{Error, Result};
 use crate::nuvemshop::window::{orders_created, Listing};
 use crate::nuvemshop::Order;
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::Problem;
 use crate::rules::eligibility::{eligibility, Eligibility};
 use crate::store::{AlreadySold, OrderState, Planned, ToQueue};
 use crate::sync::{Engine, Event};
@@ -119,17 +119,8 @@ fn queued(order: &Order, payload: String) -> ToQueue {
 }
 
 fn not_before_activation(period: &Period, activated_at: DateTime<Utc>) -> Problem {
-    Problem {
-        message: format!(
-            "O período começa depois da data de ativação ({}).",
-            br_date(business_date(activated_at))
-        ),
-        hint: "Os pedidos pagos desde a ativação já são importados automaticamente. Escolha \
-               um período anterior a ela."
-            .into(),
-        details: Some(format!("period {}", period.label())),
-        ..ProblemCode::BadRequest.into()
-    }
+    Problem::period_after_activation(&br_date(business_date(activated_at)))
+        .with_details(format!("period {}", period.label()))
 }
 
 impl Engine {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Sao_Paulo;
 use serde::{Deserialize, Serialize};
 
-use crate::problem::{Problem, ProblemCode};
+use crate::problem::Problem;
 use crate::time::br_date;
 
 /// The longest period one backfill or reconciliation takes: a year, so that a wrong date
@@ -18,11 +18,7 @@ pub struct Period {
 }
 
 fn invalid(message: String, hint: &str) -> Problem {
-    Problem {
-        message,
-        hint: hint.into(),
-        ..ProblemCode::BadRequest.into()
-    }
+    Problem::bad_period(message, hint)
 }
 
 /// `2026-10-01` or `01/10/2026`.
@@ -109,6 +105,7 @@ fn midnight(date: NaiveDate) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::ProblemCode;
 
     fn day(text: &str) -> NaiveDate {
         parse_date(text).unwrap()

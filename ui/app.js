@@ -271,7 +271,7 @@ function renderDashboard() {
     action.dataset.connected = String(connected);
   }
   $("toggle").setAttribute("aria-checked", String(status.enabled));
-  $("toggle-label").textContent = status.enabled ? "Integração ativada" : "Integração desativada";
+  $("toggle-label").textContent = status.label;
   $("activated-at").textContent = formatDate(status.activated_at);
   $("seller-name").textContent = status.seller ? status.seller.name : "—";
   renderSchedule(schedule);

@@ -49,9 +49,11 @@ impl Runner {
                     Event::OrderFailed { problem, .. } => {
                         notify(&forward, "Pedido não importado", problem.code.message())
                     }
-                    Event::IntegrationDisabled(problem) => {
-                        notify(&forward, "Integração desativada", &problem.message)
-                    }
+                    Event::IntegrationDisabled(problem) => notify(
+                        &forward,
+                        ponte_core::problem::integration_label(false),
+                        &problem.message,
+                    ),
                     Event::ChangedAfterImport {
                         number, message, ..
                     } => notify(

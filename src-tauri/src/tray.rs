@@ -30,17 +30,7 @@ pub fn state_line(app: &App) -> String {
     let Ok(status) = app.status() else {
         return "Ponte".into();
     };
-    let failed = status.counts.failed;
-    let state = if status.enabled {
-        "Integração ativada"
-    } else {
-        "Integração desativada"
-    };
-    match failed {
-        0 => state.to_string(),
-        1 => format!("{state} · 1 pedido não importado"),
-        n => format!("{state} · {n} pedidos não importados"),
-    }
+    status.line()
 }
 
 /// The menu, kept to add the update's line once a version is found.

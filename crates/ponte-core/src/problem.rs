@@ -64,6 +64,15 @@ pub enum ProblemCode {
     ReturnCodeRefused,
 }
 
+/// The *Integração ativada* switch's words, as every screen, the tray and the CLI say them.
+pub fn integration_label(enabled: bool) -> &'static str {
+    if enabled {
+        "Integração ativada"
+    } else {
+        "Integração desativada"
+    }
+}
+
 /// A count as the merchant reads it, with the word in the number it needs: `1 pedido`,
 /// `3 pedidos`, `0 pedidos` (never `pedido(s)`).
 pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {

@@ -4,6 +4,6 @@ use ponte_core::{App, Error};
 
 pub fn run(app: &App) -> Result<(), Error> {
     app.disable()?;
-    println!("Integração desativada.");
+    println!("{}.", ponte_core::problem::integration_label(false));
     Ok(())
 }

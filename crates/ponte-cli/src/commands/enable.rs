@@ -26,7 +26,10 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
                 .activated_at
                 .map(|at| br_date(business_date(at)))
                 .unwrap_or_default();
-            println!("Integração ativada. Data de ativação: {activated}.");
+            println!(
+                "{}. Data de ativação: {activated}.",
+                ponte_core::problem::integration_label(true)
+            );
             println!("{BEFORE_ACTIVATION}");
             Ok(())
         }

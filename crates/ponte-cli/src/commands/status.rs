@@ -14,14 +14,7 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
     if args.json {
         return super::print_json(&status);
     }
-    println!(
-        "{}",
-        if status.enabled {
-            "Integração ativada"
-        } else {
-            "Integração desativada"
-        }
-    );
+    println!("{}", status.label);
     if let Some(reason) = &status.disabled_reason {
         println!("{} {}", reason.message, reason.hint);
     }

@@ -13,6 +13,8 @@ use crate::store::{Counts, Seller};
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
     pub enabled: bool,
+    /// The switch's words (*Integração ativada*), as the window, the tray and the CLI say them.
+    pub label: &'static str,
     pub activated_at: Option<DateTime<Utc>>,
     pub disabled_reason: Option<Problem>,
     pub nuvemshop: NuvemshopStatus,
@@ -31,6 +33,18 @@ pub struct Status {
 }
 
 impl Status {
+    /// One line for the tray and its tooltip: the switch, and what failed.
+    pub fn line(&self) -> String {
+        match self.counts.failed {
+            0 => self.label.to_string(),
+            n => format!(
+                "{} · {}",
+                self.label,
+                crate::problem::count(n, "pedido não importado", "pedidos não importados")
+            ),
+        }
+    }
+
     fn with_attention(mut self, unsaved_tokens: bool, tokens_lost: bool) -> Status {
         self.attention = Attention::of(&self, unsaved_tokens, tokens_lost);
         self
@@ -115,6 +129,7 @@ impl App {
         let settings = self.store.settings()?;
         let status = Status {
             enabled: settings.enabled,
+            label: crate::problem::integration_label(settings.enabled),
             activated_at: settings.activated_at,
             disabled_reason: settings.disabled_reason,
             nuvemshop: NuvemshopStatus {
@@ -197,6 +212,7 @@ mod tests {
     fn r5_unsaved_tokens_come_first_on_the_banner() {
         let status = Status {
             enabled: true,
+            label: crate::problem::integration_label(true),
             activated_at: Some(Utc::now()),
             disabled_reason: None,
             nuvemshop: NuvemshopStatus {

@@ -57,7 +57,7 @@ async fn r1_connecting_without_the_app_credentials_says_which_are_missing() {
     let error = app
         .connect(
             Service::Contaazul,
-            &ConsentingBrowser(world.control()),
+            &ConsentingBrowser::new(world.control()),
             |_| {},
         )
         .await
@@ -323,7 +323,7 @@ async fn r5_a_revoked_nuvemshop_token_switches_off_and_reconnecting_resumes() {
 
     app.connect(
         Service::Nuvemshop,
-        &ConsentingBrowser(control.clone()),
+        &ConsentingBrowser::new(control.clone()),
         |_| {},
     )
     .await
@@ -363,7 +363,7 @@ async fn r5_a_rejected_conta_azul_refresh_token_switches_off() {
 
     app.connect(
         Service::Contaazul,
-        &ConsentingBrowser(control.clone()),
+        &ConsentingBrowser::new(control.clone()),
         |_| {},
     )
     .await

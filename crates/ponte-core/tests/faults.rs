@@ -584,7 +584,7 @@ async fn r5_the_banner_says_why_and_which_account_to_connect_again() {
     // Reconnecting switches it back on by itself (R5), in the core, for both shells.
     app.connect(
         ponte_core::error::Service::Nuvemshop,
-        &ConsentingBrowser(control.clone()),
+        &ConsentingBrowser::new(control.clone()),
         |_| {},
     )
     .await

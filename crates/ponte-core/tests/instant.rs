@@ -275,6 +275,13 @@ async fn duplicated_delayed_and_reordered_webhooks_import_each_order_once() {
             numbers.iter().all(|n| common::sales_for(&control, *n) >= 1)
         })
         .await;
+    // Counted only once every copy was delivered (each order/paid twice), and the passes they
+    // woke had time to run.
+    ponte
+        .until("every repeated delivery", || {
+            control.webhook_deliveries() >= 2 * numbers.len() as u64
+        })
+        .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     for number in &numbers {
         assert_eq!(

@@ -1,5 +1,6 @@
 //! The parsers that read what the services send, and the rules right behind them, fed
-//! arbitrary input: they answer a value or an error, never a panic.
+//! arbitrary input: they answer a value or an error, never a panic; and fed well-formed input
+//! of any size, they answer the right value.
 
 use ponte_core::contaazul::assumptions::{error_message, is_number_taken, is_stock_validation};
 use ponte_core::contaazul::wire::{Items, Itens, PessoaSummary, ProdutoSummary, VendaSummary};
@@ -7,8 +8,9 @@ use ponte_core::nuvemshop::Order;
 use ponte_core::rules::customer::customer_draft;
 use ponte_core::rules::failure::classify_refusal;
 use ponte_core::rules::sale::sale_draft;
-use ponte_core::rules::text::clean_text_within;
+use ponte_core::rules::text::{clean_text, clean_text_within};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
 /// Any JSON value, a few levels deep.
@@ -106,5 +108,51 @@ proptest! {
     fn cutting_text_keeps_whole_characters(text in ".{0,300}", max in 0usize..250) {
         let cut = clean_text_within(&text, max);
         prop_assert!(cut.chars().count() <= max);
+    }
+
+    /// A well-formed order of any lines, prices, quantities and shipping parses to its own
+    /// total, and its sale (R9, R13) carries every line at its price and adds up to it.
+    #[test]
+    fn a_well_formed_order_parses_to_its_total_and_its_sale_adds_up(
+        lines in prop::collection::vec((1u32..100_000, 1i64..20), 1..6),
+        shipping in 0u32..10_000,
+    ) {
+        let cents = |c: u64| Decimal::new(c as i64, 2);
+        let products: Vec<Value> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (price, quantity))| json!({
+                "name": format!("Produto {i}"),
+                "price": cents(u64::from(*price)).to_string(),
+                "quantity": quantity,
+            }))
+            .collect();
+        let subtotal: Decimal = lines
+            .iter()
+            .map(|(price, quantity)| cents(u64::from(*price)) * Decimal::from(*quantity))
+            .sum();
+        let total = subtotal + cents(u64::from(shipping));
+        let value = json!({
+            "id": 1450789401u64, "number": "101",
+            "created_at": "2026-11-29T12:00:00+0000", "updated_at": "2026-11-29T12:00:00+0000",
+            "payment_status": "paid",
+            "customer": {"name": "Maria Silva", "identification": "529.982.247-25"},
+            "products": products,
+            "subtotal": subtotal.to_string(), "total": total.to_string(),
+            "shipping_cost_customer": cents(u64::from(shipping)).to_string(),
+        });
+        let order = Order::parse(&value).map_err(|(_, why)| TestCaseError::fail(why))?;
+        prop_assert_eq!(order.total, total);
+        let sale = sale_draft(&order).map_err(|p| TestCaseError::fail(p.message))?;
+        prop_assert_eq!(sale.total, total);
+        prop_assert_eq!(sale.lines.len(), lines.len());
+        prop_assert_eq!(sale.freight, cents(u64::from(shipping)));
+    }
+
+    /// A cut text is the clean text's beginning, on a whole character.
+    #[test]
+    fn a_cut_text_is_a_prefix_of_the_clean_text(text in ".{0,300}", max in 0usize..250) {
+        let cut = clean_text_within(&text, max);
+        prop_assert!(clean_text(&text).starts_with(&cut), "{cut:?} of {text:?}");
     }
 }

@@ -71,14 +71,61 @@ pub async fn world_with(adjust: impl FnOnce(&mut SandboxConfig)) -> World {
     }
 }
 
+/// What a browser does while Ponte waits for it, on threads of their own: joined when the
+/// browser goes, so that an assertion that fails there fails the test that used it.
+#[derive(Default)]
+pub struct BrowserTasks(std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>);
+
+impl BrowserTasks {
+    pub fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let handle = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(task)
+        });
+        self.0.lock().unwrap().push(handle);
+    }
+}
+
+impl Drop for BrowserTasks {
+    fn drop(&mut self) {
+        for handle in self.0.lock().unwrap().drain(..) {
+            let outcome = handle.join();
+            if outcome.is_err() && !std::thread::panicking() {
+                panic!("the browser's side of the connect failed (its message is above)");
+            }
+        }
+    }
+}
+
 /// Plays the merchant in the browser: consents on the sandbox's page, and the browser follows
 /// the redirect to Ponte's loopback listener.
-pub struct ConsentingBrowser(pub Control);
+pub struct ConsentingBrowser {
+    control: Control,
+    tasks: BrowserTasks,
+}
+
+impl ConsentingBrowser {
+    pub fn new(control: Control) -> ConsentingBrowser {
+        ConsentingBrowser {
+            control,
+            tasks: BrowserTasks::default(),
+        }
+    }
+}
 
 impl Browser for ConsentingBrowser {
     fn open(&self, url: &str) -> Result<()> {
-        let redirect = self.0.consent(url).expect("a sandbox authorization page");
-        tokio::spawn(async move {
+        let redirect = self
+            .control
+            .consent(url)
+            .expect("a sandbox authorization page");
+        self.tasks.spawn(async move {
             let landing = reqwest::get(redirect).await.unwrap();
             assert_eq!(landing.status(), 200);
         });
@@ -100,7 +147,7 @@ impl World {
     }
 
     pub async fn connect(&self, app: &App) {
-        let browser = ConsentingBrowser(self.control());
+        let browser = ConsentingBrowser::new(self.control());
         app.connect(Service::Nuvemshop, &browser, |_| {})
             .await
             .unwrap();
@@ -280,6 +327,7 @@ pub struct BrokerBrowser {
     pub returned: Arc<AtomicBool>,
     pub shown_code: Arc<std::sync::Mutex<Option<String>>>,
     pub shown_link: Arc<std::sync::Mutex<Option<String>>>,
+    pub tasks: BrowserTasks,
 }
 
 impl BrokerBrowser {
@@ -316,7 +364,7 @@ impl Browser for BrokerBrowser {
         let returned = self.returned.clone();
         let shown_code = self.shown_code.clone();
         let shown_link = self.shown_link.clone();
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             let page = LandingPage::load(&landing).await.unwrap();
             assert!(
                 page.html.contains("Pronto, volte ao Ponte"),
@@ -342,5 +390,6 @@ pub fn browser(world: &BrokerWorld, follows_script: bool) -> BrokerBrowser {
         returned: Arc::new(AtomicBool::new(false)),
         shown_code: Arc::default(),
         shown_link: Arc::default(),
+        tasks: BrowserTasks::default(),
     }
 }

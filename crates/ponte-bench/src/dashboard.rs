@@ -26,9 +26,10 @@ pub fn run(orders: u64) -> anyhow::Result<()> {
         state: Some(OrderState::Queued),
         search: None,
     };
+    // A customer the seeded ledger has (names repeat every 5,000 orders).
     let search = OrderFilter {
         state: None,
-        search: Some("cliente 4999".into()),
+        search: Some(format!("cliente {}", orders.clamp(1, 5000) - 1)),
     };
     // A page nine tenths of the way down the list.
     let deep = (store.count_matching(&queued)? as u32) / 10 * 9 / 25 * 25;
@@ -36,32 +37,51 @@ pub fn run(orders: u64) -> anyhow::Result<()> {
     let report = |what: &str, (p50, p95, found): (f64, f64, usize)| {
         let verdict = if p95 < 20.0 { "ok" } else { "over" };
         println!("  {what:<28} {p50:>7.2} ms {p95:>7.2} ms  {verdict}  ({found})");
+        found
     };
-    report(
+    // What each query found is checked, not only timed: a fast wrong answer is no answer.
+    let queued_count = store.count_matching(&queued)? as usize;
+    let first = report(
         "first page + count",
         timed(50, || {
             store.list(&queued, 25, 0).map(|p| p.len()).unwrap_or(0)
                 + store.count_matching(&queued).unwrap_or(0) as usize
         }),
     );
-    report(
+    anyhow::ensure!(
+        first == queued_count.min(25) + queued_count,
+        "the first page and its count found {first}, the ledger has {queued_count} queued"
+    );
+    let deep_found = report(
         "deep page",
         timed(50, || {
             store.list(&queued, 25, deep).map(|p| p.len()).unwrap_or(0)
         }),
     );
-    report(
+    anyhow::ensure!(
+        deep_found == queued_count.saturating_sub(deep as usize).min(25),
+        "the deep page at {deep} found {deep_found} of {queued_count}"
+    );
+    let searched = report(
         "search + count",
         timed(50, || {
             store.list(&search, 25, 0).map(|p| p.len()).unwrap_or(0)
                 + store.count_matching(&search).unwrap_or(0) as usize
         }),
     );
+    anyhow::ensure!(searched > 0, "the search found nothing");
     report(
         "counters",
         timed(50, || {
             store.counts().map(|c| c.failed as usize).unwrap_or(0)
         }),
+    );
+    let counts = store.counts()?;
+    let counted =
+        counts.queued + counts.importing + counts.imported + counts.failed + counts.skipped;
+    anyhow::ensure!(
+        counted == orders,
+        "the counters add up to {counted} for {orders} orders"
     );
     Ok(())
 }

@@ -129,6 +129,10 @@ pub async fn run(args: &Args, orders: usize) -> anyhow::Result<()> {
         "{} sales for {orders} orders",
         control.sales().len()
     );
+    anyhow::ensure!(
+        p95 < goal,
+        "payment to sale p95 {p95:.1} s {how}: the goal is {goal:.0} s"
+    );
     Ok(())
 }
 

@@ -10,8 +10,6 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::codes;
 use crate::connects::{Claim, Proof, Settled};
@@ -21,6 +19,9 @@ use crate::installations::Installation;
 use crate::routes::{bad_json, error, too_many, unavailable, unknown_service, with_retry_after};
 use crate::seal::digest;
 use crate::{pages, BrokerState, Service};
+use ponte_protocol::{
+    ClaimAnswer, ClaimRequest, InstallationKey, PairRequest, StartAnswer, StartRequest,
+};
 
 /// `state` comes from the app: 16 to 128 URL-safe characters.
 fn valid_state(state: &str) -> bool {
@@ -61,14 +62,6 @@ fn unavailable_page() -> Response {
         "Tente de novo em alguns minutos: volte ao Ponte e clique em Conectar.",
         None,
     )
-}
-
-#[derive(Deserialize)]
-pub(crate) struct StartRequest {
-    state: String,
-    verifier_hash: String,
-    #[serde(default)]
-    port: Option<u16>,
 }
 
 pub(crate) async fn start(
@@ -113,7 +106,10 @@ pub(crate) async fn start(
     ) {
         Ok(true) => (
             StatusCode::CREATED,
-            Json(json!({ "expires_in": ttl, "redirect_uri": broker.config.callback_url(service) })),
+            Json(StartAnswer {
+                expires_in: ttl as u64,
+                redirect_uri: broker.config.callback_url(service),
+            }),
         )
             .into_response(),
         Ok(false) => error(
@@ -221,7 +217,7 @@ pub(crate) async fn callback(
     let return_code = codes::new_code();
     let settled = match &outcome {
         Ok(tokens) => Settled::Ready {
-            sealed: broker.sealer.seal(&id, &tokens.to_json()),
+            sealed: broker.sealer.seal(&id, &exchange::sealable(tokens)),
             return_digest: codes::return_digest(&id, &return_code).expect("a fresh code"),
             store_id: tokens.store_id().map(str::to_string),
         },
@@ -331,7 +327,7 @@ async fn install_without_state(
         match broker.db.add_paired(
             &id,
             service,
-            &broker.sealer.seal(&id, &tokens.to_json()),
+            &broker.sealer.seal(&id, &exchange::sealable(&tokens)),
             tokens.store_id(),
             now_seconds() + ttl,
         ) {
@@ -349,35 +345,16 @@ async fn install_without_state(
     unavailable_page()
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ClaimRequest {
-    state: String,
-    verifier: String,
-    #[serde(default)]
-    return_code: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct PairRequest {
-    code: String,
-}
-
 fn claim_answer(broker: &BrokerState, id: &str, claim: Claim) -> Response {
     match claim {
-        Claim::Pending => {
-            (StatusCode::ACCEPTED, Json(json!({ "status": "pending" }))).into_response()
-        }
-        Claim::Authorized => (
-            StatusCode::ACCEPTED,
-            Json(json!({ "status": "authorized" })),
-        )
-            .into_response(),
+        Claim::Pending => (StatusCode::ACCEPTED, Json(ClaimAnswer::Pending)).into_response(),
+        Claim::Authorized => (StatusCode::ACCEPTED, Json(ClaimAnswer::Authorized)).into_response(),
         Claim::Ready(_, sealed, installation) => match broker
             .sealer
             .open(id, &sealed)
             .and_then(|plain| serde_json::from_slice::<Tokens>(&plain).ok())
         {
-            Some(tokens) => ready_answer(&tokens, &installation),
+            Some(tokens) => ready_answer(tokens, &installation),
             // Sealed under another key (an instance with a different PONTE_BROKER_KEY).
             None => error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -385,9 +362,7 @@ fn claim_answer(broker: &BrokerState, id: &str, claim: Claim) -> Response {
                 "this result cannot be opened here; connect again",
             ),
         },
-        Claim::Refused(reason) => {
-            Json(json!({ "status": "refused", "error": reason })).into_response()
-        }
+        Claim::Refused(reason) => Json(ClaimAnswer::Refused { error: reason }).into_response(),
         Claim::Unknown => error(StatusCode::NOT_FOUND, "unknown_claim", "no such connect"),
         Claim::Expired => error(
             StatusCode::GONE,
@@ -417,13 +392,15 @@ fn claim_answer(broker: &BrokerState, id: &str, claim: Claim) -> Response {
     }
 }
 
-fn ready_answer(tokens: &Tokens, installation: &Installation) -> Response {
-    let mut key = json!({ "key": installation.key });
-    if let Some(cursor) = installation.cursor {
-        key["cursor"] = json!(cursor);
-    }
-    let mut response =
-        Json(json!({ "status": "ready", "tokens": tokens, "installation": key })).into_response();
+fn ready_answer(tokens: Tokens, installation: &Installation) -> Response {
+    let answer = ClaimAnswer::Ready {
+        tokens,
+        installation: Some(InstallationKey {
+            key: installation.key.clone(),
+            cursor: installation.cursor,
+        }),
+    };
+    let mut response = Json(answer).into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -127,7 +127,7 @@ pub(crate) async fn read(
                     || broker.shutdown.is_cancelled() =>
             {
                 let cursor = events.last().map_or(read.after, |e| e.id);
-                return Json(json!({ "events": events, "cursor": cursor })).into_response();
+                return Json(ponte_protocol::EventsPage { events, cursor }).into_response();
             }
             Ok(_) => {}
             Err(error) => {
@@ -146,15 +146,10 @@ pub(crate) async fn read(
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Ack {
-    up_to: i64,
-}
-
 pub(crate) async fn ack(
     State(broker): State<BrokerState>,
     headers: HeaderMap,
-    body: Result<Json<Ack>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<ponte_protocol::AckRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let (installation, _) = match reader(&broker, &headers) {
         Ok(found) => found,

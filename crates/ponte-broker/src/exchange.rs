@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{AppCredentials, BrokerConfig};
@@ -14,44 +13,11 @@ use crate::Service;
 pub const MAX_UPSTREAM_BODY: usize = 64 * 1024;
 
 /// What the app claims: the tokens of one service, never shown to the browser.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(tag = "service", rename_all = "lowercase")]
-pub enum Tokens {
-    Nuvemshop {
-        access_token: String,
-        store_id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        scope: Option<String>,
-    },
-    Contaazul {
-        access_token: String,
-        refresh_token: String,
-        expires_in: u64,
-    },
-}
+pub use ponte_protocol::Tokens;
 
-impl Tokens {
-    /// What is sealed while the tokens wait for their claim.
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("tokens serialise")
-    }
-
-    /// Nuvemshop's store: its installation reads the store's events.
-    pub fn store_id(&self) -> Option<&str> {
-        match self {
-            Tokens::Nuvemshop { store_id, .. } => Some(store_id),
-            Tokens::Contaazul { .. } => None,
-        }
-    }
-}
-
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Tokens::Nuvemshop { store_id, .. } => write!(f, "Tokens::Nuvemshop({store_id})"),
-            Tokens::Contaazul { expires_in, .. } => write!(f, "Tokens::Contaazul({expires_in}s)"),
-        }
-    }
+/// What is sealed while the tokens wait for their claim.
+pub fn sealable(tokens: &Tokens) -> Vec<u8> {
+    serde_json::to_vec(tokens).expect("tokens serialise")
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,6 @@
 //! days when none reads it.
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Serialize;
 
 use crate::db::{Db, Result};
 use crate::installations::Known;
@@ -23,21 +22,8 @@ pub const STORE_REDACT: &str = "store/redact";
 /// Events handed out per read.
 pub const PAGE: i64 = 100;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Event {
-    pub id: i64,
-    pub event: String,
-    pub resource_id: String,
-    /// The customer a customer request is about (its orders are checked against it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub orders: Vec<String>,
-    /// An LGPD request that came without Nuvemshop's signature: Ponte carries out only what
-    /// is harmless and the merchant decides the rest.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub unverified: bool,
-}
+/// An event as the store's installations read it.
+pub use ponte_protocol::FeedEvent as Event;
 
 /// A delivery to queue for a store.
 pub struct NewEvent<'a> {

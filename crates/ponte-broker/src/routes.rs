@@ -27,7 +27,10 @@ use crate::BrokerState;
 pub(crate) fn error(status: StatusCode, code: &str, description: &str) -> Response {
     let mut response = (
         status,
-        Json(json!({ "error": code, "error_description": description })),
+        Json(ponte_protocol::Refusal {
+            error: code.to_string(),
+            error_description: Some(description.to_string()),
+        }),
     )
         .into_response();
     response

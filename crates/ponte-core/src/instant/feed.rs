@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
 use crate::secrets::Secret;
 
@@ -31,29 +29,15 @@ pub(crate) const EVENTS_KEY: &str = "broker-events";
 /// How long one read waits at the broker for an event.
 pub(crate) const LONG_POLL: Duration = Duration::from_secs(25);
 
-#[derive(Clone, Debug, Deserialize)]
-pub struct FeedEvent {
-    pub id: i64,
-    pub event: String,
-    pub resource_id: String,
-    /// The customer a customer request is about: its orders are checked against it.
-    #[serde(default)]
-    pub customer: Option<String>,
-    #[serde(default)]
-    pub orders: Vec<String>,
-    /// An LGPD request that reached the broker without Nuvemshop's signature: carried out only
-    /// where that is harmless (a customer's file written on this computer, Ponte's own copy of
-    /// a customer removed); a store's erasure waits for the merchant as always.
-    #[serde(default)]
-    pub unverified: bool,
-}
+/// One of the store's events. An LGPD request that reached the broker without Nuvemshop's
+/// signature (`unverified`) is carried out only where that is harmless (a customer's file
+/// written on this computer, Ponte's own copy of a customer removed); a store's erasure waits
+/// for the merchant as always.
+pub use ponte_protocol::FeedEvent;
 
 /// A page of the feed. The broker's own `cursor` is not trusted: the cursor moves only past
 /// events read and handled here.
-#[derive(Deserialize)]
-pub(crate) struct FeedPage {
-    pub(crate) events: Vec<FeedEvent>,
-}
+pub(crate) use ponte_protocol::EventsPage as FeedPage;
 
 /// A page of events is small (the broker hands out 100 at most); an answer past this is not
 /// the broker's.
@@ -132,7 +116,7 @@ impl Feed {
             .http
             .post(format!("{}/events/ack", self.base))
             .bearer_auth(self.key.expose())
-            .json(&serde_json::json!({ "up_to": up_to }))
+            .json(&ponte_protocol::AckRequest { up_to })
             .send()
             .await
             .map_err(|e| Error::BrokerUnreachable(e.without_url().to_string()))?;

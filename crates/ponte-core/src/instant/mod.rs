@@ -226,8 +226,10 @@ mod tests {
         // Nothing listens there: the acknowledgement fails quietly, the cursor is ours.
         let feed = Feed::new("http://127.0.0.1:9", Secret::new(String::from("k")), "test").unwrap();
         app.store.set_events_cursor(4).unwrap();
+        // The broker's cursor says 0 whatever came: Ponte keeps its own.
         let page = |ids: &[i64]| FeedPage {
             events: ids.iter().map(|id| event(*id)).collect(),
+            cursor: 0,
         };
         handle(&app, &scheduler, &feed, 4, page(&[])).await.unwrap();
         assert_eq!(

@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::json;
+use ponte_protocol as wire;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
@@ -54,40 +53,6 @@ pub enum ClaimAnswer {
     Ready(Claimed),
     /// The service (or the merchant) said no: its error code.
     Refused(String),
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "service", rename_all = "lowercase")]
-enum WireTokens {
-    Nuvemshop {
-        access_token: String,
-        store_id: String,
-        #[serde(default)]
-        scope: Option<String>,
-    },
-    Contaazul {
-        access_token: String,
-        refresh_token: String,
-        expires_in: u64,
-    },
-}
-
-#[derive(Deserialize)]
-struct WireClaim {
-    status: String,
-    #[serde(default)]
-    tokens: Option<WireTokens>,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    installation: Option<WireInstallation>,
-}
-
-#[derive(Deserialize)]
-struct WireInstallation {
-    key: String,
-    #[serde(default)]
-    cursor: Option<i64>,
 }
 
 /// The secret half of a connect: 32 random bytes, hex.
@@ -136,7 +101,11 @@ impl BrokerClient {
         })
     }
 
-    async fn post(&self, path: &str, body: serde_json::Value) -> Result<(u16, serde_json::Value)> {
+    async fn post(
+        &self,
+        path: &str,
+        body: impl serde::Serialize,
+    ) -> Result<(u16, serde_json::Value)> {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -176,7 +145,11 @@ impl BrokerClient {
         let (status, body) = self
             .post(
                 &format!("/connect/{}/start", path(service)),
-                json!({ "state": state, "verifier_hash": verifier_hash(verifier), "port": port }),
+                wire::StartRequest {
+                    state: state.to_string(),
+                    verifier_hash: verifier_hash(verifier),
+                    port: Some(port),
+                },
             )
             .await?;
         match status {
@@ -192,23 +165,27 @@ impl BrokerClient {
         verifier: &Secret,
         return_code: Option<&str>,
     ) -> Result<ClaimAnswer> {
-        let mut body = json!({ "state": state, "verifier": verifier.expose() });
-        if let Some(code) = return_code {
-            body["return_code"] =
-                json!(normalise_code(code).ok_or(Error::ReturnCode(ReturnCodeRefusal::Malformed))?);
-        }
-        let (status, body) = self.post("/connect/claim", body).await?;
+        let return_code = match return_code {
+            Some(code) => {
+                Some(normalise_code(code).ok_or(Error::ReturnCode(ReturnCodeRefusal::Malformed))?)
+            }
+            None => None,
+        };
+        let asked_with_code = return_code.is_some();
+        let request = wire::ClaimRequest {
+            state: state.to_string(),
+            verifier: verifier.expose().to_string(),
+            return_code,
+        };
+        let (status, body) = self.post("/connect/claim", request).await?;
         let error = body.get("error").and_then(|e| e.as_str()).unwrap_or("");
         match (status, error) {
-            (202, _) if body["status"] == "authorized" => Ok(ClaimAnswer::Authorized),
-            (202, _) => Ok(ClaimAnswer::Pending),
+            (202, _) => Self::claimed(body),
             // Slow down and keep waiting: the claim is still there.
             (429, _) => Ok(ClaimAnswer::Pending),
             (200, _) => Self::claimed(body),
             (403, "wrong_return_code") => Err(Error::ReturnCode(ReturnCodeRefusal::Wrong)),
-            (400, _) if return_code.is_some() => {
-                Err(Error::ReturnCode(ReturnCodeRefusal::Malformed))
-            }
+            (400, _) if asked_with_code => Err(Error::ReturnCode(ReturnCodeRefusal::Malformed)),
             (410, "burnt") => Err(Error::ReturnCode(ReturnCodeRefusal::Burnt)),
             _ => Err(Self::refusal(status, &body)),
         }
@@ -238,7 +215,7 @@ impl BrokerClient {
             return Err(Error::PairingCode(PairingRefusal::Malformed));
         };
         let (status, body) = self
-            .post("/connect/pair", json!({ "code": normalised }))
+            .post("/connect/pair", wire::PairRequest { code: normalised })
             .await?;
         match status {
             200 => match Self::claimed(body)? {
@@ -254,48 +231,45 @@ impl BrokerClient {
     }
 
     fn claimed(body: serde_json::Value) -> Result<ClaimAnswer> {
-        let claim: WireClaim = serde_json::from_value(body)
+        let claim: wire::ClaimAnswer = serde_json::from_value(body)
             .map_err(|e| Error::Authorization(format!("unreadable claim answer: {e}")))?;
-        match (claim.status.as_str(), claim.tokens) {
-            (
-                "ready",
-                Some(WireTokens::Nuvemshop {
-                    access_token,
-                    store_id,
-                    scope,
-                }),
-            ) => Ok(ClaimAnswer::Ready(Claimed::Nuvemshop {
+        Ok(match claim {
+            wire::ClaimAnswer::Pending => ClaimAnswer::Pending,
+            wire::ClaimAnswer::Authorized => ClaimAnswer::Authorized,
+            wire::ClaimAnswer::Refused { error } => ClaimAnswer::Refused(error),
+            wire::ClaimAnswer::Ready {
+                tokens:
+                    wire::Tokens::Nuvemshop {
+                        access_token,
+                        store_id,
+                        scope,
+                    },
+                installation,
+            } => ClaimAnswer::Ready(Claimed::Nuvemshop {
                 access_token: Secret::new(access_token),
                 store_id,
                 scope,
-                events: claim.installation.map(|installation| {
+                events: installation.map(|installation| {
                     (
                         Secret::new(installation.key),
                         installation.cursor.unwrap_or(0),
                     )
                 }),
-            })),
-            (
-                "ready",
-                Some(WireTokens::Contaazul {
-                    access_token,
-                    refresh_token,
-                    expires_in,
-                }),
-            ) => Ok(ClaimAnswer::Ready(Claimed::Contaazul {
+            }),
+            wire::ClaimAnswer::Ready {
+                tokens:
+                    wire::Tokens::Contaazul {
+                        access_token,
+                        refresh_token,
+                        expires_in,
+                    },
+                installation,
+            } => ClaimAnswer::Ready(Claimed::Contaazul {
                 access_token: Secret::new(access_token),
                 refresh_token: Secret::new(refresh_token),
                 expires_in,
-                key: claim
-                    .installation
-                    .map(|installation| Secret::new(installation.key)),
-            })),
-            ("refused", _) => Ok(ClaimAnswer::Refused(
-                claim.error.unwrap_or_else(|| "refused".into()),
-            )),
-            (other, _) => Err(Error::Authorization(format!(
-                "unexpected claim status {other}"
-            ))),
-        }
+                key: installation.map(|installation| Secret::new(installation.key)),
+            }),
+        })
     }
 }

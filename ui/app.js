@@ -80,6 +80,17 @@ function toastProblem(problem) {
   toast(message.trim(), true);
 }
 
+/**
+ * The end of every action's promise. A problem a command answered was already shown by `call`;
+ * anything else is a fault of the window itself: logged with its reason and told, never
+ * swallowed.
+ */
+function shown(error) {
+  if (error && error.code) return;
+  console.error("Ponte window:", error);
+  toast("Algo deu errado nesta tela. Tente de novo; se continuar, feche e abra o Ponte.", true);
+}
+
 function show(screen) {
   for (const id of ["loading", "screen-connect", "screen-activate", "screen-dashboard"]) {
     $(id).hidden = id !== screen;
@@ -307,7 +318,7 @@ function renderChanged(changed) {
       el("p", { class: "reason", text: c.message }),
       el("div", { class: "actions" }, [
         el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id).catch(() => refreshSoon()) }),
-        el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(() => {}) }),
+        el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(shown) }),
         adminLink(c.order_id),
       ]),
     ])
@@ -392,7 +403,7 @@ async function renderPerDay() {
 }
 
 async function renderImported() {
-  renderPerDay().catch(() => {});
+  renderPerDay().catch(shown);
   const result = await call("orders", { state: "imported", search: ui.search || null, page: ui.page, pageSize: PAGE_SIZE });
   const rows = result.items.map((o) =>
     el("tr", { "data-order": o.order_id }, [
@@ -403,8 +414,8 @@ async function renderImported() {
       el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
       el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
       el("td", { class: "row-actions" }, [
-        el("button", { class: "secondary small sale-button", text: "Ver venda", title: "A venda como a Conta Azul a imprime (PDF)", onclick: () => openSale(o.order_id).catch(() => {}) }),
-        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id).catch(() => {}) }),
+        el("button", { class: "secondary small sale-button", text: "Ver venda", title: "A venda como a Conta Azul a imprime (PDF)", onclick: () => openSale(o.order_id).catch(shown) }),
+        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id).catch(shown) }),
       ]),
     ])
   );
@@ -431,7 +442,7 @@ async function renderFailed() {
       el("div", { class: "actions" }, [
         el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
         el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
-        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(() => {}) }),
+        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(shown) }),
         adminLink(o.order_id),
       ]),
     ]);
@@ -503,7 +514,7 @@ async function renderQueued() {
           o.state === "importing" ? el("span", { class: "muted", text: " · enviado, confirmando na Conta Azul" }) : "",
         ]),
         o.state === "queued"
-          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(() => {}) })
+          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(shown) })
           : "",
       ]),
     ])
@@ -588,7 +599,7 @@ function adminLink(orderId) {
     "data-url": `${ui.adminOrdersUrl}${orderId}`,
     title: `${ui.adminOrdersUrl}${orderId}`,
     text: "Ver pedido na Nuvemshop",
-    onclick: () => call("open_in_store", { orderId }).catch(() => {}),
+    onclick: () => call("open_in_store", { orderId }).catch(shown),
   });
 }
 
@@ -615,7 +626,7 @@ async function reconcilePeriod(event) {
           class: "primary small",
           id: "import-all-missing",
           text: "Importar todos",
-          onclick: () => importMissing(args, report.missing.map((m) => m.order_id)).catch(() => {}),
+          onclick: () => importMissing(args, report.missing.map((m) => m.order_id)).catch(shown),
         }),
       ]),
       el("table", { class: "table missing-table" }, [
@@ -634,7 +645,7 @@ async function reconcilePeriod(event) {
                 el("button", {
                   class: "secondary small",
                   text: m.sale_number != null ? "Registrar" : "Importar",
-                  onclick: () => importMissing(args, [m.order_id]).catch(() => {}),
+                  onclick: () => importMissing(args, [m.order_id]).catch(shown),
                 }),
               ]),
             ])
@@ -725,7 +736,7 @@ async function previewBackfill() {
   if (preview.orders.length > 0 || preview.already_in_contaazul.length > 0) {
     parts.push(
       el("div", { class: "confirm-row" }, [
-        el("button", { class: "primary", id: "backfill-confirm", text: "Confirmar importação", onclick: (event) => confirmBackfill(args, event.target).catch(() => {}) }),
+        el("button", { class: "primary", id: "backfill-confirm", text: "Confirmar importação", onclick: (event) => confirmBackfill(args, event.target).catch(shown) }),
         el("button", { class: "secondary", text: "Cancelar", onclick: () => ($("backfill-result").hidden = true) }),
       ])
     );
@@ -1015,7 +1026,7 @@ function refreshSoon({ background = false } = {}) {
   refreshTimer = setTimeout(() => {
     const full = refreshFull;
     refreshFull = false;
-    refresh({ background: !full }).catch(() => {});
+    refresh({ background: !full }).catch(shown);
   }, 150);
 }
 
@@ -1034,15 +1045,15 @@ async function exportList(state) {
 
 function wire() {
   document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
-  $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(() => {}));
-  $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(() => {}));
+  $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(shown));
+  $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(shown));
   $("check-update").addEventListener("click", checkUpdate);
   $("doctor-run").addEventListener("click", () => runDoctor().catch(() => renderDiagnosis(null)));
-  $("retry-all").addEventListener("click", () => retryAll().catch(() => {}));
+  $("retry-all").addEventListener("click", () => retryAll().catch(shown));
   $("payments-suggested").addEventListener("click", () => shownPayments && renderPayments(shownPayments, true));
-  $("payments-save").addEventListener("click", () => savePayments().catch(() => {}));
+  $("payments-save").addEventListener("click", () => savePayments().catch(shown));
   for (const button of document.querySelectorAll("button.export")) {
-    button.addEventListener("click", () => exportList(button.dataset.state).catch(() => {}));
+    button.addEventListener("click", () => exportList(button.dataset.state).catch(shown));
   }
   $("install-update").addEventListener("click", installUpdate);
   $("update-now").addEventListener("click", installUpdate);
@@ -1050,9 +1061,9 @@ function wire() {
   for (const id of ["match-by-sku", "write-owner-note"]) {
     $(id).addEventListener("change", () => saveOptions().catch(() => refreshSoon()));
   }
-  $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(() => {}));
-  $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(() => {}));
-  $("backfill-preview").addEventListener("click", () => previewBackfill().catch(() => {}));
+  $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(shown));
+  $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(shown));
+  $("backfill-preview").addEventListener("click", () => previewBackfill().catch(shown));
   $("details-close").addEventListener("click", () => $("details").close());
   $("details-copy").addEventListener("click", () => copyText($("details-text").textContent).then(() => toast("Copiado.")));
   document.getElementById("pairing-code").addEventListener("input", () => {

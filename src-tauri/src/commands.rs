@@ -5,9 +5,7 @@
 use ponte_core::app::{OrderFilter, OrdersPage, Status};
 use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
-use ponte_core::rules::payment::{
-    suggested_mapping, types_to_list, PaymentChoice, PaymentMapping, PaymentMethod,
-};
+use ponte_core::rules::payment::PaymentMapping;
 use ponte_core::store::{OrderState, Seller};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
@@ -376,38 +374,9 @@ pub async fn open_sale(shell: State<'_, Shell>, order_id: u64) -> Answer<String>
     Ok(path.display().to_string())
 }
 
-/// One row of *Configurações › Forma de pagamento*.
-#[derive(Serialize)]
-pub struct PaymentRow {
-    method: PaymentMethod,
-    label: &'static str,
-    choice: Option<PaymentChoice>,
-    suggested: Option<PaymentChoice>,
-}
-
-#[derive(Serialize)]
-pub struct Payments {
-    rows: Vec<PaymentRow>,
-    /// Conta Azul's payment types: `[code, label]`.
-    types: Vec<(String, String)>,
-}
-
 #[tauri::command]
-pub fn payments(shell: State<'_, Shell>) -> Answer<Payments> {
-    let mapping = shell.app.payment_mapping().map_err(problem)?;
-    let suggested = suggested_mapping();
-    Ok(Payments {
-        rows: PaymentMethod::ALL
-            .into_iter()
-            .map(|method| PaymentRow {
-                method,
-                label: method.label(),
-                choice: mapping.get(&method).cloned(),
-                suggested: suggested.get(&method).cloned(),
-            })
-            .collect(),
-        types: types_to_list(&mapping),
-    })
+pub fn payments(shell: State<'_, Shell>) -> Answer<ponte_core::app::views::Payments> {
+    shell.app.payments_view().map_err(problem)
 }
 
 #[tauri::command]
@@ -450,24 +419,10 @@ pub fn export_csv(shell: State<'_, Shell>, state: OrderState) -> Answer<String> 
         .map_err(problem)
 }
 
-#[derive(Serialize)]
-pub struct Lgpd {
-    folder: String,
-    requests: Vec<ponte_core::store::LgpdRequest>,
-}
-
 /// *Configurações › Pedidos LGPD*: what Nuvemshop asked for and what was done.
 #[tauri::command]
-pub fn lgpd(shell: State<'_, Shell>) -> Answer<Lgpd> {
-    Ok(Lgpd {
-        folder: shell
-            .app
-            .lgpd_folder()
-            .map_err(problem)?
-            .display()
-            .to_string(),
-        requests: shell.app.lgpd_requests().map_err(problem)?,
-    })
+pub fn lgpd(shell: State<'_, Shell>) -> Answer<ponte_core::app::views::Lgpd> {
+    shell.app.lgpd_view().map_err(problem)
 }
 
 /// *Configurações › Diagnóstico*: the last run of `ponte doctor`, if any.

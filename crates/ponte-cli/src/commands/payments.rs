@@ -1,9 +1,7 @@
 //! `ponte payments [--json] [--suggested | --reset | --set METHOD=TYPE[:parcelas]…]`
 
 use ponte_core::problem::Problem;
-use ponte_core::rules::payment::{
-    suggested_mapping, PaymentChoice, PaymentMapping, PaymentMethod, CONTAAZUL_TYPES,
-};
+use ponte_core::rules::payment::{suggested_mapping, PaymentChoice, PaymentMapping, PaymentMethod};
 use ponte_core::{App, Error};
 
 #[derive(clap::Args)]
@@ -40,23 +38,8 @@ pub fn run(app: &App, args: Args) -> Result<(), Error> {
     if args.json {
         return super::print_json(&mapping);
     }
-    for method in PaymentMethod::ALL {
-        let becomes = match mapping.get(&method) {
-            None => "Dinheiro, à vista (a regra da Conta Azul)".to_string(),
-            Some(choice) => {
-                let label = CONTAAZUL_TYPES
-                    .iter()
-                    .find(|(tipo, _)| *tipo == choice.tipo_pagamento)
-                    .map_or(choice.tipo_pagamento.as_str(), |(_, label)| label);
-                let installments = if choice.installments {
-                    "nas parcelas do pedido"
-                } else {
-                    "à vista"
-                };
-                format!("{label}, {installments}")
-            }
-        };
-        println!("{:<24} → {becomes}", method.label());
+    for row in app.payments_view()?.rows {
+        println!("{:<24} → {}", row.label, row.becomes());
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ mod files;
 mod history;
 pub(crate) mod instant;
 mod status;
+pub mod views;
 
 pub use status::{Attention, ContaAzulStatus, DayCount, NuvemshopStatus, Status};
 

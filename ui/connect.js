@@ -1,0 +1,131 @@
+// The first run: connecting both accounts (through the browser, a pairing code or the code the
+// broker's page shows) and the activation with the seller.
+
+import { $, call, el, invoke, ui } from "./dom.js";
+import { refresh } from "./main.js";
+
+// ---- First run ------------------------------------------------------------------------
+
+export function renderConnect() {
+  const { status } = ui.overview;
+  // Installs that start in the Nuvemshop admin come back with a code (through the broker only).
+  document.getElementById("pairing").hidden = !ui.overview.pairing_codes || status.nuvemshop.connected;
+  for (const account of ["nuvemshop", "contaazul"]) {
+    const step = document.querySelector(`.step[data-account="${account}"]`);
+    const stateNode = step.querySelector('[data-role="state"]');
+    const button = step.querySelector('[data-role="connect"]');
+    const connected = status[account].connected;
+    step.classList.toggle("done", connected);
+    button.hidden = connected;
+    button.disabled = Boolean(ui.connecting[account]);
+    stateNode.replaceChildren();
+    if (connected) {
+      stateNode.append(el("span", { class: "ok", text: "Conectado" }));
+    } else if (ui.connecting[account]) {
+      stateNode.append(el("p", { class: "waiting", text: "Continue no navegador para autorizar o acesso." }));
+      const url = ui.authorizeUrls[account];
+      if (url) {
+        stateNode.append(el("p", { class: "note", text: "Se o navegador não abriu, copie este endereço:" }));
+        stateNode.append(el("code", { class: "authorize-url", "data-account": account, text: url }));
+      }
+      if (ui.overview.pairing_codes) stateNode.append(returnCodeForm(account));
+    } else if (ui.connecting[`${account}-error`]) {
+      const problem = ui.connecting[`${account}-error`];
+      stateNode.append(el("p", { class: "error", text: problem.message }));
+      stateNode.append(el("p", { class: "note", text: problem.hint || "" }));
+      button.textContent = "Tentar novamente";
+    }
+  }
+}
+
+export async function connect(account) {
+  ui.connecting[account] = true;
+  delete ui.connecting[`${account}-error`];
+  renderConnect();
+  try {
+    await invoke("connect", { account });
+  } catch (problem) {
+    ui.connecting[`${account}-error`] = problem || { message: "A autorização não foi concluída." };
+  } finally {
+    delete ui.connecting[account];
+    delete ui.authorizeUrls[account];
+    delete ui.codeForms[account];
+  }
+  await refresh();
+  // The step may no longer be on screen: still drop its stale link.
+  renderConnect();
+}
+
+/**
+ * Through the broker, the page the browser lands on after the authorization sends it back to
+ * Ponte; where the browser blocks that, the page shows a code to type here. One form per
+ * connect, kept across re-renders so that a half-typed code stays.
+ */
+export function returnCodeForm(account) {
+  if (ui.codeForms[account]) return ui.codeForms[account];
+  const input = el("input", {
+    type: "text", class: "return-code", id: `return-code-${account}`, autocomplete: "off",
+    autocapitalize: "characters", spellcheck: "false", maxlength: "12", placeholder: "ABCD-2345",
+    required: "",
+  });
+  const error = el("p", { class: "error", role: "alert" });
+  error.hidden = true;
+  const submit = el("button", { type: "submit", class: "secondary", text: "Usar código" });
+  const form = el("form", {
+    class: "pairing return-code-form", "data-account": account,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      submit.disabled = true;
+      try {
+        await invoke("enter_return_code", { account, code: input.value });
+      } catch (problem) {
+        error.textContent = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "O código não foi aceito.";
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  }, [
+    el("label", { for: input.id, text: "A página do navegador mostrou um código em vez de voltar ao Ponte? Digite-o aqui:" }),
+    el("div", { class: "pairing-row" }, [input, submit]),
+    error,
+  ]);
+  input.addEventListener("input", () => (error.hidden = true));
+  ui.codeForms[account] = form;
+  return form;
+}
+
+export async function usePairingCode(event) {
+  event.preventDefault();
+  const input = document.getElementById("pairing-code");
+  const error = document.getElementById("pairing-error");
+  const submit = document.getElementById("pairing-submit");
+  error.hidden = true;
+  submit.disabled = true;
+  try {
+    await invoke("connect_with_pairing_code", { code: input.value });
+    input.value = "";
+  } catch (problem) {
+    error.textContent = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "O código não foi aceito.";
+    error.hidden = false;
+  } finally {
+    submit.disabled = false;
+  }
+  await refresh();
+  renderConnect();
+}
+
+// ---- Activation -----------------------------------------------------------------------
+
+export async function fillSellers(select, chosenId) {
+  const sellers = await call("sellers");
+  select.replaceChildren(...sellers.map((s) => el("option", { value: s.id, text: s.name })));
+  if (chosenId) select.value = chosenId;
+  return sellers;
+}
+
+export async function renderActivate() {
+  $("activate-error").hidden = true;
+  await fillSellers($("activate-seller"));
+}

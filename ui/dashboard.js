@@ -1,0 +1,291 @@
+// The dashboard: the switch, the counters and the chart, the order lists and their cards.
+
+import { $, PAGE_SIZE, call, count, el, formatDate, formatMoney, formatTime, isolated, shown, toast, ui } from "./dom.js";
+import { connect, returnCodeForm } from "./connect.js";
+import { adminLink, renderPeriod, renderSkipped } from "./period.js";
+import { copyReport, renderSettings, retry } from "./settings.js";
+import { refresh, refreshSoon } from "./main.js";
+
+// ---- Dashboard ------------------------------------------------------------------------
+
+/** A new version Ponte found by itself: offered, installed only on the merchant's click. */
+export function renderUpdate(offer) {
+  $("update-banner").hidden = !offer;
+  if (offer) $("update-message").textContent = `A versão ${offer.version} do Ponte está disponível.`;
+}
+
+export function renderDashboard() {
+  const { status, schedule, poll_interval_minutes: interval } = ui.overview;
+  renderUpdate(ui.overview.update);
+  const attention = status.attention;
+  $("disabled-banner").hidden = !attention;
+  if (attention) {
+    $("disabled-message").textContent = attention.problem.message;
+    $("disabled-hint").textContent = attention.problem.hint;
+    const account = attention.reconnect;
+    $("redo").hidden = !account;
+    $("redo").textContent = account && attention.problem.code === "NOT_CONNECTED" ? `Conectar com ${NAMES[account]}` : "Refazer a integração";
+  }
+  for (const account of ["nuvemshop", "contaazul"]) {
+    const connected = status[account].connected;
+    const stateNode = document.querySelector(`[data-account-state="${account}"]`);
+    stateNode.textContent = connected ? "Conectado" : "Não conectado";
+    stateNode.className = connected ? "ok" : "off";
+    const action = document.querySelector(`[data-account-action="${account}"]`);
+    action.textContent = connected ? "Desconectar" : "Conectar";
+    action.dataset.connected = String(connected);
+  }
+  $("toggle").setAttribute("aria-checked", String(status.enabled));
+  $("toggle-label").textContent = status.label;
+  $("activated-at").textContent = formatDate(status.activated_at);
+  $("seller-name").textContent = status.seller ? status.seller.name : "—";
+  renderSchedule(schedule);
+  const c = status.counts;
+  $("count-imported").textContent = c.imported;
+  $("count-failed").textContent = c.failed;
+  $("count-queued").textContent = c.queued + c.importing;
+  $("count-skipped").textContent = c.skipped;
+  $("badge-failed").hidden = c.failed === 0;
+  $("badge-failed").textContent = c.failed;
+  // The store's name where it is known; its id otherwise (and on hover).
+  const storeId = status.nuvemshop.store_id;
+  $("store-id").textContent = status.nuvemshop.store_name || (storeId ? `Loja ${storeId}` : "");
+  $("store-id").title = storeId ? `Loja ${storeId}` : "";
+  $("company-name").textContent = status.contaazul.company_name || "";
+  ui.adminOrdersUrl = status.nuvemshop.admin_orders_url;
+  // Webhooks through the broker, or only the periodic check, and why; nothing of it while
+  // the integration is off (nothing is imported then).
+  $("instant").hidden = !status.enabled;
+  $("instant").classList.toggle("active", status.instant.active);
+  $("instant-message").textContent = status.instant.message;
+  $("erasure-banner").hidden = !status.store_erasure_requested;
+  renderChanged(status.changed_after_import);
+  $("interval").value = String(interval);
+}
+
+/** Imported orders cancelled or refunded in Nuvemshop since: the sale is the merchant's to
+ * look at, until *Já conferi*. */
+export function renderChanged(changed) {
+  const cards = changed.map((c) =>
+    el("article", { class: "failure changed-order", "data-order": c.order_id, "data-flag": c.flag }, [
+      el("h4", { text: c.sale_number ? `Pedido #${c.number} · Venda ${c.sale_number}` : `Pedido #${c.number}` }),
+      el("p", { class: "reason", text: c.message }),
+      el("div", { class: "actions" }, [
+        el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id).catch(() => refreshSoon()) }),
+        el("button", { class: "secondary small open-sale", text: "Ver venda", onclick: () => openSale(c.order_id).catch(shown) }),
+        adminLink(c.order_id),
+      ]),
+    ])
+  );
+  $("changed-list").replaceChildren(...cards);
+  $("changed-card").hidden = cards.length === 0;
+}
+
+export async function checkChanged(orderId) {
+  await call("check_changed", { orderId });
+  await refresh();
+}
+
+export const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };
+
+/** Shows the authorization link while the browser step is under way. */
+export function showAuthLink(service, url) {
+  $("auth-link").replaceChildren(
+    el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
+    el("code", { class: "authorize-url", "data-account": service, text: url }),
+    ...(ui.overview && ui.overview.pairing_codes ? [returnCodeForm(service)] : [])
+  );
+  $("auth-link").hidden = false;
+}
+
+export async function connectFromDashboard(account) {
+  toast("Continue no navegador para autorizar o acesso.");
+  try {
+    await call("connect", { account });
+    toast(`${NAMES[account]} conectada. Os pedidos pagos nesse meio-tempo serão importados agora.`);
+  } finally {
+    $("auth-link").hidden = true;
+    delete ui.codeForms[account];
+    await refresh();
+  }
+}
+
+export function renderSchedule(schedule) {
+  if (!schedule) return;
+  $("last-check").textContent = schedule.running ? "verificando agora…" : formatTime(schedule.last_check_at);
+  const enabled = ui.overview && ui.overview.status.enabled;
+  $("next-check").textContent = enabled ? formatTime(schedule.next_check_at) : "—";
+}
+
+export function selectTab(tab) {
+  ui.tab = tab;
+  for (const button of document.querySelectorAll(".tab")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+  }
+  for (const name of ["imported", "failed", "queued", "skipped", "period", "settings"]) {
+    $(`panel-${name}`).hidden = name !== tab;
+  }
+  renderTab();
+}
+
+export async function renderTab() {
+  if (ui.tab === "imported") return renderImported();
+  if (ui.tab === "failed") return renderFailed();
+  if (ui.tab === "queued") return renderQueued();
+  if (ui.tab === "skipped") return renderSkipped();
+  if (ui.tab === "period") return renderPeriod();
+  return renderSettings();
+}
+
+/** The last 14 days of imports as small bars (a day without sales keeps its place). */
+export async function renderPerDay() {
+  const days = await call("imported_per_day", { days: 14 });
+  const most = Math.max(1, ...days.map((day) => day.count));
+  $("per-day").replaceChildren(
+    ...days.map((day) => {
+      const [, month, date] = day.date.split("-");
+      const label = `${date}/${month}: ${count(day.count, "venda", "vendas")}`;
+      const bar = el("div", { class: "bar" });
+      // Through the CSSOM: the CSP allows no inline style attribute.
+      bar.style.height = `${Math.round((day.count / most) * 100)}%`;
+      return el("div", { class: "bar-slot", title: label, "data-date": day.date, "data-count": day.count }, [
+        bar,
+        el("span", { class: "bar-day", text: date, "aria-hidden": "true" }),
+      ]);
+    })
+  );
+}
+
+export async function renderImported() {
+  renderPerDay().catch(shown);
+  const result = await call("orders", { state: "imported", search: ui.search || null, page: ui.page, pageSize: PAGE_SIZE });
+  const rows = result.items.map((o) =>
+    el("tr", { "data-order": o.order_id }, [
+      el("td", { text: `#${o.number}` }),
+      el("td", {}, [isolated(o.customer_name)]),
+      el("td", { class: "num", text: formatMoney(o.total) }),
+      el("td", { text: formatDate(o.paid_at || o.created_at) }),
+      el("td", { class: "sale-number", text: o.sale_number != null ? `Venda ${o.sale_number}` : "—" }),
+      el("td", {}, [el("span", { class: "pill", text: "Revisão Pendente" })]),
+      el("td", { class: "row-actions" }, [
+        el("button", { class: "secondary small sale-button", text: "Ver venda", title: "A venda como a Conta Azul a imprime (PDF)", onclick: () => openSale(o.order_id).catch(shown) }),
+        el("button", { class: "secondary small details-button", text: "Detalhes", onclick: () => showDetails(o.order_id).catch(shown) }),
+      ]),
+    ])
+  );
+  $("imported-rows").replaceChildren(...rows);
+  const empty = result.total === 0;
+  $("imported-empty").hidden = !empty;
+  $("imported-empty").textContent = ui.search
+    ? "Nenhuma venda encontrada para essa busca."
+    : "Nenhuma venda importada ainda. Assim que um pedido for marcado como recebido na Nuvemshop, ele aparece aqui em até um ciclo de verificação.";
+  const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE));
+  $("page-info").textContent = `Página ${ui.page + 1} de ${pages} · ${count(result.total, "venda", "vendas")}`;
+  $("prev-page").disabled = ui.page === 0;
+  $("next-page").disabled = ui.page + 1 >= pages;
+}
+
+export async function renderFailed() {
+  const result = await call("orders", { state: "failed", search: null, page: 0, pageSize: 200 });
+  const cards = result.items.map((o) => {
+    const problem = o.error || { message: "", hint: "" };
+    return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code || "" }, [
+      el("h4", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
+      el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
+      el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),
+      el("div", { class: "actions" }, [
+        el("button", { class: "primary small retry", text: "Tentar novamente", onclick: () => retry(o.order_id) }),
+        el("button", { class: "secondary small report", text: "Copiar relatório para o suporte", onclick: () => copyReport(o.order_id) }),
+        el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(shown) }),
+        adminLink(o.order_id),
+      ]),
+    ]);
+  });
+  $("failed-list").replaceChildren(...cards);
+  restorePlans($("failed-list"));
+  $("failed-empty").hidden = cards.length > 0;
+  $("retry-all").disabled = cards.length === 0;
+  $("export-failed").disabled = cards.length === 0;
+}
+
+export const PLAN_MARKS = { reuse: "usar", create: "criar", problem: "problema" };
+
+/** *O que vai acontecer*: the customer and products an order would use or create, and why.
+ * Open plans are kept across re-renders (the lists are rebuilt on every event). */
+export const openPlans = new Map();
+
+export function planList(orderId, plan) {
+  const items = [];
+  if (plan.problem) items.push(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
+  for (const choice of [plan.customer, ...plan.products].filter(Boolean)) {
+    items.push(
+      el("li", { class: choice.action }, [
+        el("span", { class: "mark", text: PLAN_MARKS[choice.action] }),
+        isolated(choice.name),
+        el("span", { class: "muted", text: `— ${choice.why}` }),
+      ])
+    );
+  }
+  return el("ul", { class: "plan", "data-order": orderId }, items);
+}
+
+/** Puts the open plans back into the cards just rendered. */
+export function restorePlans(container) {
+  for (const card of container.querySelectorAll("[data-order]")) {
+    const plan = openPlans.get(Number(card.dataset.order));
+    if (plan && !card.querySelector(".plan")) card.append(planList(card.dataset.order, plan));
+  }
+}
+
+export async function togglePlan(orderId) {
+  if (openPlans.has(orderId)) {
+    openPlans.delete(orderId);
+    for (const shown of document.querySelectorAll(`.plan[data-order="${orderId}"]`)) shown.remove();
+    return;
+  }
+  const plan = await call("order_plan", { orderId });
+  openPlans.set(orderId, plan);
+  // Found again: the list may have been rebuilt while Conta Azul was asked.
+  for (const card of document.querySelectorAll(`article[data-order="${orderId}"]`)) {
+    if (!card.querySelector(".plan")) card.append(planList(orderId, plan));
+  }
+}
+
+/** *Na fila*: the orders waiting for the next pass (and those whose sale is being checked). */
+export async function renderQueued() {
+  const [queued, importing] = await Promise.all([
+    call("orders", { state: "queued", search: null, page: 0, pageSize: 200 }),
+    call("orders", { state: "importing", search: null, page: 0, pageSize: 200 }),
+  ]);
+  const cards = [...importing.items, ...queued.items].map((o) =>
+    el("article", { class: "queued", "data-order": o.order_id }, [
+      el("header", {}, [
+        el("span", {}, [
+          el("strong", { text: `Pedido #${o.number}` }),
+          " · ",
+          isolated(o.customer_name, "cliente sem nome"),
+          ` · ${formatMoney(o.total)} · ${formatDate(o.paid_at || o.created_at)}`,
+          o.state === "importing" ? el("span", { class: "muted", text: " · enviado, confirmando na Conta Azul" }) : "",
+        ]),
+        o.state === "queued"
+          ? el("button", { class: "secondary small plan-button", text: "O que vai acontecer", onclick: () => togglePlan(o.order_id).catch(shown) })
+          : "",
+      ]),
+    ])
+  );
+  $("queued-list").replaceChildren(...cards);
+  restorePlans($("queued-list"));
+  $("queued-empty").hidden = cards.length > 0;
+}
+
+/** *Ver venda*: the sale as Conta Azul prints it, saved and opened. */
+export async function openSale(orderId) {
+  const path = await call("open_sale", { orderId });
+  toast(`Venda salva em ${path}`);
+}
+
+/** *Detalhes* of an imported order: what was done and Conta Azul's answers, masked. */
+export async function showDetails(orderId) {
+  $("details-text").textContent = await call("support_report", { orderId });
+  $("details").showModal();
+}

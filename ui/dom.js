@@ -1,0 +1,97 @@
+// The window's shared pieces: the DOM and formatting helpers, the toast, and `call`, through
+// which every command goes (a failure shows its Portuguese message and hint).
+
+export const { invoke } = window.__TAURI__.core;
+export const { listen } = window.__TAURI__.event;
+
+export const PAGE_SIZE = 25;
+export const money = new Intl.NumberFormat("pt-BR", { style: "currency", currency: "BRL" });
+export const $ = (id) => document.getElementById(id);
+
+export const ui = {
+  overview: null,
+  tab: "imported",
+  page: 0,
+  search: "",
+  connecting: {},
+  authorizeUrls: {},
+  codeForms: {},
+};
+
+export function formatMoney(text) {
+  const value = Number(text);
+  return Number.isFinite(value) ? money.format(value).replace(/\u00a0/g, " ") : "—";
+}
+/** A count with its word in the number it needs: `1 pedido`, `3 pedidos` (never `pedido(s)`). */
+export function count(n, one, many) {
+  return `${new Intl.NumberFormat("pt-BR").format(n)} ${n === 1 ? one : many}`;
+}
+export function formatDate(iso) {
+  return iso ? new Date(iso).toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" }) : "—";
+}
+export function formatTime(iso) {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString("pt-BR", { hour: "2-digit", minute: "2-digit", timeZone: "America/Sao_Paulo" });
+  const today = new Date().toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" });
+  return formatDate(iso) === today ? time : `${formatDate(iso)} ${time}`;
+}
+/** A name from the store, as plain text in its own writing direction: an Arabic or Hebrew
+ * name, or a stray direction mark, never reorders the number or amount beside it. */
+export function isolated(text, fallback = "—") {
+  return el("bdi", { class: "name", text: text || fallback });
+}
+export function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+export let toastTimer;
+export function toast(message, isError = false) {
+  const node = $("toast");
+  node.textContent = message;
+  node.classList.toggle("error", isError);
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (node.hidden = true), 5000);
+}
+
+/** Calls a command; a failure shows its Portuguese message and hint, never a raw error. */
+export async function call(command, args = {}) {
+  try {
+    return await invoke(command, args);
+  } catch (problem) {
+    toastProblem(problem);
+    throw problem;
+  }
+}
+
+/** A problem's Portuguese message and what to do, in the toast. */
+export function toastProblem(problem) {
+  const message = problem && problem.message ? `${problem.message} ${problem.hint || ""}` : "Algo deu errado. Tente de novo.";
+  toast(message.trim(), true);
+}
+
+/**
+ * The end of every action's promise. A problem a command answered was already shown by `call`;
+ * anything else is a fault of the window itself: logged with its reason and told, never
+ * swallowed.
+ */
+export function shown(error) {
+  if (error && error.code) return;
+  console.error("Ponte window:", error);
+  toast("Algo deu errado nesta tela. Tente de novo; se continuar, feche e abra o Ponte.", true);
+}
+
+export function show(screen) {
+  for (const id of ["loading", "screen-connect", "screen-activate", "screen-dashboard"]) {
+    $(id).hidden = id !== screen;
+  }
+}

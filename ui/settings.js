@@ -1,0 +1,223 @@
+// *Configurações*: interval, seller, accounts, payment table, options, updates, autostart,
+// LGPD requests and the diagnosis.
+
+import { $, call, el, formatDate, formatTime, invoke, toast, ui } from "./dom.js";
+import { fillSellers } from "./connect.js";
+import { refresh } from "./main.js";
+
+export async function renderSettings() {
+  const seller = ui.overview.status.seller;
+  await fillSellers($("settings-seller"), seller && seller.id);
+  renderPayments(await call("payments"));
+  renderOptions(await call("options"));
+  await renderAbout();
+  await renderLgpd();
+  renderDiagnosis(await call("diagnosis"));
+}
+
+/** The table as last loaded: *Usar sugestão* fills it at once, so a *Salvar* right after saves it. */
+export let shownPayments = null;
+
+/** *Forma de pagamento na Conta Azul*: one row per way of paying; no choice = the article's rule. */
+export function renderPayments(payments, useSuggested = false) {
+  shownPayments = payments;
+  const rows = payments.rows.map((row) => {
+    const choice = useSuggested ? row.suggested : row.choice;
+    const select = el("select", { "data-method": row.method, "aria-label": `${row.label} na Conta Azul` }, [
+      el("option", { value: "", text: "Dinheiro, à vista (padrão)" }),
+      ...payments.types.map(([code, label]) => el("option", { value: code, text: label })),
+    ]);
+    select.value = choice ? choice.tipo_pagamento : "";
+    const installments = el("input", { type: "checkbox", "data-installments": row.method, "aria-label": `Parcelas do pedido: ${row.label}` });
+    installments.checked = Boolean(choice && choice.installments);
+    return el("tr", {}, [el("td", { text: row.label }), el("td", {}, [select]), el("td", {}, [installments])]);
+  });
+  $("payments-rows").replaceChildren(...rows);
+}
+
+export async function savePayments() {
+  const mapping = {};
+  for (const select of document.querySelectorAll("#payments-rows select[data-method]")) {
+    if (!select.value) continue;
+    const installments = document.querySelector(`#payments-rows input[data-installments="${select.dataset.method}"]`);
+    mapping[select.dataset.method] = { tipo_pagamento: select.value, installments: installments.checked };
+  }
+  await call("set_payments", { mapping });
+  toast("Formas de pagamento salvas. Valem para as próximas vendas importadas.");
+}
+
+/** *Produtos e pedidos*: SKU matching and the note, each off until the merchant turns it on. */
+export function renderOptions(options) {
+  $("match-by-sku").checked = options.match_by_sku;
+  $("write-owner-note").checked = options.write_owner_note;
+  $("owner-note-problem").hidden = !(options.write_owner_note && options.owner_note_problem);
+  $("owner-note-problem").textContent = options.owner_note_problem || "";
+}
+
+export async function saveOptions() {
+  const options = await call("set_options", {
+    matchBySku: $("match-by-sku").checked,
+    writeOwnerNote: $("write-owner-note").checked,
+  });
+  renderOptions(options);
+  toast("Preferência salva. Vale para os próximos pedidos importados.");
+}
+
+export async function renderAbout() {
+  const about = await call("about");
+  $("app-version").textContent = about.version;
+  renderAutostart(about.autostart);
+}
+
+/** *Iniciar o Ponte com o computador*, and why the system will not, when it will not. */
+export function renderAutostart(state) {
+  $("autostart").checked = state.on;
+  $("autostart-note").hidden = !state.note;
+  $("autostart-note").textContent = state.note || "";
+}
+
+export async function checkUpdate() {
+  $("update-state").textContent = "Verificando…";
+  $("install-update").hidden = true;
+  try {
+    const offer = await invoke("check_update");
+    if (offer) {
+      $("update-state").textContent = `A versão ${offer.version} está disponível. O Ponte termina o pedido em andamento, instala e reinicia.`;
+      $("install-update").hidden = false;
+    } else {
+      $("update-state").textContent = "O Ponte está na versão mais recente.";
+    }
+  } catch (problem) {
+    $("update-state").textContent = (problem && problem.message) || "Não foi possível verificar atualizações agora.";
+  }
+}
+
+export async function installUpdate() {
+  for (const id of ["install-update", "update-now"]) $(id).disabled = true;
+  $("update-state").textContent = "Baixando a atualização…";
+  $("update-message").textContent = "Baixando a atualização…";
+  try {
+    await invoke("install_update");
+  } catch (problem) {
+    const said = (problem && problem.message) || "A atualização não pôde ser instalada.";
+    $("update-state").textContent = said;
+    $("update-message").textContent = said;
+    for (const id of ["install-update", "update-now"]) $(id).disabled = false;
+  }
+}
+
+export async function setAutostart() {
+  const wanted = $("autostart").checked;
+  try {
+    renderAutostart(await invoke("set_autostart", { enabled: wanted }));
+    toast(wanted ? "O Ponte vai abrir com o computador, na bandeja." : "O Ponte não vai mais abrir com o computador.");
+  } catch (problem) {
+    $("autostart").checked = !wanted;
+    toast((problem && problem.message) || "Não foi possível mudar o início automático.", true);
+  }
+}
+
+export const LGPD_STATES = {
+  done: "feito",
+  awaiting_confirmation: "aguardando sua confirmação",
+  ignored: "ignorado",
+  failed: "ainda não atendido",
+};
+
+export const LGPD_KINDS = {
+  customers_redact: "Exclusão de dados de cliente",
+  customers_data_request: "Pedido de dados de cliente",
+  store_redact: "Exclusão dos dados da loja",
+};
+
+export async function renderLgpd() {
+  const { folder, requests } = await call("lgpd");
+  $("lgpd-folder").value = folder;
+  $("lgpd-empty").hidden = requests.length > 0;
+  $("lgpd-list").replaceChildren(
+    ...requests.map((request) => {
+      const state = LGPD_STATES[request.state] || request.state;
+      const orders = request.orders === 1 ? "1 pedido" : `${request.orders} pedidos`;
+      const item = el("li", {}, [
+        el("strong", { text: LGPD_KINDS[request.kind] || request.kind }),
+        el("span", { class: "muted", text: `${formatDate(request.received_at)} · ${orders} · ${state}` }),
+      ]);
+      if (request.file) item.append(el("span", { class: "muted", text: `Arquivo: ${request.file}` }));
+      if (request.note) item.append(el("span", { class: request.state === "failed" ? "error" : "muted", text: request.note }));
+      return item;
+    })
+  );
+}
+
+export const VERDICTS = {
+  holds: { mark: "✓", text: "Confere", tone: "ok" },
+  does_not_hold: { mark: "✗", text: "Não confere", tone: "warn" },
+  could_not_tell: { mark: "?", text: "Não foi possível saber", tone: "muted" },
+};
+
+/** *Diagnóstico*: one item per assumption, what the service answered and what Ponte does. */
+export function renderDiagnosis(diagnosis) {
+  $("doctor-when").textContent = diagnosis
+    ? `Última verificação: ${formatTime(diagnosis.ran_at)}`
+    : "Ainda não verificado.";
+  const checks = diagnosis ? diagnosis.checks : [];
+  $("doctor-list").replaceChildren(
+    ...checks.map((check) => {
+      const verdict = VERDICTS[check.verdict] || VERDICTS.could_not_tell;
+      const service = check.service === "nuvemshop" ? "Nuvemshop" : "Conta Azul";
+      return el("li", { class: `doctor-${verdict.tone}` }, [
+        el("strong", { text: `${verdict.mark} ${verdict.text} · ${service}` }),
+        el("span", { text: check.assumption }),
+        el("span", { class: "muted", text: `Resposta: ${check.answer}` }),
+        el("span", { class: "muted", text: `O Ponte: ${check.consequence}` }),
+      ]);
+    })
+  );
+}
+
+export async function runDoctor() {
+  const button = $("doctor-run");
+  button.disabled = true;
+  $("doctor-when").textContent = "Verificando…";
+  try {
+    renderDiagnosis(await call("run_doctor"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** The folder is picked in the system's own folder picker, never typed. */
+export async function chooseLgpdFolder(useDefault) {
+  const folder = await call("choose_lgpd_folder", { default: useDefault });
+  if (folder) toast(`Os pedidos de dados serão gravados em ${folder}`);
+  await renderLgpd();
+}
+
+export async function confirmErasure() {
+  const erased = await call("confirm_store_erasure");
+  toast(`Dados da loja apagados deste computador (${erased} pedidos).`);
+  await refresh();
+}
+
+export async function retry(orderId) {
+  await call("retry_order", { orderId });
+  toast("Pedido de volta à fila: o Ponte tenta importar agora.");
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", {});
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
+export async function copyReport(orderId) {
+  await copyText(await call("support_report", { orderId }));
+  toast("Relatório copiado. Cole na mensagem para o suporte, com a URL do pedido na Nuvemshop.");
+}

@@ -2,7 +2,7 @@
 // from before the activation.
 
 import { $, call, count, el, formatDate, formatMoney, isolated, shown, toast, ui } from "./dom.js";
-import { PLAN_MARKS } from "./dashboard.js";
+import { planList } from "./dashboard.js";
 
 // ---- Conferir período ----------------------------------------------------------------
 
@@ -185,11 +185,7 @@ export async function previewBackfill() {
         el("summary", { text: "O que vai acontecer com cada pedido" }),
         ...preview.plans.map((plan) => {
           const box = el("div", { class: "queued" }, [el("strong", { text: `Pedido #${plan.number}` })]);
-          const items = [plan.customer, ...plan.products].filter(Boolean).map((choice) =>
-            el("li", { class: choice.action }, [el("span", { class: "mark", text: PLAN_MARKS[choice.action] }), isolated(choice.name), el("span", { class: "muted", text: `— ${choice.why}` })])
-          );
-          if (plan.problem) items.unshift(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
-          box.append(el("ul", { class: "plan" }, items));
+          box.append(planList(plan.order_id, plan));
           return box;
         }),
       ])

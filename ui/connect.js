@@ -1,8 +1,7 @@
 // The first run: connecting both accounts (through the browser, a pairing code or the code the
 // broker's page shows) and the activation with the seller.
 
-import { $, call, el, invoke, ui } from "./dom.js";
-import { refresh } from "./main.js";
+import { $, call, el, invoke, refresh, ui } from "./dom.js";
 
 // ---- First run ------------------------------------------------------------------------
 

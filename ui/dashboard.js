@@ -1,10 +1,10 @@
 // The dashboard: the switch, the counters and the chart, the order lists and their cards.
 
-import { $, PAGE_SIZE, call, count, el, formatDate, formatMoney, formatTime, isolated, shown, toast, ui } from "./dom.js";
-import { connect, returnCodeForm } from "./connect.js";
+import { $, PAGE_SIZE, call, count, el, formatDate, formatMoney, formatTime, isolated, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
+import { restorePlans, togglePlan } from "./plans.js";
+import { returnCodeForm } from "./connect.js";
 import { adminLink, renderPeriod, renderSkipped } from "./period.js";
 import { copyReport, renderSettings, retry } from "./settings.js";
-import { refresh, refreshSoon } from "./main.js";
 
 // ---- Dashboard ------------------------------------------------------------------------
 
@@ -206,49 +206,6 @@ export async function renderFailed() {
   $("failed-empty").hidden = cards.length > 0;
   $("retry-all").disabled = cards.length === 0;
   $("export-failed").disabled = cards.length === 0;
-}
-
-export const PLAN_MARKS = { reuse: "usar", create: "criar", problem: "problema" };
-
-/** *O que vai acontecer*: the customer and products an order would use or create, and why.
- * Open plans are kept across re-renders (the lists are rebuilt on every event). */
-export const openPlans = new Map();
-
-export function planList(orderId, plan) {
-  const items = [];
-  if (plan.problem) items.push(el("li", { class: "problem" }, [el("span", { class: "mark", text: "problema" }), plan.problem]));
-  for (const choice of [plan.customer, ...plan.products].filter(Boolean)) {
-    items.push(
-      el("li", { class: choice.action }, [
-        el("span", { class: "mark", text: PLAN_MARKS[choice.action] }),
-        isolated(choice.name),
-        el("span", { class: "muted", text: `— ${choice.why}` }),
-      ])
-    );
-  }
-  return el("ul", { class: "plan", "data-order": orderId }, items);
-}
-
-/** Puts the open plans back into the cards just rendered. */
-export function restorePlans(container) {
-  for (const card of container.querySelectorAll("[data-order]")) {
-    const plan = openPlans.get(Number(card.dataset.order));
-    if (plan && !card.querySelector(".plan")) card.append(planList(card.dataset.order, plan));
-  }
-}
-
-export async function togglePlan(orderId) {
-  if (openPlans.has(orderId)) {
-    openPlans.delete(orderId);
-    for (const shown of document.querySelectorAll(`.plan[data-order="${orderId}"]`)) shown.remove();
-    return;
-  }
-  const plan = await call("order_plan", { orderId });
-  openPlans.set(orderId, plan);
-  // Found again: the list may have been rebuilt while Conta Azul was asked.
-  for (const card of document.querySelectorAll(`article[data-order="${orderId}"]`)) {
-    if (!card.querySelector(".plan")) card.append(planList(orderId, plan));
-  }
 }
 
 /** *Na fila*: the orders waiting for the next pass (and those whose sale is being checked). */

@@ -95,3 +95,16 @@ export function show(screen) {
     $(id).hidden = id !== screen;
   }
 }
+
+/** How the window re-reads the core's state: `main.js` says how (it knows every screen), the
+ * screens only ask. */
+let refresher = { now: async () => {}, soon: () => {} };
+export function onRefresh(now, soon) {
+  refresher = { now, soon };
+}
+export function refresh(options) {
+  return refresher.now(options);
+}
+export function refreshSoon(options) {
+  return refresher.soon(options);
+}

@@ -1,18 +1,18 @@
 // Ponte's window: renders what the core reports and calls its commands. It refreshes on the
 // core's events, never by polling. This module starts it and wires its buttons.
 
-import { $, call, count, invoke, listen, show, shown, toast, toastProblem, ui } from "./dom.js";
+import { $, call, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
-import { previewBackfill, reconcilePeriod, working } from "./period.js";
-import { checkUpdate, chooseLgpdFolder, confirmErasure, copyText, installUpdate, renderDiagnosis, renderLgpd, renderPayments, retry, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
+import { previewBackfill, reconcilePeriod } from "./period.js";
+import { checkUpdate, chooseLgpdFolder, confirmErasure, copyText, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
 
 /**
  * Reads the overview and shows the screen it calls for. A `background` refresh (an order
  * imported, a link handed over) leaves the forms being filled alone: the activation screen
  * once shown, and the settings but for the LGPD requests, which arrive by themselves.
  */
-export async function refresh({ background = false } = {}) {
+async function refresh({ background = false } = {}) {
   ui.overview = await call("overview");
   const { status, demo } = ui.overview;
   // A ponte:// link the system handed over that belongs to no connect in progress.
@@ -64,7 +64,7 @@ export function showProgress(event) {
 export let refreshTimer;
 /** Whether a refresh the merchant asked for waits among the debounced ones: it wins. */
 export let refreshFull = false;
-export function refreshSoon({ background = false } = {}) {
+function refreshSoon({ background = false } = {}) {
   if (!background) refreshFull = true;
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
@@ -201,4 +201,5 @@ export function wire() {
 }
 
 wire();
+onRefresh(refresh, refreshSoon);
 refresh().catch(() => toast("O Ponte não conseguiu carregar seus dados. Feche e abra de novo.", true));

@@ -2,7 +2,7 @@
 // from before the activation.
 
 import { $, call, count, el, formatDate, formatMoney, isolated, shown, toast, ui } from "./dom.js";
-import { planList } from "./dashboard.js";
+import { planList } from "./plans.js";
 
 // ---- Conferir período ----------------------------------------------------------------
 

@@ -1,9 +1,8 @@
 // *Configurações*: interval, seller, accounts, payment table, options, updates, autostart,
 // LGPD requests and the diagnosis.
 
-import { $, call, el, formatDate, formatTime, invoke, toast, ui } from "./dom.js";
+import { $, call, el, formatDate, formatTime, invoke, refresh, toast, ui } from "./dom.js";
 import { fillSellers } from "./connect.js";
-import { refresh } from "./main.js";
 
 export async function renderSettings() {
   const seller = ui.overview.status.seller;

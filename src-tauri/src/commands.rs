@@ -558,8 +558,9 @@ mod tests {
     }
 
     /// The window's script, every module of it.
-    const SCRIPT: [&str; 6] = [
+    const SCRIPT: [&str; 7] = [
         include_str!("../../ui/dom.js"),
+        include_str!("../../ui/plans.js"),
         include_str!("../../ui/connect.js"),
         include_str!("../../ui/dashboard.js"),
         include_str!("../../ui/period.js"),
@@ -586,6 +587,15 @@ mod tests {
 
     #[test]
     fn every_command_the_window_calls_exists() {
+        let modules = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui"))
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "js"))
+            })
+            .count();
+        assert_eq!(modules, SCRIPT.len(), "every module of ui/ is read here");
         let registered = registered();
         let called = called_by_the_window();
         assert!(called.len() >= 10, "{called:?}");

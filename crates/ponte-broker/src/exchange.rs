@@ -43,6 +43,7 @@ impl ExchangeError {
 }
 
 pub fn http_client() -> reqwest::Client {
+    crate::install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))

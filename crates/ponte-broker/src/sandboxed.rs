@@ -92,7 +92,10 @@ pub struct LandingPage {
 
 impl LandingPage {
     pub async fn load(url: &str) -> anyhow::Result<LandingPage> {
-        let page = reqwest::get(url).await?;
+        let page = {
+            crate::install_tls_provider();
+            reqwest::get(url).await?
+        };
         Ok(LandingPage {
             status: page.status().as_u16(),
             html: page.text().await?,
@@ -124,6 +127,7 @@ impl LandingPage {
         let back = self
             .way_back()
             .ok_or_else(|| anyhow::anyhow!("the page has no way back"))?;
+        crate::install_tls_provider();
         Ok(reqwest::get(back).await?.status().as_u16())
     }
 }

@@ -301,6 +301,7 @@ async fn clients_that_send_slowly_or_nothing_are_cut_off_and_connections_are_cap
         idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
+    ponte_broker::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_millis(500))
         .build()

@@ -99,6 +99,7 @@ async fn it_serves_healthz_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
+        ponte_broker::install_tls_provider();
         if let Ok(answer) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await {
             assert_eq!(answer.status(), 200);
             break;

@@ -54,6 +54,7 @@ async fn the_commands_keep_their_names_shapes_and_exit_codes() {
     let redirect = control
         .consent(first.strip_prefix("Open: ").unwrap())
         .unwrap();
+    ponte_core::http::install_tls_provider();
     reqwest::get(redirect).await.unwrap();
     let connected = child.wait_with_output().await.unwrap();
     assert!(connected.status.success());

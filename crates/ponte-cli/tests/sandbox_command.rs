@@ -63,6 +63,7 @@ async fn ponte_sandbox_prints_the_environment_and_serves_until_interrupted() {
     assert_eq!(env["PONTE_REDIRECT_PORT"], "47999");
     assert!(env["PONTE_NUVEMSHOP_API_URL"].ends_with("/v1"));
 
+    ponte_core::http::install_tls_provider();
     let http = reqwest::Client::new();
     let consent = http
         .get(format!(

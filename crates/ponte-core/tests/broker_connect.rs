@@ -235,6 +235,7 @@ async fn r5_a_refresh_refused_for_the_installations_key_switches_off_until_recon
         serde_json::from_slice(&std::fs::read(world.config.data_dir.join("tokens.json")).unwrap())
             .unwrap();
     let key = stored["broker-contaazul"].as_str().unwrap();
+    ponte_core::http::install_tls_provider();
     let revoked = reqwest::Client::new()
         .delete(format!("{}/installation", world.both.broker.url()))
         .bearer_auth(key)
@@ -283,6 +284,7 @@ impl Browser for DecliningBrowser {
             self.0
         );
         tokio::spawn(async move {
+            ponte_core::http::install_tls_provider();
             reqwest::get(callback).await.unwrap();
         });
         Ok(())

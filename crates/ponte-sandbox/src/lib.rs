@@ -211,3 +211,13 @@ impl Drop for Sandbox {
         self.shutdown.cancel();
     }
 }
+
+/// The TLS of every HTTP client: rustls with *ring*, the provider the updater uses too, so the
+/// app carries one TLS stack and one `reqwest`. Installed once per process, before a client is
+/// built (reqwest asks for the process's provider).
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

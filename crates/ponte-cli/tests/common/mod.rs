@@ -87,6 +87,7 @@ impl Cli {
             .strip_prefix("Open: ")
             .unwrap_or_else(|| panic!("{first}"));
         let redirect = self.sandbox.control().consent(url).unwrap();
+        ponte_core::http::install_tls_provider();
         let landing = reqwest::get(redirect).await.unwrap();
         assert!(landing.text().await.unwrap().contains("Conectado"));
         let status = child.wait().await.unwrap();

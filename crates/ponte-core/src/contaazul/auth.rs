@@ -43,21 +43,44 @@ impl std::fmt::Debug for StoredTokens {
     }
 }
 
-/// The HTTP client of a refresh through the broker: the installation's key on the request.
-struct WithInstallationKey {
+/// oauth2's requests sent by the app's own HTTP client (one `reqwest` in the app), with the
+/// installation's key on a refresh through the broker.
+struct OAuthHttp {
     http: reqwest::Client,
     key: Option<HeaderValue>,
 }
 
-impl<'c> AsyncHttpClient<'c> for WithInstallationKey {
-    type Error = <reqwest::Client as AsyncHttpClient<'c>>::Error;
-    type Future = <reqwest::Client as AsyncHttpClient<'c>>::Future;
+impl<'c> AsyncHttpClient<'c> for OAuthHttp {
+    type Error = oauth2::HttpClientError<reqwest::Error>;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = std::result::Result<oauth2::HttpResponse, Self::Error>>
+                + Send
+                + 'c,
+        >,
+    >;
 
     fn call(&'c self, mut request: oauth2::HttpRequest) -> Self::Future {
-        if let Some(key) = &self.key {
-            request.headers_mut().insert(AUTHORIZATION, key.clone());
-        }
-        self.http.call(request)
+        Box::pin(async move {
+            if let Some(key) = &self.key {
+                request.headers_mut().insert(AUTHORIZATION, key.clone());
+            }
+            let (parts, body) = request.into_parts();
+            let answer = self
+                .http
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(Box::new)?;
+            let mut response = oauth2::http::Response::builder().status(answer.status());
+            if let Some(headers) = response.headers_mut() {
+                *headers = answer.headers().clone();
+            }
+            let body = answer.bytes().await.map_err(Box::new)?;
+            Ok(response.body(body.to_vec())?)
+        })
     }
 }
 
@@ -99,7 +122,7 @@ impl ContaAzulAuth {
             oauth =
                 oauth.set_client_secret(ClientSecret::new(config.contaazul_client_secret.clone()));
         }
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
             .build()
@@ -160,7 +183,10 @@ impl ContaAzulAuth {
         let response = self
             .oauth
             .exchange_code(AuthorizationCode::new(code.to_string()))
-            .request_async(&self.http)
+            .request_async(&OAuthHttp {
+                http: self.http.clone(),
+                key: None,
+            })
             .await
             .map_err(|error| match error {
                 RequestTokenError::ServerResponse(answer) => {
@@ -265,7 +291,7 @@ impl ContaAzulAuth {
         } else {
             None
         };
-        let http = WithInstallationKey {
+        let http = OAuthHttp {
             http: self.http.clone(),
             key: key.and_then(|key| {
                 let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;

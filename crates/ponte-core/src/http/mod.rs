@@ -59,6 +59,22 @@ impl Reply {
     }
 }
 
+/// The TLS of every HTTP client: rustls with *ring*, the provider the updater uses too, so the
+/// app carries one TLS stack and one `reqwest`. Installed once per process, before a client is
+/// built (reqwest asks for the process's provider).
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A client builder with the TLS provider in place.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder()
+}
+
 /// The largest answer Ponte reads. Its biggest pages are well under a megabyte; a service (or
 /// something pretending to be one) sending more is not read into memory.
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -216,7 +232,7 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(service: Service, user_agent: &str, pacer: Pacer) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .user_agent(user_agent)
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))

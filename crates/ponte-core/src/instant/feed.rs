@@ -61,7 +61,7 @@ pub(crate) enum FeedError {
 
 impl Feed {
     pub(crate) fn new(base: &str, key: Secret, user_agent: &str) -> Result<Feed> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(LONG_POLL + Duration::from_secs(15))

@@ -89,7 +89,7 @@ pub struct BrokerClient {
 
 impl BrokerClient {
     pub fn new(config: &Config, base: &str) -> Result<BrokerClient> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .user_agent(&config.user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(20))

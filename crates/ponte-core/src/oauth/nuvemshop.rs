@@ -13,7 +13,7 @@ pub async fn exchange_code(
     config: &Config,
     code: &str,
 ) -> Result<(Secret, String, Option<String>)> {
-    let http = reqwest::Client::builder()
+    let http = crate::http::client_builder()
         .user_agent(&config.user_agent)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))

@@ -126,6 +126,7 @@ impl Browser for ConsentingBrowser {
             .consent(url)
             .expect("a sandbox authorization page");
         self.tasks.spawn(async move {
+            ponte_core::http::install_tls_provider();
             let landing = reqwest::get(redirect).await.unwrap();
             assert_eq!(landing.status(), 200);
         });

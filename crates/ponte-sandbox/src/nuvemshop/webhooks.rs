@@ -203,6 +203,7 @@ async fn send(
 
 /// Hands what the world raised to the network, applying the switches.
 pub(crate) async fn deliver(state: AppState, shutdown: CancellationToken) {
+    crate::install_tls_provider();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -21,6 +21,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut SandboxConfig)) -> Harness {
     let mut config = SandboxConfig::with_redirect_port(47999);
     adjust(&mut config);
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    ponte_sandbox::install_tls_provider();
     let http = Client::builder()
         .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())

@@ -54,6 +54,7 @@ async fn connected() -> (Harness, String) {
 #[tokio::test]
 async fn a_request_without_user_agent_gets_400() {
     let (h, token) = connected().await;
+    ponte_sandbox::install_tls_provider();
     let bare = reqwest::Client::new();
     let response = bare
         .get(h.ns("/orders"))

@@ -45,14 +45,15 @@ impl Offered {
 /// The release's `latest.json`. A development build may be pointed elsewhere
 /// (`PONTE_UPDATE_ENDPOINT`: the window tests' local server); a merchant's build never is.
 pub async fn check(handle: &AppHandle) -> Result<Option<Update>, tauri_plugin_updater::Error> {
-    let mut builder = handle.updater_builder();
+    let builder = handle.updater_builder();
     #[cfg(debug_assertions)]
-    if let Some(endpoint) = std::env::var("PONTE_UPDATE_ENDPOINT")
+    let builder = match std::env::var("PONTE_UPDATE_ENDPOINT")
         .ok()
         .and_then(|url| url.parse().ok())
     {
-        builder = builder.endpoints(vec![endpoint])?;
-    }
+        Some(endpoint) => builder.endpoints(vec![endpoint])?,
+        None => builder,
+    };
     builder.build()?.check().await
 }
 

@@ -47,7 +47,7 @@ impl From<std::io::Error> for Failure {
 }
 
 /// Shown when macOS would start a copy that is not there at the next login.
-pub const MOVE_TO_APPLICATIONS: &str = "Para abrir com o computador, o Ponte precisa estar na pasta Aplicativos: arraste-o para lá, abra-o de lá e ligue esta opção de novo.";
+pub use ponte_core::problem::MOVE_TO_APPLICATIONS;
 /// Shown when Windows' Task Manager switched Ponte's start off.
 pub const OFF_IN_TASK_MANAGER: &str = "O Windows desligou o início do Ponte com o computador (Gerenciador de Tarefas › Aplicativos de inicialização). Ligue esta opção de novo para o Ponte voltar a abrir com o computador.";
 

@@ -454,7 +454,7 @@ pub async fn choose_lgpd_folder(
         handle
             .dialog()
             .file()
-            .set_title("Pasta dos arquivos de pedidos de dados (LGPD)")
+            .set_title(ponte_core::problem::LGPD_FOLDER_PICKER)
             .pick_folder(move |folder| {
                 let _ = picked.send(folder);
             });

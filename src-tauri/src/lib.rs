@@ -21,7 +21,7 @@ mod demo {
 
     impl Demo {
         pub async fn start() -> Result<Demo, Box<dyn std::error::Error>> {
-            Err("Este Ponte foi instalado sem o modo demonstração.".into())
+            Err(ponte_core::problem::NO_DEMO_IN_THIS_BUILD.into())
         }
     }
 }

@@ -46,9 +46,11 @@ impl Runner {
                     // A notification stays in the system's list, out of Ponte's reach: it names
                     // the kind of problem, never the buyer's particulars (an
                     // order's message may quote a name or a document; LGPD may erase them).
-                    Event::OrderFailed { problem, .. } => {
-                        notify(&forward, "Pedido não importado", problem.code.message())
-                    }
+                    Event::OrderFailed { problem, .. } => notify(
+                        &forward,
+                        ponte_core::problem::ORDER_NOT_IMPORTED,
+                        problem.code.message(),
+                    ),
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
                         ponte_core::problem::integration_label(false),
@@ -58,7 +60,7 @@ impl Runner {
                         number, message, ..
                     } => notify(
                         &forward,
-                        &format!("Pedido #{number} mudou na Nuvemshop"),
+                        &ponte_core::problem::order_changed_title(*number),
                         message,
                     ),
                     _ => {}

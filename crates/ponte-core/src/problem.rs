@@ -827,6 +827,24 @@ impl InstantState {
     }
 }
 
+/// The title of the notification for an order that failed.
+pub const ORDER_NOT_IMPORTED: &str = "Pedido não importado";
+
+/// The title of the notification for an imported order changed in Nuvemshop since.
+pub fn order_changed_title(number: u64) -> String {
+    format!("Pedido #{number} mudou na Nuvemshop")
+}
+
+/// macOS: a login item must point at the app where it stays.
+pub const MOVE_TO_APPLICATIONS: &str = "Para abrir com o computador, o Ponte precisa estar na \
+     pasta Aplicativos: arraste-o para lá, abra-o de lá e ligue esta opção de novo.";
+
+/// The title of the system's folder picker for the data requests' files.
+pub const LGPD_FOLDER_PICKER: &str = "Pasta dos arquivos de pedidos de dados (LGPD)";
+
+/// `--sandbox` asked of a merchant's build, which has no simulators.
+pub const NO_DEMO_IN_THIS_BUILD: &str = "Este Ponte foi instalado sem o modo demonstração.";
+
 /// What the *Verificar atualizações* button says when it cannot tell.
 pub const UPDATE_CHECK_FAILED: &str =
     "Não foi possível verificar atualizações agora. Confira a internet e tente de novo mais tarde.";

@@ -93,7 +93,7 @@ function verifies(data, signature, pubkeyBase64) {
 
 function main(args) {
   const root = path.join(__dirname, "..", "..");
-  const tauriConf = JSON.parse(fs.readFileSync(path.join(root, "src-tauri/tauri.conf.json"), "utf8"));
+  const tauriConf = JSON.parse(fs.readFileSync(path.join(root, "tauri.conf.json"), "utf8"));
   if (args.length === 2) {
     const ok = verifies(fs.readFileSync(args[0]), fs.readFileSync(args[1], "utf8"), tauriConf.plugins.updater.pubkey);
     console.log(ok ? "the signing key and the app's public key are a pair" : "the signature does not verify under the app's public key");

@@ -11,7 +11,7 @@ const { releaseProblems, verifies, publicKey, workspaceVersion, DEVELOPMENT_KEY_
 
 const root = path.join(__dirname, "..", "..");
 const cargoToml = fs.readFileSync(path.join(root, "Cargo.toml"), "utf8");
-const tauriConf = JSON.parse(fs.readFileSync(path.join(root, "src-tauri/tauri.conf.json"), "utf8"));
+const tauriConf = JSON.parse(fs.readFileSync(path.join(root, "tauri.conf.json"), "utf8"));
 const version = workspaceVersion(cargoToml);
 const tauri = path.join(root, "node_modules", ".bin", process.platform === "win32" ? "tauri.cmd" : "tauri");
 

@@ -587,7 +587,7 @@ mod tests {
 
     #[test]
     fn every_command_the_window_calls_exists() {
-        let modules = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui"))
+        let modules = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/ui"))
             .unwrap()
             .filter(|entry| {
                 entry

@@ -5,14 +5,14 @@
 use serde_json::Value;
 
 fn config() -> Value {
-    serde_json::from_str(include_str!("../tauri.conf.json")).expect("tauri.conf.json is JSON")
+    serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json is JSON")
 }
 
 /// The schema the pinned Tauri CLI ships (`npm ci` puts it in node_modules).
 fn schema() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../node_modules/@tauri-apps/cli/config.schema.json"
+        "/node_modules/@tauri-apps/cli/config.schema.json"
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{path}: {e} (run `npm ci` at the repository root)"));
@@ -24,10 +24,10 @@ fn the_configuration_follows_tauris_schema() {
     let schema = schema();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     for (name, text) in [
-        ("tauri.conf.json", include_str!("../tauri.conf.json")),
+        ("tauri.conf.json", include_str!("../../tauri.conf.json")),
         (
             "tauri.release.conf.json",
-            include_str!("../tauri.release.conf.json"),
+            include_str!("../../tauri.release.conf.json"),
         ),
     ] {
         let mut instance: Value = serde_json::from_str(text).unwrap();
@@ -123,7 +123,8 @@ fn the_installers_are_what_the_merchant_expects() {
     assert!(endpoint.starts_with("https://") && endpoint.ends_with("/latest.json"));
     // Updater artefacts only in release builds (they need the private key).
     assert!(bundle.get("createUpdaterArtifacts").is_none());
-    let release: Value = serde_json::from_str(include_str!("../tauri.release.conf.json")).unwrap();
+    let release: Value =
+        serde_json::from_str(include_str!("../../tauri.release.conf.json")).unwrap();
     assert_eq!(release["bundle"]["createUpdaterArtifacts"], true);
 }
 
@@ -190,6 +191,8 @@ fn the_release_workflow_checks_drafts_builds_every_platform_and_publishes_only_w
     assert_eq!(action["with"]["includeUpdaterJson"], false);
     let args = action["with"]["args"].as_str().unwrap();
     assert!(args.contains("tauri.release.conf.json") && args.contains("--no-default-features"));
+    // The top-level manifest is the workspace's too: without it every member would be built.
+    assert!(args.contains("--package ponte-app"), "{args}");
     let env = &action["env"];
     for secret in ["TAURI_SIGNING_PRIVATE_KEY", "GITHUB_TOKEN"] {
         assert!(

@@ -13,6 +13,9 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked -
 npm ci --no-audit --no-fund --loglevel=error
 # The release's own checks and updater manifest (docs/release.md), with the pinned Tauri CLI.
 node --test scripts/release/
+# The window's modules against what the commands answer (src-tauri/window-types/, generated from
+# the Rust types and checked current by `cargo test -p ponte-app`).
+npx --no-install tsc -p tsconfig.json
 
 # A CI run builds a fresh clone once: incremental caches would only take disk (gigabytes of it).
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi

@@ -1,18 +1,18 @@
 // The first run: connecting both accounts (through the browser, a pairing code or the code the
 // broker's page shows) and the activation with the seller.
 
-import { $, call, el, invoke, refresh, ui } from "./dom.js";
+import { $, call, el, invoke, one, refresh, ui } from "./dom.js";
 
 // ---- First run ------------------------------------------------------------------------
 
 export function renderConnect() {
   const { status } = ui.overview;
   // Installs that start in the Nuvemshop admin come back with a code (through the broker only).
-  document.getElementById("pairing").hidden = !ui.overview.pairing_codes || status.nuvemshop.connected;
+  $("pairing").hidden = !ui.overview.pairing_codes || status.nuvemshop.connected;
   for (const account of ["nuvemshop", "contaazul"]) {
-    const step = document.querySelector(`.step[data-account="${account}"]`);
-    const stateNode = step.querySelector('[data-role="state"]');
-    const button = step.querySelector('[data-role="connect"]');
+    const step = one(`.step[data-account="${account}"]`);
+    const stateNode = one('[data-role="state"]', step);
+    const button = one('[data-role="connect"]', step);
     const connected = status[account].connected;
     step.classList.toggle("done", connected);
     button.hidden = connected;
@@ -28,8 +28,8 @@ export function renderConnect() {
         stateNode.append(el("code", { class: "authorize-url", "data-account": account, text: url }));
       }
       if (ui.overview.pairing_codes) stateNode.append(returnCodeForm(account));
-    } else if (ui.connecting[`${account}-error`]) {
-      const problem = ui.connecting[`${account}-error`];
+    } else if (ui.connectErrors[account]) {
+      const problem = ui.connectErrors[account];
       stateNode.append(el("p", { class: "error", text: problem.message }));
       stateNode.append(el("p", { class: "note", text: problem.hint || "" }));
       button.textContent = "Tentar novamente";
@@ -39,12 +39,12 @@ export function renderConnect() {
 
 export async function connect(account) {
   ui.connecting[account] = true;
-  delete ui.connecting[`${account}-error`];
+  delete ui.connectErrors[account];
   renderConnect();
   try {
     await invoke("connect", { account });
   } catch (problem) {
-    ui.connecting[`${account}-error`] = problem || { message: "A autorização não foi concluída." };
+    ui.connectErrors[account] = problem || { message: "A autorização não foi concluída." };
   } finally {
     delete ui.connecting[account];
     delete ui.authorizeUrls[account];
@@ -97,9 +97,9 @@ export function returnCodeForm(account) {
 
 export async function usePairingCode(event) {
   event.preventDefault();
-  const input = document.getElementById("pairing-code");
-  const error = document.getElementById("pairing-error");
-  const submit = document.getElementById("pairing-submit");
+  const input = $("pairing-code");
+  const error = $("pairing-error");
+  const submit = $("pairing-submit");
   error.hidden = true;
   submit.disabled = true;
   try {

@@ -1,6 +1,6 @@
 // The dashboard: the switch, the counters and the chart, the order lists and their cards.
 
-import { $, PAGE_SIZE, call, count, el, formatDate, formatMoney, formatTime, isolated, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
+import { $, all, call, count, el, formatDate, formatMoney, formatTime, isolated, one, PAGE_SIZE, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
 import { restorePlans, togglePlan } from "./plans.js";
 import { returnCodeForm } from "./connect.js";
 import { adminLink, renderPeriod, renderSkipped } from "./period.js";
@@ -11,7 +11,7 @@ import { copyReport, renderSettings, retry } from "./settings.js";
 /** A new version Ponte found by itself: offered, installed only on the merchant's click. */
 export function renderUpdate(offer) {
   $("update-banner").hidden = !offer;
-  if (offer) $("update-message").textContent = `A versão ${offer.version} do Ponte está disponível.`;
+  if (offer) $("update-message").textContent = offer.banner;
 }
 
 export function renderDashboard() {
@@ -28,10 +28,10 @@ export function renderDashboard() {
   }
   for (const account of ["nuvemshop", "contaazul"]) {
     const connected = status[account].connected;
-    const stateNode = document.querySelector(`[data-account-state="${account}"]`);
+    const stateNode = one(`[data-account-state="${account}"]`);
     stateNode.textContent = connected ? "Conectado" : "Não conectado";
     stateNode.className = connected ? "ok" : "off";
-    const action = document.querySelector(`[data-account-action="${account}"]`);
+    const action = one(`[data-account-action="${account}"]`);
     action.textContent = connected ? "Desconectar" : "Conectar";
     action.dataset.connected = String(connected);
   }
@@ -119,7 +119,7 @@ export function renderSchedule(schedule) {
 
 export function selectTab(tab) {
   ui.tab = tab;
-  for (const button of document.querySelectorAll(".tab")) {
+  for (const button of all(".tab")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === tab));
   }
   for (const name of ["imported", "failed", "queued", "skipped", "period", "settings"]) {
@@ -188,8 +188,8 @@ export async function renderImported() {
 export async function renderFailed() {
   const result = await call("orders", { state: "failed", search: null, page: 0, pageSize: 200 });
   const cards = result.items.map((o) => {
-    const problem = o.error || { message: "", hint: "" };
-    return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code || "" }, [
+    const problem = o.error || { code: "", message: "", hint: "" };
+    return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code }, [
       el("h4", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
       el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
       el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),

@@ -1,21 +1,61 @@
 // The window's shared pieces: the DOM and formatting helpers, the toast, and `call`, through
 // which every command goes (a failure shows its Portuguese message and hint).
 
-export const { invoke } = window.__TAURI__.core;
+/** @typedef {import("../src-tauri/window-types/Answers").Answers} Answers */
+/** @typedef {import("../src-tauri/window-types/Overview").Overview} Overview */
+
+const tauriInvoke = window.__TAURI__.core.invoke;
+/**
+ * A command, its failure left to the caller. The answer has the type the command's Rust answer
+ * has (src-tauri/window-types/, generated): a field read that no answer carries fails `tsc`.
+ * @template {keyof Answers} C
+ * @param {C} command
+ * @param {Record<string, unknown>} [args]
+ * @returns {Promise<Answers[C]>}
+ */
+export const invoke = (command, args = {}) => tauriInvoke(command, args);
 export const { listen } = window.__TAURI__.event;
 
 export const PAGE_SIZE = 25;
 export const money = new Intl.NumberFormat("pt-BR", { style: "currency", currency: "BRL" });
+/**
+ * An element of the page by its id (every id the script asks for is checked to be in the page).
+ * @param {string} id
+ * @returns {any}
+ */
 export const $ = (id) => document.getElementById(id);
+/**
+ * The first element under `root` a selector finds, or null.
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any}
+ */
+export const one = (selector, root = document) => root.querySelector(selector);
+/**
+ * Every element under `root` a selector finds.
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any[]}
+ */
+export const all = (selector, root = document) => [...root.querySelectorAll(selector)];
 
+/**
+ * What the window holds between refreshes.
+ * @type {{ overview: Overview | null, tab: string, page: number, search: string,
+ *   connecting: Record<string, boolean>, connectErrors: Record<string, { message: string, hint?: string }>,
+ *   authorizeUrls: Record<string, string>, codeForms: Record<string, boolean>,
+ *   adminOrdersUrl: string | null }}
+ */
 export const ui = {
   overview: null,
   tab: "imported",
   page: 0,
   search: "",
   connecting: {},
+  connectErrors: {},
   authorizeUrls: {},
   codeForms: {},
+  adminOrdersUrl: null,
 };
 
 export function formatMoney(text) {
@@ -63,7 +103,14 @@ export function toast(message, isError = false) {
   toastTimer = setTimeout(() => (node.hidden = true), 5000);
 }
 
-/** Calls a command; a failure shows its Portuguese message and hint, never a raw error. */
+/**
+ * Calls a command; a failure shows its Portuguese message and hint, never a raw error. Its
+ * answer has the type the command's Rust answer has (src-tauri/window-types/).
+ * @template {keyof Answers} C
+ * @param {C} command
+ * @param {Record<string, unknown>} [args]
+ * @returns {Promise<Answers[C]>}
+ */
 export async function call(command, args = {}) {
   try {
     return await invoke(command, args);
@@ -98,13 +145,21 @@ export function show(screen) {
 
 /** How the window re-reads the core's state: `main.js` says how (it knows every screen), the
  * screens only ask. */
+/** @typedef {{ background?: boolean }} RefreshOptions */
+/** @type {{ now: (options?: RefreshOptions) => Promise<void>, soon: (options?: RefreshOptions) => void }} */
 let refresher = { now: async () => {}, soon: () => {} };
+/**
+ * @param {(options?: RefreshOptions) => Promise<void>} now
+ * @param {(options?: RefreshOptions) => void} soon
+ */
 export function onRefresh(now, soon) {
   refresher = { now, soon };
 }
+/** @param {RefreshOptions} [options] */
 export function refresh(options) {
   return refresher.now(options);
 }
+/** @param {RefreshOptions} [options] */
 export function refreshSoon(options) {
   return refresher.soon(options);
 }

@@ -1,7 +1,7 @@
 // Ponte's window: renders what the core reports and calls its commands. It refreshes on the
 // core's events, never by polling. This module starts it and wires its buttons.
 
-import { $, call, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
+import { $, all, call, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
 import { previewBackfill, reconcilePeriod } from "./period.js";
@@ -88,7 +88,7 @@ export async function exportList(state) {
 }
 
 export function wire() {
-  document.getElementById("pairing-form").addEventListener("submit", usePairingCode);
+  $("pairing-form").addEventListener("submit", usePairingCode);
   $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(shown));
   $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(shown));
   $("check-update").addEventListener("click", checkUpdate);
@@ -96,7 +96,7 @@ export function wire() {
   $("retry-all").addEventListener("click", () => retryAll().catch(shown));
   $("payments-suggested").addEventListener("click", () => shownPayments && renderPayments(shownPayments, true));
   $("payments-save").addEventListener("click", () => savePayments().catch(shown));
-  for (const button of document.querySelectorAll("button.export")) {
+  for (const button of all("button.export")) {
     button.addEventListener("click", () => exportList(button.dataset.state).catch(shown));
   }
   $("install-update").addEventListener("click", installUpdate);
@@ -110,10 +110,10 @@ export function wire() {
   $("backfill-preview").addEventListener("click", () => previewBackfill().catch(shown));
   $("details-close").addEventListener("click", () => $("details").close());
   $("details-copy").addEventListener("click", () => copyText($("details-text").textContent).then(() => toast("Copiado.")));
-  document.getElementById("pairing-code").addEventListener("input", () => {
-    document.getElementById("pairing-error").hidden = true;
+  $("pairing-code").addEventListener("input", () => {
+    $("pairing-error").hidden = true;
   });
-  for (const button of document.querySelectorAll('[data-role="connect"]')) {
+  for (const button of all('[data-role="connect"]')) {
     button.addEventListener("click", () => connect(button.dataset.account));
   }
   $("activate").addEventListener("click", async () => {
@@ -145,7 +145,7 @@ export function wire() {
       $("redo").disabled = false;
     }
   });
-  for (const tab of document.querySelectorAll(".tab")) {
+  for (const tab of all(".tab")) {
     tab.addEventListener("click", () => selectTab(tab.dataset.tab));
   }
   let searchTimer;
@@ -168,7 +168,7 @@ export function wire() {
     toast("Vendedor atualizado para as próximas vendas.");
     refreshSoon();
   });
-  for (const button of document.querySelectorAll("[data-account-action]")) {
+  for (const button of all("[data-account-action]")) {
     button.addEventListener("click", async () => {
       const account = button.dataset.accountAction;
       if (button.dataset.connected === "true") {

@@ -1,7 +1,7 @@
 // *O que vai acontecer*: the customer and products an order would use or create, and why —
 // on an order's card and in the backfill's preview, one renderer for both.
 
-import { call, el, isolated } from "./dom.js";
+import { all, call, el, isolated, one } from "./dom.js";
 
 export const PLAN_MARKS = { reuse: "usar", create: "criar", problem: "problema" };
 
@@ -26,22 +26,22 @@ export function planList(orderId, plan) {
 
 /** Puts the open plans back into the cards just rendered. */
 export function restorePlans(container) {
-  for (const card of container.querySelectorAll("[data-order]")) {
+  for (const card of all("[data-order]", container)) {
     const plan = openPlans.get(Number(card.dataset.order));
-    if (plan && !card.querySelector(".plan")) card.append(planList(card.dataset.order, plan));
+    if (plan && !one(".plan", card)) card.append(planList(card.dataset.order, plan));
   }
 }
 
 export async function togglePlan(orderId) {
   if (openPlans.has(orderId)) {
     openPlans.delete(orderId);
-    for (const shown of document.querySelectorAll(`.plan[data-order="${orderId}"]`)) shown.remove();
+    for (const shown of all(`.plan[data-order="${orderId}"]`)) shown.remove();
     return;
   }
   const plan = await call("order_plan", { orderId });
   openPlans.set(orderId, plan);
   // Found again: the list may have been rebuilt while Conta Azul was asked.
-  for (const card of document.querySelectorAll(`article[data-order="${orderId}"]`)) {
-    if (!card.querySelector(".plan")) card.append(planList(orderId, plan));
+  for (const card of all(`article[data-order="${orderId}"]`)) {
+    if (!one(".plan", card)) card.append(planList(orderId, plan));
   }
 }

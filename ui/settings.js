@@ -1,7 +1,7 @@
 // *Configurações*: interval, seller, accounts, payment table, options, updates, autostart,
 // LGPD requests and the diagnosis.
 
-import { $, call, el, formatDate, formatTime, invoke, refresh, toast, ui } from "./dom.js";
+import { $, all, call, count, el, formatDate, formatTime, invoke, one, refresh, toast, ui } from "./dom.js";
 import { fillSellers } from "./connect.js";
 
 export async function renderSettings() {
@@ -36,9 +36,9 @@ export function renderPayments(payments, useSuggested = false) {
 
 export async function savePayments() {
   const mapping = {};
-  for (const select of document.querySelectorAll("#payments-rows select[data-method]")) {
+  for (const select of all("#payments-rows select[data-method]")) {
     if (!select.value) continue;
-    const installments = document.querySelector(`#payments-rows input[data-installments="${select.dataset.method}"]`);
+    const installments = one(`#payments-rows input[data-installments="${select.dataset.method}"]`);
     mapping[select.dataset.method] = { tipo_pagamento: select.value, installments: installments.checked };
   }
   await call("set_payments", { mapping });
@@ -79,13 +79,9 @@ export async function checkUpdate() {
   $("update-state").textContent = "Verificando…";
   $("install-update").hidden = true;
   try {
-    const offer = await invoke("check_update");
-    if (offer) {
-      $("update-state").textContent = `A versão ${offer.version} está disponível. O Ponte termina o pedido em andamento, instala e reinicia.`;
-      $("install-update").hidden = false;
-    } else {
-      $("update-state").textContent = "O Ponte está na versão mais recente.";
-    }
+    const { offer, said } = await invoke("check_update");
+    $("update-state").textContent = said;
+    $("install-update").hidden = !offer;
   } catch (problem) {
     $("update-state").textContent = (problem && problem.message) || "Não foi possível verificar atualizações agora.";
   }
@@ -108,26 +104,14 @@ export async function installUpdate() {
 export async function setAutostart() {
   const wanted = $("autostart").checked;
   try {
-    renderAutostart(await invoke("set_autostart", { enabled: wanted }));
-    toast(wanted ? "O Ponte vai abrir com o computador, na bandeja." : "O Ponte não vai mais abrir com o computador.");
+    const state = await invoke("set_autostart", { enabled: wanted });
+    renderAutostart(state);
+    toast(state.said);
   } catch (problem) {
     $("autostart").checked = !wanted;
     toast((problem && problem.message) || "Não foi possível mudar o início automático.", true);
   }
 }
-
-export const LGPD_STATES = {
-  done: "feito",
-  awaiting_confirmation: "aguardando sua confirmação",
-  ignored: "ignorado",
-  failed: "ainda não atendido",
-};
-
-export const LGPD_KINDS = {
-  customers_redact: "Exclusão de dados de cliente",
-  customers_data_request: "Pedido de dados de cliente",
-  store_redact: "Exclusão dos dados da loja",
-};
 
 export async function renderLgpd() {
   const { folder, requests } = await call("lgpd");
@@ -135,11 +119,10 @@ export async function renderLgpd() {
   $("lgpd-empty").hidden = requests.length > 0;
   $("lgpd-list").replaceChildren(
     ...requests.map((request) => {
-      const state = LGPD_STATES[request.state] || request.state;
-      const orders = request.orders === 1 ? "1 pedido" : `${request.orders} pedidos`;
+      const orders = count(request.orders, "pedido", "pedidos");
       const item = el("li", {}, [
-        el("strong", { text: LGPD_KINDS[request.kind] || request.kind }),
-        el("span", { class: "muted", text: `${formatDate(request.received_at)} · ${orders} · ${state}` }),
+        el("strong", { text: request.kind_label }),
+        el("span", { class: "muted", text: `${formatDate(request.received_at)} · ${orders} · ${request.state_label}` }),
       ]);
       if (request.file) item.append(el("span", { class: "muted", text: `Arquivo: ${request.file}` }));
       if (request.note) item.append(el("span", { class: request.state === "failed" ? "error" : "muted", text: request.note }));

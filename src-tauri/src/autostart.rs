@@ -302,11 +302,23 @@ mod windows {
 }
 
 /// The state *Configurações* shows.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct State {
     pub on: bool,
     /// Why the system will not start Ponte although the merchant chose it (Portuguese).
     pub note: Option<&'static str>,
+    /// What the setting now means, said when the merchant changes it.
+    pub said: &'static str,
+}
+
+impl State {
+    fn new(on: bool, note: Option<&'static str>) -> State {
+        State {
+            on,
+            note,
+            said: ponte_core::problem::autostart_said(on),
+        }
+    }
 }
 
 /// At every start: the entry made again from the merchant's choice (a moved program, an entry a
@@ -367,10 +379,7 @@ fn set_with(app: &ponte_core::app::App, entry: &dyn Entry, on: bool) -> Result<S
 pub fn state(app: &ponte_core::app::App) -> State {
     match entry() {
         Ok(entry) => state_with(app, entry.as_ref()),
-        Err(_) => State {
-            on: false,
-            note: None,
-        },
+        Err(_) => State::new(false, None),
     }
 }
 
@@ -378,15 +387,9 @@ fn state_with(app: &ponte_core::app::App, entry: &dyn Entry) -> State {
     let chosen = app.start_with_computer().ok().flatten().unwrap_or(false);
     let present = entry.read().ok().flatten().is_some();
     if chosen && present && entry.switched_off_by_the_system() {
-        return State {
-            on: false,
-            note: Some(OFF_IN_TASK_MANAGER),
-        };
+        return State::new(false, Some(OFF_IN_TASK_MANAGER));
     }
-    State {
-        on: chosen && present,
-        note: None,
-    }
+    State::new(chosen && present, None)
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ fn problem(error: ponte_core::Error) -> Problem {
     error.problem()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct Overview {
     status: Status,
     poll_interval_minutes: u64,
@@ -483,7 +483,7 @@ pub async fn confirm_store_erasure(shell: State<'_, Shell>) -> Answer<u64> {
 }
 
 /// *Configurações › Sobre o Ponte*.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 pub struct About {
     version: String,
     autostart: crate::autostart::State,
@@ -515,9 +515,10 @@ pub fn set_autostart(shell: State<'_, Shell>, enabled: bool) -> Answer<crate::au
 
 /// *Verificar atualizações*: the release's `latest.json` now (Ponte also looks by itself).
 #[tauri::command]
-pub async fn check_update(handle: AppHandle) -> Answer<Option<crate::updates::UpdateOffer>> {
+pub async fn check_update(handle: AppHandle) -> Answer<crate::updates::UpdateCheck> {
     crate::updates::look(&handle)
         .await
+        .map(crate::updates::UpdateCheck::from)
         .map_err(|e| shell_problem(ponte_core::problem::UPDATE_CHECK_FAILED, e))
 }
 

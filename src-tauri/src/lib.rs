@@ -11,6 +11,8 @@ mod runner;
 mod startup;
 mod tray;
 mod updates;
+#[cfg(test)]
+mod window_types;
 
 /// A build without the simulators has no *Modo demonstração*.
 #[cfg(not(feature = "sandbox"))]

@@ -47,7 +47,7 @@ pub fn offer_update(handle: &AppHandle, version: &str) {
     };
     let _ = tray
         .update
-        .set_text(format!("Instalar a versão {version}…"));
+        .set_text(ponte_core::problem::update_tray_line(version));
     if !tray
         .update_shown
         .swap(true, std::sync::atomic::Ordering::SeqCst)

@@ -17,10 +17,42 @@ pub const EVENT: &str = "ponte://update";
 /// Once a day, whatever the check found.
 const EVERY: Duration = Duration::from_secs(24 * 3600);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 pub struct UpdateOffer {
     pub version: String,
     pub notes: Option<String>,
+    /// The dashboard's banner.
+    pub banner: String,
+    /// What *Configurações › Sobre o Ponte* says of it.
+    pub offered: String,
+}
+
+impl UpdateOffer {
+    pub fn new(version: String, notes: Option<String>) -> UpdateOffer {
+        UpdateOffer {
+            banner: ponte_core::problem::update_banner(&version),
+            offered: ponte_core::problem::update_offered(&version),
+            version,
+            notes,
+        }
+    }
+}
+
+/// What *Verificar atualizações* found, and what to say of it.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct UpdateCheck {
+    pub offer: Option<UpdateOffer>,
+    pub said: String,
+}
+
+impl From<Option<UpdateOffer>> for UpdateCheck {
+    fn from(offer: Option<UpdateOffer>) -> UpdateCheck {
+        let said = offer.as_ref().map_or_else(
+            || ponte_core::problem::UP_TO_DATE.to_string(),
+            |offer| offer.offered.clone(),
+        );
+        UpdateCheck { offer, said }
+    }
 }
 
 /// The version offered now, if any.
@@ -59,10 +91,9 @@ pub async fn check(handle: &AppHandle) -> Result<Option<Update>, tauri_plugin_up
 
 /// Looks now, and keeps and tells what it found. The offer, when there is one.
 pub async fn look(handle: &AppHandle) -> Result<Option<UpdateOffer>, tauri_plugin_updater::Error> {
-    let offer = check(handle).await?.map(|update| UpdateOffer {
-        version: update.version.clone(),
-        notes: update.body.clone(),
-    });
+    let offer = check(handle)
+        .await?
+        .map(|update| UpdateOffer::new(update.version.clone(), update.body.clone()));
     let shell = handle.state::<Shell>();
     if shell.update.set(offer.clone()) {
         if let Some(offer) = &offer {
@@ -109,14 +140,18 @@ mod tests {
     #[test]
     fn a_version_is_news_once() {
         let offered = Offered::default();
-        let offer = |v: &str| {
-            Some(UpdateOffer {
-                version: v.into(),
-                notes: None,
-            })
-        };
+        let offer = |v: &str| Some(UpdateOffer::new(v.into(), None));
         assert!(offered.set(offer("0.2.0")));
         assert!(!offered.set(offer("0.2.0")), "told already");
+        let said = UpdateCheck::from(offer("0.2.0")).said;
+        assert!(
+            said.starts_with("A versão 0.2.0 está disponível."),
+            "{said}"
+        );
+        assert_eq!(
+            UpdateCheck::from(None).said,
+            ponte_core::problem::UP_TO_DATE
+        );
         assert!(offered.set(offer("0.3.0")));
         assert!(!offered.set(None));
         assert_eq!(offered.get(), None);

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::problem::{Problem, ProblemCode};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Nuvemshop,

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    ts_rs::TS,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -342,7 +343,7 @@ impl std::fmt::Display for ProblemCode {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Problem {
     pub code: ProblemCode,
     pub message: String,
@@ -783,7 +784,7 @@ mod tests {
 
 /// Whether sales arrive within seconds (the broker's webhooks) or at the next periodic check,
 /// and why; the dashboard's line under the toggle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InstantState {
     Active,
@@ -851,5 +852,30 @@ pub const UPDATE_CHECK_FAILED: &str =
 /// When the update could not be installed.
 pub const UPDATE_INSTALL_FAILED: &str =
     "A atualização não pôde ser instalada. O Ponte continua na versão atual; tente de novo mais tarde.";
+/// The dashboard's banner for a version found.
+pub fn update_banner(version: &str) -> String {
+    format!("A versão {version} do Ponte está disponível.")
+}
+/// *Configurações › Sobre o Ponte*, on a version found.
+pub fn update_offered(version: &str) -> String {
+    format!(
+        "A versão {version} está disponível. O Ponte termina o pedido em andamento, instala e \
+         reinicia."
+    )
+}
+/// The tray's line for a version found.
+pub fn update_tray_line(version: &str) -> String {
+    format!("Instalar a versão {version}…")
+}
+/// *Verificar atualizações* found nothing newer.
+pub const UP_TO_DATE: &str = "O Ponte está na versão mais recente.";
+/// What *Iniciar o Ponte com o computador* now means.
+pub fn autostart_said(on: bool) -> &'static str {
+    if on {
+        "O Ponte vai abrir com o computador, na bandeja."
+    } else {
+        "O Ponte não vai mais abrir com o computador."
+    }
+}
 /// When the autostart entry could not be changed.
 pub const AUTOSTART_FAILED: &str = "Não foi possível mudar o início automático neste computador.";

@@ -16,7 +16,7 @@ use crate::App;
 pub use crate::config::{interval_from_minutes, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES};
 
 /// What the dashboard shows of the schedule.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Schedule {
     pub running: bool,
     pub last_check_at: Option<DateTime<Utc>>,

@@ -2,7 +2,7 @@
 //! (through the broker) and what Ponte did about each; where data requests are written; the
 //! merchant's confirmation of a store data erasure.
 
-use ponte_core::store::{LgpdKind, LgpdState};
+use ponte_core::store::LgpdState;
 use ponte_core::{App, Error};
 
 #[derive(clap::Args)]
@@ -15,14 +15,6 @@ pub struct Args {
     erase_store: bool,
     #[arg(long)]
     json: bool,
-}
-
-fn kind(kind: LgpdKind) -> &'static str {
-    match kind {
-        LgpdKind::CustomersRedact => "Exclusão de dados de cliente",
-        LgpdKind::CustomersDataRequest => "Pedido de dados de cliente",
-        LgpdKind::StoreRedact => "Exclusão dos dados da loja",
-    }
 }
 
 pub async fn run(app: &App, args: Args) -> Result<(), Error> {
@@ -52,18 +44,13 @@ pub async fn run(app: &App, args: Args) -> Result<(), Error> {
     for request in requests {
         let when = ponte_core::time::br_date(ponte_core::time::business_date(request.received_at));
         let state = match request.state {
-            LgpdState::Done => "feito",
             LgpdState::AwaitingConfirmation => {
-                "aguardando sua confirmação (ponte lgpd --erase-store)"
+                format!("{} (ponte lgpd --erase-store)", request.state.label())
             }
-            LgpdState::Ignored => "ignorado",
-            LgpdState::Failed => "ainda não atendido",
+            other => other.label().to_string(),
         };
-        let orders = match request.orders {
-            1 => "1 pedido".to_string(),
-            n => format!("{n} pedidos"),
-        };
-        print!("{when}  {}: {orders}, {state}", kind(request.kind));
+        let orders = ponte_core::problem::count(request.orders, "pedido", "pedidos");
+        print!("{when}  {}: {orders}, {state}", request.kind.label());
         match request.file {
             Some(file) => println!(" — {file}"),
             None => println!(),

@@ -20,7 +20,7 @@ use crate::nuvemshop::client::PER_PAGE;
 use crate::nuvemshop::NuvemshopClient;
 use crate::store::OrderState;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Holds,
@@ -40,7 +40,7 @@ impl Verdict {
 }
 
 /// One assumption, asked of the service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Check {
     /// Stable: `contaazul.products_status_filter`, …
     pub id: String,
@@ -54,7 +54,7 @@ pub struct Check {
     pub consequence: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Diagnosis {
     pub ran_at: DateTime<Utc>,
     pub checks: Vec<Check>,

@@ -11,7 +11,7 @@ use crate::problem::InstantState;
 use crate::store::LgpdState;
 
 /// What the dashboard shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct InstantStatus {
     pub active: bool,
     pub state: InstantState,

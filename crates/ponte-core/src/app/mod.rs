@@ -46,7 +46,7 @@ pub struct App {
     interrupt: Arc<AtomicBool>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct OrdersPage {
     pub items: Vec<LedgerOrder>,
     /// How many orders match the filter, on every page.

@@ -10,7 +10,7 @@ use crate::nuvemshop::NuvemshopClient;
 use crate::store::{Counts, Seller};
 
 /// `ponte status --json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Status {
     pub enabled: bool,
     /// The switch's words (*Integração ativada*), as the window, the tray and the CLI say them.
@@ -53,7 +53,7 @@ impl Status {
 
 /// Something that stops the imports until the merchant acts (R5): why, and which account to
 /// connect again, when connecting again is the cure.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Attention {
     pub problem: Problem,
     pub reconnect: Option<Service>,
@@ -101,13 +101,13 @@ impl Attention {
 }
 
 /// Sales imported on one day (São Paulo date).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DayCount {
     pub date: chrono::NaiveDate,
     pub count: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct NuvemshopStatus {
     pub connected: bool,
     pub store_id: Option<String>,
@@ -117,7 +117,7 @@ pub struct NuvemshopStatus {
     pub admin_orders_url: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct ContaAzulStatus {
     pub connected: bool,
     /// The company's name (read when it was connected), shown instead of "Conta Azul".

@@ -11,7 +11,7 @@ use crate::rules::payment::{
 use crate::store::LgpdRequest;
 
 /// One row of *Configurações › Forma de pagamento na Conta Azul*.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct PaymentRow {
     pub method: PaymentMethod,
     pub label: &'static str,
@@ -40,7 +40,7 @@ impl PaymentRow {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Payments {
     pub rows: Vec<PaymentRow>,
     /// Conta Azul's payment types: `[code, label]`.
@@ -48,10 +48,20 @@ pub struct Payments {
 }
 
 /// *Configurações › Pedidos LGPD*: where data requests are written, and what was asked.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Lgpd {
     pub folder: String,
-    pub requests: Vec<LgpdRequest>,
+    pub requests: Vec<LgpdRow>,
+}
+
+/// One request, with its kind and state in words.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct LgpdRow {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub request: LgpdRequest,
+    pub kind_label: &'static str,
+    pub state_label: &'static str,
 }
 
 impl App {
@@ -75,7 +85,15 @@ impl App {
     pub fn lgpd_view(&self) -> Result<Lgpd> {
         Ok(Lgpd {
             folder: self.lgpd_folder()?.display().to_string(),
-            requests: self.lgpd_requests()?,
+            requests: self
+                .lgpd_requests()?
+                .into_iter()
+                .map(|request| LgpdRow {
+                    kind_label: request.kind.label(),
+                    state_label: request.state.label(),
+                    request,
+                })
+                .collect(),
         })
     }
 }

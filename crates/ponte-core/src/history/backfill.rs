@@ -26,7 +26,7 @@ use crate::time::{br_date, business_date};
 pub const SALE_DATE_REACH: Duration = Duration::days(31);
 
 /// One order of a preview.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PlannedOrder {
     pub order_id: u64,
     pub number: u64,
@@ -39,7 +39,7 @@ pub struct PlannedOrder {
 }
 
 /// An order of the period that will not be imported, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct NotImported {
     pub order_id: u64,
     pub number: u64,
@@ -47,7 +47,7 @@ pub struct NotImported {
 }
 
 /// What confirming would do, before anything is done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BackfillPreview {
     pub period: Period,
     /// Where the orders taken end: the end of the period, or the activation date when earlier.

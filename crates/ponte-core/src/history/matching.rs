@@ -17,7 +17,7 @@ use crate::sync::shared::PassShared;
 use crate::sync::{customer_key, product_key, Engine};
 
 /// What would happen to one customer or product.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Reuse,
@@ -26,7 +26,7 @@ pub enum Action {
     Problem,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Choice {
     /// The customer's name or the product's description, as the sale would carry it.
     pub name: String,
@@ -36,7 +36,7 @@ pub struct Choice {
 }
 
 /// An order's plan: its customer and products, or the problem that stops it first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct OrderPlan {
     pub order_id: u64,
     pub number: u64,

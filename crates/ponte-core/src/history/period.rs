@@ -11,7 +11,7 @@ use crate::time::br_date;
 /// does not start reading a store's whole history.
 pub const MAX_DAYS: i64 = 366;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,

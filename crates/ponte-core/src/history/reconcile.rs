@@ -25,7 +25,7 @@ use crate::sync::{Engine, Event};
 use crate::time::business_date;
 
 /// A paid order without its sale in Conta Azul.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct MissingOrder {
     pub order_id: u64,
     pub number: u64,
@@ -42,7 +42,7 @@ pub struct MissingOrder {
 
 /// An imported order that changed in Nuvemshop, or whose sale is gone: for the merchant to
 /// look at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct FlaggedOrder {
     pub order_id: u64,
     pub number: u64,
@@ -52,7 +52,7 @@ pub struct FlaggedOrder {
     pub message: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Reconciliation {
     pub period: Period,
     /// Orders of the period paid in Nuvemshop now.

@@ -9,7 +9,7 @@ use crate::money::brl;
 use crate::nuvemshop::wire::Order;
 use crate::rules::customer::customer_draft;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     Cancelled,

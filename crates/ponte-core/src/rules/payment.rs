@@ -14,7 +14,9 @@ use crate::contaazul::assumptions::DISPUTED_PAYMENT_TYPES;
 use crate::contaazul::wire::{CondicaoPagamento, Parcela};
 
 /// How the buyer paid, as far as the sale's payment condition goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     CreditCard,
@@ -104,7 +106,7 @@ pub const CONTAAZUL_TYPES: [(&str, &str); 11] = [
 ];
 
 /// What one way of paying becomes in Conta Azul.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PaymentChoice {
     /// One of [`CONTAAZUL_TYPES`].
     pub tipo_pagamento: String,

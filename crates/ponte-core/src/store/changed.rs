@@ -9,7 +9,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::rules::changes::{after_import_message, Flag};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ChangedOrder {
     pub order_id: u64,
     pub number: u64,

@@ -22,6 +22,7 @@ use crate::problem::{Problem, ProblemCode};
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    ts_rs::TS,
 )]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
@@ -72,7 +73,7 @@ pub enum Progress {
     },
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct LedgerOrder {
     pub order_id: u64,
     pub number: u64,
@@ -113,7 +114,7 @@ impl LedgerOrder {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Counts {
     pub queued: u64,
     pub importing: u64,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Store;
 use crate::error::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LgpdKind {
     CustomersRedact,
@@ -24,6 +24,15 @@ pub enum LgpdKind {
 }
 
 impl LgpdKind {
+    /// What the merchant calls it (*Configurações › Pedidos LGPD*, `ponte lgpd`).
+    pub fn label(self) -> &'static str {
+        match self {
+            LgpdKind::CustomersRedact => "Exclusão de dados de cliente",
+            LgpdKind::CustomersDataRequest => "Pedido de dados de cliente",
+            LgpdKind::StoreRedact => "Exclusão dos dados da loja",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LgpdKind::CustomersRedact => "customers_redact",
@@ -43,7 +52,7 @@ impl LgpdKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LgpdState {
     Done,
@@ -56,6 +65,16 @@ pub enum LgpdState {
 }
 
 impl LgpdState {
+    /// Where the request stands, in the merchant's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            LgpdState::Done => "feito",
+            LgpdState::AwaitingConfirmation => "aguardando sua confirmação",
+            LgpdState::Ignored => "ignorado",
+            LgpdState::Failed => "ainda não atendido",
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             LgpdState::Done => "done",
@@ -77,7 +96,7 @@ impl LgpdState {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct LgpdRequest {
     pub id: i64,
     pub kind: LgpdKind,

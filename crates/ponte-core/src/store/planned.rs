@@ -47,7 +47,7 @@ pub struct AlreadySold {
 }
 
 /// A confirmed backfill, as *Configurações* lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct BackfillRecord {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -57,7 +57,7 @@ pub struct BackfillRecord {
 }
 
 /// What entering the ledger did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Planned {
     /// Orders now in the queue.
     pub queued: usize,

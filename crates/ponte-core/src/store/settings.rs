@@ -11,7 +11,7 @@ use super::Store;
 use crate::config::DEFAULT_POLL_INTERVAL;
 use crate::error::{Problem, Result};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Seller {
     pub id: String,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Settings {
 }
 
 /// What the merchant may switch on beyond the article; each off by default.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Options {
     /// R10, beyond: a line whose SKU is a Conta Azul product's code selects that product; the
     /// description decides when none has it.

@@ -64,6 +64,9 @@ pub struct Config {
     pub token_store: TokenStoreKind,
     /// How long the loopback listener waits for the browser to come back.
     pub authorization_timeout: Duration,
+    /// How often a connect through the broker asks for its result while the browser has not
+    /// come back (the return to Ponte claims at once; this is for a browser that cannot).
+    pub claim_every: Duration,
     /// `Ponte (contato@…)`: Nuvemshop refuses requests without one.
     pub user_agent: String,
     pub pacing: Pacing,
@@ -248,6 +251,7 @@ impl Config {
             broker_url,
             token_store,
             authorization_timeout: Duration::from_secs(300),
+            claim_every: Duration::from_secs(2),
             user_agent: "Ponte (suporte@ponte.app.br)".into(),
             pacing: Pacing::default(),
             nuvemshop_result_window: NUVEMSHOP_RESULT_WINDOW,

@@ -20,9 +20,6 @@ use crate::problem::ProblemCode;
 use crate::secrets::Secret;
 use crate::sync::Event;
 
-/// How often a connect asks the broker whether the merchant has finished.
-const CLAIM_EVERY: Duration = Duration::from_secs(2);
-
 /// Stops a background task when the connect that started it ends, however it ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -307,7 +304,7 @@ impl App {
                         }
                     }
                 }
-                _ = tokio::time::sleep(CLAIM_EVERY) => {}
+                _ = tokio::time::sleep(self.config.claim_every) => {}
                 _ = tokio::time::sleep_until(deadline) => {}
             }
         };

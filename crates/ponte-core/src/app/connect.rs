@@ -7,7 +7,6 @@
 //! merchant typed here ([`App::enter_return_code`]) when the browser could not come back.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};

@@ -31,6 +31,9 @@ cargo test --locked --workspace --exclude ponte-e2e
 cargo run --locked -q -p ponte-bench -- --orders 6 --latency-ms 0 --catalogue 8
 cargo run --locked -q -p ponte-bench -- --dashboard 2000
 cargo run --locked -q -p ponte-bench -- --payments 2 --over 1 --webhooks --latency-ms 0
+# The broker under many stores (real connects, long polls, signed webhooks): fails on a lost or
+# repeated delivery.
+cargo run --locked -q -p ponte-bench -- --broker 40 --rate 20 --seconds 3
 # A merchant's build has no simulators in it: it must keep building without them.
 cargo check --locked -p ponte-cli -p ponte-app --no-default-features
 

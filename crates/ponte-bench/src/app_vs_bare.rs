@@ -4,7 +4,7 @@
 //! large ledger. Linux only (it reads /proc), under a display (Xvfb in CI).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use ponte_broker::sandboxed::SandboxWithBroker;
 use ponte_core::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::procfs::{cpu_ticks, pss_kib, ticks_per_second, tree, tree_pss_kib};
 use crate::world;
 use crate::Args;
 
@@ -173,8 +174,7 @@ async fn measure(
                 })
                 .collect();
             let ticks = spent.iter().map(|(_, t)| t).sum::<u64>() as f64;
-            // SAFETY: sysconf reads a constant of the system.
-            let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+            let per_second = ticks_per_second();
             let cpu_percent = ticks / per_second / idle_from.elapsed().as_secs_f64() * 100.0;
             if verbose {
                 for (member, ticks) in &spent {
@@ -205,67 +205,4 @@ async fn measure(
     }
     drain.abort();
     measured
-}
-
-/// `root` and every process descending from it.
-fn tree(root: u32) -> Vec<u32> {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if let Some(parent) = stat_fields(pid).and_then(|f| f.get(1)?.parse().ok()) {
-                children.entry(parent).or_default().push(pid);
-            }
-        }
-    }
-    let mut family = vec![root];
-    let mut at = 0;
-    while at < family.len() {
-        family.extend(children.get(&family[at]).cloned().unwrap_or_default());
-        at += 1;
-    }
-    family
-}
-
-/// The fields of /proc/PID/stat after the command name: state, ppid, … (utime is index 11).
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(PathBuf::from(format!("/proc/{pid}/stat"))).ok()?;
-    let after_name = stat.rsplit_once(')')?.1;
-    Some(after_name.split_whitespace().map(str::to_string).collect())
-}
-
-/// User and system CPU time of one process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    stat_fields(pid)
-        .map(|f| {
-            let at = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-            at(11) + at(12)
-        })
-        .unwrap_or(0)
-}
-
-/// Proportional set size of the whole tree: shared libraries counted once between them.
-fn tree_pss_kib(root: u32) -> u64 {
-    tree(root).into_iter().map(pss_kib).sum()
-}
-
-fn pss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|rollup| {
-            rollup
-                .lines()
-                .find(|l| l.starts_with("Pss:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<u64>()
-                .ok()
-        })
-        .unwrap_or(0)
 }

@@ -6,9 +6,13 @@
 // It reads /proc: the app beside bare Tauri is measured on Linux.
 #[cfg(target_os = "linux")]
 mod app_vs_bare;
+#[cfg(target_os = "linux")]
+mod broker_load;
 mod dashboard;
 mod import;
 mod latency;
+#[cfg(target_os = "linux")]
+mod procfs;
 mod world;
 
 use clap::Parser;
@@ -66,9 +70,22 @@ pub struct Args {
     /// With `--app-vs-bare`: echo the apps' logs, with the time since each started.
     #[arg(long)]
     verbose: bool,
+    /// Instead of an import: the broker under this many stores' long polls and signed
+    /// webhooks (`--rate`, `--seconds`); use a release build.
+    #[arg(long, value_name = "STORES")]
+    broker: Option<usize>,
+    /// With `--broker`: webhooks a second.
+    #[arg(long, default_value_t = 200)]
+    rate: u32,
+    /// With `--broker`: seconds of webhooks.
+    #[arg(long, default_value_t = 300)]
+    seconds: u64,
     /// The import's own process (started by the benchmark).
     #[arg(long, hide = true)]
     import_child: bool,
+    /// The broker's own process (started by `--broker`).
+    #[arg(long, hide = true)]
+    broker_child: bool,
 }
 
 impl Args {
@@ -93,6 +110,27 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if args.import_child {
         return import::child().await;
+    }
+    #[cfg(target_os = "linux")]
+    if args.broker_child {
+        return broker_load::child().await;
+    }
+    if let Some(installations) = args.broker {
+        #[cfg(target_os = "linux")]
+        {
+            let load = broker_load::Load {
+                installations,
+                rate: args.rate,
+                seconds: args.seconds,
+            };
+            let figures = broker_load::run(load.clone()).await?;
+            return broker_load::report(&load, &figures);
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = installations;
+            anyhow::bail!("--broker reads /proc: it measures on Linux only");
+        }
     }
     if let Some(orders) = args.dashboard {
         return dashboard::run(orders);

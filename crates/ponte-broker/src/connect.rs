@@ -97,13 +97,15 @@ pub(crate) async fn start(
     }
     let now = now_seconds();
     let ttl = broker.config.claim_ttl.as_secs() as i64;
-    match broker.db.start(
-        &connect_id(&request.state),
-        service,
-        &request.verifier_hash,
+    let (id, verifier_hash, port) = (
+        connect_id(&request.state),
+        request.verifier_hash.clone(),
         request.port,
-        now + ttl,
-    ) {
+    );
+    match broker
+        .db(move |db| db.start(&id, service, &verifier_hash, port, now + ttl))
+        .await
+    {
         Ok(true) => (
             StatusCode::CREATED,
             Json(StartAnswer {
@@ -170,7 +172,13 @@ pub(crate) async fn callback(
     };
     let now = now_seconds();
     let id = connect_id(state);
-    let started = match broker.db.started(&id, now) {
+    let started = match broker
+        .db({
+            let id = id.clone();
+            move |db| db.started(&id, now)
+        })
+        .await
+    {
         Ok(Some(started)) if started.service == service => started,
         Ok(_) => {
             tracing::warn!(service = service.path(), "callback for an unknown connect");
@@ -223,7 +231,11 @@ pub(crate) async fn callback(
         },
         Err(reason) => Settled::Refused(reason.clone()),
     };
-    match broker.db.settle(&id, settled, now_seconds()) {
+    let settling = id.clone();
+    match broker
+        .db(move |db| db.settle(&settling, settled, now_seconds()))
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             // Another tab of the same connect got there first.
@@ -324,13 +336,14 @@ async fn install_without_state(
     for _ in 0..5 {
         let code = codes::new_code();
         let id = codes::pairing_id(&code);
-        match broker.db.add_paired(
-            &id,
-            service,
-            &broker.sealer.seal(&id, &exchange::sealable(&tokens)),
-            tokens.store_id(),
-            now_seconds() + ttl,
-        ) {
+        let sealed = broker.sealer.seal(&id, &exchange::sealable(&tokens));
+        let store = tokens.store_id().map(str::to_string);
+        match broker
+            .db(move |db| {
+                db.add_paired(&id, service, &sealed, store.as_deref(), now_seconds() + ttl)
+            })
+            .await
+        {
             Ok(true) => {
                 tracing::info!("install without state: pairing code issued");
                 return pages::pairing_code(&code, (ttl / 60) as u64);
@@ -441,11 +454,18 @@ pub(crate) async fn claim(
             }
         },
     };
-    let proof = Proof::Verifier {
-        verifier_digest: &digest(&request.verifier),
-        return_digest: return_digest.as_deref(),
-    };
-    match broker.db.claim(&id, proof, now_seconds()) {
+    let verifier_digest = digest(&request.verifier);
+    let claiming = id.clone();
+    let claimed = broker
+        .db(move |db| {
+            let proof = Proof::Verifier {
+                verifier_digest: &verifier_digest,
+                return_digest: return_digest.as_deref(),
+            };
+            db.claim(&claiming, proof, now_seconds())
+        })
+        .await;
+    match claimed {
         Ok(claim) => {
             if !matches!(claim, Claim::Pending | Claim::Authorized) {
                 tracing::info!(outcome = ?ClaimLog(&claim), "claim");
@@ -483,7 +503,11 @@ pub(crate) async fn pair(
         );
     };
     let id = codes::pairing_id(&code);
-    match broker.db.claim(&id, Proof::PairingCode, now_seconds()) {
+    let claiming = id.clone();
+    let claimed = broker
+        .db(move |db| db.claim(&claiming, Proof::PairingCode, now_seconds()))
+        .await;
+    match claimed {
         Ok(claim) => {
             tracing::info!(outcome = ?ClaimLog(&claim), "pairing claim");
             if claim == Claim::Unknown {

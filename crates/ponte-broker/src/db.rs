@@ -25,6 +25,8 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the broker database was written by a newer broker (schema {found}, this one knows {known})")]
     TooNew { found: i64, known: i64 },
+    #[error("broker database work did not finish: {0}")]
+    Task(String),
 }
 
 pub type Result<T> = std::result::Result<T, DbError>;

@@ -29,9 +29,14 @@ fn refuse(status: StatusCode, code: &str) -> Response {
 type Refusal = (StatusCode, &'static str);
 
 /// The Nuvemshop installation behind `Authorization: Bearer …`, and its store.
-fn reader(broker: &BrokerState, headers: &HeaderMap) -> Result<(Known, String), Refusal> {
-    let key = bearer(headers).ok_or((StatusCode::UNAUTHORIZED, "missing_key"))?;
-    match broker.db.installation(key, now_seconds()) {
+async fn reader(broker: &BrokerState, headers: &HeaderMap) -> Result<(Known, String), Refusal> {
+    let key = bearer(headers)
+        .ok_or((StatusCode::UNAUTHORIZED, "missing_key"))?
+        .to_string();
+    match broker
+        .db(move |db| db.installation(&key, now_seconds()))
+        .await
+    {
         Ok(Some(known)) if known.service == Service::Nuvemshop => match known.store_id.clone() {
             Some(store) => Ok((known, store)),
             None => Err((StatusCode::UNAUTHORIZED, "unknown_key")),
@@ -103,7 +108,7 @@ pub(crate) async fn read(
     headers: HeaderMap,
     Query(read): Query<Read>,
 ) -> Response {
-    let (installation, store) = match reader(&broker, &headers) {
+    let (installation, store) = match reader(&broker, &headers).await {
         Ok(found) => found,
         Err((status, code)) => return refuse(status, code),
     };
@@ -117,10 +122,20 @@ pub(crate) async fn read(
         }
     };
     let deadline = tokio::time::Instant::now() + wait;
+    // Rung only by this store's events (`webhooks::queued`), never on a timer.
+    let bell = broker.wakeups.bell(&store);
     loop {
         // Registered before the read, so an event queued in between still wakes this request.
-        let woken = broker.new_events.notified();
-        match broker.db.events_after(&store, read.after) {
+        let woken = bell.notified();
+        let reading = store.clone();
+        broker
+            .counters
+            .feed_reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match broker
+            .db(move |db| db.events_after(&reading, read.after))
+            .await
+        {
             Ok(events)
                 if !events.is_empty()
                     || tokio::time::Instant::now() >= deadline
@@ -135,11 +150,8 @@ pub(crate) async fn read(
                 return refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
             }
         }
-        // Another instance on the same database queues without waking this one: look again
-        // every second anyway.
         tokio::select! {
             _ = woken => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = tokio::time::sleep_until(deadline) => {}
             _ = broker.shutdown.cancelled() => {}
         }
@@ -151,14 +163,17 @@ pub(crate) async fn ack(
     headers: HeaderMap,
     body: Result<Json<ponte_protocol::AckRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let (installation, _) = match reader(&broker, &headers) {
+    let (installation, _) = match reader(&broker, &headers).await {
         Ok(found) => found,
         Err((status, code)) => return refuse(status, code),
     };
     let Ok(Json(ack)) = body else {
         return refuse(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    match broker.db.acknowledge(&installation, ack.up_to) {
+    match broker
+        .db(move |db| db.acknowledge(&installation, ack.up_to))
+        .await
+    {
         Ok(()) => Json(json!({})).into_response(),
         Err(error) => {
             tracing::error!(%error, "events: ack failed");

@@ -27,6 +27,7 @@ mod routes;
 pub mod sandboxed;
 mod seal;
 mod server;
+mod wakeups;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -98,8 +99,8 @@ pub(crate) struct BrokerState {
     http: reqwest::Client,
     guards: Arc<limit::Guards>,
     counters: Arc<Counters>,
-    /// Wakes the long polls of `/events` when a webhook is queued.
-    new_events: Arc<tokio::sync::Notify>,
+    /// Wakes the long polls of `/events` of one store when a webhook of it is queued.
+    wakeups: Arc<wakeups::Wakeups>,
     long_polls: Arc<events::LongPolls>,
     /// Cancelled when the broker stops: long polls answer at once.
     shutdown: CancellationToken,
@@ -112,9 +113,22 @@ pub(crate) struct Counters {
     pub(crate) unsigned_lgpd_kept: std::sync::atomic::AtomicU64,
     /// The same, refused for now over the per-store limit.
     pub(crate) unsigned_lgpd_refused: std::sync::atomic::AtomicU64,
+    /// Reads of a store's queue by `/events` (a long poll reads once, then once per wake-up).
+    pub(crate) feed_reads: std::sync::atomic::AtomicU64,
 }
 
 impl BrokerState {
+    /// Database work, on the blocking pool: a slow disk or a writer holding the lock never
+    /// holds one of the few async workers every other request needs.
+    pub(crate) async fn db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Db) -> db::Result<T> + Send + 'static,
+    ) -> db::Result<T> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .unwrap_or_else(|failed| Err(db::DbError::Task(failed.to_string())))
+    }
     /// Who a request counts as for the per-address limits (see `limit::caller`).
     pub(crate) fn caller(
         &self,
@@ -162,6 +176,7 @@ pub(crate) fn router(state: BrokerState) -> Router {
 pub struct Broker {
     addr: SocketAddr,
     db: Arc<Db>,
+    wakeups: Arc<wakeups::Wakeups>,
     counters: Arc<Counters>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -174,11 +189,12 @@ impl Broker {
         let db = Arc::new(Db::open(&config.database)?);
         let shutdown = CancellationToken::new();
         let counters = Arc::new(Counters::default());
+        let wakeups: Arc<wakeups::Wakeups> = Arc::default();
         let state = BrokerState {
             counters: counters.clone(),
             sealer: Arc::new(seal::Sealer::new(&config.key)),
             guards: Arc::new(limit::Guards::new(&config.limits)),
-            new_events: Arc::new(tokio::sync::Notify::new()),
+            wakeups: wakeups.clone(),
             long_polls: Arc::new(events::LongPolls::new(config.limits.long_polls_per_key)),
             db: db.clone(),
             http: exchange::http_client(),
@@ -216,6 +232,7 @@ impl Broker {
         Ok(Broker {
             addr,
             db,
+            wakeups,
             counters,
             shutdown,
             tasks: vec![serving, tidying],
@@ -228,6 +245,18 @@ impl Broker {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many times `/events` read a store's queue.
+    pub fn feed_reads(&self) -> u64 {
+        self.counters
+            .feed_reads
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many stores have a long poll waiting for their events.
+    pub fn stores_waiting(&self) -> usize {
+        self.wakeups.stores_waiting()
     }
 
     /// How many pending connects still hold sealed tokens (tests: nothing left behind).

@@ -36,9 +36,12 @@ impl Refused {
 }
 
 /// The Conta Azul installation behind `Authorization: Bearer …`.
-fn installation(broker: &BrokerState, headers: &HeaderMap) -> Result<Known, Refused> {
-    let key = bearer(headers).ok_or(Refused::UnknownKey)?;
-    match broker.db.installation(key, now_seconds()) {
+async fn installation(broker: &BrokerState, headers: &HeaderMap) -> Result<Known, Refused> {
+    let key = bearer(headers).ok_or(Refused::UnknownKey)?.to_string();
+    match broker
+        .db(move |db| db.installation(&key, now_seconds()))
+        .await
+    {
         Ok(Some(known)) if known.service == Service::Contaazul => Ok(known),
         Ok(_) => Err(Refused::UnknownKey),
         Err(e) => {
@@ -72,7 +75,7 @@ pub(crate) async fn refresh(
     if let Err(wait) = broker.guards.refresh.check(broker.caller(peer, &headers)) {
         return too_many(wait);
     }
-    let known = match installation(&broker, &headers) {
+    let known = match installation(&broker, &headers).await {
         Ok(known) => known,
         Err(refused) => return refused.answer(),
     };
@@ -164,7 +167,8 @@ pub(crate) async fn revoke(
     let Some(key) = bearer(&headers) else {
         return error(StatusCode::UNAUTHORIZED, "unknown_installation", "no key");
     };
-    match broker.db.revoke(key) {
+    let key = key.to_string();
+    match broker.db(move |db| db.revoke(&key)).await {
         Ok(true) => {
             tracing::info!("installation revoked");
             StatusCode::NO_CONTENT.into_response()

@@ -94,7 +94,7 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub(crate) async fn healthz(State(broker): State<BrokerState>) -> Response {
-    if broker.db.healthy() {
+    if broker.db(|db| Ok(db.healthy())).await.unwrap_or(false) {
         Json(json!({ "status": "ok" })).into_response()
     } else {
         error(

@@ -104,7 +104,7 @@ enum Unsigned {
 }
 
 /// Checks the signature; the parsed body and whether the store is Ponte's.
-fn accept(
+async fn accept(
     broker: &BrokerState,
     headers: &HeaderMap,
     body: &Bytes,
@@ -134,7 +134,8 @@ fn accept(
     let Some(store_id) = id_text(payload.get("store_id")) else {
         return Err((StatusCode::BAD_REQUEST, "no_store_id"));
     };
-    match broker.db.knows_store(&store_id) {
+    let asked = store_id.clone();
+    match broker.db(move |db| db.knows_store(&asked)).await {
         Ok(known) => Ok(Delivery {
             payload,
             store_id,
@@ -148,12 +149,35 @@ fn accept(
     }
 }
 
-fn queued(broker: &BrokerState, new: crate::feed::NewEvent<'_>) -> Response {
-    let event = new.event;
-    match broker.db.queue_event(new, crate::db::now_seconds()) {
+/// A delivery to queue, owned: it goes to the database's thread.
+struct Queued {
+    store_id: String,
+    event: &'static str,
+    resource_id: String,
+    customer: Option<String>,
+    orders: Vec<String>,
+    verified: bool,
+}
+
+async fn queued(broker: &BrokerState, queued: Queued) -> Response {
+    let (store, event) = (queued.store_id.clone(), queued.event);
+    let stored = broker
+        .db(move |db| {
+            let new = crate::feed::NewEvent {
+                store_id: &queued.store_id,
+                event: queued.event,
+                resource_id: &queued.resource_id,
+                customer: queued.customer.as_deref(),
+                orders: &queued.orders,
+                verified: queued.verified,
+            };
+            db.queue_event(new, crate::db::now_seconds())
+        })
+        .await;
+    match stored {
         Ok(fresh) => {
             tracing::info!(event, fresh, "webhook queued");
-            broker.new_events.notify_waiters();
+            broker.wakeups.ring(&store);
             Json(json!({})).into_response()
         }
         Err(error) => {
@@ -170,7 +194,7 @@ pub(crate) async fn order_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let delivery = match accept(&broker, &headers, &body, Unsigned::Refused) {
+    let delivery = match accept(&broker, &headers, &body, Unsigned::Refused).await {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
@@ -180,27 +204,28 @@ pub(crate) async fn order_event(
     }
     let (payload, store_id) = (delivery.payload, delivery.store_id);
     let event = payload.get("event").and_then(Value::as_str).unwrap_or("");
-    if !ORDER_EVENTS.contains(&event) {
+    let Some(event) = ORDER_EVENTS.iter().copied().find(|known| *known == event) else {
         tracing::info!(
             event,
             "webhook for an event Ponte does not use: acknowledged, dropped"
         );
         return Json(json!({})).into_response();
-    }
+    };
     let Some(id) = id_text(payload.get("id")) else {
         return refuse(StatusCode::BAD_REQUEST, "no_id");
     };
     queued(
         &broker,
-        crate::feed::NewEvent {
-            store_id: &store_id,
+        Queued {
+            store_id,
             event,
-            resource_id: &id,
+            resource_id: id,
             customer: None,
-            orders: &[],
+            orders: Vec::new(),
             verified: true,
         },
     )
+    .await
 }
 
 /// `POST /webhooks/nuvemshop/{store-redact|customers-redact|customers-data-request}`: the
@@ -217,7 +242,7 @@ pub(crate) async fn lgpd(
         "customers-data-request" => "customers/data_request",
         _ => return refuse(StatusCode::NOT_FOUND, "unknown_webhook"),
     };
-    let delivery = match accept(&broker, &headers, &body, Unsigned::Kept) {
+    let delivery = match accept(&broker, &headers, &body, Unsigned::Kept).await {
         Ok(delivery) => delivery,
         Err((status, code)) => return refuse(status, code),
     };
@@ -271,15 +296,15 @@ pub(crate) async fn lgpd(
             )
         }
     };
-    let queued_event = crate::feed::NewEvent {
-        store_id: &store_id,
+    let queued_event = Queued {
+        store_id,
         event,
-        resource_id: &id,
-        customer: customer.as_deref(),
-        orders: &orders,
+        resource_id: id,
+        customer,
+        orders,
         verified: delivery.signed,
     };
-    queued(&broker, queued_event)
+    queued(&broker, queued_event).await
 }
 
 #[cfg(test)]

@@ -319,3 +319,63 @@ async fn long_polls_are_capped_per_key_and_end_when_the_broker_stops() {
         "the stop took {stopped:?}"
     );
 }
+
+/// Issue 24: a webhook wakes the long polls of its own store and no other's; nothing re-reads
+/// on a timer (a store's poll left alone sleeps until its deadline); a store is watched only
+/// while someone waits on it.
+#[tokio::test]
+async fn a_webhook_wakes_its_own_stores_long_poll_and_no_other() {
+    let world = SandboxWithBroker::start(|_| {}).await.unwrap();
+    let installed_in = |tag: &'static str, store: u64| {
+        let world = &world;
+        async move {
+            let body = connected_in_store(world, "nuvemshop", tag, Some(store)).await;
+            (
+                body["installation"]["key"].as_str().unwrap().to_string(),
+                body["installation"]["cursor"].as_i64().unwrap(),
+            )
+        }
+    };
+    let (key_a, cursor_a) = installed_in("store-a", 7_100_001).await;
+    let (key_b, cursor_b) = installed_in("store-b", 7_100_002).await;
+    let poll = |key: String, cursor: i64, wait: u64| {
+        let url = format!("{}/events?after={cursor}&wait={wait}", world.broker.url());
+        tokio::spawn(async move {
+            let answer = http().get(url).bearer_auth(key).send().await.unwrap();
+            (Instant::now(), answer.json::<Value>().await.unwrap())
+        })
+    };
+    let waiting_a = poll(key_a.clone(), cursor_a, 20);
+    let waiting_b = poll(key_b.clone(), cursor_b, 3);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(world.broker.stores_waiting(), 2);
+    let reads_before = world.broker.feed_reads();
+    assert_eq!(reads_before, 2, "each poll read its queue once, then waits");
+
+    let paid = r#"{"store_id":7100001,"event":"order/paid","id":4242}"#;
+    let sent = Instant::now();
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    let (answered_a, page_a) = waiting_a.await.unwrap();
+    assert!(
+        answered_a.duration_since(sent) < Duration::from_secs(1),
+        "store A's poll answered {:?} after the webhook",
+        answered_a.duration_since(sent)
+    );
+    assert_eq!(page_a["events"][0]["resource_id"], "4242");
+    // Store B's poll was not woken: it answers, empty, at its own deadline.
+    let (answered_b, page_b) = waiting_b.await.unwrap();
+    assert_eq!(page_b["events"], json!([]));
+    assert!(answered_b.duration_since(sent) > Duration::from_secs(2));
+    assert_eq!(
+        world.broker.feed_reads(),
+        reads_before + 2,
+        "two reads more: store A's on its webhook, store B's at its deadline (never on a timer \
+         or on another store's webhook)"
+    );
+    assert_eq!(
+        world.broker.stores_waiting(),
+        0,
+        "nobody waits: nothing watched"
+    );
+    world.shutdown().await;
+}

@@ -108,12 +108,27 @@ pub async fn claim(
 /// A whole connect as the merchant's Ponte makes it: the claim's answer (tokens and the
 /// installation's key).
 pub async fn connected(world: &SandboxWithBroker, service: &str, tag: &str) -> Value {
+    connected_in_store(world, service, tag, None).await
+}
+
+/// [`connected`], by the merchant of another Nuvemshop store (`store`).
+pub async fn connected_in_store(
+    world: &SandboxWithBroker,
+    service: &str,
+    tag: &str,
+    store: Option<u64>,
+) -> Value {
     let connect = Connect::new(tag);
     assert_eq!(
         start(world, service, &connect, Some(47999)).await.status(),
         201
     );
-    let page = consent_and_land(world, service, &connect.state).await;
+    let landing = world
+        .sandbox
+        .control()
+        .consent_in_store(&authorize_url(world, service, &connect.state), store)
+        .unwrap();
+    let page = LandingPage::load(&landing).await.unwrap();
     let code = page.code().expect("the page shows the return code");
     let (status, body) = claim(world, &connect.state, &connect.verifier, Some(&code)).await;
     assert_eq!(status, 200, "{body}");

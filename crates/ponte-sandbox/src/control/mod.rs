@@ -68,6 +68,16 @@ impl Control {
     /// Plays the merchant on an authorization page (Nuvemshop's or Conta Azul's): clicks
     /// *Instalar* / *Autorizar* and answers where the browser is sent, code and state included.
     pub fn consent(&self, authorize_url: &str) -> Result<String, ControlError> {
+        self.consent_in_store(authorize_url, None)
+    }
+
+    /// [`Control::consent`] by the merchant of another Nuvemshop store than the simulated one
+    /// (`store`): its token is issued with that store's id; its API is not simulated.
+    pub fn consent_in_store(
+        &self,
+        authorize_url: &str,
+        store: Option<u64>,
+    ) -> Result<String, ControlError> {
         let refuse = || ControlError::NotAnAuthorizePage(authorize_url.to_string());
         let url = url::Url::parse(authorize_url).map_err(|_| refuse())?;
         let params: std::collections::HashMap<String, String> =
@@ -75,7 +85,11 @@ impl Control {
         let client_state = params.get("state").map(String::as_str);
         let nuvemshop_page = format!("/apps/{}/authorize", self.state.config.nuvemshop.app_id);
         if url.path() == nuvemshop_page {
-            return Ok(crate::nuvemshop::oauth::approve(&self.state, client_state));
+            return Ok(crate::nuvemshop::oauth::approve(
+                &self.state,
+                client_state,
+                store,
+            ));
         }
         if url.path() == "/oauth2/authorize"
             && crate::contaazul::oauth::is_registered(&self.state, &params)
@@ -149,7 +163,7 @@ impl Control {
     /// there, and the browser goes to the registered redirect URL with a code and no `state`.
     /// Returns that URL (what the browser would open).
     pub fn install_from_admin(&self) -> String {
-        crate::nuvemshop::oauth::approve(&self.state, None)
+        crate::nuvemshop::oauth::approve(&self.state, None, None)
     }
 
     /// The webhooks registered through the API.

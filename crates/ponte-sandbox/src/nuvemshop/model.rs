@@ -208,7 +208,8 @@ pub(crate) struct NuvemshopState {
     pub store_name: String,
     /// Only one token per app and store is valid: issuing a new one revokes the previous.
     pub current_token: Option<String>,
-    pub codes: HashMap<String, Instant>,
+    /// Authorization codes: when each expires, and the store whose merchant consented.
+    pub codes: HashMap<String, (Instant, u64)>,
     pub orders: BTreeMap<u64, Order>,
     pub bucket: LeakyBucket,
     /// The store or the app is suspended for lack of payment: every API call answers 402.

@@ -66,7 +66,12 @@ pub(super) async fn consent(
         );
     }
     // 303: the browser follows with a GET to Ponte's loopback listener.
-    Redirect::to(&approve(&state, form.get("state").map(String::as_str))).into_response()
+    Redirect::to(&approve(
+        &state,
+        form.get("state").map(String::as_str),
+        None,
+    ))
+    .into_response()
 }
 
 fn token_error(error: &str, description: &str) -> Response {
@@ -124,14 +129,17 @@ pub(super) async fn token(
                 "invalid_grant",
                 "The authorization code is invalid or was already used",
             )),
-            Some(expires) if expires < Instant::now() => {
+            Some((expires, _)) if expires < Instant::now() => {
                 Err(("invalid_grant", "The authorization code has expired"))
             }
-            Some(_) => {
+            Some((_, store_id)) => {
                 let token = random_hex(40);
-                // A new token for the same app and store revokes the previous one.
-                store.current_token = Some(token.clone());
-                Ok((token, store.store_id))
+                // A new token for the same app and store revokes the previous one. Another
+                // store's token is issued only: its API is not simulated.
+                if store_id == store.store_id {
+                    store.current_token = Some(token.clone());
+                }
+                Ok((token, store_id))
             }
         }
     });
@@ -149,12 +157,15 @@ pub(super) async fn token(
     }
 }
 
-/// The merchant clicked *Instalar*: a fresh code, and where the browser goes with it.
-pub(crate) fn approve(state: &AppState, client_state: Option<&str>) -> String {
+/// The merchant clicked *Instalar*: a fresh code, and where the browser goes with it. `store`:
+/// the merchant is logged in to another store than the simulated one (its token is issued,
+/// its API not simulated), as the broker's load benchmark's thousands of stores are.
+pub(crate) fn approve(state: &AppState, client_state: Option<&str>, store: Option<u64>) -> String {
     let config = &state.config.nuvemshop;
     let code = random_hex(32);
     let expires = Instant::now() + config.code_ttl;
-    state.with(|world| world.nuvemshop.codes.insert(code.clone(), expires));
+    let store = store.unwrap_or(config.store_id);
+    state.with(|world| world.nuvemshop.codes.insert(code.clone(), (expires, store)));
     let mut target =
         url::Url::parse(&config.redirect_url).expect("registered redirect URL is valid");
     target.query_pairs_mut().append_pair("code", &code);

@@ -124,9 +124,9 @@ pub struct BrokerConfig {
     /// The address the services send the browser back to: `{public_url}/callback/{service}`
     /// is what each app's portal registers.
     pub public_url: Url,
-    /// SQLite file of pending connects, installations and events (`:memory:` for one
-    /// short-lived process).
-    pub database: PathBuf,
+    /// Where pending connects, installations and events are kept: a SQLite file (`:memory:`
+    /// for one short-lived process) or Postgres, for several instances.
+    pub database: crate::storage::Database,
     /// Seals the tokens of pending connects (ChaCha20-Poly1305).
     pub key: [u8; 32],
     pub nuvemshop: AppCredentials,
@@ -175,13 +175,15 @@ pub struct BrokerArgs {
         default_value = "http://127.0.0.1:47900"
     )]
     pub public_url: String,
-    /// SQLite file; several processes on one host may share it.
+    /// A SQLite file (one instance), or a `postgres://user:password@host/database` URL
+    /// (several instances share it).
     #[arg(
         long,
         env = "PONTE_BROKER_DATABASE",
-        default_value = "ponte-broker.sqlite3"
+        default_value = "ponte-broker.sqlite3",
+        hide_env_values = true
     )]
-    pub database: PathBuf,
+    pub database: String,
     /// 64 hex characters sealing pending connects; required with an https public URL.
     /// Several instances must share it.
     #[arg(long, env = "PONTE_BROKER_KEY", hide_env_values = true)]
@@ -236,7 +238,7 @@ impl std::fmt::Debug for BrokerArgs {
         f.debug_struct("BrokerArgs")
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
-            .field("database", &self.database)
+            .field("database", &crate::storage::Database::parse(&self.database))
             .field("key_file", &self.key_file)
             .field("nuvemshop_auth_url", &self.nuvemshop_auth_url)
             .field("nuvemshop_client_id", &self.nuvemshop_client_id)
@@ -352,7 +354,7 @@ impl BrokerConfig {
         let defaults = Limits::default();
         Ok(BrokerConfig {
             public_url,
-            database: args.database.clone(),
+            database: crate::storage::Database::parse(&args.database),
             key,
             nuvemshop: credentials(
                 &args.nuvemshop_client_id,

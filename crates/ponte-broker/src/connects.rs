@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::db::{Db, Result};
 use crate::installations::{self, Installation};
-use crate::seal::same_digest;
+use crate::storage::{decide_claim, ClaimRow, ClaimStep};
 use crate::Service;
 
 /// After this many wrong verifiers or return codes a pending connect is burnt: its tokens are
@@ -166,7 +166,7 @@ impl Db {
                  FROM connects WHERE id = ?1",
                 [id],
                 |row| {
-                    Ok(Row {
+                    Ok(ClaimRow {
                         service: row.get("service")?,
                         verifier_digest: row.get("verifier_digest")?,
                         return_digest: row.get("return_digest")?,
@@ -179,72 +179,28 @@ impl Db {
                 },
             )
             .optional()?;
-        let Some(row) = row else {
-            return Ok(Claim::Unknown);
-        };
-        // A pairing row answers only to its code, a started connect only to its verifier.
-        let given_return = match (proof, row.verifier_digest.as_deref()) {
-            (Proof::PairingCode, None) => None,
-            (
-                Proof::Verifier {
-                    verifier_digest,
-                    return_digest,
-                },
-                Some(expected),
-            ) => {
-                if !same_digest(verifier_digest, expected) {
-                    let burnt = wrong_attempt(&tx, id, &row.outcome)?;
-                    tx.commit()?;
-                    return Ok(if burnt {
-                        Claim::Burnt
-                    } else {
-                        Claim::WrongVerifier
-                    });
-                }
-                return_digest
+        let answer = match decide_claim(row, proof, now) {
+            ClaimStep::Answer(answer) => return Ok(answer),
+            ClaimStep::Wrong(answer) => {
+                let burnt = wrong_attempt(&tx, id)?;
+                tx.commit()?;
+                return Ok(if burnt { Claim::Burnt } else { answer });
             }
-            _ => return Ok(Claim::Unknown),
-        };
-        let answer = match row.outcome.as_str() {
-            "claimed" => Claim::AlreadyClaimed,
-            "burnt" => Claim::Burnt,
-            _ if row.expires_at <= now => Claim::Expired,
-            "pending" => Claim::Pending,
-            "refused" => Claim::Refused(row.refusal.unwrap_or_default()),
-            "ready" => {
-                if row.verifier_digest.is_some() {
-                    match (given_return, row.return_digest.as_deref()) {
-                        (None, _) => return Ok(Claim::Authorized),
-                        (Some(given), Some(expected)) if same_digest(given, expected) => {}
-                        _ => {
-                            let burnt = wrong_attempt(&tx, id, &row.outcome)?;
-                            tx.commit()?;
-                            return Ok(if burnt {
-                                Claim::Burnt
-                            } else {
-                                Claim::WrongReturnCode
-                            });
-                        }
-                    }
-                }
-                match (Service::from_path(&row.service), row.sealed) {
-                    (Some(service), Some(sealed)) => {
-                        let installation =
-                            installations::issue(&tx, service, row.store_id.as_deref(), now)?;
-                        Claim::Ready(service, sealed, installation)
-                    }
-                    _ => Claim::Unknown,
-                }
+            ClaimStep::Hand {
+                service,
+                sealed,
+                store_id,
+            } => {
+                let installation = installations::issue(&tx, service, store_id.as_deref(), now)?;
+                Claim::Ready(service, sealed, installation)
             }
-            _ => Claim::Unknown,
+            ClaimStep::Refuse(reason) => Claim::Refused(reason),
         };
-        if matches!(answer, Claim::Ready(..) | Claim::Refused(_)) {
-            tx.execute(
-                "UPDATE connects SET outcome = 'claimed', sealed = NULL, return_digest = NULL
-                 WHERE id = ?1",
-                [id],
-            )?;
-        }
+        tx.execute(
+            "UPDATE connects SET outcome = 'claimed', sealed = NULL, return_digest = NULL
+             WHERE id = ?1",
+            [id],
+        )?;
         tx.commit()?;
         Ok(answer)
     }
@@ -275,22 +231,8 @@ impl Db {
     }
 }
 
-struct Row {
-    service: String,
-    verifier_digest: Option<String>,
-    return_digest: Option<String>,
-    store_id: Option<String>,
-    expires_at: i64,
-    outcome: String,
-    sealed: Option<Vec<u8>>,
-    refusal: Option<String>,
-}
-
 /// Counts a wrong verifier or code; `true` when it burnt the connect (its tokens dropped).
-fn wrong_attempt(tx: &rusqlite::Transaction<'_>, id: &str, outcome: &str) -> Result<bool> {
-    if outcome == "burnt" {
-        return Ok(true);
-    }
+fn wrong_attempt(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<bool> {
     tx.execute(
         "UPDATE connects SET wrong_attempts = wrong_attempts + 1,
             outcome = CASE WHEN wrong_attempts + 1 >= ?2 AND outcome <> 'claimed'

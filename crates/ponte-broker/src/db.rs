@@ -1,6 +1,7 @@
-//! The broker's SQLite database: pending connects (`connects.rs`), installation keys
-//! (`installations.rs`) and the stores' webhook events (`feed.rs`). Migrations are numbered and
-//! kept in `PRAGMA user_version`; a database written by a newer broker is refused.
+//! The broker's SQLite database, one instance's (`pg.rs` is the one several share): pending
+//! connects (`connects.rs`), installation keys (`installations.rs`) and the stores' webhook
+//! events (`feed.rs`). Migrations are numbered and kept in `PRAGMA user_version`; a database
+//! written by a newer broker is refused.
 //!
 //! Every change is one statement or one `IMMEDIATE` transaction, so several broker processes on
 //! one host may share the file: a claim succeeds in exactly one of them. `secure_delete` is on:
@@ -11,6 +12,12 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
+
+use crate::connects::{Claim, Proof, Settled, Started};
+use crate::feed::{Event, NewEvent};
+use crate::installations::Known;
+use crate::storage::Storage;
+use crate::Service;
 
 pub fn now_seconds() -> i64 {
     SystemTime::now()
@@ -25,6 +32,10 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the broker database was written by a newer broker (schema {found}, this one knows {known})")]
     TooNew { found: i64, known: i64 },
+    #[error("broker database: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("broker database pool: {0}")]
+    Pool(#[from] r2d2::Error),
     #[error("broker database work did not finish: {0}")]
     Task(String),
 }
@@ -139,6 +150,76 @@ impl Db {
 
     pub(crate) fn count(&self, sql: &str) -> Result<i64> {
         Ok(self.db().query_row(sql, [], |row| row.get(0))?)
+    }
+}
+
+/// The inherent methods live beside their tables (`connects.rs`, `installations.rs`,
+/// `feed.rs`); this names them as the storage the routes use.
+impl Storage for Db {
+    fn start(
+        &self,
+        id: &str,
+        service: Service,
+        verifier_digest: &str,
+        return_port: Option<u16>,
+        expires_at: i64,
+    ) -> Result<bool> {
+        Db::start(self, id, service, verifier_digest, return_port, expires_at)
+    }
+    fn started(&self, id: &str, now: i64) -> Result<Option<Started>> {
+        Db::started(self, id, now)
+    }
+    fn settle(&self, id: &str, outcome: Settled, now: i64) -> Result<bool> {
+        Db::settle(self, id, outcome, now)
+    }
+    fn add_paired(
+        &self,
+        id: &str,
+        service: Service,
+        sealed: &[u8],
+        store_id: Option<&str>,
+        expires_at: i64,
+    ) -> Result<bool> {
+        Db::add_paired(self, id, service, sealed, store_id, expires_at)
+    }
+    fn claim(&self, id: &str, proof: Proof<'_>, now: i64) -> Result<Claim> {
+        Db::claim(self, id, proof, now)
+    }
+    fn installation(&self, key: &str, now: i64) -> Result<Option<Known>> {
+        Db::installation(self, key, now)
+    }
+    fn revoke(&self, key: &str) -> Result<bool> {
+        Db::revoke(self, key)
+    }
+    fn knows_store(&self, store_id: &str) -> Result<bool> {
+        Db::knows_store(self, store_id)
+    }
+    fn queue_event(&self, new: NewEvent<'_>, now: i64) -> Result<bool> {
+        Db::queue_event(self, new, now)
+    }
+    fn events_after(&self, store_id: &str, after: i64) -> Result<Vec<Event>> {
+        Db::events_after(self, store_id, after)
+    }
+    fn acknowledge(&self, installation: &Known, up_to: i64) -> Result<()> {
+        Db::acknowledge(self, installation, up_to)
+    }
+    fn purge(&self, now: i64) -> Result<()> {
+        Db::purge(self, now)
+    }
+    fn healthy(&self) -> bool {
+        Db::healthy(self)
+    }
+    fn sealed_rows(&self) -> Result<i64> {
+        Db::sealed_rows(self)
+    }
+    fn rows(&self) -> Result<i64> {
+        Db::rows(self)
+    }
+    fn queued_events(&self) -> Result<i64> {
+        Db::queued_events(self)
+    }
+    fn installations(&self) -> Result<i64> {
+        Db::installations(self)
     }
 }
 

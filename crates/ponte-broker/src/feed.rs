@@ -36,7 +36,7 @@ pub struct NewEvent<'a> {
     pub verified: bool,
 }
 
-fn lifetime(event: &str) -> i64 {
+pub(crate) fn lifetime(event: &str) -> i64 {
     if event.starts_with("order/") {
         KEEP_ORDER_EVENTS_SECONDS
     } else {

@@ -11,9 +11,9 @@ use crate::seal::digest;
 use crate::Service;
 
 /// An installation unseen this long is forgotten (its key stops working).
-const KEEP_UNSEEN_SECONDS: i64 = 180 * 24 * 3600;
+pub(crate) const KEEP_UNSEEN_SECONDS: i64 = 180 * 24 * 3600;
 /// `seen_at` moves at most this often: a long poll every 25 s is not a write every 25 s.
-const SEEN_EVERY_SECONDS: i64 = 3600;
+pub(crate) const SEEN_EVERY_SECONDS: i64 = 3600;
 
 /// A key handed to an app at its claim. `cursor`: where a Nuvemshop installation's reading of
 /// the store's events starts (after those already queued).
@@ -43,6 +43,11 @@ pub fn key_digest(key: &str) -> String {
     digest(&format!("install:{key}"))
 }
 
+/// A new installation key: 256 random bits, kept here only as its digest.
+pub(crate) fn new_key() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
 /// Issues a key inside the claim's transaction; its row and its starting cursor are one
 /// statement, so an event queued meanwhile is either before the cursor or read by it.
 pub(crate) fn issue(
@@ -51,7 +56,7 @@ pub(crate) fn issue(
     store_id: Option<&str>,
     now: i64,
 ) -> Result<Installation> {
-    let key = hex::encode(rand::random::<[u8; 32]>());
+    let key = new_key();
     let cursor: i64 = tx.query_row(
         "INSERT INTO installations (key_digest, service, store_id, created_at, seen_at, acked)
          VALUES (?1, ?2, ?3, ?4, ?4,

@@ -21,12 +21,14 @@ mod feed;
 mod installations;
 pub mod limit;
 mod pages;
+mod pg;
 mod refresh;
 mod routes;
 #[cfg(feature = "sandbox")]
 pub mod sandboxed;
 mod seal;
 mod server;
+pub mod storage;
 mod wakeups;
 mod webhooks;
 
@@ -57,6 +59,7 @@ pub use config::{AppCredentials, BrokerArgs, BrokerConfig, Limits, Rate, Timeout
 pub use db::Db;
 pub use exchange::Tokens;
 pub use limit::TrustedProxies;
+pub use storage::{Database, Storage};
 
 /// Requests are small JSON or form bodies; a 4,000-character token fits many times over.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -94,7 +97,7 @@ impl Service {
 #[derive(Clone)]
 pub(crate) struct BrokerState {
     config: Arc<BrokerConfig>,
-    db: Arc<Db>,
+    db: Arc<dyn Storage>,
     sealer: Arc<seal::Sealer>,
     http: reqwest::Client,
     guards: Arc<limit::Guards>,
@@ -122,13 +125,14 @@ impl BrokerState {
     /// holds one of the few async workers every other request needs.
     pub(crate) async fn db<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Db) -> db::Result<T> + Send + 'static,
+        work: impl FnOnce(&dyn Storage) -> db::Result<T> + Send + 'static,
     ) -> db::Result<T> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db))
+        tokio::task::spawn_blocking(move || work(&*db))
             .await
             .unwrap_or_else(|failed| Err(db::DbError::Task(failed.to_string())))
     }
+
     /// Who a request counts as for the per-address limits (see `limit::caller`).
     pub(crate) fn caller(
         &self,
@@ -175,7 +179,7 @@ pub(crate) fn router(state: BrokerState) -> Router {
 /// A running broker.
 pub struct Broker {
     addr: SocketAddr,
-    db: Arc<Db>,
+    db: Arc<dyn Storage>,
     wakeups: Arc<wakeups::Wakeups>,
     counters: Arc<Counters>,
     shutdown: CancellationToken,
@@ -186,10 +190,22 @@ impl Broker {
     /// Serves on `listener` (bound by the caller, so that its address can be registered with
     /// the services before the broker knows theirs).
     pub async fn start(config: BrokerConfig, listener: TcpListener) -> anyhow::Result<Broker> {
-        let db = Arc::new(Db::open(&config.database)?);
+        let db = {
+            let database = config.database.clone();
+            tokio::task::spawn_blocking(move || database.open()).await??
+        };
         let shutdown = CancellationToken::new();
         let counters = Arc::new(Counters::default());
         let wakeups: Arc<wakeups::Wakeups> = Arc::default();
+        // Other instances' events (Postgres): their stores' long polls here wake too.
+        let ringing = wakeups.clone();
+        db.hear_others(
+            Box::new(move |store| match store {
+                Some(store) => ringing.ring(store),
+                None => ringing.ring_all(),
+            }),
+            shutdown.clone(),
+        )?;
         let state = BrokerState {
             counters: counters.clone(),
             sealer: Arc::new(seal::Sealer::new(&config.key)),
@@ -259,18 +275,28 @@ impl Broker {
         self.wakeups.stores_waiting()
     }
 
-    /// How many pending connects still hold sealed tokens (tests: nothing left behind).
-    pub fn sealed_rows(&self) -> i64 {
-        self.db.sealed_rows().unwrap_or(-1)
+    /// A count of the database's, -1 when it cannot tell (the tests' view of what is kept).
+    async fn count(&self, of: fn(&dyn Storage) -> db::Result<i64>) -> i64 {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || of(&*db))
+            .await
+            .ok()
+            .and_then(|counted| counted.ok())
+            .unwrap_or(-1)
     }
 
-    pub fn rows(&self) -> i64 {
-        self.db.rows().unwrap_or(-1)
+    /// How many pending connects still hold sealed tokens (tests: nothing left behind).
+    pub async fn sealed_rows(&self) -> i64 {
+        self.count(|db| db.sealed_rows()).await
+    }
+
+    pub async fn rows(&self) -> i64 {
+        self.count(|db| db.rows()).await
     }
 
     /// Webhook events waiting to be read (tests: what was stored).
-    pub fn queued_events(&self) -> i64 {
-        self.db.queued_events().unwrap_or(-1)
+    pub async fn queued_events(&self) -> i64 {
+        self.count(|db| db.queued_events()).await
     }
 
     /// Unsigned LGPD requests for known stores: kept, and refused for now over the limit.
@@ -283,8 +309,8 @@ impl Broker {
     }
 
     /// Installation keys that work (tests: what a revocation or an erasure left).
-    pub fn installations(&self) -> i64 {
-        self.db.installations().unwrap_or(-1)
+    pub async fn installations(&self) -> i64 {
+        self.count(|db| db.installations()).await
     }
 
     /// Stops accepting, ends long polls, and waits (a few seconds at most) for requests in

@@ -10,6 +10,19 @@ use url::Url;
 
 use crate::{AppCredentials, Broker, BrokerConfig, Limits, Rate, Timeouts, TrustedProxies};
 
+/// Where a broker of the tests keeps its data: in memory, or, when `PONTE_BROKER_TEST_POSTGRES`
+/// names a Postgres server (the test command starts a throwaway one), in a schema of its own
+/// there: the same tests run against both databases.
+pub fn test_database() -> crate::storage::Database {
+    match std::env::var("PONTE_BROKER_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => crate::storage::Database::Postgres {
+            url,
+            schema: Some(format!("t{}", hex::encode(rand::random::<[u8; 8]>()))),
+        },
+        _ => ":memory:".into(),
+    }
+}
+
 pub struct SandboxWithBroker {
     pub sandbox: Sandbox,
     pub broker: Broker,
@@ -33,7 +46,7 @@ impl SandboxWithBroker {
         let registered = sandbox.config().clone();
         let mut config = BrokerConfig {
             public_url: Url::parse(&broker_url)?,
-            database: ":memory:".into(),
+            database: test_database(),
             key: rand::random(),
             nuvemshop: AppCredentials {
                 client_id: registered.nuvemshop.app_id.clone(),

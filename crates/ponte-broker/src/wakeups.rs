@@ -42,6 +42,15 @@ impl Wakeups {
         }
     }
 
+    /// Wakes every long poll: events may have gone unheard (another instance's, while the
+    /// connection that hears of them was down).
+    pub fn ring_all(&self) {
+        let bells = self.bells.lock().unwrap_or_else(|p| p.into_inner());
+        for notify in bells.values() {
+            notify.notify_waiters();
+        }
+    }
+
     /// How many stores have a long poll waiting (for `/metrics` and the tests).
     pub fn stores_waiting(&self) -> usize {
         self.bells.lock().unwrap_or_else(|p| p.into_inner()).len()

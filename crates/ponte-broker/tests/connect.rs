@@ -82,7 +82,7 @@ async fn r1_conta_azul_connects_through_the_broker_and_the_tokens_never_touch_th
         (status, body["error"].as_str()),
         (410, Some("already_claimed"))
     );
-    assert_eq!(world.broker.sealed_rows(), 0);
+    assert_eq!(world.broker.sealed_rows().await, 0);
 
     // The refresh goes through the broker with the installation's key; the broker adds the
     // secret, the rotation is Conta Azul's.
@@ -196,9 +196,9 @@ async fn a_connect_link_started_by_a_stranger_never_gives_them_the_merchants_tok
         );
         assert!(body.get("tokens").is_none());
     }
-    assert_eq!(world.broker.sealed_rows(), 0);
+    assert_eq!(world.broker.sealed_rows().await, 0);
     assert_eq!(
-        world.broker.installations(),
+        world.broker.installations().await,
         0,
         "no key was issued to anyone"
     );
@@ -352,7 +352,7 @@ async fn every_bad_request_is_refused_with_a_clear_status_and_nothing_stored() {
         413
     );
     assert_eq!(
-        world.broker.rows(),
+        world.broker.rows().await,
         0,
         "nothing stored from refused requests"
     );
@@ -510,13 +510,13 @@ async fn refreshes_need_a_conta_azul_installations_key_and_stop_when_it_is_revok
                 .as_u16()
         }
     };
-    assert_eq!(world.broker.installations(), 2);
+    assert_eq!(world.broker.installations().await, 2);
     assert_eq!(revoke(key.clone()).await, 204);
     assert_eq!(revoke(key.clone()).await, 401);
     assert_eq!(refresh(&world, Some(&key), &token).await.status(), 401);
     assert_eq!(revoke(store_key.clone()).await, 204);
     assert_eq!(read_events(&world, &store_key, 0, 0).await.0, 401);
-    assert_eq!(world.broker.installations(), 0);
+    assert_eq!(world.broker.installations().await, 0);
     world.shutdown().await;
 }
 

@@ -50,7 +50,7 @@ async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_insta
         deliver(&world, "/unknown-kind", "{}", hex_signed("{}")).await,
         404
     );
-    assert_eq!(world.broker.queued_events(), 0);
+    assert_eq!(world.broker.queued_events().await, 0);
 
     // A long poll started before the webhook returns as soon as it is queued.
     let reading = {
@@ -86,7 +86,7 @@ async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_insta
     assert_eq!(deliver(&world, "", paid, Some(base64)).await, 200);
     let created = r#"{"store_id":5120101,"event":"product/created","id":5}"#;
     assert_eq!(deliver(&world, "", created, hex_signed(created)).await, 200);
-    assert_eq!(world.broker.queued_events(), 1);
+    assert_eq!(world.broker.queued_events().await, 1);
 
     // LGPD: only the customer's id and the orders' ids are kept.
     let redact = r#"{"store_id":5120101,"customer":{"id":77,"email":"maria@exemplo.com.br","phone":"+5511987654321","identification":"39053344705"},"orders_to_redact":[901,902]}"#;
@@ -137,7 +137,7 @@ async fn webhooks_are_checked_queued_without_personal_data_and_read_by_the_insta
     );
     let last = body["cursor"].as_i64().unwrap();
     assert_eq!(ack(&world, &key, last).await, 200);
-    assert_eq!(world.broker.queued_events(), 0);
+    assert_eq!(world.broker.queued_events().await, 0);
     world.shutdown().await;
 }
 
@@ -163,7 +163,7 @@ async fn lgpd_requests_store_nothing_for_strangers_and_an_erasure_leaves_nothing
             "{path}"
         );
     }
-    assert_eq!(world.broker.queued_events(), 0);
+    assert_eq!(world.broker.queued_events().await, 0);
 
     let (key, cursor) = installed(&world, "erased").await;
     let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
@@ -185,8 +185,8 @@ async fn lgpd_requests_store_nothing_for_strangers_and_an_erasure_leaves_nothing
         ack(&world, &key, body["cursor"].as_i64().unwrap()).await,
         200
     );
-    assert_eq!(world.broker.queued_events(), 0);
-    assert_eq!(world.broker.installations(), 0);
+    assert_eq!(world.broker.queued_events().await, 0);
+    assert_eq!(world.broker.installations().await, 0);
     assert_eq!(read_events(&world, &key, 0, 0).await.0, 401);
     world.shutdown().await;
 }
@@ -204,7 +204,11 @@ async fn unsigned_lgpd_requests_are_kept_unverified_and_never_erase_anything_by_
         deliver(&world, "/customers-data-request", stranger, None).await,
         200
     );
-    assert_eq!(world.broker.queued_events(), 0, "nothing for a stranger");
+    assert_eq!(
+        world.broker.queued_events().await,
+        0,
+        "nothing for a stranger"
+    );
 
     let (key, cursor) = installed(&world, "unsigned").await;
     let paid = r#"{"store_id":5120101,"event":"order/paid","id":901}"#;
@@ -241,7 +245,7 @@ async fn unsigned_lgpd_requests_are_kept_unverified_and_never_erase_anything_by_
         200
     );
     assert_eq!(
-        world.broker.installations(),
+        world.broker.installations().await,
         1,
         "an unsigned erasure forgets nobody"
     );

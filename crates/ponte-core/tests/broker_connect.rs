@@ -50,7 +50,11 @@ async fn r1_a_shipped_ponte_connects_both_accounts_through_the_broker_and_import
         "the return to the loopback listener claims at once, not at the next minute's ask ({:?})",
         started.elapsed()
     );
-    assert_eq!(world.both.broker.sealed_rows(), 0, "claimed, nothing left");
+    assert_eq!(
+        world.both.broker.sealed_rows().await,
+        0,
+        "claimed, nothing left"
+    );
 
     app.enable(None).await.unwrap();
     control.create_order(paid(
@@ -183,7 +187,7 @@ async fn r1_without_the_return_code_the_connect_never_gets_the_tokens() {
     assert_eq!(error.problem().code, ProblemCode::AuthorizationTimeout);
     assert!(stays.code().await.len() == 9, "the page did show a code");
     assert!(!app.status().unwrap().nuvemshop.connected);
-    assert_eq!(world.both.broker.installations(), 0);
+    assert_eq!(world.both.broker.installations().await, 0);
     world.both.shutdown().await;
 }
 
@@ -204,14 +208,14 @@ async fn disconnecting_or_reconnecting_revokes_the_installations_key_at_the_brok
             .unwrap();
     }
     assert_eq!(
-        world.both.broker.installations(),
+        world.both.broker.installations().await,
         2,
         "the first keys were revoked"
     );
     app.disconnect(Service::Contaazul).await.unwrap();
-    assert_eq!(world.both.broker.installations(), 1);
+    assert_eq!(world.both.broker.installations().await, 1);
     app.disconnect(Service::Nuvemshop).await.unwrap();
-    assert_eq!(world.both.broker.installations(), 0);
+    assert_eq!(world.both.broker.installations().await, 0);
     world.both.shutdown().await;
 }
 

@@ -8,6 +8,9 @@ APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-
 WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick
   nsis libglib2.0-bin)
 
+# What the broker's tests add: a real Postgres server (a throwaway cluster, scripts/postgres.sh).
+BROKER_TEST_PACKAGES=(postgresql)
+
 # ensure_packages PKG…: installs the Debian packages that are not installed yet.
 ensure_packages() {
   local missing=()

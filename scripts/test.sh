@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
+. scripts/postgres.sh
 
-ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}"
+ensure_packages "${APP_PACKAGES[@]}" "${WINDOW_TEST_PACKAGES[@]}" "${BROKER_TEST_PACKAGES[@]}"
 ensure_npm
 ensure_rust
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked --version 2.1.0
@@ -25,8 +26,24 @@ if [ "${free_kib:-0}" -lt $((6 * 1024 * 1024)) ]; then
   echo "warning: only $((free_kib / 1024)) MiB free here; the tests need about 8 GiB" >&2
 fi
 
+xvfb_pid=""
+cleanup() {
+  stop_postgres
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
 cargo build --locked -p bare-tauri
 cargo test --locked --workspace --exclude ponte-e2e
+# The broker's tests again on Postgres (a throwaway server), the two-instance ones with them,
+# and the app's connect, refresh, webhooks and LGPD through a broker on it.
+start_postgres
+PONTE_BROKER_TEST_POSTGRES="$PONTE_TEST_POSTGRES_URL" cargo test --locked -p ponte-broker
+PONTE_BROKER_TEST_POSTGRES="$PONTE_TEST_POSTGRES_URL" \
+  cargo test --locked -p ponte-core --test broker_connect --test instant
+# The load benchmark through two instances on it, on a tiny input.
+cargo run --locked -q -p ponte-bench -- --broker 40 --rate 20 --seconds 3 --instances 2 \
+  --postgres "$PONTE_TEST_POSTGRES_URL"
 # The benchmark runs (on a tiny input: its figures are recorded in docs/benchmarks.md).
 cargo run --locked -q -p ponte-bench -- --orders 6 --latency-ms 0 --catalogue 8
 cargo run --locked -q -p ponte-bench -- --dashboard 2000
@@ -42,14 +59,12 @@ cargo check --locked -p ponte-cli -p ponte-app --no-default-features
 cargo build --locked -p ponte-app --features sandbox
 
 # The window tests: a virtual display of their own unless one is already there.
-xvfb_pid=""
 if [ -z "${DISPLAY:-}" ]; then
   display=99
   while [ -e "/tmp/.X${display}-lock" ]; do display=$((display + 1)); done
   Xvfb ":${display}" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
   xvfb_pid=$!
   export DISPLAY=":${display}"
-  trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true' EXIT
   sleep 1
 fi
 cargo test --locked -p ponte-e2e --test desktop -- --test-threads=1
@@ -59,7 +74,7 @@ cargo run --locked -q -p ponte-bench -- --app-vs-bare target/debug/ponte-app \
 
 # The Linux package as a merchant gets it: built by the Tauri CLI, unpacked into a scratch root
 # (as dpkg would install it), and the installed binary started in sandbox mode, in a window.
-npx tauri build --debug --bundles deb --features sandbox
+npx tauri build --debug --bundles deb --features sandbox -- --package ponte-app
 deb=$(ls target/debug/bundle/deb/Ponte_*_amd64.deb)
 scratch=$(mktemp -d)
 dpkg-deb -x "$deb" "$scratch"

@@ -21,7 +21,7 @@ use ponte_sandbox::{Sandbox, SandboxConfig};
 use rand::Rng;
 use tokio::task::JoinSet;
 
-use crate::procfs::{cpu_ticks, status_kib, ticks_per_second};
+use crate::procfs::{cpu_ticks, status_kib, ticks_per_second, tree};
 
 /// The first simulated store's id; store `i` is `FIRST_STORE + i`.
 const FIRST_STORE: u64 = 7_000_000;
@@ -39,6 +39,12 @@ pub struct Load {
     pub installations: usize,
     pub rate: u32,
     pub seconds: u64,
+    /// Broker processes behind the harness's round-robin (a load balancer's part).
+    pub instances: usize,
+    /// `None`: SQLite (one instance); a `postgres://` URL: a schema of this run's there.
+    pub postgres: Option<String>,
+    /// The Postgres server's main process, to count its CPU too.
+    pub postgres_pid: Option<u32>,
 }
 
 /// What one run measured.
@@ -53,8 +59,12 @@ pub struct Figures {
     pub p95: f64,
     pub p99: f64,
     pub max: f64,
+    /// All instances together.
     pub cores: f64,
+    /// The largest instance's.
     pub peak_rss_mib: f64,
+    /// The Postgres server's processes, when its pid was given.
+    pub database_cores: Option<f64>,
 }
 
 /// Webhooks sent, by their order id (the index): when each arrived and how often it was read.
@@ -92,6 +102,10 @@ impl Ledger {
 /// The environment the broker's process is started with.
 const ENV_PORT: &str = "PONTE_BENCH_BROKER_PORT";
 const ENV_DATABASE: &str = "PONTE_BENCH_BROKER_DATABASE";
+const ENV_SCHEMA: &str = "PONTE_BENCH_BROKER_SCHEMA";
+const ENV_KEY: &str = "PONTE_BENCH_BROKER_KEY";
+/// The first instance's port: where the services send the browser (the balancer's address).
+const ENV_PUBLIC_PORT: &str = "PONTE_BENCH_PUBLIC_PORT";
 const ENV_NUVEMSHOP: &str = "PONTE_BENCH_NUVEMSHOP_URL";
 const ENV_CONTAAZUL: &str = "PONTE_BENCH_CONTAAZUL_URL";
 
@@ -100,14 +114,25 @@ pub async fn child() -> anyhow::Result<()> {
     raise_open_files();
     let var = |name: &str| std::env::var(name).with_context(|| format!("{name} is not set"));
     let port: u16 = var(ENV_PORT)?.parse()?;
-    let sandbox = SandboxConfig::with_broker(&format!("http://127.0.0.1:{port}"));
+    let public: u16 = var(ENV_PUBLIC_PORT)?.parse()?;
+    let sandbox = SandboxConfig::with_broker(&format!("http://127.0.0.1:{public}"));
+    let database = match ponte_broker::Database::parse(&var(ENV_DATABASE)?) {
+        ponte_broker::Database::Postgres { url, .. } => ponte_broker::Database::Postgres {
+            url,
+            schema: Some(var(ENV_SCHEMA)?),
+        },
+        sqlite => sqlite,
+    };
     let nuvemshop_url = var(ENV_NUVEMSHOP)?;
     let contaazul_url = var(ENV_CONTAAZUL)?;
     let wide = Rate::new(1_000_000, 100_000);
     let config = BrokerConfig {
-        public_url: format!("http://127.0.0.1:{port}").parse()?,
-        database: var(ENV_DATABASE)?.into(),
-        key: rand::random(),
+        public_url: format!("http://127.0.0.1:{public}").parse()?,
+        database,
+        // Instances share the key that seals pending connects.
+        key: hex::decode(var(ENV_KEY)?)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{ENV_KEY}: 32 bytes"))?,
         nuvemshop: AppCredentials {
             client_id: sandbox.nuvemshop.app_id.clone(),
             client_secret: sandbox.nuvemshop.client_secret.clone(),
@@ -144,33 +169,56 @@ pub async fn child() -> anyhow::Result<()> {
 pub async fn run(load: Load) -> anyhow::Result<Figures> {
     raise_open_files();
     ponte_broker::install_tls_provider();
-    let port = ponte_sandbox::free_loopback_port();
-    let broker_url = format!("http://127.0.0.1:{port}");
-    let sandbox = Sandbox::start(SandboxConfig::with_broker(&broker_url)).await?;
+    let ports: Vec<u16> = (0..load.instances.max(1))
+        .map(|_| ponte_sandbox::free_loopback_port())
+        .collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .collect();
+    let sandbox = Sandbox::start(SandboxConfig::with_broker(&urls[0])).await?;
     let data = tempfile::tempdir()?;
-    let mut broker = tokio::process::Command::new(std::env::current_exe()?)
-        .arg("--broker-child")
-        .env(ENV_PORT, port.to_string())
-        .env(ENV_DATABASE, data.path().join("broker.sqlite3"))
-        .env(ENV_NUVEMSHOP, sandbox.nuvemshop_url())
-        .env(ENV_CONTAAZUL, sandbox.contaazul_url())
-        .env(
-            "PONTE_LOG",
-            std::env::var("PONTE_LOG").unwrap_or("warn".into()),
-        )
-        .stdin(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting the broker's process")?;
-    let pid = broker.id().context("the broker's pid")?;
+    let database = match &load.postgres {
+        Some(url) => url.clone(),
+        None => data.path().join("broker.sqlite3").display().to_string(),
+    };
+    let schema = format!("bench_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let key = hex::encode(rand::random::<[u8; 32]>());
+    let mut brokers = Vec::new();
+    for port in &ports {
+        let broker = tokio::process::Command::new(std::env::current_exe()?)
+            .arg("--broker-child")
+            .env(ENV_PORT, port.to_string())
+            .env(ENV_PUBLIC_PORT, ports[0].to_string())
+            .env(ENV_DATABASE, &database)
+            .env(ENV_SCHEMA, &schema)
+            .env(ENV_KEY, &key)
+            .env(ENV_NUVEMSHOP, sandbox.nuvemshop_url())
+            .env(ENV_CONTAAZUL, sandbox.contaazul_url())
+            .env(
+                "PONTE_LOG",
+                std::env::var("PONTE_LOG").unwrap_or("warn".into()),
+            )
+            .stdin(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting a broker's process")?;
+        brokers.push(broker);
+    }
+    let pids: Vec<u32> = brokers
+        .iter()
+        .map(|broker| broker.id().context("a broker's pid"))
+        .collect::<anyhow::Result<_>>()?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(90))
         .build()?;
-    wait_until_up(&http, &broker_url).await?;
+    for url in &urls {
+        wait_until_up(&http, url).await?;
+    }
 
     let setup = Instant::now();
-    let installed = install(&http, &sandbox, &broker_url, load.installations).await?;
+    let installed = install(&http, &sandbox, &urls, load.installations).await?;
     let setup_seconds = setup.elapsed().as_secs_f64();
     println!(
         "{} stores installed through real connects in {setup_seconds:.1} s",
@@ -181,10 +229,10 @@ pub async fn run(load: Load) -> anyhow::Result<Figures> {
     let ledger = Arc::new(Ledger::new(total));
     let stop = Arc::new(AtomicBool::new(false));
     let mut polls = JoinSet::new();
-    for (_, key, cursor) in &installed {
+    for (index, (_, key, cursor)) in installed.iter().enumerate() {
         polls.spawn(long_poll(
             http.clone(),
-            broker_url.clone(),
+            urls[index % urls.len()].clone(),
             key.clone(),
             *cursor,
             ledger.clone(),
@@ -197,23 +245,43 @@ pub async fn run(load: Load) -> anyhow::Result<Figures> {
     )
     .await;
 
-    let ticks_before = cpu_ticks(pid);
+    let ticks = || pids.iter().map(|pid| cpu_ticks(*pid)).sum::<u64>();
+    let ticks_before = ticks();
+    let database_ticks = || {
+        load.postgres_pid
+            .map(|pid| tree(pid).into_iter().map(cpu_ticks).sum::<u64>())
+    };
+    let database_before = database_ticks();
     let measured = Instant::now();
     let (accepted, refused) =
-        send_webhooks(&http, &broker_url, &sandbox, &installed, &load, &ledger).await;
+        send_webhooks(&http, &urls, &sandbox, &installed, &load, &ledger).await;
     let deadline = Instant::now() + GRACE;
     while Instant::now() < deadline && delivered(&ledger) < accepted {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let spent = cpu_ticks(pid).saturating_sub(ticks_before) as f64 / ticks_per_second();
+    let spent = ticks().saturating_sub(ticks_before) as f64 / ticks_per_second();
     let cores = spent / measured.elapsed().as_secs_f64();
-    let peak_rss_mib = status_kib(pid, "VmHWM") as f64 / 1024.0;
+    let database_cores = database_ticks()
+        .zip(database_before)
+        .map(|(after, before)| {
+            after.saturating_sub(before) as f64
+                / ticks_per_second()
+                / measured.elapsed().as_secs_f64()
+        });
+    let peak_rss_mib = pids
+        .iter()
+        .map(|pid| status_kib(*pid, "VmHWM"))
+        .max()
+        .unwrap_or(0) as f64
+        / 1024.0;
     // Repeated deliveries come after the first: wait a long poll's round before counting them.
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Relaxed);
     polls.abort_all();
-    drop(broker.stdin.take());
-    let _ = tokio::time::timeout(Duration::from_secs(10), broker.wait()).await;
+    for mut broker in brokers {
+        drop(broker.stdin.take());
+        let _ = tokio::time::timeout(Duration::from_secs(10), broker.wait()).await;
+    }
     sandbox.shutdown().await;
 
     let delivered = delivered(&ledger);
@@ -242,6 +310,7 @@ pub async fn run(load: Load) -> anyhow::Result<Figures> {
         max: latencies.last().copied().unwrap_or(0.0),
         cores,
         peak_rss_mib,
+        database_cores,
     })
 }
 
@@ -265,7 +334,7 @@ async fn wait_until_up(http: &reqwest::Client, broker: &str) -> anyhow::Result<(
 async fn install(
     http: &reqwest::Client,
     sandbox: &Sandbox,
-    broker: &str,
+    brokers: &[String],
     count: usize,
 ) -> anyhow::Result<Vec<(u64, String, i64)>> {
     let control = Arc::new(sandbox.control());
@@ -277,17 +346,14 @@ async fn install(
         if connects.len() >= CONNECTS_IN_FLIGHT {
             installed.push(connects.join_next().await.expect("a connect")??);
         }
-        let (http, control, broker) = (http.clone(), control.clone(), broker.to_string());
+        // Started on one instance, claimed on the next: as a balancer may send them.
+        let (http, control) = (http.clone(), control.clone());
+        let start_at = brokers[index % brokers.len()].clone();
+        let claim_at = brokers[(index + 1) % brokers.len()].clone();
         let authorize = format!("{nuvemshop}/apps/{app_id}/authorize");
         connects.spawn(async move {
-            connect(
-                &http,
-                &control,
-                &broker,
-                &authorize,
-                FIRST_STORE + index as u64,
-            )
-            .await
+            let store = FIRST_STORE + index as u64;
+            connect(&http, &control, [&start_at, &claim_at], &authorize, store).await
         });
     }
     while let Some(done) = connects.join_next().await {
@@ -299,7 +365,7 @@ async fn install(
 async fn connect(
     http: &reqwest::Client,
     control: &ponte_sandbox::Control,
-    broker: &str,
+    [start_at, claim_at]: [&str; 2],
     authorize: &str,
     store: u64,
 ) -> anyhow::Result<(u64, String, i64)> {
@@ -310,7 +376,7 @@ async fn connect(
         verifier.as_bytes(),
     ));
     let started = http
-        .post(format!("{broker}/connect/nuvemshop/start"))
+        .post(format!("{start_at}/connect/nuvemshop/start"))
         .json(&ponte_protocol::StartRequest {
             state: state.clone(),
             verifier_hash,
@@ -332,7 +398,7 @@ async fn connect(
         .context("the broker's page shows no return code")?
         .to_string();
     let claimed = http
-        .post(format!("{broker}/connect/claim"))
+        .post(format!("{claim_at}/connect/claim"))
         .json(&ponte_protocol::ClaimRequest {
             state,
             verifier,
@@ -398,7 +464,7 @@ async fn long_poll(
 /// Signed `order/paid` webhooks at the rate asked, to random stores: (accepted, refused).
 async fn send_webhooks(
     http: &reqwest::Client,
-    broker: &str,
+    brokers: &[String],
     sandbox: &Sandbox,
     installed: &[(u64, String, i64)],
     load: &Load,
@@ -420,7 +486,8 @@ async fn send_webhooks(
         let body = format!(r#"{{"store_id":{store},"event":"order/paid","id":{order}}}"#);
         let signature = hex::encode(ring::hmac::sign(&key, body.as_bytes()));
         let permit = in_flight.clone().acquire_owned().await.expect("open");
-        let (http, url) = (http.clone(), format!("{broker}/webhooks/nuvemshop"));
+        let url = format!("{}/webhooks/nuvemshop", brokers[order % brokers.len()]);
+        let http = http.clone();
         let (ledger, accepted, refused) = (ledger.clone(), accepted.clone(), refused.clone());
         sending.spawn(async move {
             let _permit = permit;
@@ -461,8 +528,16 @@ fn raise_open_files() {
 /// Prints the figures beside the goals of issue 24; fails when a delivery was lost or repeated.
 pub fn report(load: &Load, figures: &Figures) -> anyhow::Result<()> {
     println!(
-        "broker under load: {} stores long-polling, {} webhooks/s for {} s",
-        load.installations, load.rate, load.seconds
+        "broker under load: {} stores long-polling, {} webhooks/s for {} s, {} instance(s) on {}",
+        load.installations,
+        load.rate,
+        load.seconds,
+        load.instances,
+        if load.postgres.is_some() {
+            "Postgres"
+        } else {
+            "SQLite"
+        }
     );
     println!(
         "  webhooks accepted {}, refused {}, delivered {}, lost {}, repeated {}",
@@ -473,9 +548,13 @@ pub fn report(load: &Load, figures: &Figures) -> anyhow::Result<()> {
         figures.p50, figures.p95, figures.p99, figures.max
     );
     println!(
-        "  broker: {:.2} cores on average (goal < 1), peak resident {:.0} MiB (goal < 300)",
+        "  broker: {:.2} cores on average, all instances (goal < 1), peak resident {:.0} MiB, \
+         largest instance (goal < 300)",
         figures.cores, figures.peak_rss_mib
     );
+    if let Some(cores) = figures.database_cores {
+        println!("  postgres: {cores:.2} cores on average (its server's processes)");
+    }
     if figures.accepted == 0 || figures.lost > 0 || figures.repeated > 0 || figures.refused > 0 {
         bail!("webhooks were refused, lost or repeated");
     }

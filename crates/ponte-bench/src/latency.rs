@@ -19,7 +19,7 @@ use crate::Args;
 /// The services, with or without the broker in front.
 enum Services {
     Direct(Sandbox),
-    Brokered(SandboxWithBroker),
+    Brokered(Box<SandboxWithBroker>),
 }
 
 impl Services {
@@ -41,7 +41,7 @@ impl Services {
 pub async fn run(args: &Args, orders: usize) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(args.seed);
     let services = if args.webhooks {
-        Services::Brokered(SandboxWithBroker::start(|_| {}).await?)
+        Services::Brokered(Box::new(SandboxWithBroker::start(|_| {}).await?))
     } else {
         let redirect = ponte_sandbox::free_loopback_port();
         Services::Direct(Sandbox::start(SandboxConfig::with_redirect_port(redirect)).await?)

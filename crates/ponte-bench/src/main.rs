@@ -80,6 +80,16 @@ pub struct Args {
     /// With `--broker`: seconds of webhooks.
     #[arg(long, default_value_t = 300)]
     seconds: u64,
+    /// With `--broker`: broker processes sharing the load (Postgres only beyond one).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
+    /// With `--broker`: the brokers' database, a `postgres://` URL (a schema of the run's is
+    /// made there); SQLite otherwise.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// With `--postgres`: its server's main process, whose CPU is reported too.
+    #[arg(long, value_name = "PID")]
+    postgres_pid: Option<u32>,
     /// The import's own process (started by the benchmark).
     #[arg(long, hide = true)]
     import_child: bool,
@@ -118,10 +128,16 @@ async fn main() -> anyhow::Result<()> {
     if let Some(installations) = args.broker {
         #[cfg(target_os = "linux")]
         {
+            if args.instances > 1 && args.postgres.is_none() {
+                anyhow::bail!("--instances beyond one needs --postgres: SQLite is one instance's");
+            }
             let load = broker_load::Load {
                 installations,
                 rate: args.rate,
                 seconds: args.seconds,
+                instances: args.instances,
+                postgres: args.postgres.clone(),
+                postgres_pid: args.postgres_pid,
             };
             let figures = broker_load::run(load.clone()).await?;
             return broker_load::report(&load, &figures);

@@ -26,6 +26,8 @@ pub fn test_database() -> crate::storage::Database {
 pub struct SandboxWithBroker {
     pub sandbox: Sandbox,
     pub broker: Broker,
+    /// The broker's settings, for another instance of it.
+    config: BrokerConfig,
 }
 
 impl SandboxWithBroker {
@@ -75,8 +77,20 @@ impl SandboxWithBroker {
             trusted_proxies: TrustedProxies::None,
         };
         adjust_broker(&mut config);
-        let broker = Broker::start(config, listener).await?;
-        Ok(SandboxWithBroker { sandbox, broker })
+        let broker = Broker::start(config.clone(), listener).await?;
+        Ok(SandboxWithBroker {
+            sandbox,
+            broker,
+            config,
+        })
+    }
+
+    /// Another instance of the broker, on a port of its own, sharing the first one's database
+    /// and key, as instances behind one load balancer do (the services still send the browser
+    /// to the first one's address: the balancer's).
+    pub async fn another_instance(&self) -> anyhow::Result<Broker> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Broker::start(self.config.clone(), listener).await
     }
 
     /// The environment that points Ponte at these simulators through this broker: client ids,

@@ -154,6 +154,7 @@ pub async fn child() -> anyhow::Result<()> {
         },
         timeouts: Timeouts::default(),
         trusted_proxies: TrustedProxies::None,
+        metrics_listen: None,
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let broker = Broker::start(config, listener).await?;
@@ -239,11 +240,9 @@ pub async fn run(load: Load) -> anyhow::Result<Figures> {
             stop.clone(),
         ));
     }
-    // Every long poll waiting before the first webhook.
-    tokio::time::sleep(
-        Duration::from_secs(3).max(Duration::from_millis(installed.len() as u64 / 2)),
-    )
-    .await;
+    // Every long poll waiting before the first webhook (each starts at a random moment of the
+    // first wait, as merchants open Ponte at different times).
+    tokio::time::sleep(Duration::from_secs(WAIT_SECONDS + 2)).await;
 
     let ticks = || pids.iter().map(|pid| cpu_ticks(*pid)).sum::<u64>();
     let ticks_before = ticks();
@@ -426,6 +425,8 @@ async fn long_poll(
     ledger: Arc<Ledger>,
     stop: Arc<AtomicBool>,
 ) {
+    let opened = Duration::from_secs(WAIT_SECONDS).mul_f64(rand::random::<f64>());
+    tokio::time::sleep(opened).await;
     while !stop.load(Relaxed) {
         let answer = http
             .get(format!(

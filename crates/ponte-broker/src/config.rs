@@ -137,6 +137,8 @@ pub struct BrokerConfig {
     pub timeouts: Timeouts,
     /// Who may say, in `X-Forwarded-For`, which address a request came from.
     pub trusted_proxies: TrustedProxies,
+    /// Where `GET /metrics` is served, apart from the public listener (`None`: nowhere).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for BrokerConfig {
@@ -175,15 +177,13 @@ pub struct BrokerArgs {
         default_value = "http://127.0.0.1:47900"
     )]
     pub public_url: String,
-    /// A SQLite file (one instance), or a `postgres://user:password@host/database` URL
-    /// (several instances share it).
-    #[arg(
-        long,
-        env = "PONTE_BROKER_DATABASE",
-        default_value = "ponte-broker.sqlite3",
-        hide_env_values = true
-    )]
-    pub database: String,
+    /// A SQLite file (one instance; `ponte-broker.sqlite3` when unset), or a
+    /// `postgres://user:password@host/database` URL (several instances share it).
+    #[arg(long, env = "PONTE_BROKER_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
+    /// A file holding PONTE_BROKER_DATABASE (a container secret: the URL has a password).
+    #[arg(long, env = "PONTE_BROKER_DATABASE_FILE")]
+    pub database_file: Option<PathBuf>,
     /// 64 hex characters sealing pending connects; required with an https public URL.
     /// Several instances must share it.
     #[arg(long, env = "PONTE_BROKER_KEY", hide_env_values = true)]
@@ -231,6 +231,13 @@ pub struct BrokerArgs {
     /// Calls to Nuvemshop and Conta Azul in flight at most.
     #[arg(long, env = "PONTE_BROKER_MAX_OUTBOUND", default_value_t = 32)]
     pub max_outbound: usize,
+    /// Serves `GET /metrics` (Prometheus) on this address, apart from the public listener;
+    /// keep it private (`127.0.0.1:9464`, or a port only the monitoring network reaches).
+    #[arg(long, env = "PONTE_BROKER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// `json`: one JSON object per log line (for a log collector); plain text otherwise.
+    #[arg(long, env = "PONTE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
 }
 
 impl std::fmt::Debug for BrokerArgs {
@@ -238,7 +245,14 @@ impl std::fmt::Debug for BrokerArgs {
         f.debug_struct("BrokerArgs")
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
-            .field("database", &crate::storage::Database::parse(&self.database))
+            .field(
+                "database",
+                &self
+                    .database
+                    .as_deref()
+                    .map(crate::storage::Database::parse),
+            )
+            .field("database_file", &self.database_file)
             .field("key_file", &self.key_file)
             .field("nuvemshop_auth_url", &self.nuvemshop_auth_url)
             .field("nuvemshop_client_id", &self.nuvemshop_client_id)
@@ -354,7 +368,14 @@ impl BrokerConfig {
         let defaults = Limits::default();
         Ok(BrokerConfig {
             public_url,
-            database: crate::storage::Database::parse(&args.database),
+            database: crate::storage::Database::parse(
+                &secret_setting(
+                    args.database.as_deref(),
+                    args.database_file.as_deref(),
+                    "PONTE_BROKER_DATABASE",
+                )?
+                .unwrap_or_else(|| "ponte-broker.sqlite3".to_string()),
+            ),
             key,
             nuvemshop: credentials(
                 &args.nuvemshop_client_id,
@@ -380,6 +401,7 @@ impl BrokerConfig {
                 .trusted_proxies
                 .parse()
                 .context("PONTE_BROKER_TRUSTED_PROXIES")?,
+            metrics_listen: args.metrics_listen,
         })
     }
 

@@ -467,6 +467,7 @@ pub(crate) async fn claim(
         .await;
     match claimed {
         Ok(claim) => {
+            broker.metrics.claim(claim.outcome());
             if !matches!(claim, Claim::Pending | Claim::Authorized) {
                 tracing::info!(outcome = ?ClaimLog(&claim), "claim");
             }
@@ -509,6 +510,7 @@ pub(crate) async fn pair(
         .await;
     match claimed {
         Ok(claim) => {
+            broker.metrics.claim(claim.outcome());
             tracing::info!(outcome = ?ClaimLog(&claim), "pairing claim");
             if claim == Claim::Unknown {
                 broker.guards.pairing_failures.failed();

@@ -72,6 +72,24 @@ pub enum Claim {
     Refused(String),
 }
 
+impl Claim {
+    /// Its name in the metrics.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Claim::Unknown => "unknown",
+            Claim::Expired => "expired",
+            Claim::AlreadyClaimed => "already_claimed",
+            Claim::WrongVerifier => "wrong_verifier",
+            Claim::WrongReturnCode => "wrong_return_code",
+            Claim::Burnt => "burnt",
+            Claim::Pending => "pending",
+            Claim::Authorized => "authorized",
+            Claim::Ready(..) => "ready",
+            Claim::Refused(_) => "refused",
+        }
+    }
+}
+
 impl Db {
     /// Records a started connect; `false` when its id is already taken (a reused `state`).
     pub fn start(

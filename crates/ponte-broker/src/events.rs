@@ -69,6 +69,15 @@ impl LongPolls {
         }
     }
 
+    /// Long polls waiting now, under every key.
+    pub fn open(&self) -> usize {
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
+    }
+
     fn seat(&self, key: &str) -> Option<Seat> {
         let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         let count = waiting.entry(key.to_string()).or_default();
@@ -95,6 +104,17 @@ impl Drop for Seat {
     }
 }
 
+/// A long poll ends up to a fifth before the wait asked, at random: polls that started together
+/// (every Ponte reconnecting after the broker restarted) drift apart instead of all coming back
+/// at once every 25 s, each wave a burst of lookups.
+fn jittered(wait: Duration) -> Duration {
+    let spread = wait / 5;
+    if spread.is_zero() {
+        return wait;
+    }
+    wait - spread.mul_f64(rand::random::<f64>())
+}
+
 #[derive(Deserialize)]
 pub(crate) struct Read {
     #[serde(default)]
@@ -112,7 +132,7 @@ pub(crate) async fn read(
         Ok(found) => found,
         Err((status, code)) => return refuse(status, code),
     };
-    let wait = Duration::from_secs(read.wait).min(MAX_WAIT);
+    let wait = jittered(Duration::from_secs(read.wait).min(MAX_WAIT));
     let _seat = if wait.is_zero() {
         None
     } else {
@@ -142,6 +162,7 @@ pub(crate) async fn read(
                     || broker.shutdown.is_cancelled() =>
             {
                 let cursor = events.last().map_or(read.after, |e| e.id);
+                broker.metrics.events_delivered.inc_by(events.len() as u64);
                 return Json(ponte_protocol::EventsPage { events, cursor }).into_response();
             }
             Ok(_) => {}
@@ -185,6 +206,24 @@ pub(crate) async fn ack(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_polls_end_within_a_fifth_before_the_wait_asked() {
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(MAX_WAIT)).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w <= MAX_WAIT && *w >= MAX_WAIT * 4 / 5));
+        let (shortest, longest) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
+        assert!(
+            *longest - *shortest > Duration::from_secs(2),
+            "spread apart"
+        );
+        assert_eq!(
+            jittered(Duration::ZERO),
+            Duration::ZERO,
+            "a read that does not wait"
+        );
+    }
 
     #[test]
     fn a_key_gets_a_few_seats_and_each_comes_back() {

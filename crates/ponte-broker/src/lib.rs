@@ -20,6 +20,7 @@ mod exchange;
 mod feed;
 mod installations;
 pub mod limit;
+mod metrics;
 mod pages;
 mod pg;
 mod refresh;
@@ -105,6 +106,7 @@ pub(crate) struct BrokerState {
     /// Wakes the long polls of `/events` of one store when a webhook of it is queued.
     wakeups: Arc<wakeups::Wakeups>,
     long_polls: Arc<events::LongPolls>,
+    metrics: Arc<metrics::Metrics>,
     /// Cancelled when the broker stops: long polls answer at once.
     shutdown: CancellationToken,
 }
@@ -128,9 +130,14 @@ impl BrokerState {
         work: impl FnOnce(&dyn Storage) -> db::Result<T> + Send + 'static,
     ) -> db::Result<T> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&*db))
+        let started = std::time::Instant::now();
+        let done = tokio::task::spawn_blocking(move || work(&*db))
             .await
-            .unwrap_or_else(|failed| Err(db::DbError::Task(failed.to_string())))
+            .unwrap_or_else(|failed| Err(db::DbError::Task(failed.to_string())));
+        self.metrics
+            .database_seconds
+            .observe(started.elapsed().as_secs_f64());
+        done
     }
 
     /// Who a request counts as for the per-address limits (see `limit::caller`).
@@ -147,6 +154,8 @@ pub(crate) fn router(state: BrokerState) -> Router {
     let timeouts = state.config.timeouts;
     Router::new()
         .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::healthz))
+        .route("/livez", get(routes::livez))
         .route("/connect/{service}/start", post(connect::start))
         .route("/callback/{service}", get(connect::callback))
         .route("/connect/claim", post(connect::claim))
@@ -172,16 +181,22 @@ pub(crate) fn router(state: BrokerState) -> Router {
             state.clone(),
             routes::security_headers,
         ))
-        .layer(axum::middleware::from_fn(routes::log_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::log_requests,
+        ))
         .with_state(state)
 }
 
 /// A running broker.
 pub struct Broker {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     db: Arc<dyn Storage>,
     wakeups: Arc<wakeups::Wakeups>,
     counters: Arc<Counters>,
+    metrics: Arc<metrics::Metrics>,
+    long_polls: Arc<events::LongPolls>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -197,6 +212,8 @@ impl Broker {
         let shutdown = CancellationToken::new();
         let counters = Arc::new(Counters::default());
         let wakeups: Arc<wakeups::Wakeups> = Arc::default();
+        let metrics: Arc<metrics::Metrics> = Arc::default();
+        let long_polls = Arc::new(events::LongPolls::new(config.limits.long_polls_per_key));
         // Other instances' events (Postgres): their stores' long polls here wake too.
         let ringing = wakeups.clone();
         db.hear_others(
@@ -211,7 +228,8 @@ impl Broker {
             sealer: Arc::new(seal::Sealer::new(&config.key)),
             guards: Arc::new(limit::Guards::new(&config.limits)),
             wakeups: wakeups.clone(),
-            long_polls: Arc::new(events::LongPolls::new(config.limits.long_polls_per_key)),
+            long_polls: long_polls.clone(),
+            metrics: metrics.clone(),
             db: db.clone(),
             http: exchange::http_client(),
             shutdown: shutdown.clone(),
@@ -226,7 +244,7 @@ impl Broker {
             shutdown.clone(),
         ));
         let tidying = {
-            let shutdown = shutdown.clone();
+            let (state, shutdown) = (state.clone(), shutdown.clone());
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_secs(60));
                 loop {
@@ -245,13 +263,28 @@ impl Broker {
             })
         };
         tracing::info!(%addr, "broker listening");
+        let mut tasks = vec![serving, tidying];
+        let mut metrics_addr = None;
+        if let Some(listen) = state.config.metrics_listen {
+            let listener = TcpListener::bind(listen).await?;
+            metrics_addr = Some(listener.local_addr()?);
+            tracing::info!(%listen, "metrics listening");
+            tasks.push(tokio::spawn(metrics_server(
+                listener,
+                state.clone(),
+                shutdown.clone(),
+            )));
+        }
         Ok(Broker {
             addr,
+            metrics_addr,
             db,
             wakeups,
+            metrics,
+            long_polls,
             counters,
             shutdown,
-            tasks: vec![serving, tidying],
+            tasks,
         })
     }
 
@@ -268,6 +301,19 @@ impl Broker {
         self.counters
             .feed_reads
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Where `/metrics` is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// What `/metrics` on the metrics listener answers.
+    pub fn metrics_text(&self) -> String {
+        self.metrics
+            .long_polls_open
+            .set(self.long_polls.open() as i64);
+        self.metrics.render()
     }
 
     /// How many stores have a long poll waiting for their events.
@@ -326,5 +372,37 @@ impl Broker {
 impl Drop for Broker {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// `GET /metrics` on the operator's listener (`PONTE_BROKER_METRICS_LISTEN`), apart from the
+/// public one: what the broker counts is for whoever runs it, not for the internet.
+async fn metrics_server(listener: TcpListener, state: BrokerState, shutdown: CancellationToken) {
+    let app = Router::new()
+        .route(
+            "/metrics",
+            get(
+                |axum::extract::State(broker): axum::extract::State<BrokerState>| async move {
+                    broker
+                        .metrics
+                        .long_polls_open
+                        .set(broker.long_polls.open() as i64);
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                        )],
+                        broker.metrics.render(),
+                    )
+                },
+            ),
+        )
+        .with_state(state);
+    let stopped = shutdown.clone();
+    if let Err(error) = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stopped.cancelled().await })
+        .await
+    {
+        tracing::warn!(%error, "metrics listener stopped");
     }
 }

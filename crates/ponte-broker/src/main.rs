@@ -5,13 +5,17 @@ use ponte_broker::{Broker, BrokerArgs, BrokerConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let args = BrokerArgs::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PONTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match args.log_format.as_str() {
+        "json" => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+        "text" => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        other => anyhow::bail!("PONTE_LOG_FORMAT: `json` or `text`, not `{other}`"),
+    }
     let config = BrokerConfig::from_args(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(public_url = %config.public_url, "registered redirects: {}/callback/nuvemshop and {}/callback/contaazul",

@@ -93,8 +93,10 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty() && key.len() <= 128).then_some(key)
 }
 
+/// `GET /readyz` (and `/healthz`): ready for requests: the database answers and the broker is
+/// not stopping (a balancer then sends them elsewhere).
 pub(crate) async fn healthz(State(broker): State<BrokerState>) -> Response {
-    if broker.db(|db| Ok(db.healthy())).await.unwrap_or(false) {
+    if !broker.shutdown.is_cancelled() && broker.db(|db| Ok(db.healthy())).await.unwrap_or(false) {
         Json(json!({ "status": "ok" })).into_response()
     } else {
         error(
@@ -114,7 +116,9 @@ pub(crate) async fn not_found() -> Response {
 }
 
 /// Method, path and status of every request: never a query string, a header or a body.
+/// Counted in the metrics too; a webhook answered with an error counts as refused.
 pub(crate) async fn log_requests(
+    State(broker): State<BrokerState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -122,14 +126,24 @@ pub(crate) async fn log_requests(
     let path = request.uri().path().to_string();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
+    let status = response.status().as_u16();
     tracing::info!(
         %method,
         path,
-        status = response.status().as_u16(),
+        status,
         millis = started.elapsed().as_millis() as u64,
         "request"
     );
+    broker.metrics.request(&path, status);
+    if path.starts_with("/webhooks/") && !response.status().is_success() {
+        broker.metrics.webhook("refused");
+    }
     response
+}
+
+/// `GET /livez`: the process serves (a restart is the cure when it does not).
+pub(crate) async fn livez() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
 }
 
 /// On every answer: no content sniffing, no referrer, and behind HTTPS, HTTPS only from then on.

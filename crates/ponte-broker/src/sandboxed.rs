@@ -75,6 +75,7 @@ impl SandboxWithBroker {
             },
             timeouts: Timeouts::default(),
             trusted_proxies: TrustedProxies::None,
+            metrics_listen: None,
         };
         adjust_broker(&mut config);
         let broker = Broker::start(config.clone(), listener).await?;

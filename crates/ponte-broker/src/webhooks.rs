@@ -177,6 +177,12 @@ async fn queued(broker: &BrokerState, queued: Queued) -> Response {
     match stored {
         Ok(fresh) => {
             tracing::info!(event, fresh, "webhook queued");
+            if fresh {
+                broker.metrics.webhook("accepted");
+                broker.metrics.events_queued.inc();
+            } else {
+                broker.metrics.webhook("duplicate");
+            }
             broker.wakeups.ring(&store);
             Json(json!({})).into_response()
         }
@@ -209,6 +215,7 @@ pub(crate) async fn order_event(
             event,
             "webhook for an event Ponte does not use: acknowledged, dropped"
         );
+        broker.metrics.webhook("ignored");
         return Json(json!({})).into_response();
     };
     let Some(id) = id_text(payload.get("id")) else {
@@ -252,6 +259,7 @@ pub(crate) async fn lgpd(
             signed = delivery.signed,
             "LGPD request for a store without Ponte: nothing held, nothing stored"
         );
+        broker.metrics.webhook("ignored");
         return Json(json!({})).into_response();
     }
     if !delivery.signed {

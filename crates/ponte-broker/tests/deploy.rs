@@ -9,6 +9,9 @@ const SETTINGS: &[&str] = &[
     "PONTE_BROKER_LISTEN",
     "PONTE_BROKER_PUBLIC_URL",
     "PONTE_BROKER_DATABASE",
+    "PONTE_BROKER_DATABASE_FILE",
+    "PONTE_BROKER_METRICS_LISTEN",
+    "PONTE_LOG_FORMAT",
     "PONTE_BROKER_KEY",
     "PONTE_BROKER_KEY_FILE",
     "PONTE_NUVEMSHOP_AUTH_URL",
@@ -154,6 +157,17 @@ fn the_container_runs_the_broker_unprivileged_on_the_port_it_exposes() {
     assert!(dockerfile.contains("PONTE_BROKER_LISTEN=0.0.0.0:8080"));
     assert!(dockerfile.contains("PONTE_BROKER_DATABASE=/data/"));
     assert!(has("ENTRYPOINT [\"/usr/local/bin/ponte-broker\"]"));
+    assert!(dockerfile.contains("HEALTHCHECK"), "a health check");
+    assert!(dockerfile.contains("/readyz"), "on readiness");
+    // Pinned to a release, not a moving tag.
+    for line in dockerfile.lines().filter(|l| l.starts_with("FROM ")) {
+        let image = line.split_whitespace().nth(1).unwrap();
+        let tag = image.split(':').nth(1).unwrap_or("");
+        assert!(
+            tag.split('-').next().unwrap().matches('.').count() >= 1 && !tag.contains("latest"),
+            "{image} is not pinned to a release"
+        );
+    }
     assert!(!dockerfile.contains("SECRET="), "no secret baked in");
     // The rust image is at least the workspace's rust-version.
     let manifest = include_str!("../../../Cargo.toml");

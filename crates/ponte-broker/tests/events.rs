@@ -383,3 +383,66 @@ async fn a_webhook_wakes_its_own_stores_long_poll_and_no_other() {
     );
     world.shutdown().await;
 }
+
+/// Issue 24: what an operator watches. `/metrics` on its own listener only (the public address
+/// answers 404), counting the webhook, the delivery, the claim and the requests by route; the
+/// liveness and readiness checks apart.
+#[tokio::test]
+async fn metrics_are_served_to_the_operator_only_and_count_what_happened() {
+    let world = SandboxWithBroker::start_with(
+        |_| {},
+        |broker| broker.metrics_listen = Some("127.0.0.1:0".parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let (key, cursor) = installed(&world, "metrics").await;
+    let paid = r#"{"store_id":5120101,"event":"order/paid","id":777}"#;
+    assert_eq!(deliver(&world, "", paid, hex_signed(paid)).await, 200);
+    assert_eq!(deliver(&world, "", paid, None).await, 401);
+    let (status, page) = read_events(&world, &key, cursor, 0).await;
+    assert_eq!((status, page["events"].as_array().unwrap().len()), (200, 1));
+
+    let public = http()
+        .get(format!("{}/metrics", world.broker.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404, "never on the public address");
+    let metrics_url = format!("http://{}/metrics", world.broker.metrics_addr().unwrap());
+    let answer = http().get(metrics_url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.unwrap();
+    for line in [
+        r#"ponte_broker_webhooks_total{outcome="accepted"} 1"#,
+        r#"ponte_broker_webhooks_total{outcome="refused"} 1"#,
+        "ponte_broker_events_queued_total 1",
+        "ponte_broker_events_delivered_total 1",
+        r#"ponte_broker_claims_total{outcome="ready"} 1"#,
+        r#"ponte_broker_requests_total{route="/events",status="200"} 1"#,
+        r#"ponte_broker_requests_total{route="other",status="404"} 1"#,
+        "ponte_broker_long_polls_open 0",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    assert!(text.contains("ponte_broker_database_seconds_count"));
+
+    assert_eq!(
+        http()
+            .get(format!("{}/livez", world.broker.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        http()
+            .get(format!("{}/readyz", world.broker.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    world.shutdown().await;
+}

@@ -105,8 +105,13 @@ impl PgDb {
             {
                 return Err(DbError::Task(format!("not a schema name: {schema}")));
             }
+            // `IF NOT EXISTS` is no guard against another instance creating it at the same
+            // moment (a unique violation): the migration's lock is taken first.
             let mut client = config.connect(NoTls)?;
-            client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+            tx.commit()?;
             config.options(&format!("-c search_path={schema}"));
         }
         let manager = PostgresConnectionManager::new(config.clone(), NoTls);

@@ -36,6 +36,37 @@ async fn claim_at(broker: &str, connect: &Connect, return_code: &str) -> (u16, V
     (status, answer.json().await.unwrap_or(Value::Null))
 }
 
+/// Instances of a new deployment start together: each makes the schema and migrates it, under
+/// one lock, and all of them come up.
+#[tokio::test]
+async fn eight_instances_starting_at_once_on_a_new_database_all_come_up() {
+    if !on_postgres() {
+        return;
+    }
+    let url = std::env::var("PONTE_BROKER_TEST_POSTGRES").unwrap();
+    // The race is a matter of microseconds: several new databases, eight instances each.
+    for _ in 0..10 {
+        let schema = format!("fresh{}", rand::random::<u32>());
+        let together = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let opening: Vec<_> = (0..8)
+            .map(|_| {
+                let database = ponte_broker::Database::Postgres {
+                    url: url.clone(),
+                    schema: Some(schema.clone()),
+                };
+                let together = together.clone();
+                std::thread::spawn(move || {
+                    together.wait();
+                    database.open().map(|_| ())
+                })
+            })
+            .collect();
+        for opened in opening {
+            opened.join().unwrap().expect("the instance came up");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_connect_started_on_one_instance_is_claimed_on_the_other_once() {
     if !on_postgres() {

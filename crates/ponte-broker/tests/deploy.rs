@@ -180,3 +180,55 @@ fn the_container_runs_the_broker_unprivileged_on_the_port_it_exposes() {
     let ignore = include_str!("../../../.dockerignore");
     assert!(ignore.lines().any(|line| line.trim() == "target/"));
 }
+
+/// Issue 24: `deploy/compose.yaml` as an operator starts it: Postgres, two brokers sharing it
+/// and Caddy in front. Only Caddy is published; each broker gets its secrets from files, trusts
+/// one proxy, serves its metrics on the compose network; every image is pinned to a release.
+#[test]
+fn the_compose_file_runs_two_brokers_on_postgres_behind_caddy() {
+    let compose: serde_norway::Value =
+        serde_norway::from_str(include_str!("../../../deploy/compose.yaml")).unwrap();
+    let services = compose["services"].as_mapping().unwrap();
+    let names: Vec<&str> = services.keys().filter_map(|k| k.as_str()).collect();
+    assert_eq!(names, ["postgres", "broker-1", "broker-2", "caddy"]);
+    for broker in ["broker-1", "broker-2"] {
+        let service = &compose["services"][broker];
+        let env = &service["environment"];
+        for (name, value) in [
+            ("PONTE_BROKER_DATABASE_FILE", "/run/secrets/database_url"),
+            ("PONTE_BROKER_KEY_FILE", "/run/secrets/broker_key"),
+            ("PONTE_BROKER_TRUSTED_PROXIES", "1"),
+            ("PONTE_BROKER_METRICS_LISTEN", "0.0.0.0:9464"),
+            ("PONTE_LOG_FORMAT", "json"),
+        ] {
+            assert_eq!(env[name].as_str(), Some(value), "{broker}: {name}");
+        }
+        assert!(env["PONTE_BROKER_PUBLIC_URL"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"));
+        assert!(service.get("ports").is_none(), "{broker} is not published");
+        assert_eq!(
+            service["depends_on"]["postgres"]["condition"].as_str(),
+            Some("service_healthy")
+        );
+    }
+    assert!(compose["services"]["postgres"].get("ports").is_none());
+    for service in ["postgres", "caddy"] {
+        let image = compose["services"][service]["image"].as_str().unwrap();
+        let tag = image.split(':').nth(1).unwrap();
+        assert!(
+            tag.split('-').next().unwrap().contains('.'),
+            "{image} is pinned"
+        );
+    }
+    let caddyfile = include_str!("../../../deploy/Caddyfile");
+    assert!(caddyfile.contains("reverse_proxy broker-1:8080 broker-2:8080"));
+    assert!(caddyfile.contains("health_uri /readyz"));
+    assert!(
+        caddyfile.contains("flush_interval -1"),
+        "long polls are not buffered"
+    );
+    let ignored = include_str!("../../../.gitignore");
+    assert!(ignored.contains("/deploy/secrets/") && ignored.contains("/deploy/.env"));
+}

@@ -1,7 +1,7 @@
 // The first run: connecting both accounts (through the browser, a pairing code or the code the
 // broker's page shows) and the activation with the seller.
 
-import { $, call, el, invoke, one, refresh, ui } from "./dom.js";
+import { $, call, copyText, el, invoke, one, refresh, shown, toast, ui } from "./dom.js";
 
 // ---- First run ------------------------------------------------------------------------
 
@@ -19,15 +19,35 @@ export function renderConnect() {
     button.disabled = Boolean(ui.connecting[account]);
     stateNode.replaceChildren();
     if (connected) {
-      stateNode.append(el("span", { class: "ok", text: "Conectado" }));
+      stateNode.append(el("span", { class: "ok", text: connectedTo(account, status) }));
     } else if (ui.connecting[account]) {
       stateNode.append(el("p", { class: "waiting", text: "Continue no navegador para autorizar o acesso." }));
       const url = ui.authorizeUrls[account];
       if (url) {
-        stateNode.append(el("p", { class: "note", text: "Se o navegador não abriu, copie este endereço:" }));
-        stateNode.append(el("code", { class: "authorize-url", "data-account": account, text: url }));
+        stateNode.append(el("p", { class: "note", text: "Se o navegador não abriu, copie este endereço e abra-o no navegador:" }));
+        stateNode.append(
+          el("div", { class: "copy-row" }, [
+            el("code", { class: "authorize-url", "data-account": account, text: url }),
+            el("button", {
+              class: "secondary small copy-link",
+              type: "button",
+              "data-account": account,
+              text: "Copiar",
+              onclick: () => copyText(url).then(() => toast("Endereço copiado. Cole-o na barra do navegador.")),
+            }),
+          ])
+        );
       }
       if (ui.overview.pairing_codes) stateNode.append(returnCodeForm(account));
+      stateNode.append(
+        el("button", {
+          class: "link cancel-connect",
+          type: "button",
+          "data-account": account,
+          text: "Cancelar e começar de novo",
+          onclick: () => cancelConnect(account).catch(shown),
+        })
+      );
     } else if (ui.connectErrors[account]) {
       const problem = ui.connectErrors[account];
       stateNode.append(el("p", { class: "error", text: problem.message }));
@@ -37,12 +57,24 @@ export function renderConnect() {
   }
 }
 
+/** Ends a connect waiting for the browser; the step offers *Conectar* again. */
+export async function cancelConnect(account) {
+  await call("cancel_connect", { account });
+}
+
+/** *Conectado*, with the store's or the company's name once it is known. */
+export function connectedTo(account, status) {
+  const name = account === "nuvemshop" ? status.nuvemshop.store_name : status.contaazul.company_name;
+  return name ? `Conectado — ${name}` : "Conectado";
+}
+
 export async function connect(account) {
   ui.connecting[account] = true;
   delete ui.connectErrors[account];
   renderConnect();
   try {
-    await invoke("connect", { account });
+    const connected = await invoke("connect", { account });
+    if (!connected) toast("Conexão cancelada. Clique em Conectar para começar de novo.");
   } catch (problem) {
     ui.connectErrors[account] = problem || { message: "A autorização não foi concluída." };
   } finally {

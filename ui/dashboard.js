@@ -1,8 +1,8 @@
 // The dashboard: the switch, the counters and the chart, the order lists and their cards.
 
-import { $, all, call, count, el, formatDate, formatMoney, formatTime, isolated, one, PAGE_SIZE, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
+import { $, all, call, copyText, count, el, formatDate, formatMoney, formatTime, isolated, one, PAGE_SIZE, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
 import { restorePlans, togglePlan } from "./plans.js";
-import { returnCodeForm } from "./connect.js";
+import { cancelConnect, returnCodeForm } from "./connect.js";
 import { adminLink, renderPeriod, renderSkipped } from "./period.js";
 import { copyReport, renderSettings, retry } from "./settings.js";
 
@@ -29,6 +29,7 @@ export function renderDashboard() {
   for (const account of ["nuvemshop", "contaazul"]) {
     const connected = status[account].connected;
     const stateNode = one(`[data-account-state="${account}"]`);
+    // The row names the store and the company beside it (#store-id, #company-name).
     stateNode.textContent = connected ? "Conectado" : "Não conectado";
     stateNode.className = connected ? "ok" : "off";
     const action = one(`[data-account-action="${account}"]`);
@@ -91,9 +92,25 @@ export const NAMES = { nuvemshop: "Nuvemshop", contaazul: "Conta Azul" };
 /** Shows the authorization link while the browser step is under way. */
 export function showAuthLink(service, url) {
   $("auth-link").replaceChildren(
-    el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço:" }),
-    el("code", { class: "authorize-url", "data-account": service, text: url }),
-    ...(ui.overview && ui.overview.pairing_codes ? [returnCodeForm(service)] : [])
+    el("p", { text: "Continue no navegador para autorizar o acesso. Se ele não abriu, copie este endereço e abra-o no navegador:" }),
+    el("div", { class: "copy-row" }, [
+      el("code", { class: "authorize-url", "data-account": service, text: url }),
+      el("button", {
+        class: "secondary small copy-link",
+        type: "button",
+        "data-account": service,
+        text: "Copiar",
+        onclick: () => copyText(url).then(() => toast("Endereço copiado. Cole-o na barra do navegador.")),
+      }),
+    ]),
+    ...(ui.overview && ui.overview.pairing_codes ? [returnCodeForm(service)] : []),
+    el("button", {
+      class: "link cancel-connect",
+      type: "button",
+      "data-account": service,
+      text: "Cancelar e começar de novo",
+      onclick: () => cancelConnect(service).catch(shown),
+    })
   );
   $("auth-link").hidden = false;
 }
@@ -101,8 +118,12 @@ export function showAuthLink(service, url) {
 export async function connectFromDashboard(account) {
   toast("Continue no navegador para autorizar o acesso.");
   try {
-    await call("connect", { account });
-    toast(`${NAMES[account]} conectada. Os pedidos pagos nesse meio-tempo serão importados agora.`);
+    const connected = await call("connect", { account });
+    toast(
+      connected
+        ? `${NAMES[account]} conectada. Os pedidos pagos nesse meio-tempo serão importados agora.`
+        : "Conexão cancelada. Clique de novo para começar outra vez."
+    );
   } finally {
     $("auth-link").hidden = true;
     delete ui.codeForms[account];

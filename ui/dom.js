@@ -93,6 +93,20 @@ export function el(tag, props = {}, children = []) {
   return node;
 }
 
+/** Puts text on the clipboard (the system's, or the page's selection where that is refused). */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", {});
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
 export let toastTimer;
 export function toast(message, isError = false) {
   const node = $("toast");

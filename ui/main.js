@@ -1,11 +1,11 @@
 // Ponte's window: renders what the core reports and calls its commands. It refreshes on the
 // core's events, never by polling. This module starts it and wires its buttons.
 
-import { $, all, call, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
+import { $, all, call, copyText, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
 import { previewBackfill, reconcilePeriod } from "./period.js";
-import { checkUpdate, chooseLgpdFolder, confirmErasure, copyText, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
+import { checkUpdate, chooseLgpdFolder, confirmErasure, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
 
 /**
  * Reads the overview and shows the screen it calls for. A `background` refresh (an order
@@ -148,6 +148,11 @@ export function wire() {
   for (const tab of all(".tab")) {
     tab.addEventListener("click", () => selectTab(tab.dataset.tab));
   }
+  // The dashboard's note on sales before the activation leads to their import.
+  $("go-backfill").addEventListener("click", () => {
+    selectTab("period");
+    $("period-from").focus();
+  });
   let searchTimer;
   $("search").addEventListener("input", () => {
     clearTimeout(searchTimer);

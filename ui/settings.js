@@ -1,7 +1,7 @@
 // *Configurações*: interval, seller, accounts, payment table, options, updates, autostart,
 // LGPD requests and the diagnosis.
 
-import { $, all, call, count, el, formatDate, formatTime, invoke, one, refresh, toast, ui } from "./dom.js";
+import { $, all, call, copyText, count, el, formatDate, formatTime, invoke, one, refresh, toast, ui } from "./dom.js";
 import { fillSellers } from "./connect.js";
 
 export async function renderSettings() {
@@ -184,19 +184,6 @@ export async function confirmErasure() {
 export async function retry(orderId) {
   await call("retry_order", { orderId });
   toast("Pedido de volta à fila: o Ponte tenta importar agora.");
-}
-
-export async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    const area = el("textarea", {});
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    document.execCommand("copy");
-    area.remove();
-  }
 }
 
 export async function copyReport(orderId) {

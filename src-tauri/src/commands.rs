@@ -20,6 +20,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
     tauri::generate_handler![
         overview,
         connect,
+        cancel_connect,
         connect_with_pairing_code,
         enter_return_code,
         disconnect,
@@ -123,24 +124,79 @@ struct AuthorizeUrl {
     url: String,
 }
 
+/// The connects waiting for the browser, by account: *Cancelar* ends one.
+#[derive(Default)]
+pub struct Connecting(
+    std::sync::Mutex<std::collections::HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+);
+
+impl Connecting {
+    fn begin(&self, account: &str) -> tokio::sync::oneshot::Receiver<()> {
+        let (cancel, cancelled) = tokio::sync::oneshot::channel();
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account.to_string(), cancel);
+        cancelled
+    }
+
+    fn end(&self, account: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
+    }
+
+    /// `true` when a connect was waiting.
+    fn cancel(&self, account: &str) -> bool {
+        let waiting = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
+        waiting.is_some_and(|cancel| cancel.send(()).is_ok())
+    }
+}
+
+/// Connects an account; answers `false` when the merchant cancelled it first (nothing kept:
+/// the waiting listener is dropped with the connect, and the broker forgets the unfinished
+/// connect when it expires).
 #[tauri::command]
-pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String) -> Answer<()> {
+pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String) -> Answer<bool> {
     let service = service(&account)?;
-    shell
-        .app
-        .connect(service, &WindowBrowser, |url| {
-            let _ = handle.emit(
-                "ponte://authorize-url",
-                AuthorizeUrl {
-                    service: account.clone(),
-                    url: url.to_string(),
-                },
-            );
-        })
-        .await
-        .map_err(problem)?;
-    shell.runner.sync_now();
-    Ok(())
+    let cancelled = shell.connecting.begin(&account);
+    let connecting = shell.app.connect(service, &WindowBrowser, |url| {
+        let _ = handle.emit(
+            "ponte://authorize-url",
+            AuthorizeUrl {
+                service: account.clone(),
+                url: url.to_string(),
+            },
+        );
+    });
+    let outcome = tokio::select! {
+        outcome = connecting => Some(outcome),
+        _ = cancelled => None,
+    };
+    shell.connecting.end(&account);
+    match outcome {
+        None => {
+            tracing::info!(account, "connect cancelled by the merchant");
+            Ok(false)
+        }
+        Some(outcome) => {
+            outcome.map_err(problem)?;
+            shell.runner.sync_now();
+            Ok(true)
+        }
+    }
+}
+
+/// *Cancelar* on a connect waiting for the browser: the merchant starts again.
+#[tauri::command]
+pub fn cancel_connect(shell: State<'_, Shell>, account: String) -> Answer<bool> {
+    service(&account)?;
+    Ok(shell.connecting.cancel(&account))
 }
 
 #[tauri::command]

@@ -48,6 +48,8 @@ pub struct Shell {
     pub update: updates::Offered,
     /// A `ponte://` link refused, waiting for the window.
     pub link_notice: links::Notice,
+    /// Connects waiting for the browser, each one the merchant may cancel.
+    pub connecting: commands::Connecting,
     _lock: DataDirLock,
 }
 
@@ -135,6 +137,7 @@ pub fn run() {
                 demo: prepared.demo,
                 update: Default::default(),
                 link_notice: Default::default(),
+                connecting: Default::default(),
                 _lock: lock,
             });
             updates::watch(tauri_app.handle().clone());

@@ -19,7 +19,8 @@ import type { UpdateCheck } from "./UpdateCheck";
 /** What each command answers the window with. */
 export type Answers = {
   overview: Overview;
-  connect: null;
+  connect: boolean;
+  cancel_connect: boolean;
   connect_with_pairing_code: null;
   enter_return_code: null;
   disconnect: null;

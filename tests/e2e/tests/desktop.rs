@@ -1216,6 +1216,69 @@ async fn a_browser_that_cannot_come_back_leaves_a_code_the_merchant_types() {
 /// The whole flow in *Modo demonstração*, with no account anywhere: connect to the simulated
 /// services, activate, and watch the demo store's sales arrive. With `PONTE_SCREENSHOT=path`
 /// it also saves the dashboard as a PNG (the README's picture).
+/// Issue 25: a connect waiting for the browser shows its link with *Copiar* and can be
+/// cancelled and started again; once connected, each step names the store or the company; the
+/// dashboard's note on sales before the activation leads to their import.
+#[tokio::test]
+async fn a_waiting_connect_is_copied_or_cancelled_and_the_connected_accounts_are_named() {
+    let desktop = Desktop::start(&[]).await;
+    desktop.control().add_seller("Ana Souza");
+    desktop
+        .wait_text("#screen-connect h1", "Vamos conectar suas contas")
+        .await;
+    let step = ".step[data-account=\"nuvemshop\"]";
+    desktop.click("button[data-account=\"nuvemshop\"]").await;
+    desktop
+        .wait_visible(&format!("{step} .copy-link"), true)
+        .await;
+    desktop.click(&format!("{step} .copy-link")).await;
+    desktop.wait_text("#toast", "Endereço copiado").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desktop.snapshot("connect-waiting-copy-cancel").await;
+    desktop.click(&format!("{step} .cancel-connect")).await;
+    desktop.wait_text("#toast", "Conexão cancelada").await;
+    desktop
+        .wait_visible(&format!("{step} .authorize-url"), false)
+        .await;
+    desktop
+        .wait_visible("button[data-account=\"nuvemshop\"]", true)
+        .await;
+    // Started again, it connects as a first try would.
+    desktop.click("button[data-account=\"nuvemshop\"]").await;
+    desktop.consent("nuvemshop").await;
+    let store = desktop.world.sandbox.config().nuvemshop.store_name.clone();
+    desktop
+        .wait_text(
+            &format!("{step} [data-role=\"state\"]"),
+            &format!("Conectado — {store}"),
+        )
+        .await;
+    desktop.click("button[data-account=\"contaazul\"]").await;
+    desktop.consent("contaazul").await;
+    desktop.wait_text("#activate-seller", "Ana Souza").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desktop.snapshot("activate-earlier-sales").await;
+    desktop
+        .wait_text("#screen-activate", "Importar pedidos anteriores à ativação")
+        .await;
+    desktop.click("#activate").await;
+    desktop.wait_visible("#screen-dashboard", true).await;
+    desktop.click("#go-backfill").await;
+    desktop.wait_visible("#panel-period", true).await;
+    let focused = desktop
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        focused.as_str(),
+        Some("period-from"),
+        "the dates, ready to type"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desktop.snapshot("dashboard-go-backfill").await;
+}
+
 #[tokio::test]
 async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     let desktop = Desktop::start(&["--sandbox"]).await;

@@ -80,8 +80,11 @@ async fn callbacks_without_state_are_limited_before_any_exchange() {
         |_| {},
         |broker| {
             broker.trusted_proxies = TrustedProxies::Hops(1);
-            broker.limits.install = Rate::new(60, 2);
-            broker.limits.install_global = Rate::new(600, 3);
+            // One token back every 10 s: a slow exchange on a busy machine cannot refill a
+            // budget between the calls below (the shared one, at 600 a minute, refilled one in
+            // 100 ms and let a call through that the test expected refused).
+            broker.limits.install = Rate::new(6, 2);
+            broker.limits.install_global = Rate::new(6, 3);
         },
     )
     .await

@@ -133,7 +133,7 @@ export async function connectFromDashboard(account) {
 
 export function renderSchedule(schedule) {
   if (!schedule) return;
-  $("last-check").textContent = schedule.running ? "verificando agora…" : formatTime(schedule.last_check_at);
+  $("last-check").textContent = schedule.running ? "verificando…" : formatTime(schedule.last_check_at);
   const enabled = ui.overview && ui.overview.status.enabled;
   $("next-check").textContent = enabled ? formatTime(schedule.next_check_at) : "—";
 }

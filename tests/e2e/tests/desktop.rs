@@ -1263,6 +1263,22 @@ async fn a_waiting_connect_is_copied_or_cancelled_and_the_connected_accounts_are
         .await;
     desktop.click("#activate").await;
     desktop.wait_visible("#screen-dashboard", true).await;
+    // A check in progress says so without widening its card: the cards keep their places.
+    let widths = "return [...document.querySelectorAll('.summary > *')]\
+        .map((card) => Math.round(card.getBoundingClientRect().width));";
+    let before = desktop.client.execute(widths, vec![]).await.unwrap();
+    desktop
+        .client
+        .execute(
+            "document.getElementById('last-check').textContent = 'verificando…';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let during = desktop.client.execute(widths, vec![]).await.unwrap();
+    assert_eq!(before, during, "the summary's cards keep their widths");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.snapshot("dashboard-checking").await;
     desktop.click("#go-backfill").await;
     desktop.wait_visible("#panel-period", true).await;
     let focused = desktop

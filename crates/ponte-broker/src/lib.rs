@@ -195,8 +195,6 @@ pub struct Broker {
     db: Arc<dyn Storage>,
     wakeups: Arc<wakeups::Wakeups>,
     counters: Arc<Counters>,
-    metrics: Arc<metrics::Metrics>,
-    long_polls: Arc<events::LongPolls>,
     shutdown: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -228,8 +226,8 @@ impl Broker {
             sealer: Arc::new(seal::Sealer::new(&config.key)),
             guards: Arc::new(limit::Guards::new(&config.limits)),
             wakeups: wakeups.clone(),
-            long_polls: long_polls.clone(),
-            metrics: metrics.clone(),
+            long_polls,
+            metrics,
             db: db.clone(),
             http: exchange::http_client(),
             shutdown: shutdown.clone(),
@@ -280,8 +278,6 @@ impl Broker {
             metrics_addr,
             db,
             wakeups,
-            metrics,
-            long_polls,
             counters,
             shutdown,
             tasks,
@@ -306,14 +302,6 @@ impl Broker {
     /// Where `/metrics` is served, when it is.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics_addr
-    }
-
-    /// What `/metrics` on the metrics listener answers.
-    pub fn metrics_text(&self) -> String {
-        self.metrics
-            .long_polls_open
-            .set(self.long_polls.open() as i64);
-        self.metrics.render()
     }
 
     /// How many stores have a long poll waiting for their events.

@@ -14,6 +14,9 @@ command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked -
 npm ci --no-audit --no-fund --loglevel=error
 # The release's own checks and updater manifest (docs/release.md), with the pinned Tauri CLI.
 node --test scripts/release/
+# The window's date formats, on an English system in another time zone too.
+node --test tests/ui/
+LANG=en_US.UTF-8 TZ=Asia/Tokyo node --test tests/ui/
 # The window's modules against what the commands answer (src-tauri/window-types/, generated from
 # the Rust types and checked current by `cargo test -p ponte-app`).
 npx --no-install tsc -p tsconfig.json

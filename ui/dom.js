@@ -15,6 +15,8 @@ const tauriInvoke = window.__TAURI__.core.invoke;
  */
 export const invoke = (command, args = {}) => tauriInvoke(command, args);
 export const { listen } = window.__TAURI__.event;
+// Dates and times as a Brazilian reads them, whatever the system's language.
+export { formatDate, formatTime } from "./dates.js";
 
 export const PAGE_SIZE = 25;
 export const money = new Intl.NumberFormat("pt-BR", { style: "currency", currency: "BRL" });
@@ -65,16 +67,6 @@ export function formatMoney(text) {
 /** A count with its word in the number it needs: `1 pedido`, `3 pedidos` (never `pedido(s)`). */
 export function count(n, one, many) {
   return `${new Intl.NumberFormat("pt-BR").format(n)} ${n === 1 ? one : many}`;
-}
-export function formatDate(iso) {
-  return iso ? new Date(iso).toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" }) : "—";
-}
-export function formatTime(iso) {
-  if (!iso) return "—";
-  const at = new Date(iso);
-  const time = at.toLocaleTimeString("pt-BR", { hour: "2-digit", minute: "2-digit", timeZone: "America/Sao_Paulo" });
-  const today = new Date().toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" });
-  return formatDate(iso) === today ? time : `${formatDate(iso)} ${time}`;
 }
 /** A name from the store, as plain text in its own writing direction: an Arabic or Hebrew
  * name, or a stray direction mark, never reorders the number or amount beside it. */

@@ -4,7 +4,7 @@
 import { $, all, call, copyText, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
-import { previewBackfill, reconcilePeriod } from "./period.js";
+import { previewBackfill, reconcilePeriod, setUpPeriodFields } from "./period.js";
 import { checkUpdate, chooseLgpdFolder, confirmErasure, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
 
 /**
@@ -106,6 +106,7 @@ export function wire() {
     $(id).addEventListener("change", () => saveOptions().catch(() => refreshSoon()));
   }
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(shown));
+  setUpPeriodFields();
   $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(shown));
   $("backfill-preview").addEventListener("click", () => previewBackfill().catch(shown));
   $("details-close").addEventListener("click", () => $("details").close());

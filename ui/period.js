@@ -2,25 +2,54 @@
 // from before the activation.
 
 import { $, call, count, el, formatDate, formatMoney, isolated, shown, toast, ui } from "./dom.js";
+import { dayFromTyped, formatDay, isoDay, maskDay } from "./dates.js";
 import { planList } from "./plans.js";
 
 // ---- Conferir período ----------------------------------------------------------------
-
-/** `YYYY-MM-DD` of a São Paulo day, `offset` days from today (UTC−3: Brazil keeps no
- * daylight saving since 2019, and a locale's date format is not relied on). */
-export function isoDay(offset = 0) {
-  return new Date(Date.now() - 3 * 3600000 + offset * 86400000).toISOString().slice(0, 10);
-}
 
 export function periodArgs() {
   return { from: $("period-from").value, to: $("period-to").value };
 }
 
 export function renderPeriod() {
-  if (!$("period-from").value) $("period-from").value = isoDay(-30);
-  if (!$("period-to").value) $("period-to").value = isoDay(0);
-  $("period-to").max = isoDay(0);
+  if (!$("period-from").value) $("period-from").value = formatDay(isoDay(-30));
+  if (!$("period-to").value) $("period-to").value = formatDay(isoDay(0));
   return renderBackfillHistory();
+}
+
+/**
+ * The period's two fields take dd/mm/aaaa whatever the system's language: the slashes come as
+ * the digits are typed, and a field that is not a day of the calendar says so under the fields
+ * (the period's own rules — not in the future, at most a year — are the core's, in its answer).
+ */
+export function setUpPeriodFields() {
+  for (const id of ["period-from", "period-to"]) {
+    const field = $(id);
+    field.addEventListener("input", (/** @type {InputEvent} */ event) => {
+      // Deleting leaves the rest as it is, so that a slash can be deleted too.
+      if (!(event.inputType || "").startsWith("delete")) field.value = maskDay(field.value);
+      if (field.getAttribute("aria-invalid") === "true" && dayFromTyped(field.value)) markDay(field, true);
+    });
+    field.addEventListener("change", () => markDay(field, field.value === "" || dayFromTyped(field.value) !== null));
+  }
+}
+
+/** A field marked right or wrong; the message names the first wrong one. */
+function markDay(field, right) {
+  field.setAttribute("aria-invalid", String(!right));
+  const wrong = ["period-from", "period-to"].find((id) => $(id).getAttribute("aria-invalid") === "true");
+  $("period-error").textContent = wrong
+    ? `${wrong === "period-from" ? "De" : "Até"}: “${$(wrong).value}” não é uma data. Escreva dd/mm/aaaa, por exemplo 06/11/2026.`
+    : "";
+  $("period-error").hidden = !wrong;
+}
+
+/** Whether both fields hold a day; if not, the first wrong one is focused, the message shown. */
+function periodIsValid() {
+  for (const id of ["period-from", "period-to"]) markDay($(id), dayFromTyped($(id).value) !== null);
+  const wrong = ["period-from", "period-to"].find((id) => $(id).getAttribute("aria-invalid") === "true");
+  if (wrong) $(wrong).focus();
+  return !wrong;
 }
 
 export async function renderBackfillHistory() {
@@ -33,12 +62,6 @@ export async function renderBackfillHistory() {
       })
     )
   );
-}
-
-/** `2026-10-01` → `01/10/2026` (a date without time: no time zone moves it). */
-export function formatDay(day) {
-  const [year, month, date] = day.split("-");
-  return `${date}/${month}/${year}`;
 }
 
 /** While a period is read (a long one takes a while), what is happening. */
@@ -73,6 +96,7 @@ export function adminLink(orderId) {
 
 export async function reconcilePeriod(event) {
   if (event) event.preventDefault();
+  if (!periodIsValid()) return;
   const args = periodArgs();
   const report = await working("Conferindo o período na Nuvemshop e na Conta Azul…", () => call("reconcile", args));
   $("backfill-result").hidden = true;
@@ -152,6 +176,7 @@ export function namesBlock(title, names) {
 }
 
 export async function previewBackfill() {
+  if (!periodIsValid()) return;
   const args = periodArgs();
   const preview = await working("Lendo os pedidos do período e procurando clientes e produtos na Conta Azul…", () =>
     call("backfill_preview", args)

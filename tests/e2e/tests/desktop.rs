@@ -1295,6 +1295,100 @@ async fn a_waiting_connect_is_copied_or_cancelled_and_the_connected_accounts_are
     desktop.snapshot("dashboard-go-backfill").await;
 }
 
+/// Types `keys` into `css` as a keyboard would, after emptying it.
+async fn type_into(desktop: &Desktop, css: &str, keys: &str) {
+    let field = desktop.client.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(keys).await.unwrap();
+}
+
+#[tokio::test]
+async fn dates_are_typed_and_shown_day_first_on_an_english_system_in_another_time_zone() {
+    // An English system's date fields would show 11/06/2026 for 6 November; Tokyo's clock
+    // would put an evening sale on the next day.
+    let desktop = Desktop::start_with(
+        &[],
+        &[
+            ("LANG", "en_US.UTF-8".into()),
+            ("LC_ALL", "en_US.UTF-8".into()),
+            ("TZ", "Asia/Tokyo".into()),
+        ],
+    )
+    .await;
+    desktop.connect_and_activate().await;
+    order(
+        &desktop.control(),
+        "Maria Silva",
+        "529.982.247-25",
+        "Caneca Cerâmica",
+    );
+    desktop.click("#sync-now").await;
+    desktop.wait_text("#count-imported", "1").await;
+    let sao_paulo = chrono::FixedOffset::west_opt(3 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&sao_paulo).date_naive();
+    let br = |day: chrono::NaiveDate| day.format("%d/%m/%Y").to_string();
+    desktop.wait_text("#activated-at", &br(today)).await;
+    desktop.wait_text("#imported-rows", &br(today)).await;
+
+    desktop.click(".tab[data-tab=\"period\"]").await;
+    let value = |id: &'static str| {
+        let client = desktop.client.clone();
+        async move {
+            client
+                .execute(
+                    &format!("return document.getElementById('{id}').value"),
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(
+        value("period-from").await,
+        br(today - chrono::Duration::days(30))
+    );
+    assert_eq!(value("period-to").await, br(today));
+
+    // Digits alone: the slashes come as they are typed.
+    let from = today - chrono::Duration::days(2);
+    type_into(&desktop, "#period-from", &from.format("%d%m%Y").to_string()).await;
+    assert_eq!(value("period-from").await, br(from));
+    // A day that is not in the calendar is said beside the fields, and nothing is asked.
+    type_into(&desktop, "#period-to", "31022026").await;
+    desktop.click("#reconcile").await;
+    desktop
+        .wait_text("#period-error", "Até: “31/02/2026” não é uma data")
+        .await;
+    let focused = desktop
+        .client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("period-to"));
+    assert!(!desktop.visible("#reconcile-result").await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.snapshot("period-wrong-date").await;
+
+    type_into(&desktop, "#period-to", &today.format("%d%m%Y").to_string()).await;
+    desktop.wait_visible("#period-error", false).await;
+    desktop.click("#reconcile").await;
+    desktop
+        .wait_text(
+            "#reconcile-result h3",
+            &format!("Conferência de {} a {}", br(from), br(today)),
+        )
+        .await;
+    desktop
+        .wait_text(".reconcile-summary", "Pedidos pagos na Nuvemshop: 1")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.snapshot("period-dates").await;
+    desktop.end().await;
+}
+
 #[tokio::test]
 async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     let desktop = Desktop::start(&["--sandbox"]).await;

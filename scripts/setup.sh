@@ -6,7 +6,7 @@ APP_PACKAGES=(build-essential pkg-config ca-certificates file libwebkit2gtk-4.1-
 # What the window tests add: a virtual display, the WebKit WebDriver, fonts; NSIS, which
 # compiles the Windows installer's hooks; GLib's gio, which starts the autostart entry.
 WINDOW_TEST_PACKAGES=(xvfb xauth webkit2gtk-driver fonts-dejavu-core dbus-x11 x11-utils imagemagick
-  nsis libglib2.0-bin)
+  nsis libglib2.0-bin dunst trayer)
 
 # What the broker's tests add: a real Postgres server (a throwaway cluster, scripts/postgres.sh).
 BROKER_TEST_PACKAGES=(postgresql)

@@ -65,7 +65,8 @@ cargo build --locked -p ponte-app --features sandbox
 if [ -z "${DISPLAY:-}" ]; then
   display=99
   while [ -e "/tmp/.X${display}-lock" ]; do display=$((display + 1)); done
-  Xvfb ":${display}" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  # Wider than the window (1280 px): a panel's tray stays in sight beside it.
+  Xvfb ":${display}" -screen 0 1440x900x24 -nolisten tcp >/dev/null 2>&1 &
   xvfb_pid=$!
   export DISPLAY=":${display}"
   sleep 1

@@ -146,7 +146,32 @@ export function selectTab(tab) {
   for (const name of ["imported", "failed", "queued", "skipped", "period", "settings"]) {
     $(`panel-${name}`).hidden = name !== tab;
   }
-  renderTab();
+  return renderTab();
+}
+
+/**
+ * A click on an order's notification: its card — in *Pedidos não importados*, or the
+ * dashboard's *mudou na Nuvemshop* — brought into view, marked and focused.
+ * @param {number} orderId
+ */
+export async function openOrder(orderId) {
+  if ($("screen-dashboard").hidden) return;
+  const changed = one(`.changed-order[data-order="${orderId}"]`);
+  let card = changed;
+  if (!card) {
+    await selectTab("failed");
+    card = one(`#failed-list .failure[data-order="${orderId}"]`);
+  }
+  if (!card) {
+    toast("Esse pedido não está mais em Pedidos não importados: talvez já tenha sido importado.");
+    return;
+  }
+  ui.openedOrder = orderId;
+  for (const marked of all(".failure.opened")) marked.classList.remove("opened");
+  card.classList.add("opened");
+  card.tabIndex = -1;
+  card.scrollIntoView({ block: "center" });
+  card.focus();
 }
 
 export async function renderTab() {
@@ -210,7 +235,8 @@ export async function renderFailed() {
   const result = await call("orders", { state: "failed", search: null, page: 0, pageSize: 200 });
   const cards = result.items.map((o) => {
     const problem = o.error || { code: "", message: "", hint: "" };
-    return el("article", { class: "failure", "data-order": o.order_id, "data-code": problem.code }, [
+    const opened = o.order_id === ui.openedOrder ? " opened" : "";
+    return el("article", { class: `failure${opened}`, "data-order": o.order_id, "data-code": problem.code }, [
       el("h4", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
       el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
       el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),

@@ -46,7 +46,7 @@ export const all = (selector, root = document) => [...root.querySelectorAll(sele
  * @type {{ overview: Overview | null, tab: string, page: number, search: string,
  *   connecting: Record<string, boolean>, connectErrors: Record<string, { message: string, hint?: string }>,
  *   authorizeUrls: Record<string, string>, codeForms: Record<string, boolean>,
- *   adminOrdersUrl: string | null }}
+ *   adminOrdersUrl: string | null, openedOrder: number | null }}
  */
 export const ui = {
   overview: null,
@@ -58,6 +58,8 @@ export const ui = {
   authorizeUrls: {},
   codeForms: {},
   adminOrdersUrl: null,
+  // The order whose notification was clicked: its card stays marked.
+  openedOrder: null,
 };
 
 export function formatMoney(text) {

@@ -3,7 +3,7 @@
 
 import { $, all, call, copyText, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
-import { connectFromDashboard, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
+import { connectFromDashboard, openOrder, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
 import { previewBackfill, reconcilePeriod, setUpPeriodFields } from "./period.js";
 import { checkUpdate, chooseLgpdFolder, confirmErasure, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
 
@@ -198,6 +198,7 @@ export function wire() {
     renderUpdate(event.payload);
   });
   listen("ponte://link", () => refreshSoon({ background: true }));
+  listen("ponte://open-order", (event) => openOrder(event.payload).catch(shown));
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;
     ui.authorizeUrls[service] = url;

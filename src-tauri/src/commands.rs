@@ -615,7 +615,8 @@ mod tests {
     }
 
     /// The window's script, every module of it.
-    const SCRIPT: [&str; 7] = [
+    const SCRIPT: [&str; 8] = [
+        include_str!("../../ui/dates.js"),
         include_str!("../../ui/dom.js"),
         include_str!("../../ui/plans.js"),
         include_str!("../../ui/connect.js"),

@@ -10,6 +10,7 @@ mod navigation;
 mod runner;
 mod startup;
 mod tray;
+mod tray_icon;
 mod updates;
 #[cfg(test)]
 mod window_types;
@@ -130,6 +131,7 @@ pub fn run() {
             if prepared.demo.is_none() {
                 autostart::reconcile(&app);
             }
+            tray::open_on_click(tauri_app.handle());
             let runner = runner::Runner::start(tauri_app.handle().clone(), app.clone());
             tauri_app.manage(Shell {
                 app: app.clone(),

@@ -25,7 +25,7 @@ const FIRST_PASS_WAITS_AT_MOST: std::time::Duration = std::time::Duration::from_
 pub const EVENT: &str = "ponte://event";
 pub const SCHEDULE: &str = "ponte://schedule";
 
-use crate::tray::notify;
+use crate::tray::{notify, notify_order};
 
 impl Runner {
     pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
@@ -44,12 +44,17 @@ impl Runner {
                 };
                 match &event {
                     // A notification stays in the system's list, out of Ponte's reach: it names
-                    // the kind of problem, never the buyer's particulars (an
+                    // the order and the kind of problem, never the buyer's particulars (an
                     // order's message may quote a name or a document; LGPD may erase them).
-                    Event::OrderFailed { problem, .. } => notify(
+                    Event::OrderFailed {
+                        order_id,
+                        number,
+                        problem,
+                    } => notify_order(
                         &forward,
-                        ponte_core::problem::ORDER_NOT_IMPORTED,
+                        &ponte_core::problem::order_not_imported_title(*number),
                         problem.code.message(),
+                        *order_id,
                     ),
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
@@ -57,11 +62,14 @@ impl Runner {
                         &problem.message,
                     ),
                     Event::ChangedAfterImport {
-                        number, message, ..
-                    } => notify(
+                        order_id,
+                        number,
+                        message,
+                    } => notify_order(
                         &forward,
                         &ponte_core::problem::order_changed_title(*number),
                         message,
+                        *order_id,
                     ),
                     _ => {}
                 }

@@ -1,36 +1,101 @@
-//! The tray: what state Ponte is in (on, off, orders waiting for the merchant) and *Abrir*,
+//! The tray: what state Ponte is in (on, off, orders waiting for the merchant, an account to
+//! connect again), in its line and in its icon (`tray_icon`), and *Abrir*,
 //! *Sincronizar agora*, *Sair*; a new version, once found, as *Instalar a versão …* (the window,
 //! where the merchant confirms). *Sair* waits for the order being imported, never leaving a sale
 //! half-sent.
 
 use std::sync::Arc;
 
+use ponte_core::app::TrayState;
 use ponte_core::App;
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
+use crate::tray_icon::{self, Pixels};
 use crate::Shell;
 
+/// The window's event that opens an order's card (a click on its notification).
+pub const OPEN_ORDER: &str = "ponte://open-order";
+
 pub fn notify(handle: &AppHandle, title: &str, body: &str) {
-    if let Err(error) = handle
-        .notification()
-        .builder()
-        .title(title)
-        .body(body)
-        .show()
-    {
+    show(handle.notification().builder().title(title).body(body));
+}
+
+/// A notification about one order: a click on it opens the window at the order's card.
+pub fn notify_order(handle: &AppHandle, title: &str, body: &str, order_id: u64) {
+    show(
+        handle
+            .notification()
+            .builder()
+            .title(title)
+            .body(body)
+            .extra("order_id", order_id),
+    );
+}
+
+fn show(notification: tauri_plugin_notification::NotificationBuilder<tauri::Wry>) {
+    if let Err(error) = notification.show() {
         tracing::warn!(%error, "notification not shown");
     }
 }
 
-/// The line the tray shows, in the merchant's words.
-pub fn state_line(app: &App) -> String {
-    let Ok(status) = app.status() else {
-        return "Ponte".into();
-    };
-    status.line()
+/// A click on one of Ponte's notifications brings the window forward, at the order's card
+/// when it names one. Registered before the first notification: those shown earlier report
+/// no click.
+pub fn open_on_click(handle: &AppHandle) {
+    let opener = handle.clone();
+    let registered = handle.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" {
+            return;
+        }
+        crate::show_main_window(&opener);
+        let order = performed
+            .notification()
+            .and_then(|notification| notification.extra().get("order_id"))
+            .and_then(serde_json::Value::as_u64);
+        tracing::info!(order, "notification clicked");
+        if let Some(order) = order {
+            let _ = opener.emit(OPEN_ORDER, order);
+        }
+    });
+    if let Err(error) = registered {
+        tracing::warn!(%error, "notification clicks are not reported");
+    }
+}
+
+/// The line the tray shows, in the merchant's words, and the state its icon shows.
+fn state_of(app: &App) -> (String, TrayState) {
+    match app.status() {
+        Ok(status) => (status.line(), status.tray_state()),
+        Err(error) => {
+            tracing::warn!(%error, "the tray cannot read the status");
+            ("Ponte".into(), TrayState::Fine)
+        }
+    }
+}
+
+/// The app's icon, in each state's dress.
+struct Icons {
+    base: Option<Pixels>,
+}
+
+impl Icons {
+    fn of(tauri_app: &tauri::App) -> Icons {
+        let base = tauri_app.default_window_icon().map(|icon| Pixels {
+            width: icon.width(),
+            height: icon.height(),
+            rgba: icon.rgba().to_vec(),
+        });
+        Icons { base }
+    }
+
+    fn get(&self, state: TrayState) -> Option<Image<'static>> {
+        let pixels = tray_icon::for_state(self.base.as_ref()?, state);
+        Some(Image::new_owned(pixels.rgba, pixels.width, pixels.height))
+    }
 }
 
 /// The menu, kept to add the update's line once a version is found.
@@ -59,7 +124,9 @@ pub fn offer_update(handle: &AppHandle, version: &str) {
 }
 
 pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
-    let state = MenuItem::with_id(tauri_app, "state", state_line(&app), false, None::<&str>)?;
+    let (line, mut shown) = state_of(&app);
+    let icons = Icons::of(tauri_app);
+    let state = MenuItem::with_id(tauri_app, "state", &line, false, None::<&str>)?;
     let open = MenuItem::with_id(tauri_app, "open", "Abrir", true, None::<&str>)?;
     let sync = MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
     let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
@@ -71,7 +138,7 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
         update_shown: Default::default(),
     });
     let mut tray = TrayIconBuilder::with_id("ponte")
-        .tooltip(format!("Ponte — {}", state_line(&app)))
+        .tooltip(format!("Ponte — {line}"))
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_tray_icon_event(|tray, event| {
@@ -98,10 +165,11 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
             }
             _ => {}
         });
-    if let Some(icon) = tauri_app.default_window_icon() {
-        tray = tray.icon(icon.clone());
+    if let Some(icon) = icons.get(shown) {
+        tray = tray.icon(icon);
     }
     let tray = tray.build(tauri_app)?;
+    tracing::info!(state = ?shown, "tray icon");
 
     // The state line follows the ledger and the settings.
     let mut events = app.subscribe();
@@ -114,9 +182,17 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
-            let line = state_line(&app);
+            let (line, now) = state_of(&app);
             let _ = state.set_text(&line);
             let _ = tray.set_tooltip(Some(format!("Ponte — {line}")));
+            if now != shown {
+                shown = now;
+                if let Err(error) = tray.set_icon(icons.get(now)) {
+                    tracing::warn!(%error, "the tray icon was not changed");
+                }
+                // The window tests read this line: the tray itself is out of their sight.
+                tracing::info!(state = ?now, "tray icon");
+            }
         }
     });
     Ok(())

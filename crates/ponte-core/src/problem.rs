@@ -829,7 +829,10 @@ impl InstantState {
 }
 
 /// The title of the notification for an order that failed.
-pub const ORDER_NOT_IMPORTED: &str = "Pedido não importado";
+/// The title of the notification for an order that failed: its number, never its buyer.
+pub fn order_not_imported_title(number: u64) -> String {
+    format!("Pedido #{number} não importado")
+}
 
 /// The title of the notification for an imported order changed in Nuvemshop since.
 pub fn order_changed_title(number: u64) -> String {

@@ -394,6 +394,24 @@ impl Desktop {
         }
     }
 
+    /// What the app wrote to its log so far.
+    fn log(&self) -> String {
+        std::fs::read_dir(self._data.path().join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect()
+    }
+
+    async fn wait_log(&self, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.log().contains(expected) {
+            assert!(Instant::now() < deadline, "the log never said {expected:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     async fn end(mut self) {
         let _ = self.client.close().await;
         self.driver.kill().await;
@@ -1004,6 +1022,200 @@ impl SessionBus {
     }
 }
 
+/// A real notification server (Debian's dunst) on a test's session bus and display: what Ponte
+/// shows is written down as the server received it, and a click is the server's own action.
+struct NotificationServer {
+    dir: tempfile::TempDir,
+    bus: String,
+    _daemon: Child,
+}
+
+impl NotificationServer {
+    async fn start(bus: &SessionBus) -> NotificationServer {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let script = dir.path().join("record.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$1\" \"$2\" \"$3\" >> '{}'\n",
+                seen.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let config = dir.path().join("dunstrc");
+        std::fs::write(
+            &config,
+            format!(
+                "[global]\n    timeout = 0\n[record]\n    summary = \"*\"\n    script = {}\n",
+                script.display()
+            ),
+        )
+        .unwrap();
+        let daemon = Command::new("dunst")
+            .arg("-config")
+            .arg(&config)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dunst (package dunst)");
+        let server = NotificationServer {
+            dir,
+            bus: bus.address.clone(),
+            _daemon: daemon,
+        };
+        // Up once it answers on the bus.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while server.dunstctl(&["count", "displayed"]).await.is_none() {
+            assert!(Instant::now() < deadline, "dunst never answered");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+
+    async fn dunstctl(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus)
+            .output()
+            .await
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Waits for a notification `summary|body` containing `expected`.
+    async fn wait_for(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let seen = std::fs::read_to_string(self.dir.path().join("seen")).unwrap_or_default();
+            if let Some(line) = seen.lines().find(|line| line.contains(expected)) {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no notification with {expected:?}; seen: {seen:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A click on the newest notification on screen (its default action).
+    async fn click_newest(&self) {
+        self.dunstctl(&["action", "0"])
+            .await
+            .expect("dunstctl action");
+    }
+}
+
+/// A desktop panel's tray (Debian's trayer, an XEmbed tray, at the screen's top right): where
+/// no StatusNotifier host runs, the tray icon embeds in it, and its pixels can be looked at.
+struct Panel {
+    _trayer: Child,
+}
+
+impl Panel {
+    async fn start() -> Panel {
+        let trayer = Command::new("trayer")
+            .args([
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+            ])
+            .args([
+                "--height",
+                "32",
+                "--tint",
+                "0xffffff",
+                "--transparent",
+                "true",
+            ])
+            .args(["--alpha", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("trayer (package trayer)");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Panel { _trayer: trayer }
+    }
+
+    /// Where Ponte's icon sits in the panel: `WxH+X+Y` on the screen.
+    fn icon_geometry() -> Option<String> {
+        let tree = std::process::Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .output()
+            .ok()?;
+        let tree = String::from_utf8_lossy(&tree.stdout);
+        let line = tree
+            .lines()
+            .find(|line| line.contains("\"tray-icon tray app"))?;
+        // `… 32x30+0+0  +1666+1`: the size, then the position on the screen.
+        let mut fields = line.split_whitespace().rev();
+        let at = fields.next()?;
+        let size = fields.next()?.split('+').next()?;
+        Some(format!("{size}{at}"))
+    }
+
+    /// The icon's pixels as the screen shows them, and a picture of them with
+    /// `PONTE_SCREENSHOT_DIR`.
+    async fn icon(&self, name: &str) -> Vec<[u8; 3]> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let geometry = loop {
+            if let Some(geometry) = Self::icon_geometry() {
+                break geometry;
+            }
+            assert!(Instant::now() < deadline, "no tray icon in the panel");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        // The panel redraws after the icon changed.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let shot = Command::new("import")
+            .args(["-window", "root", "-crop", &geometry, "+repage", "png:-"])
+            .output()
+            .await
+            .unwrap()
+            .stdout;
+        if let Ok(dir) = std::env::var("PONTE_SCREENSHOT_DIR") {
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), &shot).unwrap();
+        }
+        let mut convert = Command::new("convert")
+            .args(["png:-", "-depth", "8", "rgb:-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = convert.stdin.take().unwrap();
+        stdin.write_all(&shot).await.unwrap();
+        drop(stdin);
+        let raw = convert.wait_with_output().await.unwrap().stdout;
+        raw.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
+    }
+}
+
+/// Whether some of `pixels` are near `colour` (the panel scales and smooths the icon).
+fn shows(pixels: &[[u8; 3]], colour: [u8; 3]) -> bool {
+    let near = |p: &[u8; 3]| (0..3).all(|c| (p[c] as i32 - colour[c] as i32).abs() <= 40);
+    pixels.iter().filter(|p| near(p)).count() >= 4
+}
+
+/// Whether every pixel is a grey (no colour).
+fn all_grey(pixels: &[[u8; 3]]) -> bool {
+    pixels.iter().all(|p| {
+        let (most, least) = (*p.iter().max().unwrap(), *p.iter().min().unwrap());
+        most - least <= 24
+    })
+}
+
 impl Desktop {
     /// What the system does with a `ponte://` link (Windows, Linux): Ponte launched with the
     /// link as its only argument, in the merchant's session. It hands the link over to the
@@ -1386,6 +1598,89 @@ async fn dates_are_typed_and_shown_day_first_on_an_english_system_in_another_tim
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     desktop.snapshot("period-dates").await;
+    desktop.end().await;
+}
+
+/// Issue 25: the tray's icon follows what needs the merchant (its log line: a tray is out of a
+/// WebDriver's sight), and a failure's notification names the order and, clicked, opens its
+/// card.
+#[tokio::test]
+async fn the_tray_tells_the_state_and_a_failures_notification_opens_its_card() {
+    const BLUE: [u8; 3] = [0x0b, 0x6b, 0xcb];
+    const AMBER: [u8; 3] = [0xf5, 0x9e, 0x0b];
+    const RED: [u8; 3] = [0xd9, 0x2d, 0x20];
+    let bus = SessionBus::start().await;
+    let notifications = NotificationServer::start(&bus).await;
+    let panel = Panel::start().await;
+    let desktop =
+        Desktop::start_with(&[], &[("DBUS_SESSION_BUS_ADDRESS", bus.address.clone())]).await;
+    let control = desktop.control();
+    desktop.wait_log("tray icon state=SwitchedOff").await;
+    let off = panel.icon("tray-switched-off").await;
+    assert!(all_grey(&off), "switched off: a grey icon");
+    desktop.connect_and_activate().await;
+    desktop.wait_log("tray icon state=Fine").await;
+    let fine = panel.icon("tray-fine").await;
+    assert!(shows(&fine, BLUE) && !shows(&fine, AMBER) && !shows(&fine, RED));
+
+    control.add_product(NewProduto {
+        nome: "Luminária de Mesa".into(),
+        saldo: "0".parse().unwrap(),
+        ..Default::default()
+    });
+    control.set_stock_validation(true);
+    // Another failure first, dismissed: the card to open is not simply the only one.
+    let other = order(&control, "Rita Lima", "111.444.777-35", "Luminária de Mesa");
+    desktop.click("#sync-now").await;
+    desktop.wait_text("#count-failed", "1").await;
+    desktop.wait_log("tray icon state=OrdersFailed").await;
+    let failed = panel.icon("tray-orders-failed").await;
+    assert!(shows(&failed, BLUE) && shows(&failed, AMBER) && !shows(&failed, RED));
+    notifications
+        .wait_for(&format!("Pedido #{other} não importado"))
+        .await;
+    notifications.dunstctl(&["close-all"]).await.unwrap();
+
+    let number = order(
+        &control,
+        "Paulo Reis",
+        "714.602.380-01",
+        "Luminária de Mesa",
+    );
+    desktop.click("#sync-now").await;
+    desktop.wait_text("#count-failed", "2").await;
+    let shown = notifications
+        .wait_for(&format!("Pedido #{number} não importado"))
+        .await;
+    assert!(shown.contains("estoque"), "{shown}");
+    assert!(!shown.contains("Paulo"), "no buyer's name: {shown}");
+
+    // The merchant is elsewhere in the window when the notification is clicked.
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    notifications.click_newest().await;
+    desktop.wait_log("notification clicked").await;
+    desktop.wait_visible("#panel-failed", true).await;
+    desktop
+        .wait_text(".failure.opened h4", &format!("Pedido #{number}"))
+        .await;
+    let focused = desktop
+        .client
+        .execute(
+            "return document.activeElement.classList.contains('opened')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused.as_bool(), Some(true), "the card has the focus");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    desktop.snapshot("notification-opened-card").await;
+
+    // Access lost: the icon says so before the orders that failed.
+    control.revoke_nuvemshop_token();
+    desktop.click("#sync-now").await;
+    desktop.wait_log("tray icon state=AccessLost").await;
+    let lost = panel.icon("tray-access-lost").await;
+    assert!(shows(&lost, RED) && !shows(&lost, AMBER));
     desktop.end().await;
 }
 

@@ -9,7 +9,7 @@ pub(crate) mod instant;
 mod status;
 pub mod views;
 
-pub use status::{Attention, ContaAzulStatus, DayCount, NuvemshopStatus, Status};
+pub use status::{Attention, ContaAzulStatus, DayCount, NuvemshopStatus, Status, TrayState};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -32,16 +32,49 @@ pub struct Status {
     pub changed_after_import: Vec<crate::store::ChangedOrder>,
 }
 
+/// What the tray's icon shows at a glance, the most pressing first: an account to connect
+/// again (nothing is imported until then), the imports stopped (switched off, or never switched
+/// on), orders waiting for the merchant, or all well.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrayState {
+    Fine,
+    OrdersFailed,
+    SwitchedOff,
+    AccessLost,
+}
+
 impl Status {
-    /// One line for the tray and its tooltip: the switch, and what failed.
+    /// One line for the tray and its tooltip: the switch, the account to connect again, and
+    /// what failed.
     pub fn line(&self) -> String {
-        match self.counts.failed {
-            0 => self.label.to_string(),
-            n => format!(
-                "{} · {}",
-                self.label,
-                crate::problem::count(n, "pedido não importado", "pedidos não importados")
-            ),
+        let mut parts = vec![self.label.to_string()];
+        if let Some(service) = self.attention.as_ref().and_then(|a| a.reconnect) {
+            parts.push(format!("conecte de novo a {}", service.name()));
+        }
+        if self.counts.failed > 0 {
+            parts.push(crate::problem::count(
+                self.counts.failed,
+                "pedido não importado",
+                "pedidos não importados",
+            ));
+        }
+        parts.join(" · ")
+    }
+
+    pub fn tray_state(&self) -> TrayState {
+        if self
+            .attention
+            .as_ref()
+            .is_some_and(|a| a.reconnect.is_some())
+        {
+            TrayState::AccessLost
+        } else if !self.enabled || self.attention.is_some() {
+            TrayState::SwitchedOff
+        } else if self.counts.failed > 0 {
+            TrayState::OrdersFailed
+        } else {
+            TrayState::Fine
         }
     }
 
@@ -208,9 +241,8 @@ impl App {
 mod tests {
     use super::*;
 
-    #[test]
-    fn r5_unsaved_tokens_come_first_on_the_banner() {
-        let status = Status {
+    fn connected_and_on() -> Status {
+        Status {
             enabled: true,
             label: crate::problem::integration_label(true),
             activated_at: Some(Utc::now()),
@@ -232,7 +264,12 @@ mod tests {
             instant: crate::problem::InstantState::Active.into(),
             store_erasure_requested: false,
             changed_after_import: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn r5_unsaved_tokens_come_first_on_the_banner() {
+        let status = connected_and_on();
         assert!(status
             .clone()
             .with_attention(false, false)
@@ -253,5 +290,43 @@ mod tests {
         assert!(lost.problem.message.contains("conectar as contas de novo"));
         assert_eq!(lost.reconnect, Some(Service::Contaazul));
         assert!(status.with_attention(false, true).attention.is_none());
+    }
+
+    /// The tray's icon and line: an account to connect again before the imports stopped,
+    /// before orders that failed (R5, R13).
+    #[test]
+    fn the_tray_tells_the_most_pressing_state() {
+        let fine = connected_and_on().with_attention(false, false);
+        assert_eq!(fine.tray_state(), TrayState::Fine);
+        assert_eq!(fine.line(), "Integração ativada");
+
+        let mut failed = fine.clone();
+        failed.counts.failed = 2;
+        assert_eq!(failed.tray_state(), TrayState::OrdersFailed);
+        assert_eq!(
+            failed.line(),
+            "Integração ativada · 2 pedidos não importados"
+        );
+
+        let mut off = failed.clone();
+        off.enabled = false;
+        off.label = crate::problem::integration_label(false);
+        assert_eq!(off.tray_state(), TrayState::SwitchedOff);
+
+        let mut stopped = fine.clone();
+        stopped.disabled_reason = Some(Problem::of(ProblemCode::NoSeller));
+        assert_eq!(
+            stopped.with_attention(false, false).tray_state(),
+            TrayState::SwitchedOff
+        );
+
+        let mut lost = failed.clone();
+        lost.nuvemshop.connected = false;
+        let lost = lost.with_attention(false, false);
+        assert_eq!(lost.tray_state(), TrayState::AccessLost);
+        assert_eq!(
+            lost.line(),
+            "Integração ativada · conecte de novo a Nuvemshop · 2 pedidos não importados"
+        );
     }
 }

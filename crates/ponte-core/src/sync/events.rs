@@ -32,8 +32,10 @@ pub enum Event {
         order_id: u64,
         state: OrderState,
     },
+    /// An order that needs the merchant: its number names it in the notification.
     OrderFailed {
         order_id: u64,
+        number: u64,
         problem: Problem,
     },
     /// An imported order cancelled or refunded in Nuvemshop: its sale is the merchant's to

@@ -370,8 +370,13 @@ impl Engine {
         tracing::info!(order = order_id, code = %problem.code, "order failed");
         self.store
             .mark_failed(order_id, &problem, self.clock.now())?;
+        let number = self
+            .store
+            .order(order_id)?
+            .map_or(order_id, |order| order.number);
         self.events.send(Event::OrderFailed {
             order_id,
+            number,
             problem: problem.clone(),
         });
         Ok(Outcome::Failed)

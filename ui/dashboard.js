@@ -1,5 +1,6 @@
 // The dashboard: the switch, the counters and the chart, the order lists and their cards.
 
+import { formatDay } from "./dates.js";
 import { $, all, call, copyText, count, el, formatDate, formatMoney, formatTime, isolated, one, PAGE_SIZE, refresh, refreshSoon, shown, toast, ui } from "./dom.js";
 import { restorePlans, togglePlan } from "./plans.js";
 import { cancelConnect, returnCodeForm } from "./connect.js";
@@ -69,7 +70,7 @@ export function renderDashboard() {
 export function renderChanged(changed) {
   const cards = changed.map((c) =>
     el("article", { class: "failure changed-order", "data-order": c.order_id, "data-flag": c.flag }, [
-      el("h4", { text: c.sale_number ? `Pedido #${c.number} · Venda ${c.sale_number}` : `Pedido #${c.number}` }),
+      el("h3", { text: c.sale_number ? `Pedido #${c.number} · Venda ${c.sale_number}` : `Pedido #${c.number}` }),
       el("p", { class: "reason", text: c.message }),
       el("div", { class: "actions" }, [
         el("button", { class: "primary small checked", text: "Já conferi", onclick: () => checkChanged(c.order_id).catch(() => refreshSoon()) }),
@@ -141,7 +142,10 @@ export function renderSchedule(schedule) {
 export function selectTab(tab) {
   ui.tab = tab;
   for (const button of all(".tab")) {
-    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+    const selected = button.dataset.tab === tab;
+    button.setAttribute("aria-selected", String(selected));
+    // One tab in the keyboard's path, the selected one; the arrows move between them.
+    button.tabIndex = selected ? 0 : -1;
   }
   for (const name of ["imported", "failed", "queued", "skipped", "period", "settings"]) {
     $(`panel-${name}`).hidden = name !== tab;
@@ -187,6 +191,10 @@ export async function renderTab() {
 export async function renderPerDay() {
   const days = await call("imported_per_day", { days: 14 });
   const most = Math.max(1, ...days.map((day) => day.count));
+  // The chart as text, for a screen reader: one line per day.
+  $("per-day-text").replaceChildren(
+    ...days.map((day) => el("li", { text: `${formatDay(day.date)}: ${count(day.count, "venda", "vendas")}` }))
+  );
   $("per-day").replaceChildren(
     ...days.map((day) => {
       const [, month, date] = day.date.split("-");
@@ -237,7 +245,7 @@ export async function renderFailed() {
     const problem = o.error || { code: "", message: "", hint: "" };
     const opened = o.order_id === ui.openedOrder ? " opened" : "";
     return el("article", { class: `failure${opened}`, "data-order": o.order_id, "data-code": problem.code }, [
-      el("h4", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
+      el("h3", {}, [`Pedido #${o.number} · `, isolated(o.customer_name, "cliente sem nome"), ` · ${formatMoney(o.total)}`]),
       el("p", { class: "reason" }, [el("span", { class: "label", text: "Motivo: " }), problem.message]),
       el("p", { class: "todo" }, [el("span", { class: "label", text: "O que fazer: " }), problem.hint]),
       el("div", { class: "actions" }, [

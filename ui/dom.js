@@ -145,9 +145,17 @@ export function shown(error) {
   toast("Algo deu errado nesta tela. Tente de novo; se continuar, feche e abra o Ponte.", true);
 }
 
+/** Shows one screen; a screen newly shown takes the focus on its heading, so that a screen
+ * reader says where the merchant now is (and the keyboard starts from there). */
 export function show(screen) {
+  const changed = $(screen).hidden;
   for (const id of ["loading", "screen-connect", "screen-activate", "screen-dashboard"]) {
     $(id).hidden = id !== screen;
+  }
+  const heading = one("h1", $(screen));
+  if (changed && heading && screen !== "loading") {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
   }
 }
 

@@ -1,7 +1,7 @@
 // Ponte's window: renders what the core reports and calls its commands. It refreshes on the
 // core's events, never by polling. This module starts it and wires its buttons.
 
-import { $, all, call, copyText, count, invoke, listen, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
+import { $, all, call, copyText, count, invoke, listen, one, onRefresh, show, shown, toast, toastProblem, ui } from "./dom.js";
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, openOrder, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
 import { previewBackfill, reconcilePeriod, setUpPeriodFields } from "./period.js";
@@ -149,6 +149,18 @@ export function wire() {
   for (const tab of all(".tab")) {
     tab.addEventListener("click", () => selectTab(tab.dataset.tab));
   }
+  // The tabs as a screen reader and the keyboard expect them: ← → Home End move and select.
+  one(".tabs").addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+    const tabs = all(".tab");
+    const at = tabs.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length];
+    next.focus();
+    selectTab(next.dataset.tab);
+  });
   // The dashboard's note on sales before the activation leads to their import.
   $("go-backfill").addEventListener("click", () => {
     selectTab("period");

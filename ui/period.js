@@ -102,7 +102,7 @@ export async function reconcilePeriod(event) {
   $("backfill-result").hidden = true;
   const result = $("reconcile-result");
   const parts = [
-    el("h3", { text: `Conferência de ${formatDay(report.period.from)} a ${formatDay(report.period.to)}` }),
+    el("h2", { text: `Conferência de ${formatDay(report.period.from)} a ${formatDay(report.period.to)}` }),
     el("p", {
       class: "reconcile-summary",
       text: `Pedidos pagos na Nuvemshop: ${report.paid} · com venda na Conta Azul: ${report.matched} · a caminho: ${report.on_the_way}`,
@@ -113,7 +113,7 @@ export async function reconcilePeriod(event) {
   } else {
     parts.push(
       el("div", { class: "head" }, [
-        el("h3", { text: `Faltando na Conta Azul (${report.missing.length})` }),
+        el("h2", { text: `Faltando na Conta Azul (${report.missing.length})` }),
         el("button", {
           class: "primary small",
           id: "import-all-missing",
@@ -122,7 +122,12 @@ export async function reconcilePeriod(event) {
         }),
       ]),
       el("table", { class: "table missing-table" }, [
-        el("thead", {}, [el("tr", {}, ["Pedido", "Cliente", "Total", "Data", "Por quê", ""].map((h) => el("th", { text: h })))]),
+        el("thead", {}, [
+          el("tr", {}, [
+            ...["Pedido", "Cliente", "Total", "Data", "Por quê"].map((h) => el("th", { text: h })),
+            el("th", {}, [el("span", { class: "visually-hidden", text: "Ação" })]),
+          ]),
+        ]),
         el(
           "tbody",
           {},
@@ -147,7 +152,7 @@ export async function reconcilePeriod(event) {
     );
   }
   if (report.flagged.length > 0) {
-    parts.push(el("h3", { text: `Para conferir (${report.flagged.length})` }));
+    parts.push(el("h2", { text: `Para conferir (${report.flagged.length})` }));
     for (const flag of report.flagged) {
       parts.push(
         el("div", { class: "flag", "data-order": flag.order_id, "data-flag": flag.flag }, [
@@ -185,7 +190,7 @@ export async function previewBackfill() {
   // `until` is exclusive (midnight after the last day, or the activation moment).
   const until = formatDate(new Date(new Date(preview.until).getTime() - 1000).toISOString());
   const parts = [
-    el("h3", { text: `Pedidos pagos de ${formatDay(preview.period.from)} a ${until}, antes da ativação` }),
+    el("h2", { text: `Pedidos pagos de ${formatDay(preview.period.from)} a ${until}, antes da ativação` }),
     el("p", { class: "backfill-summary", text: `${count(preview.orders.length, "pedido", "pedidos")} a importar, total ${formatMoney(preview.total)}` }),
     el("div", { class: "names" }, [
       namesBlock("Clientes novos", preview.new_customers),

@@ -5,7 +5,7 @@ import { $, all, call, copyText, count, el, formatDate, formatMoney, formatTime,
 import { restorePlans, togglePlan } from "./plans.js";
 import { cancelConnect, returnCodeForm } from "./connect.js";
 import { adminLink, renderPeriod, renderSkipped } from "./period.js";
-import { copyReport, renderSettings, retry } from "./settings.js";
+import { copyReport, renderAccounts, renderSettings, retry } from "./settings.js";
 
 // ---- Dashboard ------------------------------------------------------------------------
 
@@ -16,7 +16,7 @@ export function renderUpdate(offer) {
 }
 
 export function renderDashboard() {
-  const { status, schedule, poll_interval_minutes: interval } = ui.overview;
+  const { status, schedule } = ui.overview;
   renderUpdate(ui.overview.update);
   const attention = status.attention;
   $("disabled-banner").hidden = !attention;
@@ -27,16 +27,7 @@ export function renderDashboard() {
     $("redo").hidden = !account;
     $("redo").textContent = account && attention.problem.code === "NOT_CONNECTED" ? `Conectar com ${NAMES[account]}` : "Refazer a integração";
   }
-  for (const account of ["nuvemshop", "contaazul"]) {
-    const connected = status[account].connected;
-    const stateNode = one(`[data-account-state="${account}"]`);
-    // The row names the store and the company beside it (#store-id, #company-name).
-    stateNode.textContent = connected ? "Conectado" : "Não conectado";
-    stateNode.className = connected ? "ok" : "off";
-    const action = one(`[data-account-action="${account}"]`);
-    action.textContent = connected ? "Desconectar" : "Conectar";
-    action.dataset.connected = String(connected);
-  }
+  renderAccounts();
   $("toggle").setAttribute("aria-checked", String(status.enabled));
   $("toggle-label").textContent = status.label;
   $("activated-at").textContent = formatDate(status.activated_at);
@@ -49,11 +40,6 @@ export function renderDashboard() {
   $("count-skipped").textContent = c.skipped;
   $("badge-failed").hidden = c.failed === 0;
   $("badge-failed").textContent = c.failed;
-  // The store's name where it is known; its id otherwise (and on hover).
-  const storeId = status.nuvemshop.store_id;
-  $("store-id").textContent = status.nuvemshop.store_name || (storeId ? `Loja ${storeId}` : "");
-  $("store-id").title = storeId ? `Loja ${storeId}` : "";
-  $("company-name").textContent = status.contaazul.company_name || "";
   ui.adminOrdersUrl = status.nuvemshop.admin_orders_url;
   // Webhooks through the broker, or only the periodic check, and why; nothing of it while
   // the integration is off (nothing is imported then).
@@ -62,7 +48,6 @@ export function renderDashboard() {
   $("instant-message").textContent = status.instant.message;
   $("erasure-banner").hidden = !status.store_erasure_requested;
   renderChanged(status.changed_after_import);
-  $("interval").value = String(interval);
 }
 
 /** Imported orders cancelled or refunded in Nuvemshop since: the sale is the merchant's to

@@ -87,24 +87,64 @@ export async function exportList(state) {
   toast(`Planilha salva em ${path}`);
 }
 
+/**
+ * *Configurações* is built when first opened (settings.js): its controls answer through the
+ * panel, which is there from the start.
+ */
+function wireSettings() {
+  /** @type {Record<string, () => unknown>} */
+  const clicks = {
+    "lgpd-folder-choose": () => chooseLgpdFolder(false).catch(shown),
+    "lgpd-folder-default": () => chooseLgpdFolder(true).catch(shown),
+    "check-update": checkUpdate,
+    "doctor-run": () => runDoctor().catch(() => renderDiagnosis(null)),
+    "payments-suggested": () => shownPayments && renderPayments(shownPayments, true),
+    "payments-save": () => savePayments().catch(shown),
+    "install-update": installUpdate,
+  };
+  /** @type {Record<string, () => unknown>} */
+  const changes = {
+    autostart: setAutostart,
+    "match-by-sku": () => saveOptions().catch(() => refreshSoon()),
+    "write-owner-note": () => saveOptions().catch(() => refreshSoon()),
+    interval: async () => {
+      await call("set_poll_interval", { minutes: Number($("interval").value) });
+      toast("Intervalo de verificação atualizado.");
+    },
+    "settings-seller": async () => {
+      await call("set_seller", { sellerId: $("settings-seller").value });
+      toast("Vendedor atualizado para as próximas vendas.");
+      refreshSoon();
+    },
+  };
+  const panel = $("panel-settings");
+  panel.addEventListener("click", async (/** @type {MouseEvent} */ event) => {
+    const button = /** @type {HTMLElement} */ (event.target).closest("button");
+    if (!button) return;
+    if (clicks[button.id]) return clicks[button.id]();
+    const account = button.dataset.accountAction;
+    if (!account) return;
+    if (button.dataset.connected === "true") {
+      await call("disconnect", { account });
+      refreshSoon();
+    } else {
+      await connectFromDashboard(account);
+    }
+  });
+  panel.addEventListener("change", (/** @type {Event} */ event) => {
+    const id = /** @type {HTMLElement} */ (event.target).id;
+    if (changes[id]) Promise.resolve(changes[id]()).catch(shown);
+  });
+}
+
 export function wire() {
   $("pairing-form").addEventListener("submit", usePairingCode);
-  $("lgpd-folder-choose").addEventListener("click", () => chooseLgpdFolder(false).catch(shown));
-  $("lgpd-folder-default").addEventListener("click", () => chooseLgpdFolder(true).catch(shown));
-  $("check-update").addEventListener("click", checkUpdate);
-  $("doctor-run").addEventListener("click", () => runDoctor().catch(() => renderDiagnosis(null)));
   $("retry-all").addEventListener("click", () => retryAll().catch(shown));
-  $("payments-suggested").addEventListener("click", () => shownPayments && renderPayments(shownPayments, true));
-  $("payments-save").addEventListener("click", () => savePayments().catch(shown));
   for (const button of all("button.export")) {
     button.addEventListener("click", () => exportList(button.dataset.state).catch(shown));
   }
-  $("install-update").addEventListener("click", installUpdate);
   $("update-now").addEventListener("click", installUpdate);
-  $("autostart").addEventListener("change", setAutostart);
-  for (const id of ["match-by-sku", "write-owner-note"]) {
-    $(id).addEventListener("change", () => saveOptions().catch(() => refreshSoon()));
-  }
+  wireSettings();
   $("confirm-erasure").addEventListener("click", () => confirmErasure().catch(shown));
   setUpPeriodFields();
   $("period-form").addEventListener("submit", (event) => reconcilePeriod(event).catch(shown));
@@ -177,26 +217,6 @@ export function wire() {
   });
   $("prev-page").addEventListener("click", () => { ui.page = Math.max(0, ui.page - 1); renderImported(); });
   $("next-page").addEventListener("click", () => { ui.page += 1; renderImported(); });
-  $("interval").addEventListener("change", async () => {
-    await call("set_poll_interval", { minutes: Number($("interval").value) });
-    toast("Intervalo de verificação atualizado.");
-  });
-  $("settings-seller").addEventListener("change", async () => {
-    await call("set_seller", { sellerId: $("settings-seller").value });
-    toast("Vendedor atualizado para as próximas vendas.");
-    refreshSoon();
-  });
-  for (const button of all("[data-account-action]")) {
-    button.addEventListener("click", async () => {
-      const account = button.dataset.accountAction;
-      if (button.dataset.connected === "true") {
-        await call("disconnect", { account });
-        refreshSoon();
-      } else {
-        await connectFromDashboard(account);
-      }
-    });
-  }
   listen("ponte://event", (event) => {
     showProgress(event.payload);
     refreshSoon({ background: true });

@@ -4,7 +4,42 @@
 import { $, all, call, copyText, count, el, formatDate, formatTime, invoke, one, refresh, toast, ui } from "./dom.js";
 import { fillSellers } from "./connect.js";
 
+/** *Configurações*, built from its template the first time it is opened. */
+export function buildSettings() {
+  const panel = $("panel-settings");
+  if (!panel.firstElementChild) panel.append($("settings-template").content.cloneNode(true));
+}
+
+/** Whether *Configurações* has been opened (its controls exist). */
+export function settingsBuilt() {
+  return Boolean($("panel-settings").firstElementChild);
+}
+
+/** *Contas* and the check interval, as the overview has them. */
+export function renderAccounts() {
+  if (!settingsBuilt()) return;
+  const { status, poll_interval_minutes: interval } = ui.overview;
+  for (const account of ["nuvemshop", "contaazul"]) {
+    const connected = status[account].connected;
+    const stateNode = one(`[data-account-state="${account}"]`);
+    // The row names the store and the company beside it (#store-id, #company-name).
+    stateNode.textContent = connected ? "Conectado" : "Não conectado";
+    stateNode.className = connected ? "ok" : "off";
+    const action = one(`[data-account-action="${account}"]`);
+    action.textContent = connected ? "Desconectar" : "Conectar";
+    action.dataset.connected = String(connected);
+  }
+  // The store's name where it is known; its id otherwise (and on hover).
+  const storeId = status.nuvemshop.store_id;
+  $("store-id").textContent = status.nuvemshop.store_name || (storeId ? `Loja ${storeId}` : "");
+  $("store-id").title = storeId ? `Loja ${storeId}` : "";
+  $("company-name").textContent = status.contaazul.company_name || "";
+  $("interval").value = String(interval);
+}
+
 export async function renderSettings() {
+  buildSettings();
+  renderAccounts();
   const seller = ui.overview.status.seller;
   await fillSellers($("settings-seller"), seller && seller.id);
   renderPayments(await call("payments"));
@@ -87,17 +122,26 @@ export async function checkUpdate() {
   }
 }
 
+/** What *Sobre o Ponte* says about the update, once it has been opened. */
+function updateState(said) {
+  if ($("update-state")) $("update-state").textContent = said;
+}
+
+function updateButtonsDisabled(disabled) {
+  for (const id of ["install-update", "update-now"]) if ($(id)) $(id).disabled = disabled;
+}
+
 export async function installUpdate() {
-  for (const id of ["install-update", "update-now"]) $(id).disabled = true;
-  $("update-state").textContent = "Baixando a atualização…";
+  updateButtonsDisabled(true);
+  updateState("Baixando a atualização…");
   $("update-message").textContent = "Baixando a atualização…";
   try {
     await invoke("install_update");
   } catch (problem) {
     const said = (problem && problem.message) || "A atualização não pôde ser instalada.";
-    $("update-state").textContent = said;
+    updateState(said);
     $("update-message").textContent = said;
-    for (const id of ["install-update", "update-now"]) $(id).disabled = false;
+    updateButtonsDisabled(false);
   }
 }
 

@@ -12,7 +12,7 @@ use ponte_broker::sandboxed::SandboxWithBroker;
 use ponte_core::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::procfs::{cpu_ticks, pss_kib, ticks_per_second, tree, tree_pss_kib};
+use crate::procfs::{cpu_ticks, pss_by_mapping, pss_kib, ticks_per_second, tree, tree_pss_kib};
 use crate::world;
 use crate::Args;
 
@@ -37,17 +37,22 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
         "--app-vs-bare opens windows: set DISPLAY (Xvfb :99 &, DISPLAY=:99)"
     );
     let both = SandboxWithBroker::start(|_| {}).await?;
-    let control = both.sandbox.control();
     let data = tempfile::tempdir()?;
-    let env = world::environment(&both.env_lines(), data.path());
-    drop(world::connected_app(&env, &control).await?);
-    seed_ledger(&data.path().join("ponte.sqlite3"), args.ledger)?;
+    // The demo makes its own world and data directory at every start.
+    let (env, app_args): (Vec<(String, String)>, &[&str]) = if args.demo {
+        (Vec::new(), &["--sandbox"])
+    } else {
+        let env = world::environment(&both.env_lines(), data.path());
+        drop(world::connected_app(&env, &both.sandbox.control()).await?);
+        seed_ledger(&data.path().join("ponte.sqlite3"), args.ledger)?;
+        (env, &[])
+    };
 
     let idle = Duration::from_secs(args.idle_secs);
     let (mut ponte, mut yardstick) = (Vec::new(), Vec::new());
     for _ in 0..args.runs {
-        yardstick.push(measure(bare, &[], idle, args.verbose).await?);
-        ponte.push(measure(app, &env, idle, args.verbose).await?);
+        yardstick.push(measure(bare, &[], &[], idle, args.verbose).await?);
+        ponte.push(measure(app, &env, app_args, idle, args.verbose).await?);
     }
     let median = |samples: &[Sample], value: fn(&Sample) -> f64| {
         crate::percentiles(samples.iter().map(value).collect()).0
@@ -58,10 +63,17 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
     let size = |path: &Path| -> anyhow::Result<f64> {
         Ok(std::fs::metadata(path)?.len() as f64 / (1024.0 * 1024.0))
     };
-    println!(
-        "Ponte's app against a bare Tauri app — medians of {} runs; Ponte connected, switched on, {} orders in its ledger",
-        args.runs, args.ledger
-    );
+    if args.demo {
+        println!(
+            "Ponte's demo (--sandbox, first screen) against a bare Tauri app — medians of {} runs",
+            args.runs
+        );
+    } else {
+        println!(
+            "Ponte's app against a bare Tauri app — medians of {} runs; Ponte connected, switched on, {} orders in its ledger",
+            args.runs, args.ledger
+        );
+    }
     println!(
         "  {:<34} {:>10} {:>10} {:>7}   goal",
         "", "bare", "Ponte", "ratio"
@@ -121,11 +133,13 @@ fn seed_ledger(path: &Path, orders: u64) -> anyhow::Result<()> {
 async fn measure(
     binary: &Path,
     env: &[(String, String)],
+    args: &[&str],
     idle: Duration,
     verbose: bool,
 ) -> anyhow::Result<Sample> {
     let started = Instant::now();
     let mut child = tokio::process::Command::new(binary)
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("PONTE_LOG", "info")
         .stdout(Stdio::null())
@@ -185,6 +199,9 @@ async fn measure(
                         pss_kib(*member) as f64 / 1024.0,
                         name.trim()
                     );
+                    for (mapping, kib) in pss_by_mapping(*member).into_iter().take(8) {
+                        eprintln!("      {:>8.1} MiB  {mapping}", kib as f64 / 1024.0);
+                    }
                 }
             }
             Ok(Sample {

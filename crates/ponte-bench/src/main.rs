@@ -70,6 +70,10 @@ pub struct Args {
     /// With `--app-vs-bare`: echo the apps' logs, with the time since each started.
     #[arg(long)]
     verbose: bool,
+    /// With `--app-vs-bare`: Ponte as a newcomer first sees it, `--sandbox` (a build with the
+    /// `sandbox` feature), each start in a fresh demo, instead of connected with a ledger.
+    #[arg(long)]
+    demo: bool,
     /// Instead of an import: the broker under this many stores' long polls and signed
     /// webhooks (`--rate`, `--seconds`); use a release build.
     #[arg(long, value_name = "STORES")]

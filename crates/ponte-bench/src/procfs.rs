@@ -88,3 +88,30 @@ pub fn pss_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A process's proportional memory by what is mapped (a library's file, `[anon]`, `[heap]`),
+/// largest first, in KiB: where a process's memory goes, for `--verbose`.
+pub fn pss_by_mapping(pid: u32) -> Vec<(String, u64)> {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return Vec::new();
+    };
+    let mut by: std::collections::HashMap<String, u64> = Default::default();
+    let mut current = String::new();
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            // `start-end perms offset dev inode [name]`
+            current = fields.nth(4).unwrap_or("[anon]").to_string();
+        } else if first == "Pss:" {
+            let kib = fields
+                .next()
+                .and_then(|k| k.parse::<u64>().ok())
+                .unwrap_or(0);
+            *by.entry(current.clone()).or_default() += kib;
+        }
+    }
+    let mut by: Vec<(String, u64)> = by.into_iter().collect();
+    by.sort_by(|a, b| b.1.cmp(&a.1));
+    by
+}

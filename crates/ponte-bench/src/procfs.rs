@@ -112,6 +112,6 @@ pub fn pss_by_mapping(pid: u32) -> Vec<(String, u64)> {
         }
     }
     let mut by: Vec<(String, u64)> = by.into_iter().collect();
-    by.sort_by(|a, b| b.1.cmp(&a.1));
+    by.sort_by_key(|(_, kib)| std::cmp::Reverse(*kib));
     by
 }

@@ -1970,6 +1970,14 @@ async fn a_merchant_goes_from_the_first_screen_to_a_retried_failure_with_the_key
     desktop.wait_text("#count-failed", "0").await;
     desktop.wait_text("#count-imported", "1").await;
     assert_eq!(control.sales().len(), 1);
+
+    // *Configurações* by keyboard too (End: the last tab); every control in it shows its focus.
+    desktop.tab_to(".tab[aria-selected=\"true\"]").await;
+    desktop.press(char::from(fantoccini::key::Key::End)).await;
+    desktop
+        .wait_text("#company-name", "Empresa Demonstração")
+        .await;
+    desktop.tab_to("#doctor-run").await;
     desktop.end().await;
 }
 

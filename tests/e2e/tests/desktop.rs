@@ -1020,6 +1020,10 @@ async fn sandbox_mode_shows_the_demo_banner_and_the_first_run() {
 async fn the_first_demo_sale_is_at_most_five_clicks_and_a_minute_from_the_start() {
     let started = Instant::now();
     let desktop = Desktop::start(&["--sandbox"]).await;
+    desktop
+        .wait_visible("button[data-account=\"nuvemshop\"]", true)
+        .await;
+    let first_screen = started.elapsed();
     let mut clicks = 0;
     desktop.click("button[data-account=\"nuvemshop\"]").await;
     clicks += 1;
@@ -1050,7 +1054,8 @@ async fn the_first_demo_sale_is_at_most_five_clicks_and_a_minute_from_the_start(
     }
     let took = started.elapsed();
     println!(
-        "first run: {clicks} clicks, {:.1} s from the start to the first demo sale",
+        "first run: the first screen after {:.1} s (WebDriver's start included), {clicks} clicks, {:.1} s from the start to the first demo sale",
+        first_screen.as_secs_f64(),
         took.as_secs_f64()
     );
     assert!(clicks <= 5);

@@ -1340,6 +1340,23 @@ impl Panel {
     }
 }
 
+impl Panel {
+    /// Waits until the icon on the screen is what `expected` says (the panel redraws on its own
+    /// time after the icon changed), keeping its last picture as `name`.
+    async fn wait_icon(&self, name: &str, what: &str, expected: impl Fn(&[[u8; 3]]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if expected(&self.icon(name).await) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the tray icon never showed {what}"
+            );
+        }
+    }
+}
+
 /// Whether some of `pixels` are near `colour` (the panel scales and smooths the icon).
 fn shows(pixels: &[[u8; 3]], colour: [u8; 3]) -> bool {
     let near = |p: &[u8; 3]| (0..3).all(|c| (p[c] as i32 - colour[c] as i32).abs() <= 40);
@@ -1754,12 +1771,16 @@ async fn the_tray_tells_the_state_and_a_failures_notification_opens_its_card() {
         Desktop::start_with(&[], &[("DBUS_SESSION_BUS_ADDRESS", bus.address.clone())]).await;
     let control = desktop.control();
     desktop.wait_log("tray icon state=SwitchedOff").await;
-    let off = panel.icon("tray-switched-off").await;
-    assert!(all_grey(&off), "switched off: a grey icon");
+    panel
+        .wait_icon("tray-switched-off", "grey (switched off)", all_grey)
+        .await;
     desktop.connect_and_activate().await;
     desktop.wait_log("tray icon state=Fine").await;
-    let fine = panel.icon("tray-fine").await;
-    assert!(shows(&fine, BLUE) && !shows(&fine, AMBER) && !shows(&fine, RED));
+    panel
+        .wait_icon("tray-fine", "the app's blue alone", |p| {
+            shows(p, BLUE) && !shows(p, AMBER) && !shows(p, RED)
+        })
+        .await;
 
     control.add_product(NewProduto {
         nome: "Luminária de Mesa".into(),
@@ -1772,8 +1793,11 @@ async fn the_tray_tells_the_state_and_a_failures_notification_opens_its_card() {
     desktop.click("#sync-now").await;
     desktop.wait_text("#count-failed", "1").await;
     desktop.wait_log("tray icon state=OrdersFailed").await;
-    let failed = panel.icon("tray-orders-failed").await;
-    assert!(shows(&failed, BLUE) && shows(&failed, AMBER) && !shows(&failed, RED));
+    panel
+        .wait_icon("tray-orders-failed", "an amber dot", |p| {
+            shows(p, BLUE) && shows(p, AMBER) && !shows(p, RED)
+        })
+        .await;
     notifications
         .wait_for(&format!("Pedido #{other} não importado"))
         .await;
@@ -1817,8 +1841,11 @@ async fn the_tray_tells_the_state_and_a_failures_notification_opens_its_card() {
     control.revoke_nuvemshop_token();
     desktop.click("#sync-now").await;
     desktop.wait_log("tray icon state=AccessLost").await;
-    let lost = panel.icon("tray-access-lost").await;
-    assert!(shows(&lost, RED) && !shows(&lost, AMBER));
+    panel
+        .wait_icon("tray-access-lost", "a red dot", |p| {
+            shows(p, RED) && !shows(p, AMBER)
+        })
+        .await;
     desktop.end().await;
 }
 

@@ -27,6 +27,77 @@ pub const SCHEDULE: &str = "ponte://schedule";
 
 use crate::tray::{notify, notify_order};
 
+/// An order that failed, as its notification names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Failed {
+    order_id: u64,
+    number: u64,
+    message: &'static str,
+}
+
+/// The orders that failed during a check, told in one notification at its end: a catch-up
+/// that fails dozens does not raise dozens (each notification a click may open also holds a
+/// thread on Windows and macOS until it is dismissed).
+#[derive(Default)]
+struct Failures {
+    in_pass: bool,
+    held: Vec<Failed>,
+}
+
+/// What one notification says about failed orders, and the card a click on it opens.
+#[derive(Debug, PartialEq, Eq)]
+struct FailureNotice {
+    title: String,
+    body: String,
+    opens: u64,
+}
+
+impl FailureNotice {
+    fn show(&self, handle: &AppHandle) {
+        notify_order(handle, &self.title, &self.body, self.opens);
+    }
+}
+
+impl Failures {
+    fn pass_started(&mut self) {
+        self.in_pass = true;
+    }
+
+    /// Held until the check ends; told at once outside a check.
+    fn failed(&mut self, failed: Failed) -> Option<FailureNotice> {
+        self.held.push(failed);
+        if self.in_pass {
+            None
+        } else {
+            self.notice()
+        }
+    }
+
+    fn pass_finished(&mut self) -> Option<FailureNotice> {
+        self.in_pass = false;
+        self.notice()
+    }
+
+    fn notice(&mut self) -> Option<FailureNotice> {
+        let held = std::mem::take(&mut self.held);
+        let first = held.first()?;
+        if let [only] = held.as_slice() {
+            return Some(FailureNotice {
+                title: ponte_core::problem::order_not_imported_title(only.number),
+                body: only.message.to_string(),
+                opens: only.order_id,
+            });
+        }
+        let numbers: Vec<u64> = held.iter().map(|failed| failed.number).collect();
+        let (title, body) = ponte_core::problem::orders_not_imported(&numbers);
+        Some(FailureNotice {
+            title,
+            body,
+            opens: first.order_id,
+        })
+    }
+}
+
 impl Runner {
     pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
         let scheduler = Scheduler::new(app.clone());
@@ -34,6 +105,7 @@ impl Runner {
         let mut events = app.subscribe();
         let forward = handle.clone();
         tauri::async_runtime::spawn(async move {
+            let mut failures = Failures::default();
             loop {
                 let event = match events.recv().await {
                     Ok(event) => event,
@@ -46,16 +118,26 @@ impl Runner {
                     // A notification stays in the system's list, out of Ponte's reach: it names
                     // the order and the kind of problem, never the buyer's particulars (an
                     // order's message may quote a name or a document; LGPD may erase them).
+                    Event::SyncStarted => failures.pass_started(),
                     Event::OrderFailed {
                         order_id,
                         number,
                         problem,
-                    } => notify_order(
-                        &forward,
-                        &ponte_core::problem::order_not_imported_title(*number),
-                        problem.code.message(),
-                        *order_id,
-                    ),
+                    } => {
+                        let failed = Failed {
+                            order_id: *order_id,
+                            number: *number,
+                            message: problem.code.message(),
+                        };
+                        if let Some(notice) = failures.failed(failed) {
+                            notice.show(&forward);
+                        }
+                    }
+                    Event::SyncFinished => {
+                        if let Some(notice) = failures.pass_finished() {
+                            notice.show(&forward);
+                        }
+                    }
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
                         ponte_core::problem::integration_label(false),
@@ -130,5 +212,54 @@ impl Runner {
 
     pub fn schedule(&self) -> Schedule {
         self.scheduler.schedule()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(order_id: u64) -> Failed {
+        Failed {
+            order_id,
+            number: order_id + 100,
+            message: "O estoque não basta.",
+        }
+    }
+
+    #[test]
+    fn one_failure_in_a_check_is_named_and_opens_its_card() {
+        let mut failures = Failures::default();
+        failures.pass_started();
+        assert_eq!(failures.failed(failed(1)), None);
+        let notice = failures.pass_finished().unwrap();
+        assert_eq!(notice.title, "Pedido #101 não importado");
+        assert_eq!(notice.body, "O estoque não basta.");
+        assert_eq!(notice.opens, 1);
+        assert_eq!(failures.pass_finished(), None, "told once");
+    }
+
+    #[test]
+    fn many_failures_in_a_check_are_one_notification() {
+        let mut failures = Failures::default();
+        failures.pass_started();
+        for id in 1..=5 {
+            assert_eq!(failures.failed(failed(id)), None);
+        }
+        let notice = failures.pass_finished().unwrap();
+        assert_eq!(notice.title, "5 pedidos não importados");
+        assert_eq!(
+            notice.body,
+            "Pedidos #101, #102, #103 e mais 2: veja em Pedidos não importados o que fazer com cada um."
+        );
+        assert_eq!(notice.opens, 1, "the first one's card");
+    }
+
+    #[test]
+    fn a_failure_outside_a_check_is_told_at_once() {
+        let mut failures = Failures::default();
+        let notice = failures.failed(failed(7)).unwrap();
+        assert_eq!(notice.title, "Pedido #107 não importado");
+        assert_eq!(failures.pass_finished(), None);
     }
 }

@@ -834,6 +834,24 @@ pub fn order_not_imported_title(number: u64) -> String {
     format!("Pedido #{number} não importado")
 }
 
+/// The notification for several orders that failed in one check: one notification, not one
+/// each (a catch-up may fail dozens at once).
+pub fn orders_not_imported(numbers: &[u64]) -> (String, String) {
+    let title = count(
+        numbers.len() as u64,
+        "pedido não importado",
+        "pedidos não importados",
+    );
+    let listed: Vec<String> = numbers.iter().take(3).map(|n| format!("#{n}")).collect();
+    let more = numbers.len().saturating_sub(3);
+    let which = match more {
+        0 => listed.join(", "),
+        n => format!("{} e mais {n}", listed.join(", ")),
+    };
+    let body = format!("Pedidos {which}: veja em Pedidos não importados o que fazer com cada um.");
+    (title, body)
+}
+
 /// The title of the notification for an imported order changed in Nuvemshop since.
 pub fn order_changed_title(number: u64) -> String {
     format!("Pedido #{number} mudou na Nuvemshop")

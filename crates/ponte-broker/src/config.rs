@@ -2,14 +2,14 @@
 //! that seals them, the two apps' credentials, and the limits one caller meets. All of it from
 //! the environment (or flags); each secret also from a file (`…_FILE`, for container secrets).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use ipnet::IpNet;
 use url::Url;
-
-use crate::limit::TrustedProxies;
 
 /// One service's registered app, as the broker sees it: the only place its secret lives.
 #[derive(Clone)]
@@ -424,6 +424,54 @@ impl BrokerConfig {
     /// Behind HTTPS, browsers are told to keep to it (HSTS).
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+}
+
+/// Who may say where a request came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TrustedProxies {
+    /// `X-Forwarded-For` is ignored: the peer is the client.
+    #[default]
+    None,
+    /// This many proxies stand in front, each appending the address it saw: the client is
+    /// that many entries from the right.
+    Hops(usize),
+    /// Proxies speak from these ranges: from the peer leftwards, the first address outside
+    /// them is the client.
+    Ranges(Vec<IpNet>),
+}
+
+impl FromStr for TrustedProxies {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<TrustedProxies> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("none") {
+            return Ok(TrustedProxies::None);
+        }
+        if let Ok(hops) = text.parse::<usize>() {
+            anyhow::ensure!(
+                (1..=10).contains(&hops),
+                "a hop count goes from 1 to 10: {text}"
+            );
+            return Ok(TrustedProxies::Hops(hops));
+        }
+        let ranges = text
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<IpNet>()
+                    .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "not a hop count nor an address range: {part} (say 1, or \
+                             10.0.0.0/8,fd00::/8)"
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(TrustedProxies::Ranges(ranges))
     }
 }
 

@@ -56,10 +56,10 @@ pub fn install_tls_provider() {
 }
 
 pub use codes::normalise as normalise_code;
+pub use config::TrustedProxies;
 pub use config::{AppCredentials, BrokerArgs, BrokerConfig, Limits, Rate, Timeouts};
 pub use db::Db;
 pub use exchange::Tokens;
-pub use limit::TrustedProxies;
 pub use storage::{Database, Storage};
 
 /// Requests are small JSON or form bodies; a 4,000-character token fits many times over.

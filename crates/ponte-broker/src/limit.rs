@@ -5,16 +5,14 @@
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
-use ipnet::IpNet;
 
-use crate::config::Rate;
+use crate::config::{Rate, TrustedProxies};
 
 fn quota(rate: Rate) -> Quota {
     let per_minute = NonZeroU32::new(rate.per_minute.max(1)).expect("at least one");
@@ -191,54 +189,6 @@ impl Guards {
         self.refresh_per_installation.tidy();
         self.install.tidy();
         self.unsigned_lgpd.tidy();
-    }
-}
-
-/// Who may say where a request came from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum TrustedProxies {
-    /// `X-Forwarded-For` is ignored: the peer is the client.
-    #[default]
-    None,
-    /// This many proxies stand in front, each appending the address it saw: the client is
-    /// that many entries from the right.
-    Hops(usize),
-    /// Proxies speak from these ranges: from the peer leftwards, the first address outside
-    /// them is the client.
-    Ranges(Vec<IpNet>),
-}
-
-impl FromStr for TrustedProxies {
-    type Err = anyhow::Error;
-
-    fn from_str(text: &str) -> anyhow::Result<TrustedProxies> {
-        let text = text.trim();
-        if text.is_empty() || text.eq_ignore_ascii_case("none") {
-            return Ok(TrustedProxies::None);
-        }
-        if let Ok(hops) = text.parse::<usize>() {
-            anyhow::ensure!(
-                (1..=10).contains(&hops),
-                "a hop count goes from 1 to 10: {text}"
-            );
-            return Ok(TrustedProxies::Hops(hops));
-        }
-        let ranges = text
-            .split(',')
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                part.parse::<IpNet>()
-                    .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        anyhow::anyhow!(
-                            "not a hop count nor an address range: {part} (say 1, or \
-                             10.0.0.0/8,fd00::/8)"
-                        )
-                    })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(TrustedProxies::Ranges(ranges))
     }
 }
 

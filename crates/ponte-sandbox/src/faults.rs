@@ -156,8 +156,8 @@ async fn apply(service: Service, state: AppState, request: Request, next: Next) 
     let method = request.method().as_str().to_string();
     // The query too: a rule may aim at one listing (`status=cancelled`) of an endpoint.
     let path = match request.uri().query() {
-        Some(query) => format!("{}?{query}", crate::nuvemshop::original_path(&request)),
-        None => crate::nuvemshop::original_path(&request).to_string(),
+        Some(query) => format!("{}?{query}", crate::http::original_path(&request)),
+        None => crate::http::original_path(&request).to_string(),
     };
     let hits = state.with(|world| world.faults.take(service, &method, &path));
     if hits.is_empty() {

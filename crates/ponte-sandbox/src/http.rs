@@ -88,3 +88,12 @@ pub(crate) async fn reject_long_urls(
     }
     next.run(request).await
 }
+
+/// The path the client asked for, before any router nested it.
+pub(crate) fn original_path(request: &axum::extract::Request) -> &str {
+    request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|uri| uri.0.path())
+        .unwrap_or_else(|| request.uri().path())
+}

@@ -98,12 +98,30 @@ impl Sandbox {
         let tasks = vec![
             tokio::spawn(serve::serve(
                 nuvemshop_listener,
-                nuvemshop::router(state.clone()),
+                // Every call counted, then its fault (if one is set) before the simulator's own
+                // answer: the same for both services, so layered here, around each.
+                nuvemshop::router(state.clone())
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        faults::nuvemshop_faults,
+                    ))
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        calls::count_nuvemshop,
+                    )),
                 shutdown.clone(),
             )),
             tokio::spawn(serve::serve(
                 contaazul_listener,
-                contaazul::router(state.clone()),
+                contaazul::router(state.clone())
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        faults::contaazul_faults,
+                    ))
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        calls::count_contaazul,
+                    )),
                 shutdown.clone(),
             )),
             tokio::spawn(serve::serve(

@@ -24,7 +24,7 @@ use crate::assumptions::{
 };
 use crate::http::{header_str, json_response, Rejection};
 use crate::query::Query;
-use crate::{calls, faults, AppState};
+use crate::AppState;
 
 pub use model::{NewPessoa, NewProduto};
 
@@ -56,8 +56,6 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/oauth2/token", axum::routing::post(oauth::token))
         .merge(api)
         .route_layer(axum::middleware::from_fn(crate::http::reject_long_urls))
-        .route_layer(from_fn_with_state(state.clone(), faults::contaazul_faults))
-        .route_layer(from_fn_with_state(state.clone(), calls::count_contaazul))
         .fallback(not_found)
         .with_state(state)
 }

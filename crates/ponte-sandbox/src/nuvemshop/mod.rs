@@ -15,8 +15,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::assumptions::{nuvemshop_error, NUVEMSHOP_ACCEPTS_AUTHORIZATION_HEADER};
-use crate::http::{header_str, is_json, json_response};
-use crate::{calls, faults, AppState};
+use crate::http::{header_str, is_json, json_response, original_path};
+use crate::AppState;
 
 pub use model::{NewCustomer, NewLine, NewOrder, OrderStatus, PaymentStatus};
 
@@ -32,9 +32,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), suspended))
         .route_layer(from_fn_with_state(state.clone(), authenticate))
         .route_layer(from_fn(require_user_agent))
-        .route_layer(from_fn(crate::http::reject_long_urls))
-        .route_layer(from_fn_with_state(state.clone(), faults::nuvemshop_faults))
-        .route_layer(from_fn_with_state(state.clone(), calls::count_nuvemshop));
+        .route_layer(from_fn(crate::http::reject_long_urls));
 
     Router::new()
         .route(
@@ -42,8 +40,6 @@ pub(crate) fn router(state: AppState) -> Router {
             get(oauth::consent_page).post(oauth::consent),
         )
         .route("/apps/authorize/token", post(oauth::token))
-        .route_layer(from_fn_with_state(state.clone(), faults::nuvemshop_faults))
-        .route_layer(from_fn_with_state(state.clone(), calls::count_nuvemshop))
         .nest("/v1/{store_id}", api)
         .fallback(not_found)
         .with_state(state)
@@ -104,14 +100,6 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
         );
     }
     next.run(request).await
-}
-
-pub(crate) fn original_path(request: &Request) -> &str {
-    request
-        .extensions()
-        .get::<axum::extract::OriginalUri>()
-        .map(|uri| uri.0.path())
-        .unwrap_or_else(|| request.uri().path())
 }
 
 /// A store whose plan or app charge is unpaid gets 402 on every call until it pays.

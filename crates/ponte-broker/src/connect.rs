@@ -12,12 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::codes;
-use crate::connects::{Claim, Proof, Settled};
 use crate::db::now_seconds;
 use crate::exchange::{self, Tokens};
-use crate::installations::Installation;
 use crate::routes::{bad_json, error, too_many, unavailable, unknown_service, with_retry_after};
 use crate::seal::digest;
+use crate::storage::Installation;
+use crate::storage::{Claim, Proof, Settled};
 use crate::{pages, BrokerState, Service};
 use ponte_protocol::{
     ClaimAnswer, ClaimRequest, InstallationKey, PairRequest, StartAnswer, StartRequest,

@@ -11,84 +11,14 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::db::{Db, Result};
-use crate::installations::{self, Installation};
-use crate::storage::{decide_claim, ClaimRow, ClaimStep};
+use crate::installations;
+use crate::storage::{
+    decide_claim, Claim, ClaimRow, ClaimStep, Proof, Settled, Started, MAX_WRONG_ATTEMPTS,
+};
 use crate::Service;
 
-/// After this many wrong verifiers or return codes a pending connect is burnt: its tokens are
-/// dropped.
-pub const MAX_WRONG_ATTEMPTS: i64 = 5;
 /// Rows stay this long after they expire, so that a late claim hears "expired", not "unknown".
 const KEEP_EXPIRED_SECONDS: i64 = 3600;
-
-/// A started connect, as the callback finds it.
-#[derive(Debug)]
-pub struct Started {
-    pub service: Service,
-    pub return_port: Option<u16>,
-    pub expired: bool,
-    pub settled: bool,
-}
-
-/// What the service's answer left for the app.
-pub enum Settled {
-    Ready {
-        sealed: Vec<u8>,
-        /// The digest of the return code the page shows (see `codes::return_digest`).
-        return_digest: String,
-        /// Nuvemshop's store, for the installation issued at the claim.
-        store_id: Option<String>,
-    },
-    Refused(String),
-}
-
-/// How a claim proves it is owed the result.
-#[derive(Clone, Copy)]
-pub enum Proof<'a> {
-    /// A started connect: the verifier's digest and, once the app has it, the return code's.
-    Verifier {
-        verifier_digest: &'a str,
-        return_digest: Option<&'a str>,
-    },
-    /// A pairing code: its digest is the row's id.
-    PairingCode,
-}
-
-/// What a claim finds.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Claim {
-    Unknown,
-    Expired,
-    AlreadyClaimed,
-    WrongVerifier,
-    WrongReturnCode,
-    Burnt,
-    /// The merchant has not finished in the browser yet.
-    Pending,
-    /// The service gave tokens; they wait for the return code.
-    Authorized,
-    /// The tokens (sealed), and the installation key issued with them.
-    Ready(Service, Vec<u8>, Installation),
-    Refused(String),
-}
-
-impl Claim {
-    /// Its name in the metrics.
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            Claim::Unknown => "unknown",
-            Claim::Expired => "expired",
-            Claim::AlreadyClaimed => "already_claimed",
-            Claim::WrongVerifier => "wrong_verifier",
-            Claim::WrongReturnCode => "wrong_return_code",
-            Claim::Burnt => "burnt",
-            Claim::Pending => "pending",
-            Claim::Authorized => "authorized",
-            Claim::Ready(..) => "ready",
-            Claim::Refused(_) => "refused",
-        }
-    }
-}
 
 impl Db {
     /// Records a started connect; `false` when its id is already taken (a reused `state`).

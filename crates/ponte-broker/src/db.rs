@@ -13,10 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
-use crate::connects::{Claim, Proof, Settled, Started};
-use crate::feed::{Event, NewEvent};
-use crate::installations::Known;
 use crate::storage::Storage;
+use crate::storage::{Claim, Event, Known, NewEvent, Proof, Settled, Started};
+pub use crate::storage::{DbError, Result};
 use crate::Service;
 
 pub fn now_seconds() -> i64 {
@@ -25,22 +24,6 @@ pub fn now_seconds() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
-
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("broker database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("the broker database was written by a newer broker (schema {found}, this one knows {known})")]
-    TooNew { found: i64, known: i64 },
-    #[error("broker database: {0}")]
-    Postgres(#[from] postgres::Error),
-    #[error("broker database pool: {0}")]
-    Pool(#[from] r2d2::Error),
-    #[error("broker database work did not finish: {0}")]
-    Task(String),
-}
-
-pub type Result<T> = std::result::Result<T, DbError>;
 
 /// Each step takes the schema from its index to the next. The first is the schema as the
 /// broker first shipped it (tables created if missing), so older files migrate too.

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::db::now_seconds;
-use crate::installations::Known;
 use crate::routes::{bearer, too_many};
+use crate::storage::Known;
 use crate::{BrokerState, Service};
 
 /// The longest a read waits for an event.

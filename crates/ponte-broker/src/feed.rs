@@ -11,38 +11,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::db::{Db, Result};
-use crate::installations::Known;
-
-const DAY: i64 = 24 * 3600;
-/// How long an order event waits to be read.
-const KEEP_ORDER_EVENTS_SECONDS: i64 = 7 * DAY;
-/// How long an LGPD request waits to be read.
-const KEEP_LGPD_EVENTS_SECONDS: i64 = 30 * DAY;
-pub const STORE_REDACT: &str = "store/redact";
-/// Events handed out per read.
-pub const PAGE: i64 = 100;
-
-/// An event as the store's installations read it.
-pub use ponte_protocol::FeedEvent as Event;
-
-/// A delivery to queue for a store.
-pub struct NewEvent<'a> {
-    pub store_id: &'a str,
-    pub event: &'a str,
-    pub resource_id: &'a str,
-    pub customer: Option<&'a str>,
-    pub orders: &'a [String],
-    /// Signed by Nuvemshop (order events always are).
-    pub verified: bool,
-}
-
-pub(crate) fn lifetime(event: &str) -> i64 {
-    if event.starts_with("order/") {
-        KEEP_ORDER_EVENTS_SECONDS
-    } else {
-        KEEP_LGPD_EVENTS_SECONDS
-    }
-}
+use crate::storage::{lifetime, Event, Known, NewEvent, PAGE, STORE_REDACT};
 
 /// No installation of the store is left: nobody will read its events.
 pub(crate) fn forget_store_if_unread(tx: &Transaction<'_>, store_id: &str) -> Result<()> {
@@ -206,8 +175,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connects::{Claim, Proof};
-    use crate::installations::Installation;
+    use crate::storage::{Claim, Proof};
+    use crate::storage::{Installation, DAY};
     use crate::Service;
     use std::path::Path;
 

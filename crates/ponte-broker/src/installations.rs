@@ -7,46 +7,10 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::db::{Db, Result};
-use crate::seal::digest;
+use crate::storage::{
+    key_digest, new_key, Installation, Known, KEEP_UNSEEN_SECONDS, SEEN_EVERY_SECONDS,
+};
 use crate::Service;
-
-/// An installation unseen this long is forgotten (its key stops working).
-pub(crate) const KEEP_UNSEEN_SECONDS: i64 = 180 * 24 * 3600;
-/// `seen_at` moves at most this often: a long poll every 25 s is not a write every 25 s.
-pub(crate) const SEEN_EVERY_SECONDS: i64 = 3600;
-
-/// A key handed to an app at its claim. `cursor`: where a Nuvemshop installation's reading of
-/// the store's events starts (after those already queued).
-#[derive(PartialEq, Eq)]
-pub struct Installation {
-    pub key: String,
-    pub cursor: Option<i64>,
-}
-
-impl std::fmt::Debug for Installation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Installation")
-            .field("cursor", &self.cursor)
-            .finish_non_exhaustive()
-    }
-}
-
-/// An installation a key belongs to.
-#[derive(Clone, Debug)]
-pub struct Known {
-    pub digest: String,
-    pub service: Service,
-    pub store_id: Option<String>,
-}
-
-pub fn key_digest(key: &str) -> String {
-    digest(&format!("install:{key}"))
-}
-
-/// A new installation key: 256 random bits, kept here only as its digest.
-pub(crate) fn new_key() -> String {
-    hex::encode(rand::random::<[u8; 32]>())
-}
 
 /// Issues a key inside the claim's transaction; its row and its starting cursor are one
 /// statement, so an event queued meanwhile is either before the cursor or read by it.

@@ -394,3 +394,16 @@ async fn metrics_server(listener: TcpListener, state: BrokerState, shutdown: Can
         tracing::warn!(%error, "metrics listener stopped");
     }
 }
+
+impl storage::Database {
+    /// Opens it, migrated to this broker's schema (here, above both backends: the interface
+    /// itself names neither).
+    pub fn open(&self) -> db::Result<Arc<dyn storage::Storage>> {
+        Ok(match self {
+            storage::Database::Sqlite(path) => Arc::new(db::Db::open(path)?),
+            storage::Database::Postgres { url, schema } => {
+                Arc::new(pg::PgDb::open(url, schema.as_deref())?)
+            }
+        })
+    }
+}

@@ -19,10 +19,11 @@ use postgres::{Client, NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_util::sync::CancellationToken;
 
-use crate::connects::{Claim, Proof, Settled, Started, MAX_WRONG_ATTEMPTS};
-use crate::db::{DbError, Result};
-use crate::feed::{lifetime, Event, NewEvent, PAGE, STORE_REDACT};
-use crate::installations::{self, Installation, Known, KEEP_UNSEEN_SECONDS, SEEN_EVERY_SECONDS};
+use crate::storage::{
+    self as installations, lifetime, Claim, DbError, Event, Installation, Known, NewEvent, Proof,
+    Result, Settled, Started, KEEP_UNSEEN_SECONDS, MAX_WRONG_ATTEMPTS, PAGE, SEEN_EVERY_SECONDS,
+    STORE_REDACT,
+};
 use crate::storage::{decide_claim, ClaimRow, ClaimStep, Ring, Storage};
 use crate::Service;
 

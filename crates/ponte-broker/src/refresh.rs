@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::db::now_seconds;
 use crate::exchange::{basic_auth, read_capped};
-use crate::installations::Known;
 use crate::routes::{bearer, error, too_many, unavailable, unknown_service};
+use crate::storage::Known;
 use crate::{BrokerState, Service};
 
 /// Why a request's key gets it nothing.

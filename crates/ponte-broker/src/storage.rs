@@ -8,11 +8,7 @@
 
 use std::path::PathBuf;
 
-use crate::connects::{Claim, Proof, Settled, Started};
-use crate::db::Result;
-use crate::feed::{Event, NewEvent};
-use crate::installations::Known;
-use crate::seal::same_digest;
+use crate::seal::{digest, same_digest};
 use crate::Service;
 
 /// Where the broker keeps its data: `PONTE_BROKER_DATABASE`, a SQLite file (or `:memory:`)
@@ -38,16 +34,6 @@ impl Database {
         } else {
             Database::Sqlite(PathBuf::from(setting))
         }
-    }
-
-    /// Opens it, migrated to this broker's schema.
-    pub fn open(&self) -> Result<std::sync::Arc<dyn Storage>> {
-        Ok(match self {
-            Database::Sqlite(path) => std::sync::Arc::new(crate::db::Db::open(path)?),
-            Database::Postgres { url, schema } => {
-                std::sync::Arc::new(crate::pg::PgDb::open(url, schema.as_deref())?)
-            }
-        })
     }
 }
 
@@ -211,4 +197,164 @@ pub(crate) fn decide_claim(row: Option<ClaimRow>, proof: Proof<'_>, now: i64) ->
         }
         _ => ClaimStep::Answer(Claim::Unknown),
     }
+}
+
+// ---- The interface's vocabulary: what the routes and both backends speak ----------------
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("broker database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the broker database was written by a newer broker (schema {found}, this one knows {known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("broker database: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("broker database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("broker database work did not finish: {0}")]
+    Task(String),
+}
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// After this many wrong verifiers or return codes a pending connect is burnt: its tokens are
+/// dropped.
+pub const MAX_WRONG_ATTEMPTS: i64 = 5;
+
+/// A started connect, as the callback finds it.
+#[derive(Debug)]
+pub struct Started {
+    pub service: Service,
+    pub return_port: Option<u16>,
+    pub expired: bool,
+    pub settled: bool,
+}
+
+/// What the service's answer left for the app.
+pub enum Settled {
+    Ready {
+        sealed: Vec<u8>,
+        /// The digest of the return code the page shows (see `codes::return_digest`).
+        return_digest: String,
+        /// Nuvemshop's store, for the installation issued at the claim.
+        store_id: Option<String>,
+    },
+    Refused(String),
+}
+
+/// How a claim proves it is owed the result.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// A started connect: the verifier's digest and, once the app has it, the return code's.
+    Verifier {
+        verifier_digest: &'a str,
+        return_digest: Option<&'a str>,
+    },
+    /// A pairing code: its digest is the row's id.
+    PairingCode,
+}
+
+/// What a claim finds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    Unknown,
+    Expired,
+    AlreadyClaimed,
+    WrongVerifier,
+    WrongReturnCode,
+    Burnt,
+    /// The merchant has not finished in the browser yet.
+    Pending,
+    /// The service gave tokens; they wait for the return code.
+    Authorized,
+    /// The tokens (sealed), and the installation key issued with them.
+    Ready(Service, Vec<u8>, Installation),
+    Refused(String),
+}
+
+impl Claim {
+    /// Its name in the metrics.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Claim::Unknown => "unknown",
+            Claim::Expired => "expired",
+            Claim::AlreadyClaimed => "already_claimed",
+            Claim::WrongVerifier => "wrong_verifier",
+            Claim::WrongReturnCode => "wrong_return_code",
+            Claim::Burnt => "burnt",
+            Claim::Pending => "pending",
+            Claim::Authorized => "authorized",
+            Claim::Ready(..) => "ready",
+            Claim::Refused(_) => "refused",
+        }
+    }
+}
+
+pub(crate) const DAY: i64 = 24 * 3600;
+/// How long an order event waits to be read.
+const KEEP_ORDER_EVENTS_SECONDS: i64 = 7 * DAY;
+/// How long an LGPD request waits to be read.
+const KEEP_LGPD_EVENTS_SECONDS: i64 = 30 * DAY;
+pub const STORE_REDACT: &str = "store/redact";
+/// Events handed out per read.
+pub const PAGE: i64 = 100;
+
+/// An event as the store's installations read it.
+pub use ponte_protocol::FeedEvent as Event;
+
+/// A delivery to queue for a store.
+pub struct NewEvent<'a> {
+    pub store_id: &'a str,
+    pub event: &'a str,
+    pub resource_id: &'a str,
+    pub customer: Option<&'a str>,
+    pub orders: &'a [String],
+    /// Signed by Nuvemshop (order events always are).
+    pub verified: bool,
+}
+
+pub(crate) fn lifetime(event: &str) -> i64 {
+    if event.starts_with("order/") {
+        KEEP_ORDER_EVENTS_SECONDS
+    } else {
+        KEEP_LGPD_EVENTS_SECONDS
+    }
+}
+
+/// An installation unseen this long is forgotten (its key stops working).
+pub(crate) const KEEP_UNSEEN_SECONDS: i64 = 180 * 24 * 3600;
+/// `seen_at` moves at most this often: a long poll every 25 s is not a write every 25 s.
+pub(crate) const SEEN_EVERY_SECONDS: i64 = 3600;
+
+/// A key handed to an app at its claim. `cursor`: where a Nuvemshop installation's reading of
+/// the store's events starts (after those already queued).
+#[derive(PartialEq, Eq)]
+pub struct Installation {
+    pub key: String,
+    pub cursor: Option<i64>,
+}
+
+impl std::fmt::Debug for Installation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Installation")
+            .field("cursor", &self.cursor)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An installation a key belongs to.
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub digest: String,
+    pub service: Service,
+    pub store_id: Option<String>,
+}
+
+pub fn key_digest(key: &str) -> String {
+    digest(&format!("install:{key}"))
+}
+
+/// A new installation key: 256 random bits, kept here only as its digest.
+pub(crate) fn new_key() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
 }

@@ -163,7 +163,7 @@ async fn queued(broker: &BrokerState, queued: Queued) -> Response {
     let (store, event) = (queued.store_id.clone(), queued.event);
     let stored = broker
         .db(move |db| {
-            let new = crate::feed::NewEvent {
+            let new = crate::storage::NewEvent {
                 store_id: &queued.store_id,
                 event: queued.event,
                 resource_id: &queued.resource_id,

@@ -828,7 +828,6 @@ impl InstantState {
     }
 }
 
-/// The title of the notification for an order that failed.
 /// The title of the notification for an order that failed: its number, never its buyer.
 pub fn order_not_imported_title(number: u64) -> String {
     format!("Pedido #{number} não importado")

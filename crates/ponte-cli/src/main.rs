@@ -18,11 +18,15 @@ use clap::Parser;
     about = "Ponte: imports the paid orders of a Nuvemshop store into Conta Azul",
     long_about = "Ponte: imports the paid orders of a Nuvemshop store into Conta Azul as sales \
                   awaiting review.\n\nConfiguration comes from the environment (PONTE_DATA_DIR, \
-                  PONTE_NUVEMSHOP_*, PONTE_CONTAAZUL_*, PONTE_REDIRECT_PORT, PONTE_TOKEN_STORE); \
-                  see the README. PONTE_LOG (a tracing filter such as ponte_core=debug) writes \
+                  PONTE_PROFILE, PONTE_NUVEMSHOP_*, PONTE_CONTAAZUL_*, PONTE_REDIRECT_PORT, \
+                  PONTE_TOKEN_STORE); see the README. PONTE_LOG (a tracing filter such as ponte_core=debug) writes \
                   logs to stderr."
 )]
 struct Cli {
+    /// The profile (a store and a company) to act on; the default profile when not named.
+    /// `ponte profiles` lists them.
+    #[arg(long, global = true, env = "PONTE_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: commands::Command,
 }
@@ -68,5 +72,5 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commands::run(cli.command))
+    runtime.block_on(commands::run(cli.profile, cli.command))
 }

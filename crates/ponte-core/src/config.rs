@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::profiles::ProfileName;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenStoreKind {
@@ -46,7 +47,13 @@ impl Default for Pacing {
 
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// This profile's data directory (`profiles`): the base directory for the default one.
     pub data_dir: PathBuf,
+    /// `PONTE_DATA_DIR` (or the system's default): the default profile's data directory, under
+    /// which the other profiles and what profiles into one company share (`company`) live.
+    pub base_dir: PathBuf,
+    /// `PONTE_PROFILE`, or the default profile.
+    pub profile: ProfileName,
     /// Where an earlier version kept the data, moved into `data_dir` once when the app opens
     /// (Windows, the default directory only: see `data_dir`).
     pub earlier_data_dir: Option<PathBuf>,
@@ -193,13 +200,17 @@ impl Config {
                 .filter(|value| !value.trim().is_empty())
                 .unwrap_or_else(|| default.to_string())
         };
-        let (data_dir, earlier_data_dir) =
+        let (base_dir, earlier_data_dir) =
             match lookup("PONTE_DATA_DIR").filter(|v| !v.trim().is_empty()) {
                 Some(dir) => (PathBuf::from(dir), None),
                 None => default_dirs().ok_or_else(|| {
                     Error::Config("no application data directory; set PONTE_DATA_DIR".into())
                 })?,
             };
+        let profile = match lookup("PONTE_PROFILE").filter(|v| !v.trim().is_empty()) {
+            Some(name) => ProfileName::parse(&name).map_err(Error::Invalid)?,
+            None => ProfileName::default_profile(),
+        };
         let redirect_port = get("PONTE_REDIRECT_PORT", &DEFAULT_REDIRECT_PORT.to_string())
             .parse::<u16>()
             .map_err(|_| Error::Config("PONTE_REDIRECT_PORT must be a port number".into()))?;
@@ -225,8 +236,11 @@ impl Config {
             None => Some(build::BROKER_URL.to_string()),
         };
         Ok(Config {
-            data_dir,
-            earlier_data_dir,
+            data_dir: profile.data_dir(&base_dir),
+            // Only the default profile's data can have been an earlier version's.
+            earlier_data_dir: earlier_data_dir.filter(|_| profile.is_default()),
+            base_dir,
+            profile,
             nuvemshop_auth_url: trim(get(
                 "PONTE_NUVEMSHOP_AUTH_URL",
                 "https://www.nuvemshop.com.br",
@@ -303,8 +317,18 @@ impl Config {
         Ok(self)
     }
 
+    /// The same configuration for another profile under the same base directory.
+    pub fn for_profile(mut self, profile: ProfileName) -> Config {
+        self.data_dir = profile.data_dir(&self.base_dir);
+        if !profile.is_default() {
+            self.earlier_data_dir = None;
+        }
+        self.profile = profile;
+        self
+    }
+
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("ponte.sqlite3")
+        self.data_dir.join(crate::profiles::LEDGER_FILE)
     }
 
     /// Where the desktop app writes its logs (`logs/` in the data directory).
@@ -328,6 +352,23 @@ mod tests {
     }
 
     use std::collections::HashMap;
+
+    #[test]
+    fn a_profile_is_a_folder_of_the_data_directory_and_the_default_is_the_directory_itself() {
+        let default = config(&[("PONTE_DATA_DIR", "/tmp/p")]).unwrap();
+        assert_eq!(default.data_dir, Path::new("/tmp/p"));
+        assert_eq!(default.base_dir, Path::new("/tmp/p"));
+        assert!(default.profile.is_default());
+        let second = config(&[("PONTE_DATA_DIR", "/tmp/p"), ("PONTE_PROFILE", "Loja-2")]).unwrap();
+        assert_eq!(second.data_dir, Path::new("/tmp/p/profiles/loja-2"));
+        assert_eq!(second.base_dir, Path::new("/tmp/p"));
+        let back = second.for_profile(ProfileName::default_profile());
+        assert_eq!(back.data_dir, Path::new("/tmp/p"));
+        let bad = config(&[("PONTE_DATA_DIR", "/tmp/p"), ("PONTE_PROFILE", "loja/2")]).unwrap_err();
+        assert!(
+            matches!(&bad, Error::Invalid(p) if p.code == crate::problem::ProblemCode::BadProfileName)
+        );
+    }
 
     fn config(env: &[(&str, &str)]) -> Result<Config> {
         let env: HashMap<&str, &str> = env.iter().copied().collect();

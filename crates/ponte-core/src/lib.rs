@@ -21,6 +21,7 @@ pub mod nuvemshop;
 pub mod oauth;
 pub mod privacy;
 pub mod problem;
+pub mod profiles;
 pub mod rules;
 pub mod scheduler;
 pub mod secrets;

@@ -63,6 +63,9 @@ pub enum ProblemCode {
     ConnectServiceUnreachable,
     PairingCodeRefused,
     ReturnCodeRefused,
+    // Several stores in one Ponte.
+    BadProfileName,
+    UnknownProfile,
 }
 
 /// The *Integração ativada* switch's words, as every screen, the tray and the CLI say them.
@@ -248,6 +251,12 @@ impl ProblemCode {
             ProblemCode::NotFound => "Confira o número informado.",
             ProblemCode::BadRequest => "Confira o que foi pedido e tente de novo.",
             ProblemCode::BadInterval => "Escolha um valor entre 1 e 1440 minutos.",
+            ProblemCode::BadProfileName => {
+                "Escolha um nome com letras sem acento, números e hífen, como loja-2."
+            }
+            ProblemCode::UnknownProfile => {
+                "Confira o nome com ponte profiles, ou adicione a loja com ponte profiles add."
+            }
             ProblemCode::Crash => "Tente de novo.",
             ProblemCode::ConnectServiceUnreachable => {
                 "Verifique a conexão com a internet e clique em Conectar de novo."
@@ -320,6 +329,8 @@ impl ProblemCode {
             ProblemCode::NotFound => "Não encontrado.",
             ProblemCode::BadRequest => "Pedido inválido.",
             ProblemCode::BadInterval => "O intervalo deve ficar entre 1 minuto e 24 horas.",
+            ProblemCode::BadProfileName => "Esse nome de perfil não serve.",
+            ProblemCode::UnknownProfile => "Esse perfil não existe neste computador.",
             ProblemCode::Crash => "Interrompido.",
             ProblemCode::ConnectServiceUnreachable => {
                 "Não foi possível falar com o serviço de conexão do Ponte."

@@ -13,6 +13,7 @@ mod lgpd;
 mod orders;
 mod payments;
 mod plan;
+mod profiles;
 mod progress;
 mod reconcile;
 mod report;
@@ -77,6 +78,8 @@ pub enum Command {
     /// Asks the connected accounts what their documents leave open, reading only: one line
     /// per assumption Ponte makes, whether it holds, and what Ponte does either way.
     Doctor(doctor::Args),
+    /// Lists the profiles (each a store and a company); adds or removes one.
+    Profiles(profiles::Args),
     /// Lists the LGPD requests received and what was done; sets the data requests' folder;
     /// confirms a store data erasure.
     Lgpd(lgpd::Args),
@@ -86,7 +89,8 @@ pub enum Command {
     Sandbox(crate::sandbox::SandboxArgs),
 }
 
-pub async fn run(command: Command) -> ExitCode {
+/// `profile`: `--profile`, over `PONTE_PROFILE`; `None` for the default profile.
+pub async fn run(profile: Option<String>, command: Command) -> ExitCode {
     #[cfg(feature = "sandbox")]
     if let Command::Sandbox(args) = command {
         return match crate::sandbox::run(args).await {
@@ -97,8 +101,14 @@ pub async fn run(command: Command) -> ExitCode {
             }
         };
     }
-    let result = match Config::from_env().and_then(App::open) {
-        Ok(app) => execute(app, command).await,
+    let result = match config(profile, &command) {
+        Ok(config) => match command {
+            Command::Profiles(args) => profiles::run(config, args).await,
+            command => match App::open(config) {
+                Ok(app) => execute(app, command).await,
+                Err(error) => Err(error),
+            },
+        },
         Err(error) => Err(error),
     };
     match result {
@@ -111,6 +121,21 @@ pub async fn run(command: Command) -> ExitCode {
             ExitCode::from(exit_code(&error))
         }
     }
+}
+
+/// The configuration of the profile named. A profile that was never made is made by
+/// `connect` (adding a store is connecting it) and refused by every other command, so that a
+/// mistyped name does not quietly show an empty Ponte.
+fn config(profile: Option<String>, command: &Command) -> Result<Config, Error> {
+    let mut config = Config::from_env()?;
+    if let Some(typed) = profile {
+        let name = ponte_core::profiles::ProfileName::parse(&typed).map_err(Error::Invalid)?;
+        config = config.for_profile(name);
+    }
+    if !matches!(command, Command::Connect(_) | Command::Profiles(_)) {
+        ponte_core::profiles::must_exist(&config.base_dir, &config.profile)?;
+    }
+    Ok(config)
 }
 
 async fn execute(app: App, command: Command) -> Result<(), Error> {
@@ -135,6 +160,7 @@ async fn execute(app: App, command: Command) -> Result<(), Error> {
         Command::Report(args) => report::run(&app, args),
         Command::Lgpd(args) => lgpd::run(&app, args).await,
         Command::Doctor(args) => doctor::run(&app, args).await,
+        Command::Profiles(_) => unreachable!("run before opening a profile"),
         #[cfg(feature = "sandbox")]
         Command::Sandbox(_) => unreachable!("run before opening the app"),
     }
@@ -169,6 +195,8 @@ fn exit_code(error: &Error) -> u8 {
         Error::Locked(_) => 4,
         // Never switched on: not ready for what needs the activation date.
         Error::Invalid(problem) if problem.code == ProblemCode::IntegrationDisabled => 3,
+        // Not there, as an order or a seller that is not.
+        Error::Invalid(problem) if problem.code == ProblemCode::UnknownProfile => 1,
         Error::Invalid(_) => 2,
         _ => 1,
     }

@@ -6,6 +6,7 @@ pub mod doctor;
 mod files;
 mod history;
 pub(crate) mod instant;
+pub mod profiles;
 mod status;
 pub mod views;
 

@@ -35,7 +35,7 @@ pub struct Status {
 /// What the tray's icon shows at a glance, the most pressing first: an account to connect
 /// again (nothing is imported until then), the imports stopped (switched off, or never switched
 /// on), orders waiting for the merchant, or all well.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TrayState {
     Fine,

@@ -1,0 +1,111 @@
+//! Every profile at a glance: what the window's overview and `ponte profiles` show, each
+//! profile read from its own ledger.
+
+use serde::Serialize;
+
+use super::{App, TrayState};
+use crate::config::Config;
+use crate::error::Result;
+use crate::profiles::{self, ProfileName};
+use crate::store::Counts;
+
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct ProfileSummary {
+    #[ts(type = "string")]
+    pub name: ProfileName,
+    /// The data directory a Ponte without profiles used.
+    pub default: bool,
+    pub store_name: Option<String>,
+    pub company_name: Option<String>,
+    pub enabled: bool,
+    /// Sales imported today (São Paulo's day).
+    pub imported_today: u64,
+    pub counts: Counts,
+    /// What needs the merchant, as the tray would show this profile alone.
+    pub attention: TrayState,
+    /// The dashboard banner's sentence when something needs the merchant.
+    pub attention_message: Option<String>,
+}
+
+impl Serialize for ProfileName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl App {
+    /// This profile at a glance.
+    pub fn summary(&self) -> Result<ProfileSummary> {
+        let status = self.status()?;
+        let imported_today = self.imported_per_day(1)?.first().map_or(0, |day| day.count);
+        Ok(ProfileSummary {
+            name: self.config.profile.clone(),
+            default: self.config.profile.is_default(),
+            store_name: status.nuvemshop.store_name.clone(),
+            company_name: status.contaazul.company_name.clone(),
+            enabled: status.enabled,
+            imported_today,
+            counts: status.counts.clone(),
+            attention: status.tray_state(),
+            attention_message: status.attention.as_ref().map(|a| a.problem.message.clone()),
+        })
+    }
+}
+
+/// Every profile under `config`'s base directory, the default first, each opened for reading
+/// its summary.
+pub fn overview(config: &Config) -> Result<Vec<ProfileSummary>> {
+    profiles::list(&config.base_dir)?
+        .into_iter()
+        .map(|name| App::open(config.clone().for_profile(name))?.summary())
+        .collect()
+}
+
+/// Makes a profile under `config`'s base directory (its ledger created, nothing connected);
+/// an existing one is left as it is.
+pub fn add(config: &Config, name: &ProfileName) -> Result<App> {
+    App::open(config.clone().for_profile(name.clone()))
+}
+
+/// What removing a profile takes from this computer, as the confirmation says it.
+pub fn removal_notice(summary: &ProfileSummary) -> String {
+    format!(
+        "Remover o perfil {} apaga deste computador o histórico de pedidos, as configurações e \
+         o acesso às contas dele. {}",
+        summary.name,
+        what_removal_keeps(summary)
+    )
+}
+
+/// What removing a profile keeps: everything in both accounts.
+pub fn what_removal_keeps(summary: &ProfileSummary) -> String {
+    let store = summary.store_name.as_deref().unwrap_or("a loja");
+    let company = summary.company_name.as_deref().unwrap_or("a empresa");
+    format!(
+        "Nada muda na Nuvemshop ({store}) nem na Conta Azul ({company}): os pedidos e as \
+         vendas já importadas continuam lá."
+    )
+}
+
+/// Removes a profile from this computer: the accounts' access forgotten here and at the
+/// broker, then its folder. Refused while another Ponte (a `ponte sync`, a window) uses it.
+pub async fn remove(config: &Config, name: &ProfileName) -> Result<()> {
+    profiles::must_exist(&config.base_dir, name)?;
+    let config = config.clone().for_profile(name.clone());
+    {
+        let _lock = crate::lock::DataDirLock::acquire(&config.data_dir)?;
+        let app = App::open(config.clone())?;
+        for service in [
+            crate::error::Service::Nuvemshop,
+            crate::error::Service::Contaazul,
+        ] {
+            app.disconnect(service).await?;
+        }
+        if config.token_store == crate::config::TokenStoreKind::Keychain {
+            crate::secrets::KeychainKey::new(&config.data_dir).forget()?;
+        }
+        // The ledger closed and the lock let go before the folder goes: Windows deletes no
+        // file that is open.
+    }
+    profiles::remove(&config.base_dir, name)
+}

@@ -5,6 +5,7 @@
 //! The `ponte` CLI and the desktop app both drive [`App`]; neither holds logic of its own.
 
 pub mod app;
+pub mod company;
 pub mod config;
 pub mod contaazul;
 pub mod data_dir;

@@ -32,13 +32,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the article's rules, pure", &["rules"]),
     (
         "platform: settings, secrets, files, HTTP",
-        &["config", "secrets", "data_dir", "lock", "http"],
+        &["profiles", "config", "secrets", "data_dir", "lock", "http"],
     ),
     (
         "API clients",
         &["contaazul", "nuvemshop", "oauth", "instant::feed"],
     ),
-    ("the ledger", &["store"]),
+    ("the ledger", &["store", "company"]),
     ("the engine", &["sync", "export"]),
     ("history: backfill, reconciliation", &["history"]),
     ("the facade", &["app"]),

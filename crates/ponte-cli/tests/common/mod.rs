@@ -59,12 +59,7 @@ impl Cli {
     }
 
     pub async fn run(&self, args: &[&str]) -> Output {
-        let output = self.command(args).output().await.unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        output_of(self.command(args)).await
     }
 
     /// A seller, both accounts connected and the integration on, as `ponte enable` leaves it.
@@ -77,21 +72,53 @@ impl Cli {
 
     /// `ponte connect X --no-browser`, with this test clicking the consent button.
     pub async fn connect(&self, account: &str) {
-        let mut child = self
-            .command(&["connect", account, "--no-browser"])
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next_line().await.unwrap().unwrap();
-        let url = first
-            .strip_prefix("Open: ")
-            .unwrap_or_else(|| panic!("{first}"));
-        let redirect = self.sandbox.control().consent(url).unwrap();
-        ponte_core::http::install_tls_provider();
-        let landing = reqwest::get(redirect).await.unwrap();
-        assert!(landing.text().await.unwrap().contains("Conectado"));
-        let status = child.wait().await.unwrap();
-        assert!(status.success(), "connect {account}: {status}");
+        let command = self.command(&["connect", account, "--no-browser"]);
+        connect_by(command, &self.sandbox.control(), account).await;
+    }
+
+    /// `ponte` for the profile `profile`, whose store is `store`'s (another sandbox's, on the
+    /// same redirect port) and whose company is this sandbox's.
+    pub fn profile_command(&self, profile: &str, store: &Sandbox, args: &[&str]) -> Command {
+        let mut command = self.command(args);
+        command.env("PONTE_PROFILE", profile);
+        for (name, value) in store.env_lines() {
+            if name.starts_with("PONTE_NUVEMSHOP_") {
+                command.env(name, value);
+            }
+        }
+        command
+    }
+
+    /// `profile_command`'s output.
+    pub async fn run_profile(&self, profile: &str, store: &Sandbox, args: &[&str]) -> Output {
+        output_of(self.profile_command(profile, store, args)).await
+    }
+}
+
+/// A `ponte connect X --no-browser` command run, with the test clicking the consent button of
+/// the sandbox it authorizes at.
+pub async fn connect_by(mut command: Command, control: &ponte_sandbox::Control, account: &str) {
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let url = first
+        .strip_prefix("Open: ")
+        .unwrap_or_else(|| panic!("{first}"));
+    let redirect = control.consent(url).unwrap();
+    ponte_core::http::install_tls_provider();
+    let landing = reqwest::get(redirect).await.unwrap();
+    assert!(landing.text().await.unwrap().contains("Conectado"));
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "connect {account}: {status}");
+}
+
+/// A command's exit code and output.
+pub async fn output_of(mut command: Command) -> Output {
+    let output = command.output().await.unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 

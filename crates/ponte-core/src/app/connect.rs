@@ -435,13 +435,18 @@ impl App {
         Ok(())
     }
 
-    /// The Conta Azul company's name, for the dashboard; a company the API does not name (or
-    /// an answer that fails) leaves it unnamed, never the connect failed.
+    /// The Conta Azul company's name, for the dashboard, and which company it is, for the
+    /// profiles that share it; a company the API does not name (or an answer that fails)
+    /// leaves it unnamed, never the connect failed.
     pub(crate) async fn keep_company_name(&self) -> Result<()> {
         match self.contaazul_client()?.conta_conectada().await {
-            Ok(company) => self.store.set_contaazul_company_name(
-                crate::contaazul::assumptions::company_name(&company).as_deref(),
-            )?,
+            Ok(company) => {
+                use crate::contaazul::assumptions::{company_key, company_name};
+                self.store
+                    .set_contaazul_company_name(company_name(&company).as_deref())?;
+                self.store
+                    .set_contaazul_company_key(company_key(&company).as_deref())?;
+            }
             Err(error) => tracing::warn!(%error, "could not read the Conta Azul company's name"),
         }
         Ok(())
@@ -491,6 +496,7 @@ impl App {
             Service::Contaazul => {
                 self.contaazul_auth.forget().await?;
                 self.store.set_contaazul_company_name(None)?;
+                self.store.set_contaazul_company_key(None)?;
             }
         }
         self.events.send(Event::SettingsChanged);

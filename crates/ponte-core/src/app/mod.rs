@@ -185,7 +185,29 @@ impl App {
         if !self.contaazul_auth.is_connected()? {
             return Err(Error::NotConnected(Service::Contaazul));
         }
-        ContaAzulClient::new(&self.config, self.contaazul_auth.clone())
+        let schedule = match self.company()? {
+            Some(company) => company.pace_schedule(),
+            None => self
+                .config
+                .data_dir
+                .join(crate::contaazul::CONTAAZUL_SCHEDULE),
+        };
+        ContaAzulClient::new(&self.config, self.contaazul_auth.clone(), schedule)
+    }
+
+    /// The company this profile shares with others, when there are other profiles and the
+    /// connected company is known (`company`).
+    pub(crate) fn company(&self) -> Result<Option<Arc<crate::company::Company>>> {
+        if !crate::profiles::several(&self.config.base_dir) {
+            return Ok(None);
+        }
+        match self.store.contaazul_company_key()? {
+            Some(key) => Ok(Some(Arc::new(crate::company::Company::open(
+                &self.config.base_dir,
+                &key,
+            )?))),
+            None => Ok(None),
+        }
     }
 
     /// R13: Conta Azul's sellers, to pick the one the sales will name.
@@ -282,6 +304,7 @@ impl App {
             clock: self.clock.clone(),
             events: self.events.clone(),
             interrupt: self.interrupt.clone(),
+            company: self.company()?,
         })
     }
 
@@ -292,6 +315,14 @@ impl App {
             return Err(Error::Disabled);
         }
         self.interrupt.store(false, Ordering::SeqCst);
+        // A company connected before profiles shared one is asked which it is, once: until
+        // then its profile could not meet the others in it.
+        if crate::profiles::several(&self.config.base_dir)
+            && self.store.contaazul_company_key()?.is_none()
+            && self.contaazul_auth.is_connected()?
+        {
+            self.keep_company_name().await?;
+        }
         self.engine()?.run_pass().await
     }
 

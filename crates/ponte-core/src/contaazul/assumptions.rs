@@ -136,6 +136,34 @@ pub fn company_name(company: &serde_json::Value) -> Option<String> {
         .find(|name| !name.is_empty())
 }
 
+/// Which company a Conta Azul connection is, so that profiles connected to one company share
+/// its customers, products, sale numbers and rate limits (`company`). UNCONFIRMED which
+/// field identifies it: `id_empresa` (in the changelog summary of 2026-07-10, not in the SDK),
+/// else the company's `documento` (CNPJ, in the SDK's `Empresa`). Never its name: two
+/// companies with one name would then share ids each only has. `None`: the profile imports
+/// as if alone (its own turn, its own schedule).
+pub fn company_key(company: &serde_json::Value) -> Option<String> {
+    let text = |key: &str| {
+        company
+            .get(key)
+            .and_then(|value| match value {
+                serde_json::Value::String(text) => Some(text.trim().to_string()),
+                serde_json::Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            })
+            .filter(|text| !text.is_empty())
+    };
+    if let Some(id) = text("id_empresa") {
+        return Some(format!("id:{id}"));
+    }
+    let digits: String = text("documento")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then(|| format!("documento:{digits}"))
+}
+
 /// A product's available stock as `GET /v1/produtos/{id}` answers it: `estoque.
 /// quantidade_disponivel` per the official .NET SDK (`EstoqueDoProduto`, UNCONFIRMED against
 /// the live API), else the list's `saldo`.
@@ -151,6 +179,21 @@ pub fn product_balance(product: &serde_json::Value) -> Option<rust_decimal::Deci
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_company_is_known_by_its_id_then_its_cnpj_then_its_name() {
+        use serde_json::json;
+        let all = json!({"id_empresa": 77, "documento": "11.222.333/0001-81", "razao_social": "A"});
+        assert_eq!(company_key(&all).as_deref(), Some("id:77"));
+        let sdk = json!({"documento": "11.222.333/0001-81", "razao_social": "A"});
+        assert_eq!(
+            company_key(&sdk).as_deref(),
+            Some("documento:11222333000181")
+        );
+        let named = json!({"nome_fantasia": "Loja Ana", "documento": ""});
+        assert_eq!(company_key(&named), None, "a name is not an identity");
+        assert_eq!(company_key(&json!({})), None);
+    }
 
     #[test]
     fn the_company_is_named_by_its_trade_name_then_its_legal_name() {

@@ -28,8 +28,9 @@ const SMALLER_PAGE_SIZES: [u32; 3] = [500, 200, PAGE_SIZE];
 const MAX_PAGES: u32 = 10;
 
 /// The file in the data directory from which every Ponte process on it takes its turns at
-/// Conta Azul (the account's limits are shared).
-const CONTAAZUL_SCHEDULE: &str = "contaazul-pace";
+/// Conta Azul (the account's limits are shared); profiles sharing one company take theirs
+/// from the company's (`Company::pace_schedule`).
+pub const CONTAAZUL_SCHEDULE: &str = "contaazul-pace";
 
 pub struct ContaAzulClient {
     transport: Transport,
@@ -40,7 +41,13 @@ pub struct ContaAzulClient {
 }
 
 impl ContaAzulClient {
-    pub fn new(config: &Config, auth: Arc<ContaAzulAuth>) -> Result<Self> {
+    /// `schedule`: the file whose turns this client takes (`CONTAAZUL_SCHEDULE` in the data
+    /// directory, or the company's).
+    pub fn new(
+        config: &Config,
+        auth: Arc<ContaAzulAuth>,
+        schedule: std::path::PathBuf,
+    ) -> Result<Self> {
         let pacing = &config.pacing;
         Ok(ContaAzulClient {
             transport: Transport::new(
@@ -49,7 +56,7 @@ impl ContaAzulClient {
                 Pacer::windows(
                     pacing.contaazul_per_second,
                     pacing.contaazul_per_minute,
-                    Some(config.data_dir.join(CONTAAZUL_SCHEDULE)),
+                    Some(schedule),
                 ),
             )?,
             api_url: config.contaazul_api_url.clone(),

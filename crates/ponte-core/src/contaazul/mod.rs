@@ -6,4 +6,4 @@ mod client;
 pub mod wire;
 
 pub use auth::{ContaAzulAuth, StoredTokens};
-pub use client::{ContaAzulClient, CATALOGUE_PAGE_SIZE};
+pub use client::{ContaAzulClient, CATALOGUE_PAGE_SIZE, CONTAAZUL_SCHEDULE};

@@ -19,6 +19,7 @@ pub use changed::ChangedOrder;
 pub use ledger::{Counts, LedgerOrder, OrderFilter, OrderState, Progress, Seen, SeenState};
 pub use lgpd::{LgpdKind, LgpdRequest, LgpdState, MAX_ORDERS_PER_REQUEST};
 pub use planned::{AlreadySold, BackfillRecord, Planned, ToQueue};
+pub(crate) use remembered::key_digest;
 pub use remembered::Remembered;
 pub use settings::{Options, Seller, Settings};
 

@@ -15,7 +15,7 @@ pub enum Remembered {
 }
 
 impl Remembered {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Remembered::Customer => "customer",
             Remembered::Product => "product",
@@ -25,7 +25,7 @@ impl Remembered {
 
 /// The matching key as stored: a customer's key holds a name and a CPF, which the ledger keeps
 /// only as a digest.
-fn digest(key: &str) -> String {
+pub(crate) fn key_digest(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
@@ -35,7 +35,7 @@ impl Store {
             Ok(conn
                 .query_row(
                     "SELECT contaazul_id FROM remembered_ids WHERE kind = ?1 AND key_digest = ?2",
-                    params![kind.as_str(), digest(key)],
+                    params![kind.as_str(), key_digest(key)],
                     |row| row.get(0),
                 )
                 .optional()?)
@@ -55,7 +55,12 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (kind, key_digest) DO UPDATE
                  SET contaazul_id = excluded.contaazul_id, remembered_at = excluded.remembered_at",
-                params![kind.as_str(), digest(key), contaazul_id, now.to_rfc3339()],
+                params![
+                    kind.as_str(),
+                    key_digest(key),
+                    contaazul_id,
+                    now.to_rfc3339()
+                ],
             )?;
             Ok(())
         })
@@ -66,7 +71,7 @@ impl Store {
         self.with(|conn| {
             conn.execute(
                 "DELETE FROM remembered_ids WHERE kind = ?1 AND key_digest = ?2",
-                params![kind.as_str(), digest(key)],
+                params![kind.as_str(), key_digest(key)],
             )?;
             Ok(())
         })

@@ -250,6 +250,15 @@ impl Store {
         self.set_setting("contaazul_company_name", name)
     }
 
+    /// Which Conta Azul company this profile imports into (`assumptions::company_key`).
+    pub fn contaazul_company_key(&self) -> Result<Option<String>> {
+        self.get_setting("contaazul_company_key")
+    }
+
+    pub fn set_contaazul_company_key(&self, key: Option<&str>) -> Result<()> {
+        self.set_setting("contaazul_company_key", key)
+    }
+
     pub fn set_nuvemshop_store_id(&self, store_id: Option<&str>) -> Result<()> {
         self.set_setting("nuvemshop_store_id", store_id)
     }

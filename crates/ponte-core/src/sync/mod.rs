@@ -93,6 +93,9 @@ pub struct Engine {
     pub events: Events,
     /// Set when the pass must stop between two orders (the scheduler stopping).
     pub interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// The company shared with other profiles: its customers, products and sale numbers are
+    /// found, created and handed out one profile at a time.
+    pub company: Option<Arc<crate::company::Company>>,
 }
 
 enum Outcome {
@@ -169,7 +172,7 @@ impl Engine {
             payments: self.store.payment_mapping()?,
             match_by_sku: options.match_by_sku,
             write_owner_note: options.write_owner_note,
-            ..PassShared::default()
+            ..PassShared::in_company(self.company.clone())
         };
         // Exchanges of orders a previous pass left unfinished (it ended on an error) are not
         // kept for ever; those orders record their story again when advanced.

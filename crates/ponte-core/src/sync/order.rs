@@ -140,6 +140,12 @@ impl Engine {
                         // Handed out once in the pass, whatever its sale's fate.
                         None => loop {
                             if let Some(numero) = shared.numbering.hand_out() {
+                                let Some(company) = &shared.company else {
+                                    break numero;
+                                };
+                                // One turn per company: another profile may hold the number.
+                                let numero = company.hand_out_number(numero)?;
+                                shared.numbering.settle(numero);
                                 break numero;
                             }
                             shared
@@ -174,6 +180,9 @@ impl Engine {
                             );
                             for (kind, key) in &sale.remembered {
                                 self.store.forget_id(*kind, key)?;
+                                if let Some(company) = &shared.company {
+                                    company.forget(*kind, key)?;
+                                }
                                 match kind {
                                     Remembered::Customer => shared.customers.forget(key),
                                     Remembered::Product => shared.products.forget(key),

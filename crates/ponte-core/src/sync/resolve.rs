@@ -16,11 +16,38 @@ impl Engine {
         let resolved = cell
             .get_or_try_init(|| {
                 self.remembered_or(Remembered::Customer, &key, async {
-                    self.find_or_create_customer(draft, shared).await
+                    self.in_company(Remembered::Customer, &key, shared, async {
+                        self.find_or_create_customer(draft, shared).await
+                    })
+                    .await
                 })
             })
             .await;
         unresolved(resolved)
+    }
+
+    /// In a company other profiles import into, `resolve` (a lookup, then maybe a creation)
+    /// runs in this process's turn, after what the other profiles found or created there:
+    /// the same buyer or product in two stores is one customer or product in the company.
+    async fn in_company(
+        &self,
+        kind: Remembered,
+        key: &str,
+        shared: &PassShared,
+        resolve: impl std::future::Future<Output = Result<std::result::Result<String, Problem>>>,
+    ) -> Result<std::result::Result<String, Problem>> {
+        let Some(company) = &shared.company else {
+            return resolve.await;
+        };
+        let _turn = company.creation_turn().await?;
+        if let Some(id) = company.known(kind, key)? {
+            return Ok(Ok(id));
+        }
+        let resolved = resolve.await?;
+        if let Ok(id) = &resolved {
+            company.record(kind, key, id)?;
+        }
+        Ok(resolved)
     }
 
     /// The id remembered for `key`, or what `resolve` finds (then remembered).
@@ -92,7 +119,10 @@ impl Engine {
         let resolved = cell
             .get_or_try_init(|| {
                 self.remembered_or(Remembered::Product, &key, async {
-                    self.find_or_create_product(line, shared).await
+                    self.in_company(Remembered::Product, &key, shared, async {
+                        self.find_or_create_product(line, shared).await
+                    })
+                    .await
                 })
             })
             .await;

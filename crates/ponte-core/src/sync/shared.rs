@@ -30,9 +30,26 @@ pub(crate) struct PassShared {
     pub(crate) match_by_sku: bool,
     /// The sale's number written into the order's private note, as the pass began.
     pub(super) write_owner_note: bool,
+    /// The company other profiles import into too (`company`).
+    pub(super) company: Option<Arc<crate::company::Company>>,
 }
 
 impl PassShared {
+    /// Nothing resolved yet. In a company other profiles import into, the customers and the
+    /// catalogue are never read whole for the pass: another profile may create one at any
+    /// moment, and a list read before it would not have it (each lookup asks Conta Azul then).
+    pub(crate) fn in_company(company: Option<Arc<crate::company::Company>>) -> PassShared {
+        fn one_by_one<T>(shared: bool) -> OnceCell<Option<T>> {
+            OnceCell::new_with(shared.then_some(None))
+        }
+        PassShared {
+            catalogue: one_by_one(company.is_some()),
+            customer_base: one_by_one(company.is_some()),
+            company,
+            ..PassShared::default()
+        }
+    }
+
     /// Nothing resolved yet, products matched by SKU or not.
     pub(crate) fn matching_by_sku(match_by_sku: bool) -> PassShared {
         PassShared {
@@ -149,6 +166,18 @@ impl Numbering {
     pub fn read(&self, next: i64) {
         let mut counter = self.counter.lock().unwrap_or_else(|p| p.into_inner());
         counter.next = Some(next);
+    }
+
+    /// A number handed out elsewhere in the company (`Company::hand_out_number`) instead of
+    /// the one counted here: counting goes on after it.
+    pub fn settle(&self, numero: i64) {
+        let mut counter = self.counter.lock().unwrap_or_else(|p| p.into_inner());
+        counter.next = Some(numero + 1);
+        counter.highest = Some(
+            counter
+                .highest
+                .map_or(numero, |highest| highest.max(numero)),
+        );
     }
 
     /// Someone else numbered a sale: the next one reads the number again.

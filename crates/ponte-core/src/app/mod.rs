@@ -182,10 +182,18 @@ impl App {
     }
 
     pub(crate) fn contaazul_client(&self) -> Result<ContaAzulClient> {
+        self.contaazul_client_in(self.company()?.as_deref())
+    }
+
+    /// The Conta Azul client, taking its turns from `company`'s schedule when it shares one.
+    fn contaazul_client_in(
+        &self,
+        company: Option<&crate::company::Company>,
+    ) -> Result<ContaAzulClient> {
         if !self.contaazul_auth.is_connected()? {
             return Err(Error::NotConnected(Service::Contaazul));
         }
-        let schedule = match self.company()? {
+        let schedule = match company {
             Some(company) => company.pace_schedule(),
             None => self
                 .config
@@ -297,14 +305,15 @@ impl App {
     }
 
     pub fn engine(&self) -> Result<Engine> {
+        let company = self.company()?;
         Ok(Engine {
             store: self.store.clone(),
             nuvemshop: self.nuvemshop_client()?,
-            contaazul: self.contaazul_client()?,
+            contaazul: self.contaazul_client_in(company.as_deref())?,
             clock: self.clock.clone(),
             events: self.events.clone(),
             interrupt: self.interrupt.clone(),
-            company: self.company()?,
+            company,
         })
     }
 

@@ -16,6 +16,8 @@ async fn second_store(cli: &Cli) -> Sandbox {
     Sandbox::start(config).await.unwrap()
 }
 
+/// R8 (each paid order one sale), R10 (one product per description) and R11–R12 (one customer
+/// per buyer) across two stores importing into one company at the same moment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_stores_into_one_company_share_customers_products_and_numbers() {
     let cli = cli().await;

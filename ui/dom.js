@@ -46,7 +46,7 @@ export const all = (selector, root = document) => [...root.querySelectorAll(sele
  * @type {{ overview: Overview | null, tab: string, page: number, search: string,
  *   connecting: Record<string, boolean>, connectErrors: Record<string, { message: string, hint?: string }>,
  *   authorizeUrls: Record<string, string>, codeForms: Record<string, boolean>,
- *   adminOrdersUrl: string | null, openedOrder: number | null }}
+ *   adminOrdersUrl: string | null, openedOrder: number | null, storesShown: boolean }}
  */
 export const ui = {
   overview: null,
@@ -60,6 +60,8 @@ export const ui = {
   adminOrdersUrl: null,
   // The order whose notification was clicked: its card stays marked.
   openedOrder: null,
+  // *Todas as lojas* is on screen (it stays until a store is opened).
+  storesShown: false,
 };
 
 export function formatMoney(text) {
@@ -149,7 +151,7 @@ export function shown(error) {
  * reader says where the merchant now is (and the keyboard starts from there). */
 export function show(screen) {
   const changed = $(screen).hidden;
-  for (const id of ["loading", "screen-connect", "screen-activate", "screen-dashboard"]) {
+  for (const id of ["loading", "screen-stores", "screen-connect", "screen-activate", "screen-dashboard"]) {
     $(id).hidden = id !== screen;
   }
   const heading = one("h1", $(screen));

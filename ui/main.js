@@ -5,6 +5,7 @@ import { $, all, call, copyText, count, invoke, listen, one, onRefresh, show, sh
 import { connect, renderActivate, renderConnect, usePairingCode } from "./connect.js";
 import { connectFromDashboard, openOrder, renderDashboard, renderImported, renderSchedule, renderTab, renderUpdate, selectTab, showAuthLink } from "./dashboard.js";
 import { previewBackfill, reconcilePeriod, setUpPeriodFields } from "./period.js";
+import { addStore, askToRemoveStore, openStore, removeStore, renderStoreCards, renderStores, showStores } from "./stores.js";
 import { checkUpdate, chooseLgpdFolder, confirmErasure, installUpdate, renderDiagnosis, renderLgpd, renderPayments, runDoctor, saveOptions, savePayments, setAutostart, shownPayments } from "./settings.js";
 
 /**
@@ -20,6 +21,12 @@ async function refresh({ background = false } = {}) {
   $("demo-banner").hidden = !demo;
   // Demo mode never starts with the computer: the offer is for a real store.
   $("activate-autostart-row").hidden = demo;
+  renderStores();
+  if (ui.storesShown) {
+    renderStoreCards();
+    show("screen-stores");
+    return;
+  }
   const connected = status.nuvemshop.connected && status.contaazul.connected;
   if (!connected && !status.activated_at) {
     renderConnect();
@@ -101,6 +108,12 @@ function wireSettings() {
     "payments-suggested": () => shownPayments && renderPayments(shownPayments, true),
     "payments-save": () => savePayments().catch(shown),
     "install-update": installUpdate,
+    "remove-store": () => askToRemoveStore().catch(shown),
+    "remove-cancel": () => {
+      $("remove-confirm").hidden = true;
+      $("remove-store").focus();
+    },
+    "remove-confirmed": () => removeStore().catch(shown),
   };
   /** @type {Record<string, () => unknown>} */
   const changes = {
@@ -137,7 +150,21 @@ function wireSettings() {
   });
 }
 
+function wireStores() {
+  $("store-switch").addEventListener("change", () => openStore($("store-switch").value).catch(shown));
+  $("stores-all").addEventListener("click", showStores);
+  $("add-store").addEventListener("click", () => addStore().catch(shown));
+  $("give-up-store").addEventListener("click", () => removeStore().catch(shown));
+  $("store-cards").addEventListener("click", (/** @type {MouseEvent} */ event) => {
+    const button = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest("button[data-open-profile]"));
+    if (button) openStore(button.dataset.openProfile).catch(shown);
+  });
+  // Another store's orders and switch: its line in the switcher and its card follow.
+  listen("ponte://other-profile", () => refreshSoon({ background: true }));
+}
+
 export function wire() {
+  wireStores();
   $("pairing-form").addEventListener("submit", usePairingCode);
   $("retry-all").addEventListener("click", () => retryAll().catch(shown));
   for (const button of all("button.export")) {
@@ -230,7 +257,13 @@ export function wire() {
     renderUpdate(event.payload);
   });
   listen("ponte://link", () => refreshSoon({ background: true }));
-  listen("ponte://open-order", (event) => openOrder(event.payload).catch(shown));
+  // The notification's store is shown by then: its dashboard first, then the card.
+  listen("ponte://open-order", (event) => {
+    ui.storesShown = false;
+    refresh()
+      .then(() => openOrder(event.payload))
+      .catch(shown);
+  });
   listen("ponte://authorize-url", (event) => {
     const { service, url } = event.payload;
     ui.authorizeUrls[service] = url;

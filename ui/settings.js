@@ -35,6 +35,11 @@ export function renderAccounts() {
   $("store-id").title = storeId ? `Loja ${storeId}` : "";
   $("company-name").textContent = status.contaazul.company_name || "";
   $("interval").value = String(interval);
+  // Removal is for a store added beside the first one (whose data is Ponte's own folder).
+  const shownProfile = ui.overview.profiles.find((p) => p.name === ui.overview.profile);
+  $("remove-store-card").hidden = !shownProfile || shownProfile.default;
+  // The confirmation stays through the refreshes its store's imports bring.
+  if ($("remove-confirm").dataset.profile !== ui.overview.profile) $("remove-confirm").hidden = true;
 }
 
 export async function renderSettings() {

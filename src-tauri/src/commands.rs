@@ -2,9 +2,11 @@
 //! list in [`handler`]: each a few lines over `ponte_core::App`. Errors cross as
 //! `{code, message, hint, details}`, never as a bare string.
 
+use ponte_core::app::profiles::ProfileSummary;
 use ponte_core::app::{OrderFilter, OrdersPage, Status};
 use ponte_core::error::{Problem, Service};
 use ponte_core::oauth::Browser;
+use ponte_core::profiles::ProfileName;
 use ponte_core::rules::payment::PaymentMapping;
 use ponte_core::store::{OrderState, Seller};
 use serde::Serialize;
@@ -19,6 +21,10 @@ type Answer<T> = Result<T, Problem>;
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         overview,
+        show_profile,
+        add_store,
+        store_removal,
+        remove_store,
         connect,
         cancel_connect,
         connect_with_pairing_code,
@@ -79,20 +85,109 @@ pub struct Overview {
     update: Option<crate::updates::UpdateOffer>,
     /// A `ponte://` link refused since the window last looked (shown once).
     link_notice: Option<Problem>,
+    /// The profile shown (its name), and every profile at a glance: the switcher and the
+    /// overview of all stores.
+    #[ts(type = "string")]
+    profile: ProfileName,
+    profiles: Vec<ProfileSummary>,
 }
 
 #[tauri::command]
 pub fn overview(shell: State<'_, Shell>) -> Answer<Overview> {
-    let settings = shell.app.settings().map_err(problem)?;
+    let profile = shell.shown();
+    let settings = profile.app.settings().map_err(problem)?;
     Ok(Overview {
-        status: shell.app.status().map_err(problem)?,
+        status: profile.app.status().map_err(problem)?,
         poll_interval_minutes: settings.poll_interval_minutes(),
-        schedule: shell.runner.schedule(),
+        schedule: profile.runner.schedule(),
         demo: shell.demo.is_some(),
-        pairing_codes: shell.app.config.broker_url.is_some(),
+        pairing_codes: profile.app.config.broker_url.is_some(),
         update: shell.update.get(),
         link_notice: shell.link_notice.take(),
+        profile: profile.name().clone(),
+        profiles: shell.profiles.all().iter().map(|p| p.summary()).collect(),
     })
+}
+
+fn profile_name(name: &str) -> Answer<ProfileName> {
+    ProfileName::parse(name)
+}
+
+/// The switcher, the overview's *Abrir*, a notification's click: the window shows `name`.
+#[tauri::command]
+pub fn show_profile(shell: State<'_, Shell>, name: String) -> Answer<()> {
+    shell.profiles.show(&profile_name(&name)?)?;
+    Ok(())
+}
+
+/// The first `loja-N` free under the base directory.
+fn next_store_name(shell: &Shell) -> Answer<ProfileName> {
+    let base = &shell.config.base_dir;
+    (2..1000)
+        .map(|n| ProfileName::parse(&format!("loja-{n}")))
+        .find_map(|name| {
+            name.ok().filter(|name| {
+                !ponte_core::profiles::exists(base, name) && shell.profiles.get(name).is_none()
+            })
+        })
+        .ok_or_else(|| problem(ponte_core::Error::Io(std::io::Error::other("no free name"))))
+}
+
+/// *Adicionar loja*: a new profile, shown at once at its first step (connect its store and
+/// company). Answers its name.
+#[tauri::command]
+pub async fn add_store(handle: AppHandle, shell: State<'_, Shell>) -> Answer<String> {
+    let name = next_store_name(&shell)?;
+    let config = match &shell.demo {
+        Some(demo) => demo.another_store(&name).await.map_err(|error| {
+            tracing::error!(%error, "the demo's next store did not start");
+            Problem::demo_not_started()
+        })?,
+        None => shell.config.clone().for_profile(name.clone()),
+    };
+    let (lock, app) = crate::startup::lock_and_open(&config)?;
+    let profile = crate::profiles::Profile::start(&handle, lock, app);
+    // The window is there already: no start to wait for.
+    profile.runner.page_loaded();
+    shell.profiles.insert(profile);
+    shell.profiles.show(&name)?;
+    crate::tray::follow(&handle);
+    tracing::info!(profile = %name, "store added");
+    Ok(name.to_string())
+}
+
+/// What removing a store takes from this computer and what it keeps, for its confirmation.
+#[tauri::command]
+pub fn store_removal(shell: State<'_, Shell>, name: String) -> Answer<String> {
+    let name = profile_name(&name)?;
+    let profile = shell.profiles.open(&name)?;
+    Ok(ponte_core::app::profiles::removal_notice(&profile.summary()))
+}
+
+/// *Remover esta loja*, confirmed: its passes stop (after the order being imported), access
+/// is forgotten here and at the broker, then its data leaves this computer. The window shows
+/// the default profile then.
+#[tauri::command]
+pub async fn remove_store(handle: AppHandle, shell: State<'_, Shell>, name: String) -> Answer<()> {
+    let name = profile_name(&name)?;
+    let taken = shell.profiles.take(&name)?;
+    taken.runner.stop_and_wait().await;
+    let config = taken.app.config.clone();
+    // Its ledger closes and its lock goes with the last handle on it.
+    drop(taken);
+    let removed = ponte_core::app::profiles::remove(&config, &name).await;
+    if removed.is_err() {
+        // Not removed (the broker out of reach, a file held): the store goes on as it was.
+        if let Ok((lock, app)) = crate::startup::lock_and_open(&config) {
+            let profile = crate::profiles::Profile::start(&handle, lock, app);
+            profile.runner.page_loaded();
+            shell.profiles.insert(profile);
+        }
+    }
+    crate::tray::follow(&handle);
+    removed.map_err(problem)?;
+    tracing::info!(profile = %name, "store removed");
+    Ok(())
 }
 
 fn service(name: &str) -> Answer<Service> {
@@ -164,8 +259,11 @@ impl Connecting {
 #[tauri::command]
 pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String) -> Answer<bool> {
     let service = service(&account)?;
-    let cancelled = shell.connecting.begin(&account);
-    let connecting = shell.app.connect(service, &WindowBrowser, |url| {
+    // The profile shown when the merchant clicked, whichever is shown when the browser comes
+    // back.
+    let profile = shell.shown();
+    let cancelled = profile.connecting.begin(&account);
+    let connecting = profile.app.connect(service, &WindowBrowser, |url| {
         let _ = handle.emit(
             "ponte://authorize-url",
             AuthorizeUrl {
@@ -178,7 +276,7 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
         outcome = connecting => Some(outcome),
         _ = cancelled => None,
     };
-    shell.connecting.end(&account);
+    profile.connecting.end(&account);
     match outcome {
         None => {
             tracing::info!(account, "connect cancelled by the merchant");
@@ -186,7 +284,7 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
         }
         Some(outcome) => {
             outcome.map_err(problem)?;
-            shell.runner.sync_now();
+            profile.runner.sync_now();
             Ok(true)
         }
     }
@@ -196,17 +294,23 @@ pub async fn connect(handle: AppHandle, shell: State<'_, Shell>, account: String
 #[tauri::command]
 pub fn cancel_connect(shell: State<'_, Shell>, account: String) -> Answer<bool> {
     service(&account)?;
-    Ok(shell.connecting.cancel(&account))
+    // A connect waits in one profile: the merchant may have switched since.
+    Ok(shell
+        .profiles
+        .all()
+        .iter()
+        .any(|profile| profile.connecting.cancel(&account)))
 }
 
 #[tauri::command]
 pub async fn connect_with_pairing_code(shell: State<'_, Shell>, code: String) -> Answer<()> {
-    shell
+    let profile = shell.shown();
+    profile
         .app
         .connect_with_pairing_code(&code)
         .await
         .map_err(problem)?;
-    shell.runner.sync_now();
+    profile.runner.sync_now();
     Ok(())
 }
 
@@ -218,7 +322,8 @@ pub async fn enter_return_code(
     account: String,
     code: String,
 ) -> Answer<()> {
-    shell
+    let profile = shell.shown();
+    profile
         .app
         .enter_return_code(service(&account)?, &code)
         .await
@@ -227,7 +332,8 @@ pub async fn enter_return_code(
 
 #[tauri::command]
 pub async fn disconnect(shell: State<'_, Shell>, account: String) -> Answer<()> {
-    shell
+    let profile = shell.shown();
+    profile
         .app
         .disconnect(service(&account)?)
         .await
@@ -236,17 +342,19 @@ pub async fn disconnect(shell: State<'_, Shell>, account: String) -> Answer<()> 
 
 #[tauri::command]
 pub async fn sellers(shell: State<'_, Shell>) -> Answer<Vec<Seller>> {
-    shell.app.sellers().await.map_err(problem)
+    let profile = shell.shown();
+    profile.app.sellers().await.map_err(problem)
 }
 
 #[tauri::command]
 pub async fn activate(shell: State<'_, Shell>, seller_id: String, autostart: bool) -> Answer<()> {
-    shell.app.enable(Some(&seller_id)).await.map_err(problem)?;
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    profile.app.enable(Some(&seller_id)).await.map_err(problem)?;
+    profile.runner.sync_now();
     // Sales stop whenever Ponte is closed: the activation screen offers to start it with the
     // computer (the merchant's choice, changed later in Configurações). Not in demo mode.
     if shell.demo.is_none() {
-        if let Err(error) = crate::autostart::set(&shell.app, autostart) {
+        if let Err(error) = crate::autostart::set(&shell.profiles.main().app, autostart) {
             tracing::warn!(%error, autostart, "the start-with-the-computer choice not applied");
         }
     }
@@ -255,30 +363,34 @@ pub async fn activate(shell: State<'_, Shell>, seller_id: String, autostart: boo
 
 #[tauri::command]
 pub async fn set_enabled(shell: State<'_, Shell>, enabled: bool) -> Answer<()> {
+    let profile = shell.shown();
     if enabled {
-        shell.app.enable(None).await.map_err(problem)?;
-        shell.runner.sync_now();
+        profile.app.enable(None).await.map_err(problem)?;
+        profile.runner.sync_now();
     } else {
-        shell.app.disable().map_err(problem)?;
+        profile.app.disable().map_err(problem)?;
     }
     Ok(())
 }
 
 #[tauri::command]
 pub async fn set_seller(shell: State<'_, Shell>, seller_id: String) -> Answer<Seller> {
-    shell.app.set_seller(&seller_id).await.map_err(problem)
+    let profile = shell.shown();
+    profile.app.set_seller(&seller_id).await.map_err(problem)
 }
 
 #[tauri::command]
 pub fn set_poll_interval(shell: State<'_, Shell>, minutes: u64) -> Answer<()> {
-    shell.app.set_poll_interval_minutes(minutes)?;
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    profile.app.set_poll_interval_minutes(minutes)?;
+    profile.runner.sync_now();
     Ok(())
 }
 
 #[tauri::command]
 pub fn sync_now(shell: State<'_, Shell>) {
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    profile.runner.sync_now();
 }
 
 #[tauri::command]
@@ -289,8 +401,9 @@ pub fn orders(
     page: u32,
     page_size: u32,
 ) -> Answer<OrdersPage> {
+    let profile = shell.shown();
     let filter = OrderFilter { state, search };
-    shell
+    profile
         .app
         .orders_page(&filter, page, page_size)
         .map_err(problem)
@@ -298,28 +411,32 @@ pub fn orders(
 
 #[tauri::command]
 pub async fn retry_order(shell: State<'_, Shell>, order_id: u64) -> Answer<()> {
-    shell.app.retry(order_id).await.map_err(problem)?;
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    profile.app.retry(order_id).await.map_err(problem)?;
+    profile.runner.sync_now();
     Ok(())
 }
 
 /// *Tentar novamente todos*: every failed order back in the queue, then a pass.
 #[tauri::command]
 pub async fn retry_all_failed(shell: State<'_, Shell>) -> Answer<usize> {
-    let count = shell.app.retry_all_failed().await.map_err(problem)?;
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    let count = profile.app.retry_all_failed().await.map_err(problem)?;
+    profile.runner.sync_now();
     Ok(count)
 }
 
 /// *Já conferi*: the merchant looked at the sale of an order changed after its import.
 #[tauri::command]
 pub fn check_changed(shell: State<'_, Shell>, order_id: u64) -> Answer<()> {
-    shell.app.check_changed(order_id).map_err(problem)
+    let profile = shell.shown();
+    profile.app.check_changed(order_id).map_err(problem)
 }
 
 #[tauri::command]
 pub fn support_report(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
-    shell.app.support_report(order_id).map_err(problem)
+    let profile = shell.shown();
+    profile.app.support_report(order_id).map_err(problem)
 }
 
 /// *O que vai acontecer*: what importing a waiting order would do, and why.
@@ -328,7 +445,8 @@ pub async fn order_plan(
     shell: State<'_, Shell>,
     order_id: u64,
 ) -> Answer<ponte_core::history::OrderPlan> {
-    shell.app.order_plan(order_id).await.map_err(problem)
+    let profile = shell.shown();
+    profile.app.order_plan(order_id).await.map_err(problem)
 }
 
 /// *Importar pedidos anteriores à ativação*: the preview; nothing is created.
@@ -338,8 +456,9 @@ pub async fn backfill_preview(
     from: String,
     to: String,
 ) -> Answer<ponte_core::history::BackfillPreview> {
-    let period = shell.app.period(&from, &to).map_err(problem)?;
-    shell.app.backfill_preview(&period).await.map_err(problem)
+    let profile = shell.shown();
+    let period = profile.app.period(&from, &to).map_err(problem)?;
+    profile.app.backfill_preview(&period).await.map_err(problem)
 }
 
 /// *Confirmar importação*: the period's orders queued, then a pass (its progress bar shows).
@@ -349,15 +468,17 @@ pub async fn backfill(
     from: String,
     to: String,
 ) -> Answer<ponte_core::store::Planned> {
-    let period = shell.app.period(&from, &to).map_err(problem)?;
-    let planned = shell.app.backfill(&period).await.map_err(problem)?;
-    shell.runner.sync_now();
+    let profile = shell.shown();
+    let period = profile.app.period(&from, &to).map_err(problem)?;
+    let planned = profile.app.backfill(&period).await.map_err(problem)?;
+    profile.runner.sync_now();
     Ok(planned)
 }
 
 #[tauri::command]
 pub fn backfills(shell: State<'_, Shell>) -> Answer<Vec<ponte_core::store::BackfillRecord>> {
-    shell.app.backfills().map_err(problem)
+    let profile = shell.shown();
+    profile.app.backfills().map_err(problem)
 }
 
 /// *Conferir período*: the period's paid orders against the sales in Conta Azul; reads only.
@@ -367,8 +488,9 @@ pub async fn reconcile(
     from: String,
     to: String,
 ) -> Answer<ponte_core::history::Reconciliation> {
-    let period = shell.app.period(&from, &to).map_err(problem)?;
-    shell.app.reconcile(&period).await.map_err(problem)
+    let profile = shell.shown();
+    let period = profile.app.period(&from, &to).map_err(problem)?;
+    profile.app.reconcile(&period).await.map_err(problem)
 }
 
 /// *Importar*: missing orders of a reconciliation queued (or recorded), then a pass.
@@ -379,13 +501,14 @@ pub async fn import_missing(
     to: String,
     order_ids: Vec<u64>,
 ) -> Answer<ponte_core::store::Planned> {
-    let period = shell.app.period(&from, &to).map_err(problem)?;
-    let planned = shell
+    let profile = shell.shown();
+    let period = profile.app.period(&from, &to).map_err(problem)?;
+    let planned = profile
         .app
         .import_missing(&period, &order_ids)
         .await
         .map_err(problem)?;
-    shell.runner.sync_now();
+    profile.runner.sync_now();
     Ok(planned)
 }
 
@@ -395,14 +518,16 @@ pub fn imported_per_day(
     shell: State<'_, Shell>,
     days: u32,
 ) -> Answer<Vec<ponte_core::app::DayCount>> {
-    shell.app.imported_per_day(days).map_err(problem)
+    let profile = shell.shown();
+    profile.app.imported_per_day(days).map_err(problem)
 }
 
 /// *Ver pedido na Nuvemshop*: the order's page in the store's admin, in the system browser;
 /// answers the address, which the window also shows.
 #[tauri::command]
 pub fn open_in_store(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
-    let status = shell.app.status().map_err(problem)?;
+    let profile = shell.shown();
+    let status = profile.app.status().map_err(problem)?;
     let base = status
         .nuvemshop
         .admin_orders_url
@@ -416,7 +541,8 @@ pub fn open_in_store(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
 /// answers where it was saved.
 #[tauri::command]
 pub async fn open_sale(shell: State<'_, Shell>, order_id: u64) -> Answer<String> {
-    let path = shell
+    let profile = shell.shown();
+    let path = profile
         .app
         .save_sale_pdf(order_id, None)
         .await
@@ -432,18 +558,21 @@ pub async fn open_sale(shell: State<'_, Shell>, order_id: u64) -> Answer<String>
 
 #[tauri::command]
 pub fn payments(shell: State<'_, Shell>) -> Answer<ponte_core::app::views::Payments> {
-    shell.app.payments_view().map_err(problem)
+    let profile = shell.shown();
+    profile.app.payments_view().map_err(problem)
 }
 
 #[tauri::command]
 pub fn set_payments(shell: State<'_, Shell>, mapping: PaymentMapping) -> Answer<()> {
-    shell.app.set_payment_mapping(&mapping).map_err(problem)
+    let profile = shell.shown();
+    profile.app.set_payment_mapping(&mapping).map_err(problem)
 }
 
 /// *Configurações › Produtos e pedidos*: what the merchant switched on beyond the article.
 #[tauri::command]
 pub fn options(shell: State<'_, Shell>) -> Answer<ponte_core::store::Options> {
-    Ok(shell.app.settings().map_err(problem)?.options)
+    let profile = shell.shown();
+    Ok(profile.app.settings().map_err(problem)?.options)
 }
 
 #[tauri::command]
@@ -452,23 +581,25 @@ pub fn set_options(
     match_by_sku: bool,
     write_owner_note: bool,
 ) -> Answer<ponte_core::store::Options> {
-    let before = shell.app.settings().map_err(problem)?.options;
+    let profile = shell.shown();
+    let before = profile.app.settings().map_err(problem)?.options;
     if before.match_by_sku != match_by_sku {
-        shell.app.set_match_by_sku(match_by_sku).map_err(problem)?;
+        profile.app.set_match_by_sku(match_by_sku).map_err(problem)?;
     }
     if before.write_owner_note != write_owner_note {
-        shell
+        profile
             .app
             .set_write_owner_note(write_owner_note)
             .map_err(problem)?;
     }
-    Ok(shell.app.settings().map_err(problem)?.options)
+    Ok(profile.app.settings().map_err(problem)?.options)
 }
 
 /// *Exportar planilha*: the list written to the Downloads folder; answers where.
 #[tauri::command]
 pub fn export_csv(shell: State<'_, Shell>, state: OrderState) -> Answer<String> {
-    shell
+    let profile = shell.shown();
+    profile
         .app
         .export_csv_file(state, None)
         .map(|path| path.display().to_string())
@@ -478,19 +609,22 @@ pub fn export_csv(shell: State<'_, Shell>, state: OrderState) -> Answer<String> 
 /// *Configurações › Pedidos LGPD*: what Nuvemshop asked for and what was done.
 #[tauri::command]
 pub fn lgpd(shell: State<'_, Shell>) -> Answer<ponte_core::app::views::Lgpd> {
-    shell.app.lgpd_view().map_err(problem)
+    let profile = shell.shown();
+    profile.app.lgpd_view().map_err(problem)
 }
 
 /// *Configurações › Diagnóstico*: the last run of `ponte doctor`, if any.
 #[tauri::command]
 pub fn diagnosis(shell: State<'_, Shell>) -> Answer<Option<ponte_core::doctor::Diagnosis>> {
-    shell.app.last_diagnosis().map_err(problem)
+    let profile = shell.shown();
+    profile.app.last_diagnosis().map_err(problem)
 }
 
 /// *Verificar agora*: asks both accounts, reading only.
 #[tauri::command]
 pub async fn run_doctor(shell: State<'_, Shell>) -> Answer<ponte_core::doctor::Diagnosis> {
-    shell.app.doctor().await.map_err(problem)
+    let profile = shell.shown();
+    profile.app.doctor().await.map_err(problem)
 }
 
 /// Where data requests are written: a folder the merchant picks in the system's own folder
@@ -502,6 +636,7 @@ pub async fn choose_lgpd_folder(
     shell: State<'_, Shell>,
     default: bool,
 ) -> Answer<Option<String>> {
+    let profile = shell.shown();
     let chosen = if default {
         None
     } else {
@@ -519,12 +654,12 @@ pub async fn choose_lgpd_folder(
             None => return Ok(None),
         }
     };
-    shell
+    profile
         .app
         .set_lgpd_folder(chosen.as_deref())
         .map_err(problem)?;
     Ok(Some(
-        shell
+        profile
             .app
             .lgpd_folder()
             .map_err(problem)?
@@ -535,7 +670,8 @@ pub async fn choose_lgpd_folder(
 
 #[tauri::command]
 pub async fn confirm_store_erasure(shell: State<'_, Shell>) -> Answer<u64> {
-    shell.app.confirm_store_erasure().await.map_err(problem)
+    let profile = shell.shown();
+    profile.app.confirm_store_erasure().await.map_err(problem)
 }
 
 /// *Configurações › Sobre o Ponte*.
@@ -549,7 +685,7 @@ pub struct About {
 pub fn about(handle: AppHandle, shell: State<'_, Shell>) -> Answer<About> {
     Ok(About {
         version: handle.package_info().version.to_string(),
-        autostart: crate::autostart::state(&shell.app),
+        autostart: crate::autostart::state(&shell.profiles.main().app),
     })
 }
 
@@ -561,7 +697,7 @@ fn shell_problem(message: &str, error: impl std::fmt::Display) -> Problem {
 /// *Iniciar o Ponte com o computador*.
 #[tauri::command]
 pub fn set_autostart(shell: State<'_, Shell>, enabled: bool) -> Answer<crate::autostart::State> {
-    crate::autostart::set(&shell.app, enabled).map_err(|failure| match failure {
+    crate::autostart::set(&shell.profiles.main().app, enabled).map_err(|failure| match failure {
         crate::autostart::Failure::Merchant(message) => shell_problem(message, message),
         crate::autostart::Failure::System(error) => {
             shell_problem(ponte_core::problem::AUTOSTART_FAILED, error)
@@ -592,7 +728,7 @@ pub async fn install_update(handle: AppHandle, shell: State<'_, Shell>) -> Answe
         .download(|_, _| {}, || {})
         .await
         .map_err(|e| failed(&e))?;
-    shell.runner.stop_and_wait().await;
+    shell.stop_and_wait().await;
     if let Err(error) = update.install(bytes) {
         // The scheduler has stopped: Ponte restarts in the version it has, and syncs again.
         tracing::error!(%error, "{}", ponte_core::problem::UPDATE_INSTALL_FAILED);
@@ -615,7 +751,7 @@ mod tests {
     }
 
     /// The window's script, every module of it.
-    const SCRIPT: [&str; 8] = [
+    const SCRIPT: [&str; 9] = [
         include_str!("../../ui/dates.js"),
         include_str!("../../ui/dom.js"),
         include_str!("../../ui/plans.js"),
@@ -623,6 +759,7 @@ mod tests {
         include_str!("../../ui/dashboard.js"),
         include_str!("../../ui/period.js"),
         include_str!("../../ui/settings.js"),
+        include_str!("../../ui/stores.js"),
         include_str!("../../ui/main.js"),
     ];
 

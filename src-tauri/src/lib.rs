@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod links;
 mod navigation;
+mod profiles;
 mod runner;
 mod startup;
 mod tray;
@@ -26,13 +27,18 @@ mod demo {
         pub async fn start() -> Result<Demo, Box<dyn std::error::Error>> {
             Err(ponte_core::problem::NO_DEMO_IN_THIS_BUILD.into())
         }
+
+        pub async fn another_store(
+            &self,
+            _name: &ponte_core::profiles::ProfileName,
+        ) -> Result<ponte_core::Config, String> {
+            Err(ponte_core::problem::NO_DEMO_IN_THIS_BUILD.into())
+        }
     }
 }
 
 use std::sync::Arc;
 
-use ponte_core::lock::DataDirLock;
-use ponte_core::App;
 use tauri::{Manager, RunEvent, WindowEvent};
 
 /// Started with the computer (autostart): Ponte opens hidden, in the tray.
@@ -42,16 +48,58 @@ pub const FORGET_KEYCHAIN_FLAG: &str = "--forget-keychain";
 
 /// What the commands share.
 pub struct Shell {
-    pub app: Arc<App>,
-    pub runner: runner::Runner,
+    /// Every profile, each at work; the window shows one.
+    pub profiles: profiles::Profiles,
+    /// What a profile added from the window is configured from (the first one's).
+    pub config: ponte_core::Config,
     pub demo: Option<demo::Demo>,
     /// A new version found, waiting for the merchant's word.
     pub update: updates::Offered,
     /// A `ponte://` link refused, waiting for the window.
     pub link_notice: links::Notice,
-    /// Connects waiting for the browser, each one the merchant may cancel.
-    pub connecting: commands::Connecting,
-    _lock: DataDirLock,
+}
+
+impl Shell {
+    /// The profile the window shows.
+    pub fn shown(&self) -> Arc<profiles::Profile> {
+        self.profiles.shown()
+    }
+
+    /// Every profile stops between two orders; waits until all have (*Sair*, updates).
+    pub async fn stop_and_wait(&self) {
+        let all = self.profiles.all();
+        for profile in &all {
+            profile.runner.stop();
+        }
+        for profile in &all {
+            profile.runner.stop_and_wait().await;
+        }
+    }
+}
+
+/// Opens the profiles other than the first one, each with its lock; one another program holds
+/// (a `ponte sync --profile`) or that fails to open is left closed, and said in the log.
+fn open_other_profiles(handle: &tauri::AppHandle, config: &ponte_core::Config) -> Vec<Arc<profiles::Profile>> {
+    let names = match ponte_core::profiles::list(&config.base_dir) {
+        Ok(names) => names,
+        Err(error) => {
+            tracing::warn!(%error, "the profiles were not listed");
+            return Vec::new();
+        }
+    };
+    names
+        .into_iter()
+        .filter(|name| *name != config.profile)
+        .filter_map(|name| {
+            match startup::lock_and_open(&config.clone().for_profile(name.clone())) {
+                Ok((lock, app)) => Some(profiles::Profile::start(handle, lock, app)),
+                Err(problem) => {
+                    tracing::warn!(profile = %name, code = problem.code.as_str(), "{}", problem.message);
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 pub fn show_main_window(handle: &tauri::AppHandle) {
@@ -126,25 +174,27 @@ pub fn run() {
                     }
                 },
             };
-            let app = Arc::new(app);
             // The demo's ledger is not the merchant's: it leaves the system's entry alone.
             if prepared.demo.is_none() {
                 autostart::reconcile(&app);
             }
             tray::open_on_click(tauri_app.handle());
-            let runner = runner::Runner::start(tauri_app.handle().clone(), app.clone());
+            let handle = tauri_app.handle().clone();
+            let first = profiles::Profile::start(&handle, lock, app);
+            let all = profiles::Profiles::new(first);
+            for other in open_other_profiles(&handle, &prepared.config) {
+                all.insert(other);
+            }
             tauri_app.manage(Shell {
-                app: app.clone(),
-                runner,
+                profiles: all,
+                config: prepared.config.clone(),
                 demo: prepared.demo,
                 update: Default::default(),
                 link_notice: Default::default(),
-                connecting: Default::default(),
-                _lock: lock,
             });
             updates::watch(tauri_app.handle().clone());
             links::watch(tauri_app.handle());
-            tray::build(tauri_app, app)?;
+            tray::build(tauri_app)?;
             if hidden {
                 if let Some(window) = tauri_app.get_webview_window("main") {
                     let _ = window.hide();
@@ -161,6 +211,8 @@ pub fn run() {
                 hide_main_window(window);
                 let shell = window.state::<Shell>();
                 if shell
+                    .profiles
+                    .main()
                     .app
                     .store()
                     .first_time("close_to_tray_notice")
@@ -181,7 +233,9 @@ pub fn run() {
             if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 tracing::info!(window = webview.label(), "page loaded");
                 if let Some(shell) = webview.try_state::<Shell>() {
-                    shell.runner.page_loaded();
+                    for profile in shell.profiles.all() {
+                        profile.runner.page_loaded();
+                    }
                 }
             }
         })
@@ -203,7 +257,7 @@ pub fn run() {
             let handle = handle.clone();
             tauri::async_runtime::spawn(async move {
                 if let Some(shell) = handle.try_state::<Shell>() {
-                    shell.runner.stop_and_wait().await;
+                    shell.stop_and_wait().await;
                 }
                 tracing::info!("Ponte is closing");
                 handle.exit(0);

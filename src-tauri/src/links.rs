@@ -57,7 +57,7 @@ fn follow(handle: &AppHandle, url: tauri::Url) {
         let Some(shell) = handle.try_state::<Shell>() else {
             return;
         };
-        match shell.app.return_through_link(url.as_str()).await {
+        match return_to_its_profile(&shell, url.as_str()).await {
             Ok(service) => tracing::info!(service = service.name(), "connected through a link"),
             Err(error) => {
                 tracing::warn!(%error, "a ponte:// link was refused");
@@ -66,4 +66,27 @@ fn follow(handle: &AppHandle, url: tauri::Url) {
             }
         }
     });
+}
+
+/// The way back belongs to the connect waiting in one profile: the shown one first.
+async fn return_to_its_profile(
+    shell: &Shell,
+    link: &str,
+) -> ponte_core::error::Result<ponte_core::error::Service> {
+    let shown = shell.shown();
+    let mut outcome = shown.app.return_through_link(link).await;
+    for profile in shell.profiles.all() {
+        if !matches!(
+            outcome,
+            Err(ponte_core::Error::ReturnCode(
+                ponte_core::error::ReturnCodeRefusal::NotThisConnect
+            ))
+        ) {
+            break;
+        }
+        if profile.name() != shown.name() {
+            outcome = profile.app.return_through_link(link).await;
+        }
+    }
+    outcome
 }

@@ -14,9 +14,15 @@ pub use ponte_core::scheduler::Schedule;
 /// The core's scheduler, with its schedule and the engine's events forwarded to the window.
 pub struct Runner {
     scheduler: Arc<Scheduler>,
-    running: std::sync::Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    running: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// What follows the profile beside the passes (events to the window, the schedule, instant
+    /// import): ended once the passes have, so that nothing holds the profile's ledger open
+    /// (a profile removed from the window is deleted right after; Windows deletes no open file).
+    beside: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
     page_loaded: Arc<tokio::sync::Notify>,
 }
+
+type JoinHandle<T> = tauri::async_runtime::JoinHandle<T>;
 
 /// The first pass waits for the window's page (at most this long, for a start in the tray),
 /// so that it does not compete with the WebView's own start on a two-core machine.
@@ -24,7 +30,10 @@ const FIRST_PASS_WAITS_AT_MOST: std::time::Duration = std::time::Duration::from_
 
 pub const EVENT: &str = "ponte://event";
 pub const SCHEDULE: &str = "ponte://schedule";
+/// Something changed in a profile the window does not show: its switcher and overview follow.
+pub const OTHER_PROFILE: &str = "ponte://other-profile";
 
+use crate::profiles::titled;
 use crate::tray::{notify, notify_order};
 
 /// An order that failed, as its notification names it.
@@ -53,8 +62,9 @@ struct FailureNotice {
 }
 
 impl FailureNotice {
-    fn show(&self, handle: &AppHandle) {
-        notify_order(handle, &self.title, &self.body, self.opens);
+    fn show(&self, handle: &AppHandle, app: &App) {
+        let title = titled(handle, app, &self.title);
+        notify_order(handle, &app.config.profile, &title, &self.body, self.opens);
     }
 }
 
@@ -98,13 +108,23 @@ impl Failures {
     }
 }
 
+/// Whether the window shows `app`'s profile (before the shell is managed: the first one is).
+fn shown(handle: &AppHandle, app: &App) -> bool {
+    use tauri::Manager;
+    handle
+        .try_state::<crate::Shell>()
+        .is_none_or(|shell| shell.profiles.is_shown(&app.config.profile))
+}
+
 impl Runner {
     pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
         let scheduler = Scheduler::new(app.clone());
 
         let mut events = app.subscribe();
         let forward = handle.clone();
-        tauri::async_runtime::spawn(async move {
+        let told = app.clone();
+        let forwarding = tauri::async_runtime::spawn(async move {
+            let app = told;
             let mut failures = Failures::default();
             loop {
                 let event = match events.recv().await {
@@ -130,17 +150,17 @@ impl Runner {
                             message: problem.code.message(),
                         };
                         if let Some(notice) = failures.failed(failed) {
-                            notice.show(&forward);
+                            notice.show(&forward, &app);
                         }
                     }
                     Event::SyncFinished => {
                         if let Some(notice) = failures.pass_finished() {
-                            notice.show(&forward);
+                            notice.show(&forward, &app);
                         }
                     }
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
-                        ponte_core::problem::integration_label(false),
+                        &titled(&forward, &app, ponte_core::problem::integration_label(false)),
                         &problem.message,
                     ),
                     Event::ChangedAfterImport {
@@ -149,31 +169,56 @@ impl Runner {
                         message,
                     } => notify_order(
                         &forward,
-                        &ponte_core::problem::order_changed_title(*number),
+                        &app.config.profile,
+                        &titled(
+                            &forward,
+                            &app,
+                            &ponte_core::problem::order_changed_title(*number),
+                        ),
                         message,
                         *order_id,
                     ),
                     _ => {}
                 }
-                let _ = forward.emit(EVENT, &event);
+                let progress = matches!(event, Event::Progress { .. });
+                if shown(&forward, &app) {
+                    let _ = forward.emit(EVENT, &event);
+                } else if !progress {
+                    // A pass's progress in another profile changes nothing its summary shows.
+                    let _ = forward.emit(OTHER_PROFILE, ());
+                }
+                // Nor anything a tray line shows: one read per order is enough (its
+                // OrderChanged).
+                if !progress {
+                    crate::tray::follow(&forward);
+                }
             }
         });
 
         let mut schedules = scheduler.subscribe();
-        tauri::async_runtime::spawn(async move {
+        let scheduled = app.clone();
+        let scheduling = tauri::async_runtime::spawn(async move {
             while let Ok(schedule) = schedules.recv().await {
-                let _ = handle.emit(SCHEDULE, &schedule);
+                if shown(&handle, &scheduled) {
+                    let _ = handle.emit(SCHEDULE, &schedule);
+                }
             }
         });
 
+        let beside = Arc::new(std::sync::Mutex::new(vec![forwarding, scheduling]));
         let page_loaded = Arc::new(tokio::sync::Notify::new());
         let loaded = page_loaded.clone();
         let running = scheduler.clone();
+        let listeners = beside.clone();
         let run = tauri::async_runtime::spawn(async move {
             let _ = tokio::time::timeout(FIRST_PASS_WAITS_AT_MOST, loaded.notified()).await;
             // Instant import: the broker's events wake the scheduler; LGPD requests are
             // carried out.
-            tauri::async_runtime::spawn(ponte_core::instant::listen(running.clone()));
+            let listening = tauri::async_runtime::spawn(ponte_core::instant::listen(running.clone()));
+            listeners
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(listening);
             running
                 .run(|turn| {
                     match turn {
@@ -188,6 +233,7 @@ impl Runner {
         Runner {
             scheduler,
             running: std::sync::Mutex::new(Some(run)),
+            beside,
             page_loaded,
         }
     }
@@ -197,12 +243,25 @@ impl Runner {
         self.page_loaded.notify_one();
     }
 
+    /// Asks the scheduler to stop between two orders, without waiting.
+    pub fn stop(&self) {
+        self.scheduler.stop();
+    }
+
     /// Stops between two orders and waits until it has: *Sair* and updates call it.
     pub async fn stop_and_wait(&self) {
         self.scheduler.stop();
         let run = self.running.lock().ok().and_then(|mut run| run.take());
         if let Some(run) = run {
             let _ = run.await;
+        }
+        for task in self
+            .beside
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            task.abort();
         }
     }
 

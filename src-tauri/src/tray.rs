@@ -1,19 +1,20 @@
 //! The tray: what state Ponte is in (on, off, orders waiting for the merchant, an account to
-//! connect again), in its line and in its icon (`tray_icon`), and *Abrir*,
+//! connect again), in a line per profile (naming its store when there are several) and in its
+//! icon (`tray_icon`, the most urgent of them), and *Abrir*,
 //! *Sincronizar agora*, *Sair*; a new version, once found, as *Instalar a versão …* (the window,
 //! where the merchant confirms). *Sair* waits for the order being imported, never leaving a sale
 //! half-sent.
 
-use std::sync::Arc;
-
+use ponte_core::app::profiles::title_of;
 use ponte_core::app::TrayState;
-use ponte_core::App;
+use ponte_core::profiles::ProfileName;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
-use tauri::tray::TrayIconBuilder;
+use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
+use crate::profiles::Profiles;
 use crate::tray_icon::{self, Pixels};
 use crate::Shell;
 
@@ -24,15 +25,23 @@ pub fn notify(handle: &AppHandle, title: &str, body: &str) {
     show(handle.notification().builder().title(title).body(body));
 }
 
-/// A notification about one order: a click on it opens the window at the order's card.
-pub fn notify_order(handle: &AppHandle, title: &str, body: &str, order_id: u64) {
+/// A notification about one order of `profile`: a click on it opens the window at the order's
+/// card, in that profile.
+pub fn notify_order(
+    handle: &AppHandle,
+    profile: &ProfileName,
+    title: &str,
+    body: &str,
+    order_id: u64,
+) {
     show(
         handle
             .notification()
             .builder()
             .title(title)
             .body(body)
-            .extra("order_id", order_id),
+            .extra("order_id", order_id)
+            .extra("profile", profile.as_str()),
     );
 }
 
@@ -43,8 +52,8 @@ fn show(notification: tauri_plugin_notification::NotificationBuilder<tauri::Wry>
 }
 
 /// A click on one of Ponte's notifications brings the window forward, at the order's card
-/// when it names one. Registered before the first notification: those shown earlier report
-/// no click.
+/// (in its profile) when it names one. Registered before the first notification: those shown
+/// earlier report no click.
 pub fn open_on_click(handle: &AppHandle) {
     let opener = handle.clone();
     let registered = handle.notification().on_action(move |performed| {
@@ -52,11 +61,20 @@ pub fn open_on_click(handle: &AppHandle) {
             return;
         }
         crate::show_main_window(&opener);
-        let order = performed
-            .notification()
-            .and_then(|notification| notification.extra().get("order_id"))
+        let extra = performed.notification().map(|n| n.extra().clone());
+        let order = extra
+            .as_ref()
+            .and_then(|extra| extra.get("order_id"))
             .and_then(serde_json::Value::as_u64);
-        tracing::info!(order, "notification clicked");
+        let profile = extra
+            .as_ref()
+            .and_then(|extra| extra.get("profile"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|name| ProfileName::parse(name).ok());
+        tracing::info!(order, profile = ?profile.as_ref().map(ProfileName::as_str), "notification clicked");
+        if let (Some(profile), Some(shell)) = (profile, opener.try_state::<Shell>()) {
+            let _ = shell.profiles.show(&profile);
+        }
         if let Some(order) = order {
             let _ = opener.emit(OPEN_ORDER, order);
         }
@@ -66,15 +84,31 @@ pub fn open_on_click(handle: &AppHandle) {
     }
 }
 
-/// The line the tray shows, in the merchant's words, and the state its icon shows.
-fn state_of(app: &App) -> (String, TrayState) {
-    match app.status() {
-        Ok(status) => (status.line(), status.tray_state()),
-        Err(error) => {
-            tracing::warn!(%error, "the tray cannot read the status");
-            ("Ponte".into(), TrayState::Fine)
-        }
-    }
+/// Each profile's line for the tray, in the merchant's words (the store named when there are
+/// several), and the state its icon shows.
+fn lines_of(profiles: &Profiles) -> (Vec<String>, TrayState) {
+    let all = profiles.all();
+    let several = all.len() > 1;
+    let mut states = Vec::new();
+    let lines = all
+        .iter()
+        .map(|profile| match profile.app.status() {
+            Ok(status) => {
+                states.push(status.tray_state());
+                if several {
+                    let title = title_of(profile.name(), status.nuvemshop.store_name.as_deref());
+                    format!("{title}: {}", status.line())
+                } else {
+                    status.line()
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the tray cannot read the status");
+                "Ponte".into()
+            }
+        })
+        .collect();
+    (lines, TrayState::of_all(states))
 }
 
 /// The app's icon, in each state's dress.
@@ -98,14 +132,21 @@ impl Icons {
     }
 }
 
-/// The menu, kept to add the update's line once a version is found.
+/// The tray, kept to follow the profiles: one state line each, the icon for all of them, the
+/// update's line once a version is found.
 pub struct TrayMenu {
     menu: Menu<tauri::Wry>,
+    tray: TrayIcon<tauri::Wry>,
+    icons: Icons,
+    /// The state lines at the top of the menu, one per profile.
+    lines: std::sync::Mutex<Vec<MenuItem<tauri::Wry>>>,
+    /// The icon's state now.
+    shown: std::sync::Mutex<TrayState>,
     update: MenuItem<tauri::Wry>,
     update_shown: std::sync::atomic::AtomicBool,
 }
 
-/// A new version found: the tray offers it (below the state line) until Ponte restarts.
+/// A new version found: the tray offers it (below the state lines) until Ponte restarts.
 pub fn offer_update(handle: &AppHandle, version: &str) {
     let Some(tray) = handle.try_state::<TrayMenu>() else {
         return;
@@ -117,28 +158,83 @@ pub fn offer_update(handle: &AppHandle, version: &str) {
         .update_shown
         .swap(true, std::sync::atomic::Ordering::SeqCst)
     {
-        if let Err(error) = tray.menu.insert(&tray.update, 1) {
+        let below = tray.lines.lock().unwrap_or_else(|p| p.into_inner()).len();
+        if let Err(error) = tray.menu.insert(&tray.update, below) {
             tracing::warn!(%error, "the tray does not offer the update");
         }
     }
 }
 
-pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
-    let (line, mut shown) = state_of(&app);
+/// The lines and the icon follow the profiles' ledgers and settings: each runner calls this
+/// after its profile's events, and the shell when a profile is added or removed.
+pub fn follow(handle: &AppHandle) {
+    let (Some(tray), Some(shell)) = (handle.try_state::<TrayMenu>(), handle.try_state::<Shell>())
+    else {
+        return;
+    };
+    let (texts, now) = lines_of(&shell.profiles);
+    {
+        let mut lines = tray.lines.lock().unwrap_or_else(|p| p.into_inner());
+        if lines.len() != texts.len() {
+            for line in lines.drain(..) {
+                let _ = tray.menu.remove(&line);
+            }
+            for (at, text) in texts.iter().enumerate() {
+                match MenuItem::with_id(handle, format!("state-{at}"), text, false, None::<&str>) {
+                    Ok(line) => {
+                        let _ = tray.menu.insert(&line, at);
+                        lines.push(line);
+                    }
+                    Err(error) => tracing::warn!(%error, "a tray line was not made"),
+                }
+            }
+        } else {
+            for (line, text) in lines.iter().zip(&texts) {
+                let _ = line.set_text(text);
+            }
+        }
+    }
+    let _ = tray.tray.set_tooltip(Some(tooltip(&texts)));
+    let mut shown = tray.shown.lock().unwrap_or_else(|p| p.into_inner());
+    if now != *shown {
+        *shown = now;
+        if let Err(error) = tray.tray.set_icon(tray.icons.get(now)) {
+            tracing::warn!(%error, "the tray icon was not changed");
+        }
+        // The window tests read this line: the tray itself is out of their sight.
+        tracing::info!(state = ?now, "tray icon");
+    }
+}
+
+fn tooltip(lines: &[String]) -> String {
+    format!("Ponte — {}", lines.join("\n"))
+}
+
+/// Built once the shell (the profiles) is managed.
+pub fn build(tauri_app: &tauri::App) -> tauri::Result<()> {
+    let (texts, shown) = lines_of(&tauri_app.state::<Shell>().profiles);
     let icons = Icons::of(tauri_app);
-    let state = MenuItem::with_id(tauri_app, "state", &line, false, None::<&str>)?;
+    let mut lines = Vec::new();
+    for (at, text) in texts.iter().enumerate() {
+        lines.push(MenuItem::with_id(
+            tauri_app,
+            format!("state-{at}"),
+            text,
+            false,
+            None::<&str>,
+        )?);
+    }
     let open = MenuItem::with_id(tauri_app, "open", "Abrir", true, None::<&str>)?;
     let sync = MenuItem::with_id(tauri_app, "sync", "Sincronizar agora", true, None::<&str>)?;
     let quit = MenuItem::with_id(tauri_app, "quit", "Sair", true, None::<&str>)?;
     let update = MenuItem::with_id(tauri_app, "update", "", true, None::<&str>)?;
-    let menu = Menu::with_items(tauri_app, &[&state, &open, &sync, &quit])?;
-    tauri_app.manage(TrayMenu {
-        menu: menu.clone(),
-        update,
-        update_shown: Default::default(),
-    });
+    let menu = Menu::new(tauri_app)?;
+    for line in &lines {
+        menu.append(line)?;
+    }
+    menu.append_items(&[&open, &sync, &quit])?;
     let mut tray = TrayIconBuilder::with_id("ponte")
-        .tooltip(format!("Ponte — {line}"))
+        .tooltip(tooltip(&texts))
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_tray_icon_event(|tray, event| {
@@ -154,12 +250,16 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
         .on_menu_event(|handle, event| match event.id.as_ref() {
             // The window shows the banner with *Instalar e reiniciar*: the merchant's word.
             "open" | "update" => crate::show_main_window(handle),
-            "sync" => handle.state::<Shell>().runner.sync_now(),
+            "sync" => {
+                for profile in handle.state::<Shell>().profiles.all() {
+                    profile.runner.sync_now();
+                }
+            }
             "quit" => {
                 let handle = handle.clone();
                 tauri::async_runtime::spawn(async move {
-                    // After the order being imported, never in the middle of a sale.
-                    handle.state::<Shell>().runner.stop_and_wait().await;
+                    // After the orders being imported, never in the middle of a sale.
+                    handle.state::<Shell>().stop_and_wait().await;
                     handle.exit(0);
                 });
             }
@@ -170,30 +270,14 @@ pub fn build(tauri_app: &mut tauri::App, app: Arc<App>) -> tauri::Result<()> {
     }
     let tray = tray.build(tauri_app)?;
     tracing::info!(state = ?shown, "tray icon");
-
-    // The state line follows the ledger and the settings.
-    let mut events = app.subscribe();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                // A pass's progress changes no count the line shows: one read per order is
-                // enough (its OrderChanged).
-                Ok(ponte_core::sync::Event::Progress { .. }) => continue,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            }
-            let (line, now) = state_of(&app);
-            let _ = state.set_text(&line);
-            let _ = tray.set_tooltip(Some(format!("Ponte — {line}")));
-            if now != shown {
-                shown = now;
-                if let Err(error) = tray.set_icon(icons.get(now)) {
-                    tracing::warn!(%error, "the tray icon was not changed");
-                }
-                // The window tests read this line: the tray itself is out of their sight.
-                tracing::info!(state = ?now, "tray icon");
-            }
-        }
+    tauri_app.manage(TrayMenu {
+        menu,
+        tray,
+        icons,
+        lines: std::sync::Mutex::new(lines),
+        shown: std::sync::Mutex::new(shown),
+        update,
+        update_shown: Default::default(),
     });
     Ok(())
 }

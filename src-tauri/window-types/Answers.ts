@@ -19,6 +19,10 @@ import type { UpdateCheck } from "./UpdateCheck";
 /** What each command answers the window with. */
 export type Answers = {
   overview: Overview;
+  show_profile: null;
+  add_store: string;
+  store_removal: string;
+  remove_store: null;
   connect: boolean;
   cancel_connect: boolean;
   connect_with_pairing_code: null;

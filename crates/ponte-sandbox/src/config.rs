@@ -57,6 +57,8 @@ pub struct ContaAzulConfig {
     /// Whether the real portal does so is UNCONFIRMED: Ponte in production never relies on it.
     pub allow_loopback_redirect: bool,
     pub company_name: String,
+    /// The company's CNPJ, as `conta-conectada` answers it: what tells two companies apart.
+    pub company_document: String,
     pub access_token_ttl: Duration,
     pub code_ttl: Duration,
     pub requests_per_second: u32,
@@ -154,6 +156,7 @@ impl SandboxConfig {
                 redirect_uri: format!("http://127.0.0.1:{redirect_port}/callback/contaazul"),
                 allow_loopback_redirect: true,
                 company_name: "Empresa Demonstração Ltda".into(),
+                company_document: "11.222.333/0001-81".into(),
                 access_token_ttl: Duration::from_secs(3600),
                 code_ttl: Duration::from_secs(180),
                 requests_per_second: 10,

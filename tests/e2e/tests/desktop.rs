@@ -1531,3 +1531,170 @@ async fn started_with_the_computer_ponte_stays_in_the_tray() {
     assert!(app.try_wait().unwrap().is_none(), "and Ponte keeps running");
     let _ = app.kill().await;
 }
+
+/// The demo's two steps and the activation, for the store the window shows.
+async fn connect_demo_store(desktop: &Desktop) {
+    desktop.click("button[data-account=\"nuvemshop\"]").await;
+    desktop.consent("nuvemshop").await;
+    desktop
+        .wait_text(
+            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
+            "Conectado",
+        )
+        .await;
+    desktop.click("button[data-account=\"contaazul\"]").await;
+    desktop.consent("contaazul").await;
+    desktop.wait_text("#activate-seller", "Ana Souza").await;
+    desktop.click("#activate").await;
+    desktop.wait_visible("#screen-dashboard", true).await;
+}
+
+/// A figure *Todas as lojas* shows for `profile` (`imported-today`, `failed`).
+async fn store_figure(desktop: &Desktop, profile: &str, figure: &str) -> u64 {
+    desktop
+        .text(&format!(
+            ".store-card[data-profile=\"{profile}\"] [data-figure=\"{figure}\"]"
+        ))
+        .await
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Issue 26: a merchant adds a second store in the window and sees both import side by side;
+/// the switcher opens each, *Todas as lojas* shows each one's day, a store that needs the
+/// merchant is seen from the other, and a store removed says first what it keeps.
+#[tokio::test]
+async fn a_second_store_is_added_in_the_window_and_both_import_side_by_side() {
+    let bus = SessionBus::start().await;
+    let notifications = NotificationServer::start(&bus).await;
+    let desktop = Desktop::start_with(
+        &["--sandbox"],
+        &[
+            ("PONTE_DEMO_EVERY", "1".into()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.clone()),
+        ],
+    )
+    .await;
+    connect_demo_store(&desktop).await;
+    // One store: only *Adicionar loja*, no switcher.
+    desktop.wait_visible("#add-store", true).await;
+    assert!(!desktop.visible("#store-switch").await);
+    desktop.click("#add-store").await;
+
+    // The new store at its first step, saying what it is.
+    desktop.wait_visible("#screen-connect", true).await;
+    desktop.wait_visible("#new-store-note", true).await;
+    desktop
+        .wait_text("#store-switch", "Nova loja (loja-2)")
+        .await;
+    desktop.snapshot("new-store-connect").await;
+    connect_demo_store(&desktop).await;
+    desktop
+        .wait_text("#store-switch", "Loja Demonstração 2")
+        .await;
+    desktop.wait_text("#toggle-label", "Integração ativada").await;
+
+    // Both import side by side: each card counts its own sales of the day.
+    desktop.click("#stores-all").await;
+    desktop.wait_visible("#screen-stores", true).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let first = store_figure(&desktop, "principal", "imported-today").await;
+        let second = store_figure(&desktop, "loja-2", "imported-today").await;
+        if first >= 2 && second >= 2 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            desktop.snapshot("all-stores-not-importing").await;
+            panic!(
+                "both stores did not import: {first} and {second}; {:?}",
+                desktop.text("#store-cards").await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    desktop
+        .wait_text(
+            ".store-card[data-profile=\"loja-2\"]",
+            "Conta Azul: Empresa Demonstração 2",
+        )
+        .await;
+    desktop
+        .wait_text(
+            ".store-card[data-profile=\"principal\"] h2",
+            "Loja Demonstração",
+        )
+        .await;
+    desktop.snapshot("all-stores").await;
+    // The demo stores sell an order now and then that cannot be imported: its notification
+    // says which store.
+    notifications.wait_for("Loja Demonstração 2 · ").await;
+    let violations = desktop.audit("all-stores").await;
+    assert!(violations.is_empty(), "{violations:#?}");
+
+    // The first store opens from its card, at its dashboard.
+    desktop
+        .click(".store-card[data-profile=\"principal\"] button")
+        .await;
+    desktop.wait_visible("#screen-dashboard", true).await;
+    desktop.wait_text("#toggle-label", "Integração ativada").await;
+    desktop
+        .client
+        .execute(
+            "const s = document.getElementById('store-switch'); s.value = 'loja-2'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    // The second store's Conta Azul disconnected: it needs the merchant, seen from the first.
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop.wait_text("#store-id", "Loja Demonstração 2").await;
+    desktop
+        .click("button[data-account-action=\"contaazul\"]")
+        .await;
+    desktop
+        .client
+        .execute(
+            "const s = document.getElementById('store-switch'); s.value = 'principal'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    desktop.wait_text("#stores-attention", "1").await;
+    desktop
+        .wait_text("#store-switch", "Loja Demonstração 2 — precisa de atenção")
+        .await;
+    desktop.snapshot("other-store-needs-attention").await;
+
+    // Removed from its Configurações: first what goes and what stays.
+    desktop
+        .client
+        .execute(
+            "const s = document.getElementById('store-switch'); s.value = 'loja-2'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    desktop.wait_visible("#disabled-banner", true).await;
+    desktop.click(".tab[data-tab=\"settings\"]").await;
+    desktop.click("#remove-store").await;
+    desktop
+        .wait_text(
+            "#remove-notice",
+            "Nada muda na Nuvemshop (Loja Demonstração 2) nem na Conta Azul",
+        )
+        .await;
+    desktop.snapshot("remove-store").await;
+    desktop.click("#remove-confirmed").await;
+    desktop.wait_log("store removed profile=loja-2").await;
+    desktop.wait_visible("#stores-all", false).await;
+    desktop.wait_visible("#screen-dashboard", true).await;
+    let left = desktop.text("#add-store").await;
+    assert_eq!(left, "Adicionar loja", "one store again: no switcher");
+    assert!(!desktop.visible("#store-switch").await);
+    desktop.end().await;
+}

@@ -15,6 +15,8 @@ pub struct ProfileSummary {
     pub name: ProfileName,
     /// The data directory a Ponte without profiles used.
     pub default: bool,
+    /// What the switcher, the tray and notifications call it ([`title_of`]).
+    pub title: String,
     pub store_name: Option<String>,
     pub company_name: Option<String>,
     pub enabled: bool,
@@ -33,6 +35,16 @@ impl Serialize for ProfileName {
     }
 }
 
+/// What the window's switcher, the tray and notifications call a profile: its store, once
+/// connected.
+pub fn title_of(name: &ProfileName, store_name: Option<&str>) -> String {
+    match store_name {
+        Some(store) => store.to_string(),
+        None if name.is_default() => "Loja principal".to_string(),
+        None => format!("Nova loja ({name})"),
+    }
+}
+
 impl App {
     /// This profile at a glance.
     pub fn summary(&self) -> Result<ProfileSummary> {
@@ -41,6 +53,7 @@ impl App {
         Ok(ProfileSummary {
             name: self.config.profile.clone(),
             default: self.config.profile.is_default(),
+            title: title_of(&self.config.profile, status.nuvemshop.store_name.as_deref()),
             store_name: status.nuvemshop.store_name.clone(),
             company_name: status.contaazul.company_name.clone(),
             enabled: status.enabled,
@@ -67,23 +80,28 @@ pub fn add(config: &Config, name: &ProfileName) -> Result<App> {
     App::open(config.clone().for_profile(name.clone()))
 }
 
-/// What removing a profile takes from this computer, as the confirmation says it.
+/// What removing a profile takes from this computer, as the confirmation says it: the store
+/// by its name (the merchant's word), the profile's beside it.
 pub fn removal_notice(summary: &ProfileSummary) -> String {
+    let which = match &summary.store_name {
+        Some(store) => format!("a loja {store} (perfil {})", summary.name),
+        None => format!("o perfil {}", summary.name),
+    };
     format!(
-        "Remover o perfil {} apaga deste computador o histórico de pedidos, as configurações e \
-         o acesso às contas dele. {}",
-        summary.name,
+        "Remover {which} do Ponte apaga deste computador o histórico de pedidos, as \
+         configurações e o acesso às contas. {}",
         what_removal_keeps(summary)
     )
 }
 
 /// What removing a profile keeps: everything in both accounts.
 pub fn what_removal_keeps(summary: &ProfileSummary) -> String {
-    let store = summary.store_name.as_deref().unwrap_or("a loja");
-    let company = summary.company_name.as_deref().unwrap_or("a empresa");
+    let named = |name: &Option<String>| name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
     format!(
-        "Nada muda na Nuvemshop ({store}) nem na Conta Azul ({company}): os pedidos e as \
-         vendas já importadas continuam lá."
+        "Nada muda na Nuvemshop{} nem na Conta Azul{}: os pedidos e as vendas já importadas \
+         continuam lá.",
+        named(&summary.store_name),
+        named(&summary.company_name)
     )
 }
 
@@ -108,4 +126,42 @@ pub async fn remove(config: &Config, name: &ProfileName) -> Result<()> {
         // file that is open.
     }
     profiles::remove(&config.base_dir, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(store: Option<&str>, company: Option<&str>) -> ProfileSummary {
+        let name = ProfileName::parse("loja-2").unwrap();
+        ProfileSummary {
+            title: title_of(&name, store),
+            name,
+            default: false,
+            store_name: store.map(str::to_string),
+            company_name: company.map(str::to_string),
+            enabled: true,
+            imported_today: 0,
+            counts: Counts::default(),
+            attention: TrayState::Fine,
+            attention_message: None,
+        }
+    }
+
+    /// Issue 26: the confirmation names the store and says that both accounts keep everything.
+    #[test]
+    fn a_removal_says_which_store_goes_and_what_stays() {
+        let both = removal_notice(&summary(Some("Loja Dois"), Some("Empresa X")));
+        assert_eq!(
+            both,
+            "Remover a loja Loja Dois (perfil loja-2) do Ponte apaga deste computador o histórico \
+             de pedidos, as configurações e o acesso às contas. Nada muda na Nuvemshop (Loja \
+             Dois) nem na Conta Azul (Empresa X): os pedidos e as vendas já importadas \
+             continuam lá."
+        );
+        let never_connected = removal_notice(&summary(None, None));
+        assert!(never_connected.starts_with("Remover o perfil loja-2 do Ponte"));
+        assert!(never_connected.contains("Nada muda na Nuvemshop nem na Conta Azul:"));
+        assert_eq!(summary(None, None).title, "Nova loja (loja-2)");
+    }
 }

@@ -44,6 +44,25 @@ pub enum TrayState {
     AccessLost,
 }
 
+impl TrayState {
+    /// The one state the tray shows for several profiles: an account to connect again or
+    /// orders waiting in any of them comes first; grey only when every one is switched off
+    /// (one store off on purpose does not grey the others' work).
+    pub fn of_all(states: impl IntoIterator<Item = TrayState>) -> TrayState {
+        let states: Vec<TrayState> = states.into_iter().collect();
+        let any = |wanted: TrayState| states.contains(&wanted);
+        if any(TrayState::AccessLost) {
+            TrayState::AccessLost
+        } else if any(TrayState::OrdersFailed) {
+            TrayState::OrdersFailed
+        } else if !states.is_empty() && states.iter().all(|s| *s == TrayState::SwitchedOff) {
+            TrayState::SwitchedOff
+        } else {
+            TrayState::Fine
+        }
+    }
+}
+
 impl Status {
     /// One line for the tray and its tooltip: the switch, the account to connect again, and
     /// what failed.
@@ -328,5 +347,16 @@ mod tests {
             lost.line(),
             "Integração ativada · conecte de novo a Nuvemshop · 2 pedidos não importados"
         );
+    }
+
+    /// Issue 26: one tray for several stores.
+    #[test]
+    fn several_profiles_show_the_most_urgent_state() {
+        use TrayState::*;
+        assert_eq!(TrayState::of_all([Fine, OrdersFailed, SwitchedOff]), OrdersFailed);
+        assert_eq!(TrayState::of_all([OrdersFailed, AccessLost]), AccessLost);
+        assert_eq!(TrayState::of_all([Fine, SwitchedOff]), Fine, "one off on purpose");
+        assert_eq!(TrayState::of_all([SwitchedOff, SwitchedOff]), SwitchedOff);
+        assert_eq!(TrayState::of_all([]), Fine);
     }
 }

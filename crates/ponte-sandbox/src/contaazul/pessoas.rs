@@ -127,21 +127,22 @@ pub(super) async fn list(State(state): State<AppState>, uri: Uri) -> Response {
 /// official .NET SDK's `Empresa`; `assumptions::CONTAAZUL_CONNECTED_COMPANY` keeps that choice).
 pub(super) async fn connected_company(State(state): State<AppState>) -> Response {
     let name = state.config.contaazul.company_name.clone();
+    let document = state.config.contaazul.company_document.clone();
     let shape = state.with(|world| world.answers.contaazul.connected_company);
     let body = match shape {
         crate::answers::ConnectedCompany::SdkFields => json!({
             "razao_social": name,
             "nome_fantasia": name.trim_end_matches(" Ltda"),
-            "documento": "11.222.333/0001-81",
+            "documento": document,
             "email": "financeiro@empresa-demonstracao.com.br",
             "data_fundacao": "2015-03-02",
         }),
         crate::answers::ConnectedCompany::NameOnly => json!({
             "nome": name,
-            "documento": "11.222.333/0001-81",
+            "documento": document,
         }),
         crate::answers::ConnectedCompany::NoName => json!({
-            "documento": "11.222.333/0001-81",
+            "documento": document,
         }),
     };
     json_response(StatusCode::OK, &body)

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use ponte_sandbox::{Sandbox, SandboxConfig};
 
 /// A second store on the same redirect port as `cli`'s sandbox (whose company both import
@@ -166,6 +167,29 @@ async fn a_profile_is_named_made_listed_and_removed_and_the_default_stays() {
             .len(),
         2
     );
+    // R8: the store the default profile imports cannot be connected again in loja-2 — each
+    // of its orders would become two sales.
+    let mut again = cli.profile_command(
+        "loja-2",
+        &cli.sandbox,
+        &["connect", "nuvemshop", "--no-browser"],
+    );
+    let mut child = again.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let url = first.strip_prefix("Open: ").unwrap();
+    let redirect = cli.sandbox.control().consent(url).unwrap();
+    let _ = reqwest::get(redirect).await;
+    let refused = child.wait_with_output().await.unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("Essa loja da Nuvemshop já está no Ponte: Loja Demonstração (perfil principal)."),
+        "{said}"
+    );
+    let loja_2 = cli.run_profile("loja-2", &cli.sandbox, &["status", "--json"]).await;
+    assert_eq!(loja_2.json()["nuvemshop"]["connected"], false, "nothing kept");
+
     let removed = cli
         .run(&["profiles", "remove", "loja-2", "--confirm"])
         .await;

@@ -66,6 +66,7 @@ pub enum ProblemCode {
     // Several stores in one Ponte.
     BadProfileName,
     UnknownProfile,
+    StoreInAnotherProfile,
 }
 
 /// The *Integração ativada* switch's words, as every screen, the tray and the CLI say them.
@@ -257,6 +258,11 @@ impl ProblemCode {
             ProblemCode::UnknownProfile => {
                 "Confira o nome com ponte profiles, ou adicione a loja com ponte profiles add."
             }
+            ProblemCode::StoreInAnotherProfile => {
+                "Cada loja entra uma vez no Ponte, senão as vendas seriam lançadas duas vezes. \
+                 Para conectar outra loja, saia desta conta no painel da Nuvemshop e entre na \
+                 outra antes de autorizar."
+            }
             ProblemCode::Crash => "Tente de novo.",
             ProblemCode::ConnectServiceUnreachable => {
                 "Verifique a conexão com a internet e clique em Conectar de novo."
@@ -331,6 +337,7 @@ impl ProblemCode {
             ProblemCode::BadInterval => "O intervalo deve ficar entre 1 minuto e 24 horas.",
             ProblemCode::BadProfileName => "Esse nome de perfil não serve.",
             ProblemCode::UnknownProfile => "Esse perfil não existe neste computador.",
+            ProblemCode::StoreInAnotherProfile => "Essa loja já está em outro perfil do Ponte.",
             ProblemCode::Crash => "Interrompido.",
             ProblemCode::ConnectServiceUnreachable => {
                 "Não foi possível falar com o serviço de conexão do Ponte."

@@ -196,7 +196,14 @@ fn exit_code(error: &Error) -> u8 {
         // Never switched on: not ready for what needs the activation date.
         Error::Invalid(problem) if problem.code == ProblemCode::IntegrationDisabled => 3,
         // Not there, as an order or a seller that is not.
-        Error::Invalid(problem) if problem.code == ProblemCode::UnknownProfile => 1,
+        Error::Invalid(problem)
+            if matches!(
+                problem.code,
+                ProblemCode::UnknownProfile | ProblemCode::StoreInAnotherProfile
+            ) =>
+        {
+            1
+        }
         Error::Invalid(_) => 2,
         _ => 1,
     }

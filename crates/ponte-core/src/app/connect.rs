@@ -15,7 +15,7 @@ use crate::app::{App, NUVEMSHOP_TOKEN};
 use crate::error::{Error, Result, ReturnCodeRefusal, Service};
 use crate::oauth::broker::{BrokerClient, ClaimAnswer, Claimed};
 use crate::oauth::{self, Browser};
-use crate::problem::ProblemCode;
+use crate::problem::{Problem, ProblemCode};
 use crate::secrets::Secret;
 use crate::sync::Event;
 
@@ -415,6 +415,15 @@ impl App {
         store_id: &str,
         scope: Option<&str>,
     ) -> Result<()> {
+        if let Some((other, title)) =
+            crate::app::profiles::profile_with_store(&self.config, store_id)?
+        {
+            tracing::warn!(profile = %other, "this store is connected in another profile; not kept");
+            return Err(Error::Invalid(Problem::saying(
+                ProblemCode::StoreInAnotherProfile,
+                format!("Essa loja da Nuvemshop já está no Ponte: {title} (perfil {other})."),
+            )));
+        }
         self.tokens.set(NUVEMSHOP_TOKEN, token)?;
         self.store.set_nuvemshop_store_id(Some(store_id))?;
         // What the token may do, for `ponte doctor` (an answer without it keeps none).

@@ -74,6 +74,26 @@ pub fn overview(config: &Config) -> Result<Vec<ProfileSummary>> {
         .collect()
 }
 
+/// The other profile under `config`'s base directory connected to the Nuvemshop store
+/// `store_id`, with its title: one store in two profiles would import each order twice.
+pub fn profile_with_store(config: &Config, store_id: &str) -> Result<Option<(ProfileName, String)>> {
+    if !profiles::several(&config.base_dir) {
+        return Ok(None);
+    }
+    for name in profiles::list(&config.base_dir)? {
+        if name == config.profile {
+            continue;
+        }
+        let other = App::open(config.clone().for_profile(name.clone()))?;
+        let settings = other.settings()?;
+        if settings.nuvemshop_store_id.as_deref() == Some(store_id) {
+            let title = title_of(&name, settings.nuvemshop_store_name.as_deref());
+            return Ok(Some((name, title)));
+        }
+    }
+    Ok(None)
+}
+
 /// Makes a profile under `config`'s base directory (its ledger created, nothing connected);
 /// an existing one is left as it is.
 pub fn add(config: &Config, name: &ProfileName) -> Result<App> {

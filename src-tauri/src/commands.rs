@@ -161,7 +161,9 @@ pub async fn add_store(handle: AppHandle, shell: State<'_, Shell>) -> Answer<Str
 pub fn store_removal(shell: State<'_, Shell>, name: String) -> Answer<String> {
     let name = profile_name(&name)?;
     let profile = shell.profiles.open(&name)?;
-    Ok(ponte_core::app::profiles::removal_notice(&profile.summary()))
+    Ok(ponte_core::app::profiles::removal_notice(
+        &profile.summary(),
+    ))
 }
 
 /// *Remover esta loja*, confirmed: its passes stop (after the order being imported), access
@@ -349,7 +351,11 @@ pub async fn sellers(shell: State<'_, Shell>) -> Answer<Vec<Seller>> {
 #[tauri::command]
 pub async fn activate(shell: State<'_, Shell>, seller_id: String, autostart: bool) -> Answer<()> {
     let profile = shell.shown();
-    profile.app.enable(Some(&seller_id)).await.map_err(problem)?;
+    profile
+        .app
+        .enable(Some(&seller_id))
+        .await
+        .map_err(problem)?;
     profile.runner.sync_now();
     // Sales stop whenever Ponte is closed: the activation screen offers to start it with the
     // computer (the merchant's choice, changed later in Configurações). Not in demo mode.
@@ -584,7 +590,10 @@ pub fn set_options(
     let profile = shell.shown();
     let before = profile.app.settings().map_err(problem)?.options;
     if before.match_by_sku != match_by_sku {
-        profile.app.set_match_by_sku(match_by_sku).map_err(problem)?;
+        profile
+            .app
+            .set_match_by_sku(match_by_sku)
+            .map_err(problem)?;
     }
     if before.write_owner_note != write_owner_note {
         profile

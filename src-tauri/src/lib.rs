@@ -79,7 +79,10 @@ impl Shell {
 
 /// Opens the profiles other than the first one, each with its lock; one another program holds
 /// (a `ponte sync --profile`) or that fails to open is left closed, and said in the log.
-fn open_other_profiles(handle: &tauri::AppHandle, config: &ponte_core::Config) -> Vec<Arc<profiles::Profile>> {
+fn open_other_profiles(
+    handle: &tauri::AppHandle,
+    config: &ponte_core::Config,
+) -> Vec<Arc<profiles::Profile>> {
     let names = match ponte_core::profiles::list(&config.base_dir) {
         Ok(names) => names,
         Err(error) => {

@@ -160,7 +160,11 @@ impl Runner {
                     }
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
-                        &titled(&forward, &app, ponte_core::problem::integration_label(false)),
+                        &titled(
+                            &forward,
+                            &app,
+                            ponte_core::problem::integration_label(false),
+                        ),
                         &problem.message,
                     ),
                     Event::ChangedAfterImport {
@@ -214,7 +218,8 @@ impl Runner {
             let _ = tokio::time::timeout(FIRST_PASS_WAITS_AT_MOST, loaded.notified()).await;
             // Instant import: the broker's events wake the scheduler; LGPD requests are
             // carried out.
-            let listening = tauri::async_runtime::spawn(ponte_core::instant::listen(running.clone()));
+            let listening =
+                tauri::async_runtime::spawn(ponte_core::instant::listen(running.clone()));
             listeners
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use ponte_sandbox::{Sandbox, SandboxConfig};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A second store on the same redirect port as `cli`'s sandbox (whose company both import
 /// into), with its own orders.
@@ -85,6 +85,20 @@ async fn two_stores_into_one_company_share_customers_products_and_numbers() {
         let count = products.iter().filter(|p| p.nome == name).count();
         assert_eq!(count, 1, "{name}: one product in the company");
     }
+
+    // Both stores number their orders alike: each sale's note names its store too, so that no
+    // store takes another's #N for its own (R8).
+    let noted = |store: &str| {
+        sales
+            .iter()
+            .filter(|sale| {
+                sale.observacoes
+                    .as_deref()
+                    .is_some_and(|note| note.ends_with(&format!(" (loja {store})")))
+            })
+            .count()
+    };
+    assert_eq!((noted("5120101"), noted("5120202")), (3, 4));
 
     // The overview tells both apart.
     let listed = cli.run(&["profiles", "--json"]).await;
@@ -184,11 +198,19 @@ async fn a_profile_is_named_made_listed_and_removed_and_the_default_stays() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("Essa loja da Nuvemshop já está no Ponte: Loja Demonstração (perfil principal)."),
+        said.contains(
+            "Essa loja da Nuvemshop já está no Ponte: Loja Demonstração (perfil principal)."
+        ),
         "{said}"
     );
-    let loja_2 = cli.run_profile("loja-2", &cli.sandbox, &["status", "--json"]).await;
-    assert_eq!(loja_2.json()["nuvemshop"]["connected"], false, "nothing kept");
+    let loja_2 = cli
+        .run_profile("loja-2", &cli.sandbox, &["status", "--json"])
+        .await;
+    assert_eq!(
+        loja_2.json()["nuvemshop"]["connected"],
+        false,
+        "nothing kept"
+    );
 
     let removed = cli
         .run(&["profiles", "remove", "loja-2", "--confirm"])

@@ -1593,7 +1593,9 @@ async fn a_second_store_is_added_in_the_window_and_both_import_side_by_side() {
     desktop
         .wait_text("#store-switch", "Loja Demonstração 2")
         .await;
-    desktop.wait_text("#toggle-label", "Integração ativada").await;
+    desktop
+        .wait_text("#toggle-label", "Integração ativada")
+        .await;
 
     // Both import side by side: each card counts its own sales of the day.
     desktop.click("#stores-all").await;
@@ -1638,7 +1640,9 @@ async fn a_second_store_is_added_in_the_window_and_both_import_side_by_side() {
         .click(".store-card[data-profile=\"principal\"] button")
         .await;
     desktop.wait_visible("#screen-dashboard", true).await;
-    desktop.wait_text("#toggle-label", "Integração ativada").await;
+    desktop
+        .wait_text("#toggle-label", "Integração ativada")
+        .await;
     desktop
         .client
         .execute(

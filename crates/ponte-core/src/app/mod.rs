@@ -306,6 +306,10 @@ impl App {
 
     pub fn engine(&self) -> Result<Engine> {
         let company = self.company()?;
+        let note_store = match company {
+            Some(_) => self.store.settings()?.nuvemshop_store_id,
+            None => None,
+        };
         Ok(Engine {
             store: self.store.clone(),
             nuvemshop: self.nuvemshop_client()?,
@@ -314,6 +318,7 @@ impl App {
             events: self.events.clone(),
             interrupt: self.interrupt.clone(),
             company,
+            note_store,
         })
     }
 

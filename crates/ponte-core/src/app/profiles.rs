@@ -76,7 +76,10 @@ pub fn overview(config: &Config) -> Result<Vec<ProfileSummary>> {
 
 /// The other profile under `config`'s base directory connected to the Nuvemshop store
 /// `store_id`, with its title: one store in two profiles would import each order twice.
-pub fn profile_with_store(config: &Config, store_id: &str) -> Result<Option<(ProfileName, String)>> {
+pub fn profile_with_store(
+    config: &Config,
+    store_id: &str,
+) -> Result<Option<(ProfileName, String)>> {
     if !profiles::several(&config.base_dir) {
         return Ok(None);
     }
@@ -116,7 +119,8 @@ pub fn removal_notice(summary: &ProfileSummary) -> String {
 
 /// What removing a profile keeps: everything in both accounts.
 pub fn what_removal_keeps(summary: &ProfileSummary) -> String {
-    let named = |name: &Option<String>| name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let named =
+        |name: &Option<String>| name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
     format!(
         "Nada muda na Nuvemshop{} nem na Conta Azul{}: os pedidos e as vendas já importadas \
          continuam lá.",

@@ -353,9 +353,16 @@ mod tests {
     #[test]
     fn several_profiles_show_the_most_urgent_state() {
         use TrayState::*;
-        assert_eq!(TrayState::of_all([Fine, OrdersFailed, SwitchedOff]), OrdersFailed);
+        assert_eq!(
+            TrayState::of_all([Fine, OrdersFailed, SwitchedOff]),
+            OrdersFailed
+        );
         assert_eq!(TrayState::of_all([OrdersFailed, AccessLost]), AccessLost);
-        assert_eq!(TrayState::of_all([Fine, SwitchedOff]), Fine, "one off on purpose");
+        assert_eq!(
+            TrayState::of_all([Fine, SwitchedOff]),
+            Fine,
+            "one off on purpose"
+        );
         assert_eq!(TrayState::of_all([SwitchedOff, SwitchedOff]), SwitchedOff);
         assert_eq!(TrayState::of_all([]), Fine);
     }

@@ -94,6 +94,7 @@ impl SalesInPeriod {
 pub async fn sales_in_period(
     contaazul: &ContaAzulClient,
     store: &Store,
+    note_store: Option<&str>,
     inicio: NaiveDate,
     fim: NaiveDate,
 ) -> Result<SalesInPeriod> {
@@ -109,7 +110,7 @@ pub async fn sales_in_period(
                         .venda_notes(&sale.id)
                         .await?
                         .as_deref()
-                        .and_then(order_of_note),
+                        .and_then(|notes| order_of_note(notes, note_store)),
                 };
                 Ok::<_, crate::error::Error>((sale, order_number))
             }

@@ -146,25 +146,36 @@ pub fn sale_draft(order: &Order) -> Result<SaleDraft, Problem> {
 }
 
 /// The note that identifies the sale of an order in Conta Azul. Written here and matched by
-/// [`is_note_of`] only, so what Ponte writes is exactly what it recognises.
-pub fn order_note(order_number: u64) -> String {
-    format!("Pedido Nuvemshop #{order_number}")
+/// [`is_note_of`] and [`order_of_note`] only, so what Ponte writes is exactly what it
+/// recognises. `store`: the Nuvemshop store's id when its company also takes the sales of
+/// other stores (issue 26), whose order numbers are counted apart and repeat across them —
+/// one store's `#105` must never be taken for another's.
+pub fn order_note(order_number: u64, store: Option<&str>) -> String {
+    match store {
+        None => format!("Pedido Nuvemshop #{order_number}"),
+        Some(store) => format!("Pedido Nuvemshop #{order_number} (loja {store})"),
+    }
 }
 
 /// Whether a sale's notes say it is the sale of this order: exactly the note, so `#12` is
-/// never taken for `#123` (surrounding spaces aside, should Conta Azul trim or pad them).
-pub fn is_note_of(notes: &str, order_number: u64) -> bool {
-    notes.trim() == order_note(order_number)
+/// never taken for `#123` (surrounding spaces aside, should Conta Azul trim or pad them). The
+/// caller found the sale by the number it handed out for this order, never repeated in the
+/// company: a note without the store (written before the company had another store) is this
+/// order's too.
+pub fn is_note_of(notes: &str, order_number: u64, store: Option<&str>) -> bool {
+    let notes = notes.trim();
+    notes == order_note(order_number, store) || notes == order_note(order_number, None)
 }
 
-/// The order whose sale these notes are, when they are exactly a note [`order_note`] wrote.
-pub fn order_of_note(notes: &str) -> Option<u64> {
-    let number: u64 = notes
-        .trim()
-        .strip_prefix("Pedido Nuvemshop #")?
-        .parse()
-        .ok()?;
-    is_note_of(notes, number).then_some(number)
+/// The order whose sale these notes are, when they are exactly the note [`order_note`] writes
+/// for `store`: with a store, a note without one (which of the company's stores?) or with
+/// another store names none of this store's orders.
+pub fn order_of_note(notes: &str, store: Option<&str>) -> Option<u64> {
+    let notes = notes.trim();
+    let rest = notes.strip_prefix("Pedido Nuvemshop #")?;
+    let digits = rest.split(' ').next()?;
+    let number: u64 = digits.parse().ok()?;
+    (notes == order_note(number, store)).then_some(number)
 }
 
 /// The request, once the customer, products (one id per line, in order), seller and sale
@@ -176,6 +187,7 @@ pub fn new_venda(
     seller_id: &str,
     numero: i64,
     payments: &PaymentMapping,
+    note_store: Option<&str>,
 ) -> NewVenda {
     let date = draft.sale_date.format("%Y-%m-%d").to_string();
     NewVenda {
@@ -186,7 +198,7 @@ pub fn new_venda(
         data_venda: date,
         // R13: the seller chosen at activation.
         id_vendedor: seller_id.to_string(),
-        observacoes: order_note(draft.order_number),
+        observacoes: order_note(draft.order_number, note_store),
         itens: draft
             .lines
             .iter()
@@ -226,8 +238,8 @@ pub(crate) mod tests {
     /// A paid order as the API sends it: 2 × 59.90 + 39.90, coupon 15.97, shipping 18.50.
     #[test]
     fn a_note_names_its_order_and_nothing_else_does() {
-        assert_eq!(order_of_note(&order_note(123)), Some(123));
-        assert_eq!(order_of_note("  Pedido Nuvemshop #7 "), Some(7));
+        assert_eq!(order_of_note(&order_note(123, None), None), Some(123));
+        assert_eq!(order_of_note("  Pedido Nuvemshop #7 ", None), Some(7));
         for other in [
             "Pedido Nuvemshop #",
             "Pedido Nuvemshop #12a",
@@ -235,9 +247,36 @@ pub(crate) mod tests {
             "Pedido Nuvemshop #012",
             "Venda balcão",
             "Pedido Nuvemshop #12 e #13",
+            "Pedido Nuvemshop #12 (loja 5120101)",
         ] {
-            assert_eq!(order_of_note(other), None, "{other}");
+            assert_eq!(order_of_note(other, None), None, "{other}");
         }
+    }
+
+    /// Issue 26: two stores into one company both have an order #105; each store's notes
+    /// name it, and a store reads only its own.
+    #[test]
+    fn in_a_shared_company_a_note_names_the_store_too() {
+        let mine = order_note(105, Some("5120202"));
+        assert_eq!(mine, "Pedido Nuvemshop #105 (loja 5120202)");
+        assert_eq!(order_of_note(&mine, Some("5120202")), Some(105));
+        assert_eq!(
+            order_of_note(&mine, Some("5120101")),
+            None,
+            "another store's"
+        );
+        assert_eq!(order_of_note(&mine, None), None);
+        assert_eq!(
+            order_of_note("Pedido Nuvemshop #105", Some("5120202")),
+            None,
+            "which store's? none proven"
+        );
+        // Found by the number handed out for the order: with or without the store, its own.
+        assert!(is_note_of(&mine, 105, Some("5120202")));
+        assert!(is_note_of("Pedido Nuvemshop #105", 105, Some("5120202")));
+        assert!(!is_note_of(&mine, 105, Some("5120101")));
+        assert!(!is_note_of(&mine, 105, None));
+        assert!(!is_note_of("Pedido Nuvemshop #1050", 105, Some("5120202")));
     }
 
     pub fn order() -> Order {
@@ -284,6 +323,7 @@ pub(crate) mod tests {
             "s1",
             42,
             &PaymentMapping::new(),
+            None,
         );
         assert_eq!(venda.situacao, "EM_ANDAMENTO");
         assert_eq!(venda.id_vendedor, "s1");
@@ -324,6 +364,7 @@ pub(crate) mod tests {
             "s",
             1,
             &PaymentMapping::new(),
+            None,
         );
         assert_eq!(venda.composicao_de_valor.frete, Decimal::ZERO);
         assert!(venda.composicao_de_valor.desconto.is_none());
@@ -360,13 +401,13 @@ pub(crate) mod tests {
 
     #[test]
     fn r8_the_note_is_matched_exactly() {
-        assert_eq!(order_note(12), "Pedido Nuvemshop #12");
-        assert!(is_note_of("Pedido Nuvemshop #12", 12));
-        assert!(is_note_of(" Pedido Nuvemshop #12 ", 12));
-        assert!(!is_note_of("Pedido Nuvemshop #123", 12));
-        assert!(!is_note_of("Pedido Nuvemshop #12", 123));
-        assert!(!is_note_of("Pedido Nuvemshop #12 (cópia)", 12));
-        assert!(!is_note_of("", 12));
+        assert_eq!(order_note(12, None), "Pedido Nuvemshop #12");
+        assert!(is_note_of("Pedido Nuvemshop #12", 12, None));
+        assert!(is_note_of(" Pedido Nuvemshop #12 ", 12, None));
+        assert!(!is_note_of("Pedido Nuvemshop #123", 12, None));
+        assert!(!is_note_of("Pedido Nuvemshop #12", 123, None));
+        assert!(!is_note_of("Pedido Nuvemshop #12 (cópia)", 12, None));
+        assert!(!is_note_of("", 12, None));
     }
 
     #[test]
@@ -404,7 +445,15 @@ pub(crate) mod tests {
         odd.total = d("30.03");
         let draft = sale_draft(&odd).unwrap();
         assert_eq!(draft.lines[0].unit_price, d("10.01"));
-        let venda = new_venda(&draft, "c", &["p".into()], "s", 1, &PaymentMapping::new());
+        let venda = new_venda(
+            &draft,
+            "c",
+            &["p".into()],
+            "s",
+            1,
+            &PaymentMapping::new(),
+            None,
+        );
         let items: Decimal = venda.itens.iter().map(|i| i.quantidade * i.valor).sum();
         assert_eq!(
             items - draft.discount + draft.freight,

@@ -96,6 +96,9 @@ pub struct Engine {
     /// The company shared with other profiles: its customers, products and sale numbers are
     /// found, created and handed out one profile at a time.
     pub company: Option<Arc<crate::company::Company>>,
+    /// The store a sale's note names besides its order: its id while the company is shared
+    /// (`rules::sale::order_note`), none otherwise.
+    pub note_store: Option<String>,
 }
 
 enum Outcome {

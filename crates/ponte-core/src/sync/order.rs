@@ -222,6 +222,7 @@ impl Engine {
             &seller.id,
             numero,
             payments,
+            self.note_store.as_deref(),
         );
         Ok(match self.contaazul.create_venda(&venda).await {
             Ok(Ok(created)) => {
@@ -306,7 +307,9 @@ impl Engine {
         let mut ours = None;
         for sale in &holders {
             let notes = self.contaazul.venda_notes(&sale.id).await?;
-            if notes.is_some_and(|notes| is_note_of(&notes, order_number)) {
+            if notes
+                .is_some_and(|notes| is_note_of(&notes, order_number, self.note_store.as_deref()))
+            {
                 ours = Some(sale.id.clone());
                 break;
             }

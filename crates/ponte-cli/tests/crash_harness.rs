@@ -19,7 +19,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::{cli_with, Cli, CPFS};
+use common::{cli_with, connect_by, output_of, Cli, CPFS};
 
 use ponte_core::config::{Config, TokenStoreKind};
 use ponte_core::store::OrderState;
@@ -293,6 +293,215 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
     reconcile(&control, &app, customers_before, products_before);
 }
 
+/// `ponte sync --once` for one profile, killed (SIGKILL) if it runs past a random moment: whether
+/// it was killed.
+async fn sync_killed_maybe(mut command: tokio::process::Command, deadline: Duration) -> bool {
+    let mut child = command.env("PONTE_LOG", "error").spawn().unwrap();
+    match tokio::time::timeout(deadline, child.wait()).await {
+        Ok(status) => {
+            let status = status.unwrap();
+            assert!(
+                matches!(status.code(), Some(0 | 1)),
+                "ponte sync --once ended with {status}"
+            );
+            false
+        }
+        Err(_) => {
+            child.start_kill().unwrap();
+            child.wait().await.unwrap();
+            true
+        }
+    }
+}
+
+/// Issue 26, item 6: two stores into one company, their passes at once in two processes, each
+/// killed at random moments under faults. Both stores sell to the same buyers (name and CPF)
+/// the same products, and number their orders alike. Then each finishes, and everything is
+/// reconciled: every paid order of either store is exactly one sale (R8), no two orders share
+/// a sale, and no customer (R12) or product (R10) was created twice in the company.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r8_two_stores_into_one_company_killed_at_random_moments_each_order_one_sale() {
+    let runs = env_number("PONTE_CRASH_RUNS", 30) / 2;
+    let total_orders = (env_number("PONTE_CRASH_ORDERS", 40) / 2) as usize;
+    let seed = env_number("PONTE_CRASH_SEED", 20_261_206) + 2;
+    println!("two stores: {runs} runs, {total_orders} orders each, seed {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let lifted = |config: &mut ponte_sandbox::SandboxConfig| {
+        config.contaazul.requests_per_second = 1_000;
+        config.contaazul.requests_per_minute = 1_000_000;
+        config.nuvemshop.bucket_size = 1_000;
+        config.nuvemshop.leak_per_second = 500.0;
+    };
+    let harness = cli_with(lifted).await;
+    let company = harness.sandbox.control();
+    let mut second = ponte_sandbox::SandboxConfig::with_redirect_port(
+        harness.sandbox.config().redirect_port,
+    );
+    lifted(&mut second);
+    second.nuvemshop.store_id = 5_120_202;
+    second.nuvemshop.store_name = "Loja Dois".into();
+    let store_two = ponte_sandbox::Sandbox::start(second).await.unwrap();
+    let stores = [company.clone(), store_two.control()];
+    company.add_seller("Ana Souza");
+    company.add_customer(NewPessoa {
+        nome: "Maria Silva 0".into(),
+        documento: Some(CPFS[0].into()),
+        ..NewPessoa::default()
+    });
+    harness.connect("nuvemshop").await;
+    harness.connect("contaazul").await;
+    assert_eq!(harness.run(&["enable"]).await.code, 0);
+    let profile = |args: &[&str]| harness.profile_command("loja-2", &store_two, args);
+    connect_by(
+        profile(&["connect", "nuvemshop", "--no-browser"]),
+        &stores[1],
+        "nuvemshop",
+    )
+    .await;
+    connect_by(
+        profile(&["connect", "contaazul", "--no-browser"]),
+        &company,
+        "contaazul",
+    )
+    .await;
+    assert_eq!(output_of(profile(&["enable"])).await.code, 0);
+    let customers_before = company.customers().len();
+
+    let mut created = 0;
+    let (mut killed, mut finished) = (0, 0);
+    let started = Instant::now();
+    for run in 0..runs {
+        for store in &stores {
+            switch_faults(store, &mut rng);
+        }
+        let arriving = (total_orders as u64 * (run + 1) / runs) as usize;
+        while created < arriving {
+            for store in &stores {
+                store.create_order(new_order(&mut rng));
+            }
+            created += 1;
+        }
+        let (first, other) = (
+            Duration::from_millis(rng.gen_range(30..2_500)),
+            Duration::from_millis(rng.gen_range(30..2_500)),
+        );
+        let (one, two) = tokio::join!(
+            sync_killed_maybe(harness.command(&["sync", "--once"]), first),
+            sync_killed_maybe(profile(&["sync", "--once"]), other),
+        );
+        for was_killed in [one, two] {
+            if was_killed {
+                killed += 1;
+            } else {
+                finished += 1;
+            }
+        }
+    }
+    println!(
+        "{runs} runs of two stores in {:.1} s: {killed} killed, {finished} finished; {} sales so far",
+        started.elapsed().as_secs_f64(),
+        company.sales().len(),
+    );
+    assert!(
+        killed >= runs / 2,
+        "only {killed} of {} passes were killed",
+        runs * 2
+    );
+
+    // Later, each store's Ponte finishes what was left.
+    for store in &stores {
+        store.clear_faults();
+        store.set_sale_search_lag(Duration::ZERO);
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let later = || {
+        std::sync::Arc::new(LaterClock(
+            ponte_core::sync::LOOKUP_GRACE + chrono::Duration::hours(2),
+        ))
+    };
+    let mut two_config = harness.config();
+    let store_two_env = store_two.env_lines();
+    let two_env: Vec<(String, String)> = harness
+        .sandbox
+        .env_lines()
+        .into_iter()
+        .map(|(name, value)| {
+            let value = store_two_env
+                .iter()
+                .find(|(other, _)| *other == name && name.starts_with("PONTE_NUVEMSHOP_"))
+                .map_or(value, |(_, other)| other.clone());
+            (name, value)
+        })
+        .chain([
+            ("PONTE_DATA_DIR".into(), harness.dir.path().display().to_string()),
+            ("PONTE_TOKEN_STORE".into(), "file".into()),
+            ("PONTE_PROFILE".into(), "loja-2".into()),
+        ])
+        .collect();
+    let pacing = two_config.pacing.clone();
+    two_config =
+        Config::from_lookup(|name| two_env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    two_config.pacing = pacing;
+    let apps = [
+        App::open_with_clock(harness.config(), later()).unwrap(),
+        App::open_with_clock(two_config, later()).unwrap(),
+    ];
+    for _ in 0..3 {
+        for app in &apps {
+            app.retry_all_failed().await.unwrap();
+            app.sync_once().await.unwrap();
+        }
+    }
+    let sales: HashMap<String, _> = company
+        .sales()
+        .into_iter()
+        .map(|sale| (sale.id.to_string(), sale))
+        .collect();
+    let (customers, products) = company_books(&company);
+    let mut sold = HashSet::new();
+    let mut paid_in_all = 0;
+    for ((store, app), store_id) in stores.iter().zip(&apps).zip(["5120101", "5120202"]) {
+        let counts = app.status().unwrap().counts;
+        assert_eq!(
+            (counts.queued, counts.importing, counts.failed),
+            (0, 0, 0),
+            "store {store_id} settled: {counts:?}"
+        );
+        let activated_at = app.settings().unwrap().activated_at.unwrap();
+        for order in store
+            .orders()
+            .into_iter()
+            .filter(|o| o.payment_status == PaymentStatus::Paid && o.created_at >= activated_at)
+        {
+            paid_in_all += 1;
+            let ledger = app.store().order(order.id).unwrap().unwrap();
+            assert_eq!(ledger.state, OrderState::Imported);
+            let sale_id = ledger.sale_id.expect("a sale");
+            assert!(sold.insert(sale_id.clone()), "one sale for two orders");
+            let sale = &sales[&sale_id];
+            assert_eq!(
+                sale.observacoes.as_deref(),
+                Some(format!("Pedido Nuvemshop #{} (loja {store_id})", order.number).as_str())
+            );
+            check_sale(&order, sale, &customers, &products);
+        }
+    }
+    assert_eq!(sales.len(), paid_in_all, "one sale per paid order, nothing else");
+    let mut numbers: Vec<i64> = sales.values().map(|sale| sale.numero).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), sales.len(), "no two sales share a number");
+    each_created_once(&customers, &products);
+    println!(
+        "reconciled two stores: {paid_in_all} paid orders, {} sales, {} customers ({} new), {} products",
+        sales.len(),
+        customers.len(),
+        customers.len() - customers_before,
+        products.len(),
+    );
+}
+
 /// A clock that has moved on by some time.
 struct LaterClock(chrono::Duration);
 
@@ -304,8 +513,7 @@ impl Clock for LaterClock {
 
 fn reconcile(control: &Control, app: &App, customers_before: usize, products_before: usize) {
     let sales = control.sales();
-    let customers: HashMap<_, _> = control.customers().into_iter().map(|c| (c.id, c)).collect();
-    let products: HashMap<_, _> = control.products().into_iter().map(|p| (p.id, p)).collect();
+    let (customers, products) = company_books(control);
     let activated_at = app.settings().unwrap().activated_at.unwrap();
     let paid: Vec<_> = control
         .orders()
@@ -326,40 +534,81 @@ fn reconcile(control: &Control, app: &App, customers_before: usize, products_bef
             order.number,
             mine.len()
         );
-        let sale = mine[0];
-        let customer = &customers[&sale.id_cliente];
-        assert_eq!(
-            customer.nome, order.customer.name,
-            "order #{}",
-            order.number
-        );
-        let digits: String = order
-            .customer
-            .identification
-            .as_deref()
-            .unwrap_or("")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        assert_eq!(customer.documento.as_deref(), Some(digits.as_str()));
-        assert_eq!(
-            sale.itens.len(),
-            order.products.len(),
-            "order #{}",
-            order.number
-        );
-        for (item, line) in sale.itens.iter().zip(&order.products) {
-            assert_eq!(products[&item.id_produto].nome, line.name);
-            assert_eq!(item.quantidade, line.quantity.into());
-            assert_eq!(item.valor, line.price);
-        }
-        assert_eq!(sale.total(), order.total(), "order #{}", order.number);
+        check_sale(order, mine[0], &customers, &products);
         let ledger = app.store().order(order.id).unwrap().unwrap();
         assert_eq!(ledger.state, OrderState::Imported);
-        assert_eq!(ledger.sale_id, Some(sale.id.to_string()));
+        assert_eq!(ledger.sale_id, Some(mine[0].id.to_string()));
     }
     assert_eq!(sales.len(), paid.len(), "no sale for anything else");
+    each_created_once(&customers, &products);
+    println!(
+        "reconciled: {} paid orders, {} sales, {} customers ({} new), {} products ({} new)",
+        paid.len(),
+        sales.len(),
+        customers.len(),
+        customers.len() - customers_before,
+        products.len(),
+        products.len() - products_before
+    );
+}
 
+/// Conta Azul's customers and products by id.
+type Customers = HashMap<String, ponte_sandbox::contaazul::model::Pessoa>;
+type Products = HashMap<String, ponte_sandbox::contaazul::model::Produto>;
+
+fn company_books(company: &Control) -> (Customers, Products) {
+    (
+        company
+            .customers()
+            .into_iter()
+            .map(|c| (c.id.to_string(), c))
+            .collect(),
+        company
+            .products()
+            .into_iter()
+            .map(|p| (p.id.to_string(), p))
+            .collect(),
+    )
+}
+
+/// The sale is the order's: its customer (R11–R12), one item per line (R10), its total (R9).
+fn check_sale(
+    order: &ponte_sandbox::nuvemshop::model::Order,
+    sale: &ponte_sandbox::contaazul::model::Venda,
+    customers: &Customers,
+    products: &Products,
+) {
+    let customer = &customers[&sale.id_cliente.to_string()];
+    assert_eq!(
+        customer.nome, order.customer.name,
+        "order #{}",
+        order.number
+    );
+    let digits: String = order
+        .customer
+        .identification
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(customer.documento.as_deref(), Some(digits.as_str()));
+    assert_eq!(
+        sale.itens.len(),
+        order.products.len(),
+        "order #{}",
+        order.number
+    );
+    for (item, line) in sale.itens.iter().zip(&order.products) {
+        assert_eq!(products[&item.id_produto.to_string()].nome, line.name);
+        assert_eq!(item.quantidade, line.quantity.into());
+        assert_eq!(item.valor, line.price);
+    }
+    assert_eq!(sale.total(), order.total(), "order #{}", order.number);
+}
+
+/// No customer (name and document, R12) and no product (description, R10) created twice.
+fn each_created_once(customers: &Customers, products: &Products) {
     let mut pairs = HashSet::new();
     for customer in customers.values() {
         assert!(
@@ -376,13 +625,4 @@ fn reconcile(control: &Control, app: &App, customers_before: usize, products_bef
             product.nome
         );
     }
-    println!(
-        "reconciled: {} paid orders, {} sales, {} customers ({} new), {} products ({} new)",
-        paid.len(),
-        sales.len(),
-        customers.len(),
-        customers.len() - customers_before,
-        products.len(),
-        products.len() - products_before
-    );
 }

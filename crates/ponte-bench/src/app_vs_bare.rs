@@ -45,6 +45,9 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
         let env = world::environment(&both.env_lines(), data.path());
         drop(world::connected_app(&env, &both.sandbox.control()).await?);
         seed_ledger(&data.path().join("ponte.sqlite3"), args.ledger)?;
+        for n in 2..=args.profiles {
+            another_profile(&both, data.path(), n, args.ledger).await?;
+        }
         (env, &[])
     };
 
@@ -70,8 +73,14 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
         );
     } else {
         println!(
-            "Ponte's app against a bare Tauri app — medians of {} runs; Ponte connected, switched on, {} orders in its ledger",
-            args.runs, args.ledger
+            "Ponte's app against a bare Tauri app — medians of {} runs; Ponte connected, switched on, {} orders in its ledger{}",
+            args.runs,
+            args.ledger,
+            if args.profiles > 1 {
+                format!(", {} stores open at once (each so)", args.profiles)
+            } else {
+                String::new()
+            }
         );
     }
     println!(
@@ -109,6 +118,26 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
         if idle_cpu < 0.5 { "met" } else { "NOT MET" }
     );
     both.shutdown().await;
+    Ok(())
+}
+
+/// The profile `loja-N` under `base`, connected, switched on, its ledger seeded: made as a
+/// single store's data directory elsewhere, then moved in — a profile is its folder. The
+/// simulator has one store, which Ponte refuses to connect in two profiles (its orders would
+/// be imported twice); with no new order while the app idles, nothing is.
+async fn another_profile(
+    world: &SandboxWithBroker,
+    base: &Path,
+    n: usize,
+    ledger: u64,
+) -> anyhow::Result<()> {
+    let made = tempfile::tempdir()?;
+    let env = world::environment(&world.env_lines(), made.path());
+    drop(world::connected_app(&env, &world.sandbox.control()).await?);
+    seed_ledger(&made.path().join("ponte.sqlite3"), ledger)?;
+    let into = base.join("profiles").join(format!("loja-{n}"));
+    std::fs::create_dir_all(into.parent().expect("a parent"))?;
+    std::fs::rename(made.keep(), &into)?;
     Ok(())
 }
 

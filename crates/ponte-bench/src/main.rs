@@ -70,6 +70,10 @@ pub struct Args {
     /// With `--app-vs-bare`: echo the apps' logs, with the time since each started.
     #[arg(long)]
     verbose: bool,
+    /// With `--app-vs-bare`: stores open in Ponte at once (issue 26), each a profile connected,
+    /// switched on and with its ledger of `--ledger` orders.
+    #[arg(long, default_value_t = 1)]
+    profiles: usize,
     /// With `--app-vs-bare`: Ponte as a newcomer first sees it, `--sandbox` (a build with the
     /// `sandbox` feature), each start in a fresh demo, instead of connected with a ledger.
     #[arg(long)]

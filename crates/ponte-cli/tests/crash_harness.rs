@@ -334,9 +334,8 @@ async fn r8_two_stores_into_one_company_killed_at_random_moments_each_order_one_
     };
     let harness = cli_with(lifted).await;
     let company = harness.sandbox.control();
-    let mut second = ponte_sandbox::SandboxConfig::with_redirect_port(
-        harness.sandbox.config().redirect_port,
-    );
+    let mut second =
+        ponte_sandbox::SandboxConfig::with_redirect_port(harness.sandbox.config().redirect_port);
     lifted(&mut second);
     second.nuvemshop.store_id = 5_120_202;
     second.nuvemshop.store_name = "Loja Dois".into();
@@ -433,15 +432,22 @@ async fn r8_two_stores_into_one_company_killed_at_random_moments_each_order_one_
             (name, value)
         })
         .chain([
-            ("PONTE_DATA_DIR".into(), harness.dir.path().display().to_string()),
+            (
+                "PONTE_DATA_DIR".into(),
+                harness.dir.path().display().to_string(),
+            ),
             ("PONTE_TOKEN_STORE".into(), "file".into()),
             ("PONTE_PROFILE".into(), "loja-2".into()),
         ])
         .collect();
     let pacing = two_config.pacing.clone();
-    two_config =
-        Config::from_lookup(|name| two_env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
-            .unwrap();
+    two_config = Config::from_lookup(|name| {
+        two_env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
     two_config.pacing = pacing;
     let apps = [
         App::open_with_clock(harness.config(), later()).unwrap(),
@@ -487,7 +493,11 @@ async fn r8_two_stores_into_one_company_killed_at_random_moments_each_order_one_
             check_sale(&order, sale, &customers, &products);
         }
     }
-    assert_eq!(sales.len(), paid_in_all, "one sale per paid order, nothing else");
+    assert_eq!(
+        sales.len(),
+        paid_in_all,
+        "one sale per paid order, nothing else"
+    );
     let mut numbers: Vec<i64> = sales.values().map(|sale| sale.numero).collect();
     numbers.sort();
     numbers.dedup();

@@ -226,3 +226,79 @@ async fn a_profile_is_named_made_listed_and_removed_and_the_default_stays() {
     assert_eq!(status["enabled"], true);
     assert_eq!(status["contaazul"]["connected"], true);
 }
+
+/// Issue 26, the other case: two stores, each into its own company (an accountant's clients).
+/// Nothing is shared: each company gets its store's sales, customers and products, numbered
+/// on its own, and the notes stay as a single store writes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_into_two_companies_import_apart() {
+    let cli = cli().await;
+    cli.ready().await;
+    let mut config = SandboxConfig::with_redirect_port(cli.sandbox.config().redirect_port);
+    config.nuvemshop.store_id = 5_120_303;
+    config.nuvemshop.store_name = "Loja Três".into();
+    config.contaazul.company_name = "Empresa Três Ltda".into();
+    config.contaazul.company_document = "11.444.777/0001-61".into();
+    let other = Sandbox::start(config).await.unwrap();
+    other.control().add_seller("Ana Souza");
+    // Every service of loja-3 is the other sandbox's.
+    let command = |args: &[&str]| {
+        let mut command = cli.command(args);
+        command
+            .env("PONTE_PROFILE", "loja-3")
+            .envs(other.env_lines());
+        command
+    };
+    connect_by(
+        command(&["connect", "nuvemshop", "--no-browser"]),
+        &other.control(),
+        "nuvemshop",
+    )
+    .await;
+    connect_by(
+        command(&["connect", "contaazul", "--no-browser"]),
+        &other.control(),
+        "contaazul",
+    )
+    .await;
+    assert_eq!(output_of(command(&["enable"])).await.code, 0);
+    for store in [&cli.sandbox, &other] {
+        let control = store.control();
+        control.create_order(paid_order("Ana Lima", CPFS[0], "Camiseta"));
+        control.create_order(paid_order("Bruno Dias", CPFS[1], "Caneca"));
+    }
+    let (first, second) = tokio::join!(
+        cli.run(&["sync", "--once"]),
+        output_of(command(&["sync", "--once"])),
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+
+    for store in [&cli.sandbox, &other] {
+        let company = store.control();
+        let sales = company.sales();
+        assert_eq!(
+            sales.len(),
+            2,
+            "each company its own store's two sales (R8)"
+        );
+        let notes: Vec<_> = sales
+            .iter()
+            .filter_map(|sale| sale.observacoes.clone())
+            .collect();
+        assert!(
+            notes.iter().all(|note| !note.contains("(loja")),
+            "a company of one store: notes as ever, {notes:?}"
+        );
+        let customers = company.customers();
+        assert_eq!(
+            customers.iter().filter(|c| c.nome == "Ana Lima").count(),
+            1,
+            "Ana Lima is a customer in each company (R11)"
+        );
+    }
+    let listed = cli.run(&["profiles", "--json"]).await.json();
+    assert_eq!(listed[0]["company_name"], "Empresa Demonstração");
+    assert_eq!(listed[1]["name"], "loja-3");
+    assert_eq!(listed[1]["company_name"], "Empresa Três");
+}

@@ -36,11 +36,16 @@ pub struct CreationTurn {
     _file: File,
 }
 
+/// A company's folder under `base`: named by a digest of its key, which holds a CNPJ.
+fn folder_of(base: &Path, key: &str) -> PathBuf {
+    let folder = hex::encode(&Sha256::digest(key.as_bytes())[..12]);
+    base.join(COMPANIES_DIR).join(folder)
+}
+
 impl Company {
     /// The book of the company `key` (`assumptions::company_key`) under `base`.
     pub fn open(base: &Path, key: &str) -> Result<Company> {
-        let folder = hex::encode(&Sha256::digest(key.as_bytes())[..12]);
-        let dir = base.join(COMPANIES_DIR).join(folder);
+        let dir = folder_of(base, key);
         crate::config::create_private_dir(&dir)?;
         let book = Connection::open(dir.join("company.sqlite3"))?;
         book.busy_timeout(PATIENCE)?;
@@ -55,11 +60,50 @@ impl Company {
              CREATE TABLE IF NOT EXISTS numbers (
                  one INTEGER PRIMARY KEY CHECK (one = 1),
                  highest INTEGER NOT NULL
-             );",
+             );
+             CREATE TABLE IF NOT EXISTS members (profile TEXT PRIMARY KEY);",
         )?;
         Ok(Company {
             dir,
             book: Mutex::new(book),
+        })
+    }
+
+    /// The book of the company `key`, if one was ever opened under `base`.
+    pub fn existing(base: &Path, key: &str) -> Result<Option<Company>> {
+        if folder_of(base, key).is_dir() {
+            Company::open(base, key).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `profile` imports into this company.
+    pub fn join(&self, profile: &str) -> Result<()> {
+        self.with(|book| {
+            book.execute(
+                "INSERT OR IGNORE INTO members (profile) VALUES (?1)",
+                [profile],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// `profile` no longer imports into this company (disconnected from it, or removed).
+    pub fn leave(&self, profile: &str) -> Result<()> {
+        self.with(|book| {
+            book.execute("DELETE FROM members WHERE profile = ?1", [profile])?;
+            Ok(())
+        })
+    }
+
+    /// Whether more than one profile imports into this company: only then are its customers,
+    /// products and numbers taken in turns, and its sales' notes name their store.
+    pub fn shared(&self) -> Result<bool> {
+        self.with(|book| {
+            let members: i64 =
+                book.query_row("SELECT count(*) FROM members", [], |row| row.get(0))?;
+            Ok(members > 1)
         })
     }
 
@@ -225,5 +269,25 @@ mod tests {
             .await
             .expect("its turn once the first is done")
             .unwrap();
+    }
+
+    /// Issue 26: a company is shared while two profiles import into it, no longer.
+    #[test]
+    fn a_company_is_shared_while_two_profiles_import_into_it() {
+        let base = tempfile::tempdir().unwrap();
+        let company = Company::open(base.path(), "documento:11222333000181").unwrap();
+        company.join("principal").unwrap();
+        company.join("principal").unwrap();
+        assert!(!company.shared().unwrap(), "one profile, twice");
+        company.join("loja-2").unwrap();
+        let seen_elsewhere = Company::existing(base.path(), "documento:11222333000181")
+            .unwrap()
+            .unwrap();
+        assert!(seen_elsewhere.shared().unwrap());
+        seen_elsewhere.leave("loja-2").unwrap();
+        assert!(!company.shared().unwrap());
+        assert!(Company::existing(base.path(), "documento:99")
+            .unwrap()
+            .is_none());
     }
 }

@@ -504,6 +504,14 @@ impl App {
             }
             Service::Contaazul => {
                 self.contaazul_auth.forget().await?;
+                // Its company's other profiles import alone from now on, if they are alone.
+                if let Some(key) = self.store.contaazul_company_key()? {
+                    if let Some(company) =
+                        crate::company::Company::existing(&self.config.base_dir, &key)?
+                    {
+                        company.leave(self.config.profile.as_str())?;
+                    }
+                }
                 self.store.set_contaazul_company_name(None)?;
                 self.store.set_contaazul_company_key(None)?;
             }

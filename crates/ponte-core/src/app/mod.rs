@@ -203,19 +203,18 @@ impl App {
         ContaAzulClient::new(&self.config, self.contaazul_auth.clone(), schedule)
     }
 
-    /// The company this profile shares with others, when there are other profiles and the
-    /// connected company is known (`company`).
+    /// The company this profile shares with others, when there are other profiles, the
+    /// connected company is known, and another profile imports into it too (`company`).
     pub(crate) fn company(&self) -> Result<Option<Arc<crate::company::Company>>> {
         if !crate::profiles::several(&self.config.base_dir) {
             return Ok(None);
         }
-        match self.store.contaazul_company_key()? {
-            Some(key) => Ok(Some(Arc::new(crate::company::Company::open(
-                &self.config.base_dir,
-                &key,
-            )?))),
-            None => Ok(None),
-        }
+        let Some(key) = self.store.contaazul_company_key()? else {
+            return Ok(None);
+        };
+        let company = crate::company::Company::open(&self.config.base_dir, &key)?;
+        company.join(self.config.profile.as_str())?;
+        Ok(company.shared()?.then(|| Arc::new(company)))
     }
 
     /// R13: Conta Azul's sellers, to pick the one the sales will name.

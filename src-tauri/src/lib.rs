@@ -39,7 +39,7 @@ mod demo {
 
 use std::sync::Arc;
 
-use tauri::{Manager, RunEvent, WindowEvent};
+use tauri::{Emitter, Manager, RunEvent, WindowEvent};
 
 /// Started with the computer (autostart): Ponte opens hidden, in the tray.
 pub const HIDDEN_FLAG: &str = "--hidden";
@@ -57,6 +57,8 @@ pub struct Shell {
     pub update: updates::Offered,
     /// A `ponte://` link refused, waiting for the window.
     pub link_notice: links::Notice,
+    /// The window's page has loaded: a profile opened since need not wait for it.
+    pub page_loaded: std::sync::atomic::AtomicBool,
 }
 
 impl Shell {
@@ -184,20 +186,35 @@ pub fn run() {
             tray::open_on_click(tauri_app.handle());
             let handle = tauri_app.handle().clone();
             let first = profiles::Profile::start(&handle, lock, app);
-            let all = profiles::Profiles::new(first);
-            for other in open_other_profiles(&handle, &prepared.config) {
-                all.insert(other);
-            }
             tauri_app.manage(Shell {
-                profiles: all,
+                profiles: profiles::Profiles::new(first),
                 config: prepared.config.clone(),
                 demo: prepared.demo,
                 update: Default::default(),
                 link_notice: Default::default(),
+                page_loaded: Default::default(),
             });
             updates::watch(tauri_app.handle().clone());
             links::watch(tauri_app.handle());
             tray::build(tauri_app)?;
+            // The other stores open once the window is on its way: twenty ledgers opened
+            // first would hold its first paint for a second.
+            let config = prepared.config.clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let shell = handle.state::<Shell>();
+                let others = open_other_profiles(&handle, &config);
+                if others.is_empty() {
+                    return;
+                }
+                for other in others {
+                    shell.profiles.insert(other.clone());
+                    if shell.page_loaded.load(std::sync::atomic::Ordering::SeqCst) {
+                        other.runner.page_loaded();
+                    }
+                }
+                tray::follow(&handle);
+                let _ = handle.emit(runner::OTHER_PROFILE, ());
+            });
             if hidden {
                 if let Some(window) = tauri_app.get_webview_window("main") {
                     let _ = window.hide();
@@ -236,6 +253,9 @@ pub fn run() {
             if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
                 tracing::info!(window = webview.label(), "page loaded");
                 if let Some(shell) = webview.try_state::<Shell>() {
+                    shell
+                        .page_loaded
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
                     for profile in shell.profiles.all() {
                         profile.runner.page_loaded();
                     }

@@ -17,9 +17,64 @@ use tauri::AppHandle;
 use crate::commands::Connecting;
 use crate::runner::Runner;
 
+/// A profile at a glance, kept between its events: the switcher, *Todas as lojas* and the
+/// tray read it for every profile, and reading twenty ledgers at every event of any of them
+/// is what twenty stores open at once cannot afford.
+pub struct Glance {
+    app: Arc<App>,
+    now: std::sync::Mutex<Option<ProfileSummary>>,
+}
+
+impl Glance {
+    pub fn new(app: Arc<App>) -> Arc<Glance> {
+        Arc::new(Glance {
+            app,
+            now: Default::default(),
+        })
+    }
+
+    /// As last read (read now the first time).
+    pub fn get(&self) -> ProfileSummary {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        now.get_or_insert_with(|| read(&self.app)).clone()
+    }
+
+    /// Read again after one of the profile's events: whether anything it shows changed.
+    pub fn refresh(&self) -> bool {
+        let fresh = read(&self.app);
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = now.as_ref() != Some(&fresh);
+        *now = Some(fresh);
+        changed
+    }
+}
+
+/// A profile's summary; a ledger that cannot be read shows it as needing the merchant.
+fn read(app: &App) -> ProfileSummary {
+    let name = &app.config.profile;
+    app.summary().unwrap_or_else(|error| {
+        tracing::warn!(%error, profile = %name, "a profile's summary was not read");
+        let message = error.problem().message;
+        ProfileSummary {
+            name: name.clone(),
+            default: name.is_default(),
+            title: ponte_core::app::profiles::title_of(name, None),
+            store_name: None,
+            company_name: None,
+            enabled: false,
+            imported_today: 0,
+            counts: Default::default(),
+            attention: TrayState::SwitchedOff,
+            line: message.clone(),
+            attention_message: Some(message),
+        }
+    })
+}
+
 /// One profile, open.
 pub struct Profile {
     pub app: Arc<App>,
+    pub glance: Arc<Glance>,
     pub runner: Runner,
     /// Connects waiting for the browser, each one the merchant may cancel.
     pub connecting: Connecting,
@@ -30,8 +85,10 @@ impl Profile {
     /// Starts the profile's runner over its opened ledger (whose lock it keeps).
     pub fn start(handle: &AppHandle, lock: DataDirLock, app: App) -> Arc<Profile> {
         let app = Arc::new(app);
+        let glance = Glance::new(app.clone());
         Arc::new(Profile {
-            runner: Runner::start(handle.clone(), app.clone()),
+            runner: Runner::start(handle.clone(), app.clone(), glance.clone()),
+            glance,
             app,
             connecting: Default::default(),
             _lock: lock,
@@ -42,23 +99,8 @@ impl Profile {
         &self.app.config.profile
     }
 
-    /// Its summary; a ledger that cannot be read shows the profile as needing the merchant.
     pub fn summary(&self) -> ProfileSummary {
-        self.app.summary().unwrap_or_else(|error| {
-            tracing::warn!(%error, profile = %self.name(), "a profile's summary was not read");
-            ProfileSummary {
-                name: self.name().clone(),
-                default: self.name().is_default(),
-                title: ponte_core::app::profiles::title_of(self.name(), None),
-                store_name: None,
-                company_name: None,
-                enabled: false,
-                imported_today: 0,
-                counts: Default::default(),
-                attention: TrayState::SwitchedOff,
-                attention_message: Some(error.problem().message),
-            }
-        })
+        self.glance.get()
     }
 }
 
@@ -153,11 +195,6 @@ impl Profiles {
             *self.shown.write().unwrap_or_else(|p| p.into_inner()) = ProfileName::default_profile();
         }
         Ok(taken)
-    }
-
-    /// What the tray's icon shows for all of them.
-    pub fn tray_state(&self) -> TrayState {
-        TrayState::of_all(self.all().iter().map(|p| p.summary().attention))
     }
 }
 

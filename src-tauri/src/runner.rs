@@ -117,7 +117,8 @@ fn shown(handle: &AppHandle, app: &App) -> bool {
 }
 
 impl Runner {
-    pub fn start(handle: AppHandle, app: Arc<App>) -> Runner {
+    /// `glance`: the profile's summary, read again after each of its events.
+    pub fn start(handle: AppHandle, app: Arc<App>, glance: Arc<crate::profiles::Glance>) -> Runner {
         let scheduler = Scheduler::new(app.clone());
 
         let mut events = app.subscribe();
@@ -184,16 +185,17 @@ impl Runner {
                     ),
                     _ => {}
                 }
-                let progress = matches!(event, Event::Progress { .. });
+                // A pass's progress changes nothing a summary shows: one read per order is
+                // enough (its OrderChanged).
+                let changed = !matches!(event, Event::Progress { .. }) && glance.refresh();
                 if shown(&forward, &app) {
                     let _ = forward.emit(EVENT, &event);
-                } else if !progress {
-                    // A pass's progress in another profile changes nothing its summary shows.
+                } else if changed {
+                    // Another profile's switcher line and card follow; a pass that found
+                    // nothing to do tells the window nothing.
                     let _ = forward.emit(OTHER_PROFILE, ());
                 }
-                // Nor anything a tray line shows: one read per order is enough (its
-                // OrderChanged).
-                if !progress {
+                if changed {
                     crate::tray::follow(&forward);
                 }
             }

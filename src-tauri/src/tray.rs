@@ -5,7 +5,6 @@
 //! where the merchant confirms). *Sair* waits for the order being imported, never leaving a sale
 //! half-sent.
 
-use ponte_core::app::profiles::title_of;
 use ponte_core::app::TrayState;
 use ponte_core::profiles::ProfileName;
 use tauri::image::Image;
@@ -85,30 +84,24 @@ pub fn open_on_click(handle: &AppHandle) {
 }
 
 /// Each profile's line for the tray, in the merchant's words (the store named when there are
-/// several), and the state its icon shows.
+/// several), and the state its icon shows: from each profile's summary as last read.
 fn lines_of(profiles: &Profiles) -> (Vec<String>, TrayState) {
-    let all = profiles.all();
-    let several = all.len() > 1;
-    let mut states = Vec::new();
-    let lines = all
+    let summaries: Vec<_> = profiles.all().iter().map(|p| p.summary()).collect();
+    let several = summaries.len() > 1;
+    let lines = summaries
         .iter()
-        .map(|profile| match profile.app.status() {
-            Ok(status) => {
-                states.push(status.tray_state());
-                if several {
-                    let title = title_of(profile.name(), status.nuvemshop.store_name.as_deref());
-                    format!("{title}: {}", status.line())
-                } else {
-                    status.line()
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the tray cannot read the status");
-                "Ponte".into()
+        .map(|summary| {
+            if several {
+                format!("{}: {}", summary.title, summary.line)
+            } else {
+                summary.line.clone()
             }
         })
         .collect();
-    (lines, TrayState::of_all(states))
+    (
+        lines,
+        TrayState::of_all(summaries.iter().map(|s| s.attention)),
+    )
 }
 
 /// The app's icon, in each state's dress.

@@ -121,23 +121,26 @@ pub async fn run(args: &Args, app: &Path, bare: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The profile `loja-N` under `base`, connected, switched on, its ledger seeded: made as a
-/// single store's data directory elsewhere, then moved in — a profile is its folder. The
-/// simulator has one store, which Ponte refuses to connect in two profiles (its orders would
-/// be imported twice); with no new order while the app idles, nothing is.
+/// The profile `loja-N` under `base`: another of the merchant's stores (a sibling of the
+/// simulated one, without orders), connected into the same company, switched on, its ledger
+/// seeded.
 async fn another_profile(
     world: &SandboxWithBroker,
     base: &Path,
     n: usize,
     ledger: u64,
 ) -> anyhow::Result<()> {
-    let made = tempfile::tempdir()?;
-    let env = world::environment(&world.env_lines(), made.path());
-    drop(world::connected_app(&env, &world.sandbox.control()).await?);
-    seed_ledger(&made.path().join("ponte.sqlite3"), ledger)?;
-    let into = base.join("profiles").join(format!("loja-{n}"));
-    std::fs::create_dir_all(into.parent().expect("a parent"))?;
-    std::fs::rename(made.keep(), &into)?;
+    let name = format!("loja-{n}");
+    let env: Vec<(String, String)> = world::environment(&world.env_lines(), base)
+        .into_iter()
+        .chain([("PONTE_PROFILE".to_string(), name.clone())])
+        .collect();
+    let store = 5_120_101 + 1_000 + n as u64;
+    drop(world::connected_app_in(&env, &world.sandbox.control(), Some(store)).await?);
+    seed_ledger(
+        &base.join("profiles").join(name).join("ponte.sqlite3"),
+        ledger,
+    )?;
     Ok(())
 }
 

@@ -20,11 +20,15 @@ use crate::Args;
 /// Clicks *Instalar* / *Autorizar* and follows the redirect, as the merchant's browser would:
 /// straight to Ponte's listener (direct mode), or to the broker's page and, as its script
 /// does, back to Ponte's listener with the return code.
-struct Merchant(Control);
+/// The merchant of the simulated store, or of another of theirs (`Some(store id)`).
+struct Merchant(Control, Option<u64>);
 
 impl Browser for Merchant {
     fn open(&self, url: &str) -> ponte_core::error::Result<()> {
-        let landing = self.0.consent(url).expect("a sandbox consent page");
+        let landing = self
+            .0
+            .consent_in_store(url, self.1)
+            .expect("a sandbox consent page");
         tokio::spawn(async move {
             if let Ok(page) = LandingPage::load(&landing).await {
                 if page.way_back().is_some() {
@@ -63,9 +67,21 @@ pub fn config(env: &[(String, String)]) -> anyhow::Result<Config> {
 /// Ponte connected to both services and activated: what follows is paid after the
 /// activation date (R3).
 pub async fn connected_app(env: &[(String, String)], control: &Control) -> anyhow::Result<App> {
-    control.add_seller("Ana Souza");
+    connected_app_in(env, control, None).await
+}
+
+/// [`connected_app`] for another of the merchant's stores (`store`), into the same company.
+pub async fn connected_app_in(
+    env: &[(String, String)],
+    control: &Control,
+    store: Option<u64>,
+) -> anyhow::Result<App> {
+    // One seller, whoever connects (another profile of the same run finds her there).
+    if control.sellers().is_empty() {
+        control.add_seller("Ana Souza");
+    }
     let app = App::open(config(env)?)?;
-    let merchant = Merchant(control.clone());
+    let merchant = Merchant(control.clone(), store);
     app.connect(Service::Nuvemshop, &merchant, |_| {}).await?;
     app.connect(Service::Contaazul, &merchant, |_| {}).await?;
     app.enable(None).await?;

@@ -80,6 +80,26 @@ pub struct MerchantBrowser {
     pub driver: Driver,
 }
 
+/// A session with the WebDriver server on `port`, once it listens (within 30 s).
+async fn webdriver_session(port: u16, capabilities: serde_json::Value) -> Client {
+    let capabilities = capabilities.as_object().expect("an object").clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => panic!("no WebDriver session on port {port}: {error}"),
+        }
+    }
+}
+
 impl MerchantBrowser {
     pub async fn start() -> MerchantBrowser {
         let binary = std::fs::read_dir("/usr/lib")
@@ -103,23 +123,7 @@ impl MerchantBrowser {
                 "args": ["--automation"],
             },
         });
-        let capabilities = capabilities.as_object().unwrap().clone();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::rustls()
-                .expect("rustls")
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) if Instant::now() < deadline => {
-                    let _ = error;
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                Err(error) => panic!("no browser session: {error}"),
-            }
-        };
+        let client = webdriver_session(port, capabilities).await;
         MerchantBrowser { client, driver }
     }
 
@@ -189,23 +193,7 @@ impl Desktop {
             "browserName": "wry",
             "tauri:options": { "application": app_binary(), "args": args },
         });
-        let capabilities = capabilities.as_object().unwrap().clone();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::rustls()
-                .expect("rustls")
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) if Instant::now() < deadline => {
-                    let _ = error;
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                Err(error) => panic!("no WebDriver session: {error}"),
-            }
-        };
+        let client = webdriver_session(port, capabilities).await;
         Desktop {
             client,
             driver,

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::profiles::{self, ProfileName};
 use crate::store::Counts;
 
-#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ProfileSummary {
     #[ts(type = "string")]
     pub name: ProfileName,
@@ -27,6 +27,8 @@ pub struct ProfileSummary {
     pub attention: TrayState,
     /// The dashboard banner's sentence when something needs the merchant.
     pub attention_message: Option<String>,
+    /// The tray's line for it (`Status::line`).
+    pub line: String,
 }
 
 impl Serialize for ProfileName {
@@ -61,6 +63,7 @@ impl App {
             counts: status.counts.clone(),
             attention: status.tray_state(),
             attention_message: status.attention.as_ref().map(|a| a.problem.message.clone()),
+            line: status.line(),
         })
     }
 }
@@ -169,6 +172,7 @@ mod tests {
             counts: Counts::default(),
             attention: TrayState::Fine,
             attention_message: None,
+            line: "Integração ativada".into(),
         }
     }
 

@@ -4,6 +4,7 @@ pub(crate) mod bucket;
 pub mod model;
 pub(crate) mod oauth;
 mod orders;
+mod sibling;
 pub mod webhooks;
 pub(crate) mod wire;
 
@@ -87,12 +88,19 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
             .eq_ignore_ascii_case("bearer")
             .then(|| token.trim().to_string())
     });
-    let valid = state.with(|world| {
+    let (valid, sibling) = state.with(|world| {
         let store = &world.nuvemshop;
-        token.is_some()
+        let valid = token.is_some()
             && store.current_token.as_deref() == token.as_deref()
-            && path_store == Some(store.store_id)
+            && path_store == Some(store.store_id);
+        let sibling = path_store.filter(|id| {
+            token.is_some() && store.sibling_tokens.get(id).map(String::as_str) == token.as_deref()
+        });
+        (valid, sibling)
     });
+    if let Some(id) = sibling {
+        return sibling::answer(request.method(), original_path(&request), id);
+    }
     if !valid {
         return json_response(
             StatusCode::UNAUTHORIZED,

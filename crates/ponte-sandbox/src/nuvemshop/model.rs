@@ -208,6 +208,8 @@ pub(crate) struct NuvemshopState {
     pub store_name: String,
     /// Only one token per app and store is valid: issuing a new one revokes the previous.
     pub current_token: Option<String>,
+    /// The same rule for the merchant's other stores (`sibling`): each one's valid token.
+    pub sibling_tokens: HashMap<u64, String>,
     /// Authorization codes: when each expires, and the store whose merchant consented.
     pub codes: HashMap<String, (Instant, u64)>,
     pub orders: BTreeMap<u64, Order>,
@@ -239,6 +241,7 @@ impl NuvemshopState {
             store_id: config.store_id,
             store_name: config.store_name.clone(),
             current_token: None,
+            sibling_tokens: HashMap::new(),
             codes: HashMap::new(),
             orders: BTreeMap::new(),
             bucket: LeakyBucket::new(config.bucket_size, config.leak_per_second),

@@ -135,9 +135,11 @@ pub(super) async fn token(
             Some((_, store_id)) => {
                 let token = random_hex(40);
                 // A new token for the same app and store revokes the previous one. Another
-                // store's token is issued only: its API is not simulated.
+                // store's answers as a store without orders (`sibling`).
                 if store_id == store.store_id {
                     store.current_token = Some(token.clone());
+                } else {
+                    store.sibling_tokens.insert(store_id, token.clone());
                 }
                 Ok((token, store_id))
             }
@@ -158,8 +160,9 @@ pub(super) async fn token(
 }
 
 /// The merchant clicked *Instalar*: a fresh code, and where the browser goes with it. `store`:
-/// the merchant is logged in to another store than the simulated one (its token is issued,
-/// its API not simulated), as the broker's load benchmark's thousands of stores are.
+/// the merchant is logged in to another store than the simulated one (its token is issued, its
+/// API answers as a store without orders: `sibling`), as the broker's load benchmark's
+/// thousands of stores are.
 pub(crate) fn approve(state: &AppState, client_state: Option<&str>, store: Option<u64>) -> String {
     let config = &state.config.nuvemshop;
     let code = random_hex(32);

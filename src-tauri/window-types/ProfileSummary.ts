@@ -22,4 +22,8 @@ attention: TrayState,
 /**
  * The dashboard banner's sentence when something needs the merchant.
  */
-attention_message: string | null, };
+attention_message: string | null, 
+/**
+ * The tray's line for it (`Status::line`).
+ */
+line: string, };

@@ -226,28 +226,11 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
                 control.pay_order(*id).unwrap();
             }
         }
-        let mut child = harness
-            .command(&["sync", "--once"])
-            .env("PONTE_LOG", "error")
-            .spawn()
-            .unwrap();
         let deadline = Duration::from_millis(rng.gen_range(30..2_500));
-        match tokio::time::timeout(deadline, child.wait()).await {
-            Ok(status) => {
-                // 0: done; 1: the pass stopped on a service it could not reach (said on
-                // stderr). Never a panic (101) or anything else.
-                let status = status.unwrap();
-                assert!(
-                    matches!(status.code(), Some(0 | 1)),
-                    "run {run}: ponte sync --once ended with {status}"
-                );
-                finished += 1;
-            }
-            Err(_) => {
-                child.start_kill().unwrap(); // SIGKILL
-                child.wait().await.unwrap();
-                killed += 1;
-            }
+        if sync_killed_maybe(harness.command(&["sync", "--once"]), deadline).await {
+            killed += 1;
+        } else {
+            finished += 1;
         }
     }
     let calls = control.calls();
@@ -293,12 +276,13 @@ async fn r8_sigkill_at_random_moments_under_faults_leaves_every_paid_order_one_s
     reconcile(&control, &app, customers_before, products_before);
 }
 
-/// `ponte sync --once` for one profile, killed (SIGKILL) if it runs past a random moment: whether
-/// it was killed.
+/// `ponte sync --once`, killed (SIGKILL) if it runs past `deadline`: whether it was killed.
 async fn sync_killed_maybe(mut command: tokio::process::Command, deadline: Duration) -> bool {
     let mut child = command.env("PONTE_LOG", "error").spawn().unwrap();
     match tokio::time::timeout(deadline, child.wait()).await {
         Ok(status) => {
+            // 0: done; 1: the pass stopped on a service it could not reach (said on stderr).
+            // Never a panic (101) or anything else.
             let status = status.unwrap();
             assert!(
                 matches!(status.code(), Some(0 | 1)),

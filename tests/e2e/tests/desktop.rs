@@ -1234,20 +1234,7 @@ async fn a_merchant_goes_from_the_first_screen_to_a_retried_failure_with_the_key
 #[tokio::test]
 async fn sandbox_mode_runs_the_whole_flow_without_any_account() {
     let desktop = Desktop::start(&["--sandbox"]).await;
-    desktop.click("button[data-account=\"nuvemshop\"]").await;
-    desktop.consent("nuvemshop").await;
-    // As a merchant does: the first step says Conectado before the second is clicked.
-    desktop
-        .wait_text(
-            ".step[data-account=\"nuvemshop\"] [data-role=\"state\"]",
-            "Conectado",
-        )
-        .await;
-    desktop.click("button[data-account=\"contaazul\"]").await;
-    desktop.consent("contaazul").await;
-    desktop.wait_text("#activate-seller", "Ana Souza").await;
-    desktop.click("#activate").await;
-    desktop.wait_visible("#screen-dashboard", true).await;
+    connect_demo_store(&desktop).await;
     // The demo store sells every few seconds; the first sales arrive on their own.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -1532,7 +1519,8 @@ async fn started_with_the_computer_ponte_stays_in_the_tray() {
     let _ = app.kill().await;
 }
 
-/// The demo's two steps and the activation, for the store the window shows.
+/// The demo's two steps and the activation, for the store the window shows; as a merchant
+/// does, the first step says *Conectado* before the second is clicked.
 async fn connect_demo_store(desktop: &Desktop) {
     desktop.click("button[data-account=\"nuvemshop\"]").await;
     desktop.consent("nuvemshop").await;
@@ -1547,6 +1535,19 @@ async fn connect_demo_store(desktop: &Desktop) {
     desktop.wait_text("#activate-seller", "Ana Souza").await;
     desktop.click("#activate").await;
     desktop.wait_visible("#screen-dashboard", true).await;
+}
+
+/// The switcher set to `profile`, as choosing it in the list does.
+async fn switch_store(desktop: &Desktop, profile: &str) {
+    desktop
+        .client
+        .execute(
+            "const s = document.getElementById('store-switch'); s.value = arguments[0]; \
+             s.dispatchEvent(new Event('change'));",
+            vec![json!(profile)],
+        )
+        .await
+        .unwrap();
 }
 
 /// A figure *Todas as lojas* shows for `profile` (`imported-today`, `failed`).
@@ -1643,30 +1644,14 @@ async fn a_second_store_is_added_in_the_window_and_both_import_side_by_side() {
     desktop
         .wait_text("#toggle-label", "Integração ativada")
         .await;
-    desktop
-        .client
-        .execute(
-            "const s = document.getElementById('store-switch'); s.value = 'loja-2'; \
-             s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    switch_store(&desktop, "loja-2").await;
     // The second store's Conta Azul disconnected: it needs the merchant, seen from the first.
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.wait_text("#store-id", "Loja Demonstração 2").await;
     desktop
         .click("button[data-account-action=\"contaazul\"]")
         .await;
-    desktop
-        .client
-        .execute(
-            "const s = document.getElementById('store-switch'); s.value = 'principal'; \
-             s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    switch_store(&desktop, "principal").await;
     desktop.wait_text("#stores-attention", "1").await;
     desktop
         .wait_text("#store-switch", "Loja Demonstração 2 — precisa de atenção")
@@ -1674,15 +1659,7 @@ async fn a_second_store_is_added_in_the_window_and_both_import_side_by_side() {
     desktop.snapshot("other-store-needs-attention").await;
 
     // Removed from its Configurações: first what goes and what stays.
-    desktop
-        .client
-        .execute(
-            "const s = document.getElementById('store-switch'); s.value = 'loja-2'; \
-             s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    switch_store(&desktop, "loja-2").await;
     desktop.wait_visible("#disabled-banner", true).await;
     desktop.click(".tab[data-tab=\"settings\"]").await;
     desktop.click("#remove-store").await;

@@ -10,12 +10,10 @@ use chrono::{Duration, NaiveDate};
 use futures_util::StreamExt;
 use rust_decimal::Decimal;
 
-use crate::contaazul::ContaAzulClient;
 use crate::error::Result;
 use crate::nuvemshop::Order;
 use crate::rules::sale::order_of_note;
-use crate::store::Store;
-use crate::sync::IN_FLIGHT;
+use crate::sync::{Engine, IN_FLIGHT};
 use crate::time::business_date;
 
 /// A sale in Conta Azul that is the sale of an order.
@@ -92,13 +90,12 @@ impl SalesInPeriod {
 /// return them), a few at once as the engine advances orders — the pacer keeps them under
 /// Conta Azul's rate.
 pub async fn sales_in_period(
-    contaazul: &ContaAzulClient,
-    store: &Store,
-    note_store: Option<&str>,
+    engine: &Engine,
     inicio: NaiveDate,
     fim: NaiveDate,
 ) -> Result<SalesInPeriod> {
-    let known: HashMap<String, u64> = store.imported_sales()?.into_iter().collect();
+    let (contaazul, note_store) = (&engine.contaazul, engine.note_store.as_deref());
+    let known: HashMap<String, u64> = engine.store.imported_sales()?.into_iter().collect();
     let sales = contaazul.vendas_between(inicio, fim).await?;
     let mut read = futures_util::stream::iter(sales)
         .map(|sale| {

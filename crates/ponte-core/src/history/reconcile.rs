@@ -123,14 +123,7 @@ impl Engine {
         .await?;
         let today = business_date(self.clock.now());
         let reach = (period.to + SALE_DATE_REACH).min(today);
-        let sales = sales_in_period(
-            &self.contaazul,
-            &self.store,
-            self.note_store.as_deref(),
-            period.from,
-            reach,
-        )
-        .await?;
+        let sales = sales_in_period(self, period.from, reach).await?;
         let mut report = Reconciliation {
             period: *period,
             paid: 0,

@@ -455,6 +455,16 @@ impl App {
                     .set_contaazul_company_name(company_name(&company).as_deref())?;
                 self.store
                     .set_contaazul_company_key(company_key(&company).as_deref())?;
+                // Its company's members from the moment it is connected, the profiles already
+                // importing there included: every profile's next pass, in whichever process,
+                // knows the company is shared before this one's first.
+                if let (Some(company), Some(key)) =
+                    (self.company()?, self.store.contaazul_company_key()?)
+                {
+                    for other in crate::app::profiles::profiles_in_company(&self.config, &key)? {
+                        company.join(other.as_str())?;
+                    }
+                }
             }
             Err(error) => tracing::warn!(%error, "could not read the Conta Azul company's name"),
         }

@@ -203,8 +203,10 @@ impl App {
         ContaAzulClient::new(&self.config, self.contaazul_auth.clone(), schedule)
     }
 
-    /// The company this profile shares with others, when there are other profiles, the
-    /// connected company is known, and another profile imports into it too (`company`).
+    /// The book of the company this profile imports into, when there are other profiles and
+    /// the connected company is known (`company`): its customers, products and numbers are
+    /// taken through it from then on, whether or not another profile imports there yet — one
+    /// may start at any moment, in another process.
     pub(crate) fn company(&self) -> Result<Option<Arc<crate::company::Company>>> {
         if !crate::profiles::several(&self.config.base_dir) {
             return Ok(None);
@@ -214,7 +216,7 @@ impl App {
         };
         let company = crate::company::Company::open(&self.config.base_dir, &key)?;
         company.join(self.config.profile.as_str())?;
-        Ok(company.shared()?.then(|| Arc::new(company)))
+        Ok(Some(Arc::new(company)))
     }
 
     /// R13: Conta Azul's sellers, to pick the one the sales will name.
@@ -305,9 +307,11 @@ impl App {
 
     pub fn engine(&self) -> Result<Engine> {
         let company = self.company()?;
-        let note_store = match company {
-            Some(_) => self.store.settings()?.nuvemshop_store_id,
-            None => None,
+        // The store named in the notes only while another store imports into the company: a
+        // company of one store reads its notes as ever.
+        let note_store = match &company {
+            Some(company) if company.shared()? => self.store.settings()?.nuvemshop_store_id,
+            _ => None,
         };
         Ok(Engine {
             store: self.store.clone(),

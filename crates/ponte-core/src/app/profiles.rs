@@ -100,6 +100,21 @@ pub fn profile_with_store(
     Ok(None)
 }
 
+/// The other profiles under `config`'s base directory connected to the Conta Azul company `key`.
+pub fn profiles_in_company(config: &Config, key: &str) -> Result<Vec<ProfileName>> {
+    let mut members = Vec::new();
+    for name in profiles::list(&config.base_dir)? {
+        if name == config.profile {
+            continue;
+        }
+        let other = App::open(config.clone().for_profile(name.clone()))?;
+        if other.store.contaazul_company_key()?.as_deref() == Some(key) {
+            members.push(name);
+        }
+    }
+    Ok(members)
+}
+
 /// Makes a profile under `config`'s base directory (its ledger created, nothing connected);
 /// an existing one is left as it is.
 pub fn add(config: &Config, name: &ProfileName) -> Result<App> {

@@ -26,8 +26,13 @@ export function renderStores() {
   $("stores").hidden = !several && !status.activated_at;
   $("store-switch-row").hidden = !several;
   $("stores-all").hidden = !several;
+  // The other stores that need the merchant are marked; the shown one says it on its own
+  // dashboard (and its name stays whole in the closed list).
   const options = profiles.map((p) =>
-    el("option", { value: p.name, text: needsTheMerchant(p) ? `${p.title} — precisa de atenção` : p.title })
+    el("option", {
+      value: p.name,
+      text: p.name !== profile && needsTheMerchant(p) ? `${p.title} — precisa de atenção` : p.title,
+    })
   );
   $("store-switch").replaceChildren(...options);
   $("store-switch").value = profile;

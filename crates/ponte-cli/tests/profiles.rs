@@ -17,6 +17,27 @@ async fn second_store(cli: &Cli) -> Sandbox {
     Sandbox::start(config).await.unwrap()
 }
 
+/// `second_store`, connected as profile `loja-2` (its Nuvemshop, `cli`'s company) and
+/// switched on.
+async fn second_store_connected(cli: &Cli) -> Sandbox {
+    let store_two = second_store(cli).await;
+    let connect = cli.profile_command(
+        "loja-2",
+        &store_two,
+        &["connect", "nuvemshop", "--no-browser"],
+    );
+    connect_by(connect, &store_two.control(), "nuvemshop").await;
+    let connect = cli.profile_command(
+        "loja-2",
+        &store_two,
+        &["connect", "contaazul", "--no-browser"],
+    );
+    connect_by(connect, &cli.sandbox.control(), "contaazul").await;
+    let enabled = cli.run_profile("loja-2", &store_two, &["enable"]).await;
+    assert_eq!(enabled.code, 0, "{}", enabled.stderr);
+    store_two
+}
+
 /// R8 (each paid order one sale), R10 (one product per description) and R11–R12 (one customer
 /// per buyer) across two stores importing into one company at the same moment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,23 +50,7 @@ async fn two_stores_into_one_company_share_customers_products_and_numbers() {
     answers.contaazul.duplicate_sale_numbers = true;
     company.set_answers(answers);
     cli.ready().await;
-    let store_two = second_store(&cli).await;
-
-    // The second store: its Nuvemshop, the same company.
-    let connect = cli.profile_command(
-        "loja-2",
-        &store_two,
-        &["connect", "nuvemshop", "--no-browser"],
-    );
-    connect_by(connect, &store_two.control(), "nuvemshop").await;
-    let connect = cli.profile_command(
-        "loja-2",
-        &store_two,
-        &["connect", "contaazul", "--no-browser"],
-    );
-    connect_by(connect, &company, "contaazul").await;
-    let enabled = cli.run_profile("loja-2", &store_two, &["enable"]).await;
-    assert_eq!(enabled.code, 0, "{}", enabled.stderr);
+    let store_two = second_store_connected(&cli).await;
 
     // The same buyer (name and CPF) and the same products in both stores, paid after both
     // activations.
@@ -301,4 +306,45 @@ async fn two_stores_into_two_companies_import_apart() {
     assert_eq!(listed[0]["company_name"], "Empresa Demonstração");
     assert_eq!(listed[1]["name"], "loja-3");
     assert_eq!(listed[1]["company_name"], "Empresa Três");
+}
+
+/// R8, R11: a customer another store's profile created, deleted in Conta Azul since, is looked
+/// up afresh at once when the sale naming it is refused — the order is imported in the same
+/// check, not failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_another_store_created_then_deleted_is_looked_up_afresh() {
+    let cli = cli().await;
+    cli.ready().await;
+    let company = cli.sandbox.control();
+    let store_two = second_store_connected(&cli).await;
+    company.create_order(paid_order("Ana Lima", CPFS[0], "Camiseta"));
+    assert_eq!(cli.run(&["sync", "--once"]).await.code, 0);
+    let ana = company
+        .customers()
+        .into_iter()
+        .find(|c| c.nome == "Ana Lima")
+        .unwrap();
+    company.delete_customer(&ana.id.to_string()).unwrap();
+
+    store_two
+        .control()
+        .create_order(paid_order("Ana Lima", CPFS[0], "Camiseta"));
+    let synced = cli
+        .run_profile("loja-2", &store_two, &["sync", "--once"])
+        .await;
+    assert_eq!(synced.code, 0, "{}", synced.stderr);
+    let status = cli
+        .run_profile("loja-2", &store_two, &["status", "--json"])
+        .await
+        .json();
+    assert_eq!(status["counts"]["failed"], 0, "{status}");
+    assert_eq!(status["counts"]["imported"], 1, "{status}");
+    let again: Vec<_> = company
+        .customers()
+        .into_iter()
+        .filter(|c| c.nome == "Ana Lima")
+        .collect();
+    assert_eq!(again.len(), 1, "created again, once");
+    assert_ne!(again[0].id, ana.id);
+    assert_eq!(company.sales().len(), 2);
 }

@@ -29,33 +29,38 @@ impl Engine {
     /// In a company other profiles import into, `resolve` (a lookup, then maybe a creation)
     /// runs in this process's turn, after what the other profiles found or created there:
     /// the same buyer or product in two stores is one customer or product in the company.
+    /// The id, and whether it came from the company's memory (another profile's lookup or
+    /// creation, maybe long ago: like an id remembered from an earlier pass, it is looked up
+    /// afresh if the sale is refused).
     async fn in_company(
         &self,
         kind: Remembered,
         key: &str,
         shared: &PassShared,
         resolve: impl std::future::Future<Output = Result<std::result::Result<String, Problem>>>,
-    ) -> Result<std::result::Result<String, Problem>> {
+    ) -> Result<std::result::Result<(String, bool), Problem>> {
+        let fresh = |resolved: std::result::Result<String, Problem>| resolved.map(|id| (id, false));
         let Some(company) = &shared.company else {
-            return resolve.await;
+            return Ok(fresh(resolve.await?));
         };
         let _turn = company.creation_turn().await?;
         if let Some(id) = company.known(kind, key)? {
-            return Ok(Ok(id));
+            return Ok(Ok((id, true)));
         }
         let resolved = resolve.await?;
         if let Ok(id) = &resolved {
             company.record(kind, key, id)?;
         }
-        Ok(resolved)
+        Ok(fresh(resolved))
     }
 
-    /// The id remembered for `key`, or what `resolve` finds (then remembered).
+    /// The id remembered for `key`, or what `resolve` finds (then remembered): with whether
+    /// `resolve` took it from a memory too (the company's), rather than from Conta Azul now.
     pub(super) async fn remembered_or(
         &self,
         kind: Remembered,
         key: &str,
-        resolve: impl std::future::Future<Output = Result<std::result::Result<String, Problem>>>,
+        resolve: impl std::future::Future<Output = Result<std::result::Result<(String, bool), Problem>>>,
     ) -> std::result::Result<Resolved, Unresolved> {
         match self.store.remembered_id(kind, key) {
             Ok(Some(id)) => {
@@ -68,13 +73,13 @@ impl Engine {
             Err(error) => return Err(Unresolved::Error(error)),
         }
         match resolve.await {
-            Ok(Ok(id)) => {
+            Ok(Ok((id, from_memory))) => {
                 self.store
                     .remember_id(kind, key, &id, self.clock.now())
                     .map_err(Unresolved::Error)?;
                 Ok(Resolved {
                     id,
-                    remembered: false,
+                    remembered: from_memory,
                 })
             }
             Ok(Err(problem)) => Err(Unresolved::Problem(problem)),

@@ -14,14 +14,6 @@ use ponte_core::Config;
 /// The demo's check interval: its sales appear within moments even without the webhooks.
 const DEMO_CHECK_EVERY: Duration = Duration::from_secs(15);
 
-/// Each further demo store's company: CNPJs with valid check digits, one per store, so that
-/// Ponte tells the simulated companies apart as it does real ones.
-const FURTHER_COMPANIES: &[&str] = &[
-    "11.444.777/0001-61",
-    "45.723.174/0001-10",
-    "04.252.011/0001-10",
-];
-
 pub struct Demo {
     pub config: Config,
     pub world: SandboxWithBroker,
@@ -81,12 +73,14 @@ impl Demo {
     pub async fn another_store(&self, name: &ProfileName) -> Result<Config, String> {
         let mut further = self.further.lock().await;
         let n = further.len();
-        let document = FURTHER_COMPANIES[n % FURTHER_COMPANIES.len()];
+        // Each further store's company a CNPJ of its own: Ponte tells the simulated companies
+        // apart as it does real ones.
+        let document = ponte_sandbox::demo::company_document(n as u64);
         let world = SandboxWithBroker::start(|sandbox| {
             sandbox.nuvemshop.store_id += 1 + n as u64;
             sandbox.nuvemshop.store_name = format!("Loja Demonstração {}", n + 2);
             sandbox.contaazul.company_name = format!("Empresa Demonstração {} Ltda", n + 2);
-            sandbox.contaazul.company_document = document.to_string();
+            sandbox.contaazul.company_document = document;
         })
         .await
         .map_err(|error| error.to_string())?;

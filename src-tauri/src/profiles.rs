@@ -206,17 +206,36 @@ fn unknown(name: &ProfileName) -> Problem {
 }
 
 /// The title a notification gets: the store's name first when there are several.
-pub fn titled(handle: &AppHandle, app: &App, title: &str) -> String {
+pub fn titled(handle: &AppHandle, glance: &Glance, title: &str) -> String {
     use tauri::Manager;
     let several = handle
         .try_state::<crate::Shell>()
         .is_some_and(|shell| shell.profiles.several());
-    if !several {
-        return title.to_string();
+    named(several.then(|| glance.get().title).as_deref(), title)
+}
+
+/// `text` preceded by the store it is about, when there is one to tell apart from others.
+pub fn named(store: Option<&str>, text: &str) -> String {
+    match store {
+        Some(store) => format!("{store} · {text}"),
+        None => text.to_string(),
     }
-    let store = app.status().ok().and_then(|s| s.nuvemshop.store_name);
-    format!(
-        "{} · {title}",
-        ponte_core::app::profiles::title_of(&app.config.profile, store.as_deref())
-    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 26: with several stores, a notification says which one it is about.
+    #[test]
+    fn a_notification_names_its_store_when_there_are_several() {
+        assert_eq!(
+            named(Some("Loja Dois"), "Pedido #101 não importado"),
+            "Loja Dois · Pedido #101 não importado"
+        );
+        assert_eq!(
+            named(None, "Pedido #101 não importado"),
+            "Pedido #101 não importado"
+        );
+    }
 }

@@ -62,8 +62,8 @@ struct FailureNotice {
 }
 
 impl FailureNotice {
-    fn show(&self, handle: &AppHandle, app: &App) {
-        let title = titled(handle, app, &self.title);
+    fn show(&self, handle: &AppHandle, app: &App, glance: &crate::profiles::Glance) {
+        let title = titled(handle, glance, &self.title);
         notify_order(handle, &app.config.profile, &title, &self.body, self.opens);
     }
 }
@@ -151,19 +151,19 @@ impl Runner {
                             message: problem.code.message(),
                         };
                         if let Some(notice) = failures.failed(failed) {
-                            notice.show(&forward, &app);
+                            notice.show(&forward, &app, &glance);
                         }
                     }
                     Event::SyncFinished => {
                         if let Some(notice) = failures.pass_finished() {
-                            notice.show(&forward, &app);
+                            notice.show(&forward, &app, &glance);
                         }
                     }
                     Event::IntegrationDisabled(problem) => notify(
                         &forward,
                         &titled(
                             &forward,
-                            &app,
+                            &glance,
                             ponte_core::problem::integration_label(false),
                         ),
                         &problem.message,
@@ -177,7 +177,7 @@ impl Runner {
                         &app.config.profile,
                         &titled(
                             &forward,
-                            &app,
+                            &glance,
                             &ponte_core::problem::order_changed_title(*number),
                         ),
                         message,

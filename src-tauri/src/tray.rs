@@ -5,6 +5,7 @@
 //! where the merchant confirms). *Sair* waits for the order being imported, never leaving a sale
 //! half-sent.
 
+use ponte_core::app::profiles::ProfileSummary;
 use ponte_core::app::TrayState;
 use ponte_core::profiles::ProfileName;
 use tauri::image::Image;
@@ -83,25 +84,26 @@ pub fn open_on_click(handle: &AppHandle) {
     }
 }
 
-/// Each profile's line for the tray, in the merchant's words (the store named when there are
-/// several), and the state its icon shows: from each profile's summary as last read.
+/// Each profile's line for the tray and the state its icon shows, from each profile's summary
+/// as last read.
 fn lines_of(profiles: &Profiles) -> (Vec<String>, TrayState) {
     let summaries: Vec<_> = profiles.all().iter().map(|p| p.summary()).collect();
-    let several = summaries.len() > 1;
-    let lines = summaries
-        .iter()
-        .map(|summary| {
-            if several {
-                format!("{}: {}", summary.title, summary.line)
-            } else {
-                summary.line.clone()
-            }
-        })
-        .collect();
     (
-        lines,
+        tray_lines(&summaries),
         TrayState::of_all(summaries.iter().map(|s| s.attention)),
     )
+}
+
+/// Each profile's line, in the merchant's words: naming its store when there are several.
+fn tray_lines(summaries: &[ProfileSummary]) -> Vec<String> {
+    let several = summaries.len() > 1;
+    summaries
+        .iter()
+        .map(|summary| {
+            let store = several.then_some(summary.title.as_str());
+            crate::profiles::named(store, &summary.line)
+        })
+        .collect()
 }
 
 /// The app's icon, in each state's dress.
@@ -273,4 +275,47 @@ pub fn build(tauri_app: &tauri::App) -> tauri::Result<()> {
         update_shown: Default::default(),
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str, title: &str, line: &str) -> ProfileSummary {
+        ProfileSummary {
+            name: ProfileName::parse(name).unwrap(),
+            default: name == "principal",
+            title: title.into(),
+            store_name: Some(title.into()),
+            company_name: None,
+            enabled: true,
+            imported_today: 0,
+            counts: Default::default(),
+            attention: TrayState::Fine,
+            attention_message: None,
+            line: line.into(),
+        }
+    }
+
+    /// Issue 26: the tray's line names the store once there are several.
+    #[test]
+    fn the_tray_names_each_store_when_there_are_several() {
+        let one = summary("principal", "Loja Um", "Integração ativada");
+        assert_eq!(
+            tray_lines(std::slice::from_ref(&one)),
+            ["Integração ativada"]
+        );
+        let two = summary(
+            "loja-2",
+            "Loja Dois",
+            "Integração ativada · 1 pedido não importado",
+        );
+        assert_eq!(
+            tray_lines(&[one, two]),
+            [
+                "Loja Um · Integração ativada",
+                "Loja Dois · Integração ativada · 1 pedido não importado"
+            ]
+        );
+    }
 }

@@ -189,6 +189,13 @@ fn phone(rng: &mut StdRng) -> String {
     format!("+55{area}9{:08}", rng.gen_range(10_000_000..99_999_999))
 }
 
+/// The CNPJ of the demo's `n`-th further company (*Adicionar loja* in sandbox mode): valid, the
+/// same for the same `n`, and each `n` its own, so that Ponte tells the companies apart.
+pub fn company_document(n: u64) -> String {
+    let cnpj: cnpj::Cnpj = StdRng::seed_from_u64(0xC0_FFEE + n).gen();
+    cnpj.to_string()
+}
+
 pub fn buyers(rng: &mut StdRng, count: usize) -> Vec<Buyer> {
     let mut buyers = Vec::with_capacity(count);
     for index in 0..count {

@@ -522,6 +522,8 @@ impl App {
                         company.leave(self.config.profile.as_str())?;
                     }
                 }
+                // Joined again (or another company) once connected again.
+                *self.company_book.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 self.store.set_contaazul_company_name(None)?;
                 self.store.set_contaazul_company_key(None)?;
             }

@@ -45,6 +45,9 @@ pub struct App {
     pub(crate) waiting_for_codes: self::connect::WaitingForCodes,
     /// Set to stop the running pass between two orders.
     interrupt: Arc<AtomicBool>,
+    /// The company's book once opened (and joined), with the company's key: opened again
+    /// only when the profile connects to another company.
+    company_book: std::sync::Mutex<Option<(String, Arc<crate::company::Company>)>>,
 }
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -79,6 +82,7 @@ impl App {
             instant: std::sync::Mutex::new(None),
             contaazul_auth,
             waiting_for_codes: Default::default(),
+            company_book: Default::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -214,9 +218,16 @@ impl App {
         let Some(key) = self.store.contaazul_company_key()? else {
             return Ok(None);
         };
-        let company = crate::company::Company::open(&self.config.base_dir, &key)?;
+        let mut book = self.company_book.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((known, company)) = book.as_ref() {
+            if *known == key {
+                return Ok(Some(company.clone()));
+            }
+        }
+        let company = Arc::new(crate::company::Company::open(&self.config.base_dir, &key)?);
         company.join(self.config.profile.as_str())?;
-        Ok(Some(Arc::new(company)))
+        *book = Some((key, company.clone()));
+        Ok(Some(company))
     }
 
     /// R13: Conta Azul's sellers, to pick the one the sales will name.

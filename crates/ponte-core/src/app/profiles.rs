@@ -77,6 +77,15 @@ pub fn overview(config: &Config) -> Result<Vec<ProfileSummary>> {
         .collect()
 }
 
+/// The other profiles under `config`'s base directory, each opened for reading.
+fn others(config: &Config) -> Result<Vec<App>> {
+    profiles::list(&config.base_dir)?
+        .into_iter()
+        .filter(|name| *name != config.profile)
+        .map(|name| App::open(config.clone().for_profile(name)))
+        .collect()
+}
+
 /// The other profile under `config`'s base directory connected to the Nuvemshop store
 /// `store_id`, with its title: one store in two profiles would import each order twice.
 pub fn profile_with_store(
@@ -86,13 +95,10 @@ pub fn profile_with_store(
     if !profiles::several(&config.base_dir) {
         return Ok(None);
     }
-    for name in profiles::list(&config.base_dir)? {
-        if name == config.profile {
-            continue;
-        }
-        let other = App::open(config.clone().for_profile(name.clone()))?;
+    for other in others(config)? {
         let settings = other.settings()?;
         if settings.nuvemshop_store_id.as_deref() == Some(store_id) {
+            let name = other.config.profile.clone();
             let title = title_of(&name, settings.nuvemshop_store_name.as_deref());
             return Ok(Some((name, title)));
         }
@@ -103,13 +109,9 @@ pub fn profile_with_store(
 /// The other profiles under `config`'s base directory connected to the Conta Azul company `key`.
 pub fn profiles_in_company(config: &Config, key: &str) -> Result<Vec<ProfileName>> {
     let mut members = Vec::new();
-    for name in profiles::list(&config.base_dir)? {
-        if name == config.profile {
-            continue;
-        }
-        let other = App::open(config.clone().for_profile(name.clone()))?;
+    for other in others(config)? {
         if other.store.contaazul_company_key()?.as_deref() == Some(key) {
-            members.push(name);
+            members.push(other.config.profile.clone());
         }
     }
     Ok(members)
